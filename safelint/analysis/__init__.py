@@ -1,0 +1,1 @@
+"""Shared analyses every rule asks instead of walking the tree its own way."""
