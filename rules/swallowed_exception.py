@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from safelint.context import ModuleContext
+from safelint.finding import Severity
+from safelint.rule import Option, Rule
+
+
+class SwallowedException(Rule):
+    """
+    ## What it does
+    Reports a broad exception handler — a bare `except:`, `except Exception`,
+    `except BaseException`, or a tuple containing one of them — whose body does nothing at
+    all: only `pass`, `...`, `continue`, or a docstring. A handler that re-raises, logs,
+    returns or assigns something, or does any other work is not reported, and neither is a
+    narrow handler such as `except KeyError: pass`, which names the one error it expects.
+
+    ## Why is this a bug
+    Every error that can happen in the `try` body — a typo'd attribute, a full disk, a bug in
+    a callee — vanishes without a trace, and the program carries on in a state nobody
+    checked. Rust: a `Result` cannot be dropped without `let _ =`, and `?` propagates it.
+
+    ## Example
+    ```python
+    def save(cache, key, value):
+        try:
+            cache.store(key, value)
+        except Exception:
+            pass
+    ```
+
+    ## Use instead
+    ```python
+    import logging
+
+    def save(cache, key, value):
+        try:
+            cache.store(key, value)
+        except Exception:
+            logging.getLogger(__name__).exception("could not cache %s", key)
+    ```
+    or catch only the exception you expect: `except ConnectionError: pass`.
+
+    ## Options
+    - `broad-exceptions` (list of strings, default `["Exception", "BaseException"]`): the
+      exception classes that count as broad, by the name written in the handler (the last
+      dotted component is compared, so `builtins.Exception` matches too).
+
+    ## Known limits
+    A handler whose body does something irrelevant (`x = 1`) is not reported: safelint cannot
+    tell irrelevant work from a deliberate fallback.
+    """
+
+    code = "SL106"
+    name = "swallowed-exception"
+    severity = Severity.WARNING
+    summary = "A broad `except` whose body does nothing loses every error silently."
+    options = (
+        Option(
+            "broad-exceptions",
+            list,
+            ("Exception", "BaseException"),
+            "exception classes that count as broad, by name",
+        ),
+    )
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler, ctx: ModuleContext) -> None:
+        caught = self._broad_name(node.type)
+        if caught is None or not _does_nothing(node.body):
+            return
+        what = "a bare `except:`" if node.type is None else f"`except {caught}`"
+        ctx.report(
+            self,
+            node,
+            f"{what} swallows every error and does nothing with it",
+            end=node.type or len("except"),
+            help="log or re-raise the error, or catch only the exception you expect",
+        )
+
+    def _broad_name(self, handler_type: cst.BaseExpression | None) -> str | None:
+        """The broad class a handler catches (``""`` for a bare except), or None if narrow."""
+        if handler_type is None:
+            return ""
+        broad: tuple[str, ...] = self.settings["broad-exceptions"]
+        candidates = handler_type.elements if isinstance(handler_type, cst.Tuple) else [handler_type]
+        for candidate in candidates:
+            expr = candidate.value if isinstance(candidate, cst.BaseElement) else candidate
+            name = _last_name(expr)
+            if name in broad:
+                return name
+        return None
+
+
+def _last_name(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    return None
+
+
+def _does_nothing(body: cst.BaseSuite) -> bool:
+    statements: list[cst.BaseSmallStatement] = []
+    if isinstance(body, cst.SimpleStatementSuite):
+        statements.extend(body.body)
+    else:
+        for line in body.body:
+            if not isinstance(line, cst.SimpleStatementLine):
+                return False
+            statements.extend(line.body)
+    return all(_is_no_op(s) for s in statements)
+
+
+def _is_no_op(statement: cst.BaseSmallStatement) -> bool:
+    if isinstance(statement, (cst.Pass, cst.Continue)):
+        return True
+    return isinstance(statement, cst.Expr) and isinstance(
+        statement.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)
+    )

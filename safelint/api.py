@@ -1,0 +1,80 @@
+"""The programmatic entry point: the CLI and the language server both call this, nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from safelint import runner
+from safelint.config import Overrides, Settings, find_config_file, load_settings
+from safelint.discovery import SourceFile, discover
+from safelint.engine import Checker, FileResult
+from safelint.finding import Finding
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    files_checked: int = 0
+    internal_errors: list[str] = field(default_factory=list)
+    lines: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    def add(self, result: FileResult) -> None:
+        self.files_checked += 1
+        self.findings.extend(result.findings)
+        self.internal_errors.extend(result.internal_errors)
+        if result.lines:
+            self.lines[result.path] = result.lines
+
+    def finish(self) -> RunResult:
+        self.findings.sort(key=Finding.sort_key)
+        return self
+
+
+class SettingsResolver:
+    """Finds and loads the configuration governing a path, each file loaded once."""
+
+    def __init__(self, cwd: Path, overrides: Overrides, config: Path | None = None, isolated: bool = False) -> None:
+        self.cwd = cwd
+        self.overrides = overrides
+        self.config = config
+        self.isolated = isolated
+        self._loaded: dict[Path | None, Settings] = {}
+
+    def __call__(self, path: Path) -> Settings:
+        if self.isolated:
+            config_path = None
+        elif self.config is not None:
+            config_path = self.config
+        else:
+            config_path = find_config_file(path)
+        if config_path not in self._loaded:
+            self._loaded[config_path] = self.overrides.apply(load_settings(config_path, self.cwd))
+        return self._loaded[config_path]
+
+
+def check_paths(
+    paths: list[Path],
+    resolver: SettingsResolver,
+    jobs: int | None = None,
+    force_exclude: bool = False,
+    on_files: Callable[[int], Callable[[], None] | None] | None = None,
+) -> RunResult:
+    """Check files and directories; ``on_files(count)`` may return a per-file progress callback."""
+    files: list[SourceFile] = discover(paths, resolver, resolver.cwd, force_exclude)
+    if jobs is None:
+        jobs = next((f.settings.jobs for f in files if f.settings.jobs), None) or runner.default_jobs()
+    progress = on_files(len(files)) if on_files else None
+    result = RunResult()
+    for file_result in runner.run(files, jobs, progress):
+        result.add(file_result)
+    return result.finish()
+
+
+def check_source(data: bytes, display: str, resolver: SettingsResolver, path: Path | None = None) -> RunResult:
+    """Check one buffer (stdin, or an editor's unsaved text) as if it were the file at ``path``."""
+    settings = resolver(path if path is not None else resolver.cwd)
+    result = RunResult()
+    result.add(Checker(settings).check_bytes(data, display, path))
+    return result.finish()

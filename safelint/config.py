@@ -1,0 +1,293 @@
+"""Configuration: ``[tool.safelint]`` in the nearest ``pyproject.toml`` or ``safelint.toml``.
+
+Every key is validated: a typo must stop the run with a message naming the file, the key and
+what is allowed, never be ignored silently (a linter whose ``ignore`` was misspelt looks clean).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from safelint.rule import Rule, all_rules
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILES = ("safelint.toml", "pyproject.toml")
+
+DEFAULT_EXCLUDE = (
+    ".git",
+    ".hg",
+    ".svn",
+    ".bzr",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    ".eggs",
+    "*.egg-info",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".safelint_cache",
+    "__pypackages__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+)
+
+
+class ConfigError(Exception):
+    """A configuration problem the user must fix; the CLI exits 2 with this message."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective settings for the files one configuration file governs."""
+
+    root: Path
+    config_path: Path | None = None
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    jobs: int | None = None
+    require_suppression_reason: bool = False
+    rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    _enabled: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+
+    def enabled_codes(self) -> frozenset[str]:
+        """Codes on after select/extend-select/ignore, the most specific selector winning."""
+        if self._enabled:
+            return self._enabled
+        enabled = frozenset(
+            code for code, rule in all_rules().items() if _is_enabled(code, rule, self)
+        )
+        object.__setattr__(self, "_enabled", enabled)
+        return enabled
+
+    def options_for(self, code: str) -> dict[str, Any]:
+        """A rule's options: prefix tables first, then more specific ones override them."""
+        merged: dict[str, Any] = {}
+        for key, values in sorted(self.rule_options, key=lambda kv: len(kv[0])):
+            if code.startswith(key):
+                merged.update(values)
+        return merged
+
+    def digest(self) -> str:
+        """A stable hash of everything that changes findings, for the result cache key."""
+        data = {
+            "enabled": sorted(self.enabled_codes()),
+            "per_file_ignores": self.per_file_ignores,
+            "reason": self.require_suppression_reason,
+            "options": self.rule_options,
+        }
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _is_enabled(code: str, rule: type[Rule], settings: Settings) -> bool:
+    on = settings.select if settings.select is not None else (("SL",) if rule.enabled_by_default else ())
+    if not rule.enabled_by_default:
+        # Opt-in rules need their own code named: selecting a whole family does not turn them on.
+        on = tuple(s for s in on if s == code)
+    on += tuple(s for s in settings.extend_select if s == code or rule.enabled_by_default)
+    best_on = max((len(s) for s in on if code.startswith(s)), default=-1)
+    best_off = max((len(s) for s in settings.ignore if code.startswith(s)), default=-1)
+    return best_on >= 0 and best_on > best_off
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Command-line options; they override whatever the configuration file says."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
+    jobs: int | None = None
+    respect_gitignore: bool | None = None
+
+    def apply(self, settings: Settings) -> Settings:
+        for name, codes in (("select", self.select or ()), ("extend-select", self.extend_select), ("ignore", self.ignore)):
+            _check_codes(codes, f"--{name}", None)
+        return replace(
+            settings,
+            select=self.select if self.select is not None else settings.select,
+            extend_select=settings.extend_select + self.extend_select,
+            ignore=settings.ignore + self.ignore,
+            exclude=self.exclude if self.exclude is not None else settings.exclude,
+            extend_exclude=settings.extend_exclude + self.extend_exclude,
+            jobs=self.jobs if self.jobs is not None else settings.jobs,
+            respect_gitignore=(
+                self.respect_gitignore if self.respect_gitignore is not None else settings.respect_gitignore
+            ),
+            _enabled=frozenset(),
+        )
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The nearest config file at or above ``start``, stopping at the repository root."""
+    directory = start if start.is_dir() else start.parent
+    for candidate_dir in (directory, *directory.parents):
+        for name in CONFIG_FILES:
+            candidate = candidate_dir / name
+            if candidate.is_file() and (name != "pyproject.toml" or _has_safelint_table(candidate)):
+                return candidate
+        if (candidate_dir / ".git").exists():
+            return None
+    return None
+
+
+def _has_safelint_table(pyproject: Path) -> bool:
+    try:
+        data = _read_toml(pyproject)
+    except ConfigError:
+        return True  # let load_settings report the broken file rather than skip past it
+    return isinstance(data.get("tool"), dict) and "safelint" in data["tool"]
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+
+
+def load_settings(config_path: Path | None, default_root: Path) -> Settings:
+    """Read and validate one configuration file (or return the defaults when there is none)."""
+    if config_path is None:
+        return Settings(root=default_root)
+    data = _read_toml(config_path)
+    if config_path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("safelint", {})
+        where = "[tool.safelint]"
+    else:
+        table = data
+        where = "the top level"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{config_path}: {where} must be a table")
+    return _parse_table(table, config_path, where)
+
+
+_KEYS = {
+    "select": "a list of rule codes or prefixes",
+    "extend-select": "a list of rule codes or prefixes",
+    "ignore": "a list of rule codes or prefixes",
+    "per-file-ignores": "a table of glob = [codes]",
+    "exclude": "a list of glob patterns",
+    "extend-exclude": "a list of glob patterns",
+    "respect-gitignore": "true or false",
+    "jobs": "a positive integer",
+    "require-suppression-reason": "true or false",
+    "rules": "a table of [rules.<CODE>] option tables",
+}
+
+
+def _parse_table(table: dict[str, Any], path: Path, where: str) -> Settings:
+    def fail(key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{path}: `{key}` in {where} {problem}")
+
+    unknown = sorted(set(table) - set(_KEYS))
+    if unknown:
+        raise fail(unknown[0], f"is not a known key; allowed keys: {', '.join(_KEYS)}")
+
+    def strings(key: str) -> tuple[str, ...]:
+        value = table[key]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(key, f"must be {_KEYS[key]}")
+        return tuple(value)
+
+    def boolean(key: str) -> bool:
+        value = table[key]
+        if not isinstance(value, bool):
+            raise fail(key, f"must be {_KEYS[key]}, not {value!r}")
+        return value
+
+    settings = Settings(root=path.parent, config_path=path)
+    changes: dict[str, Any] = {}
+    for key in ("select", "extend-select", "ignore"):
+        if key in table:
+            codes = strings(key)
+            _check_codes(codes, f"`{key}`", f"{path}: ")
+            changes[key.replace("-", "_")] = codes
+    for key in ("exclude", "extend-exclude"):
+        if key in table:
+            changes[key.replace("-", "_")] = strings(key)
+    for key in ("respect-gitignore", "require-suppression-reason"):
+        if key in table:
+            changes[key.replace("-", "_")] = boolean(key)
+    if "jobs" in table:
+        jobs = table["jobs"]
+        if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+            raise fail("jobs", f"must be {_KEYS['jobs']}, not {jobs!r}")
+        changes["jobs"] = jobs
+    if "per-file-ignores" in table:
+        changes["per_file_ignores"] = _parse_per_file_ignores(table["per-file-ignores"], path, fail)
+    if "rules" in table:
+        changes["rule_options"] = _parse_rule_options(table["rules"], path, where)
+    return replace(settings, **changes)
+
+
+def _parse_per_file_ignores(value: Any, path: Path, fail: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise fail("per-file-ignores", f"must be {_KEYS['per-file-ignores']}")
+    entries = []
+    for pattern, codes in value.items():
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise fail(f"per-file-ignores.{pattern}", "must be a list of rule codes or prefixes")
+        _check_codes(tuple(codes), f"`per-file-ignores.{pattern}`", f"{path}: ")
+        entries.append((pattern, tuple(codes)))
+    return tuple(entries)
+
+
+def _parse_rule_options(value: Any, path: Path, where: str) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: `rules` in {where} must be {_KEYS['rules']}")
+    rules = all_rules()
+    parsed = []
+    for code, options in value.items():
+        matching = [rule for c, rule in rules.items() if c.startswith(code)]
+        if not matching:
+            raise ConfigError(f"{path}: `rules.{code}` names no rule; rule codes look like SL106 or a prefix like SL1")
+        if not isinstance(options, dict):
+            raise ConfigError(f"{path}: `rules.{code}` must be a table of options")
+        known = {o.name: o for rule in matching for o in rule.options}
+        checked = []
+        for name, raw in options.items():
+            if name not in known:
+                allowed = ", ".join(sorted(known)) or "none (this rule has no options)"
+                raise ConfigError(f"{path}: `rules.{code}.{name}` is not an option of {code}; allowed: {allowed}")
+            try:
+                checked.append((name, known[name].validate(raw)))
+            except ValueError as error:
+                raise ConfigError(f"{path}: `rules.{code}.{name}` {error}, not {raw!r}") from None
+        parsed.append((code, tuple(checked)))
+    return tuple(parsed)
+
+
+def _check_codes(codes: tuple[str, ...], what: str, prefix: str | None) -> None:
+    known = all_rules()
+    for code in codes:
+        if not any(c.startswith(code) for c in known) or not code.startswith("SL"):
+            raise ConfigError(
+                f"{prefix or ''}{code!r} in {what} matches no rule; use a code like SL106 or a prefix like SL1"
+            )

@@ -1,0 +1,145 @@
+"""Which files a run checks: directories walked for ``*.py``/``*.pyi``, minus excludes and ``.gitignore``.
+
+A file named explicitly on the command line is checked even when an exclude pattern matches
+it (as ruff and flake8 do), unless ``force_exclude`` asks otherwise (pre-commit passes every
+staged file by name).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from safelint.config import Settings
+
+SOURCE_SUFFIXES = (".py", ".pyi")
+
+
+class DiscoveryError(Exception):
+    """A path named on the command line that cannot be checked (exit 2)."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to check: its absolute path, the path shown to the user, and its settings."""
+
+    path: Path
+    display: str
+    settings: Settings
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """Paths under the working directory are shown relative to it, others absolute."""
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _exclude_spec(settings: Settings) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines([*settings.exclude, *settings.extend_exclude])
+
+
+def _relative(path: Path, base: Path) -> str | None:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return None
+
+
+class _Ignorer:
+    """Answers "is this path excluded?" from the settings' globs and the ``.gitignore`` files."""
+
+    def __init__(self, settings: Settings, start: Path) -> None:
+        self.settings = settings
+        self.excludes = _exclude_spec(settings)
+        self.gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self.repo_root = _repo_root(start) if settings.respect_gitignore else None
+
+    def excluded(self, path: Path, is_dir: bool) -> bool:
+        suffix = "/" if is_dir else ""
+        rel = _relative(path, self.settings.root)
+        candidates = [path.name + suffix] if rel is None else [rel + suffix, path.name + suffix]
+        if any(self.excludes.match_file(c) for c in candidates):
+            return True
+        return self.repo_root is not None and self._git_ignored(path, is_dir)
+
+    def _git_ignored(self, path: Path, is_dir: bool) -> bool:
+        assert self.repo_root is not None
+        directory = path.parent
+        chain = []
+        while True:
+            chain.append(directory)
+            if directory == self.repo_root or directory == directory.parent:
+                break
+            directory = directory.parent
+        for base in chain:  # the deepest .gitignore with an opinion decides, as in git
+            spec = self._gitignore(base)
+            if spec is None:
+                continue
+            rel = _relative(path, base)
+            if rel is None:
+                continue
+            result = spec.check_file(rel + ("/" if is_dir else ""))
+            if result.include is not None:
+                return bool(result.include)
+        return False
+
+    def _gitignore(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
+        if directory not in self.gitignores:
+            spec = None
+            try:
+                with (directory / ".gitignore").open(encoding="utf-8", errors="replace") as handle:
+                    spec = pathspec.GitIgnoreSpec.from_lines(handle)
+            except OSError:
+                pass
+            self.gitignores[directory] = spec
+        return self.gitignores[directory]
+
+
+def _repo_root(start: Path) -> Path | None:
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
+def discover(
+    paths: list[Path],
+    settings_for: Callable[[Path], Settings],
+    cwd: Path,
+    force_exclude: bool = False,
+) -> list[SourceFile]:
+    """All files to check, in a stable order, without duplicates."""
+    found: dict[Path, SourceFile] = {}
+    for given in paths:
+        absolute = Path(os.path.abspath(cwd / given))
+        if not absolute.exists() and not absolute.is_symlink():
+            raise DiscoveryError(f"{given}: no such file or directory")
+        settings = settings_for(absolute)
+        ignorer = _Ignorer(settings, absolute if absolute.is_dir() else absolute.parent)
+        if absolute.is_dir():
+            for path in _walk(absolute, ignorer):
+                found.setdefault(path, SourceFile(path, display_path(path, cwd), settings))
+        else:
+            if not os.access(absolute, os.R_OK):
+                raise DiscoveryError(f"{given}: permission denied")
+            if force_exclude and ignorer.excluded(absolute, is_dir=False):
+                continue
+            found.setdefault(absolute, SourceFile(absolute, display_path(absolute, cwd), settings))
+    return [found[p] for p in sorted(found)]
+
+
+def _walk(root: Path, ignorer: _Ignorer) -> Iterator[Path]:
+    for directory, dirnames, filenames in os.walk(root, onerror=None, followlinks=False):
+        base = Path(directory)
+        dirnames[:] = sorted(d for d in dirnames if not ignorer.excluded(base / d, is_dir=True))
+        for name in sorted(filenames):
+            if name.endswith(SOURCE_SUFFIXES):
+                path = base / name
+                if not ignorer.excluded(path, is_dir=False):
+                    yield path

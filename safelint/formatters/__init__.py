@@ -1,0 +1,24 @@
+"""Output formats, one module each; every one renders the same ``RunResult``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from safelint.api import RunResult
+from safelint.formatters import json, text
+
+
+@dataclass(frozen=True)
+class FormatOptions:
+    color: bool = False
+    statistics: bool = False
+    quiet: bool = False
+
+
+Formatter = Callable[[RunResult, FormatOptions], str]
+
+FORMATS: dict[str, Formatter] = {
+    "text": text.render,
+    "json": json.render,
+}

@@ -1,0 +1,114 @@
+"""The rule base class and the registry rules join by being defined.
+
+A rule's class docstring *is* its documentation: the sections below are required, and every
+other surface (``safelint explain``, the docs pages, SARIF descriptions) is generated from it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from safelint.finding import Severity
+
+if TYPE_CHECKING:
+    from safelint.context import ModuleContext
+
+DOC_SECTIONS = (
+    "What it does",
+    "Why is this a bug",
+    "Example",
+    "Use instead",
+    "Options",
+    "Known limits",
+)
+
+FAMILIES = {
+    "SL0": "safelint",
+    "SL1": "must-use",
+    "SL2": "none-safety",
+    "SL3": "thread-safety",
+    "SL4": "resources",
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    """A per-rule option settable under ``[tool.safelint.rules.<CODE>]``."""
+
+    name: str
+    kind: type  # bool, int, str or list (of str)
+    default: Any
+    description: str
+
+    def describe_kind(self) -> str:
+        return "a list of strings" if self.kind is list else f"a {self.kind.__name__}"
+
+    def validate(self, value: Any) -> Any:
+        """Return the value if it has the right type, else raise ValueError naming what is allowed."""
+        if self.kind is list:
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                return tuple(value)
+        elif self.kind is int:
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+        elif isinstance(value, self.kind):
+            return value
+        raise ValueError(f"must be {self.describe_kind()}")
+
+
+class Rule:
+    """Base of every rule. Subclasses set the class variables and define ``visit_<Node>`` methods.
+
+    A ``visit_<Node>(self, node, ctx)`` method is called for every libcst node of that class
+    during the engine's single walk over the module; it reports through ``ctx.report``.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]
+    options: ClassVar[tuple[Option, ...]] = ()
+    enabled_by_default: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" in cls.__dict__:
+            _REGISTRY[cls.code] = cls
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.settings = {o.name: settings.get(o.name, o.default) for o in self.options}
+
+    @classmethod
+    def documentation(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def doc_sections(cls) -> dict[str, str]:
+        """The documentation split by its ``## Heading`` sections."""
+        sections: dict[str, str] = {}
+        for match in re.finditer(r"^## (.+?)\n(.*?)(?=^## |\Z)", cls.documentation(), re.M | re.S):
+            sections[match.group(1).strip()] = match.group(2).strip()
+        return sections
+
+    @classmethod
+    def family(cls) -> str:
+        return FAMILIES.get(cls.code[:3], "other")
+
+
+_REGISTRY: dict[str, type[Rule]] = {}
+_LOADED: list[bool] = []
+
+
+def all_rules() -> dict[str, type[Rule]]:
+    """Every registered rule by code, in code order (imports the rule modules once)."""
+    if not _LOADED:
+        package = importlib.import_module("safelint.rules")
+        _LOADED.append(True)
+        for info in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{info.name}")
+    return dict(sorted(_REGISTRY.items()))

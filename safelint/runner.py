@@ -1,0 +1,129 @@
+"""Run the checker over many files in worker processes; results come back in input order.
+
+Work is handed out biggest file first, one file per task, so one huge file cannot
+serialise the run. A worker that dies (libcst's native parser can crash the process on
+inputs CPython's parser accepts) costs only its file: the files not finished are re-checked
+each in a process of its own, and the one that kills its process becomes an SL000 finding.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
+from pathlib import Path
+
+from safelint.config import Settings
+from safelint.discovery import SourceFile
+from safelint.engine import Checker, FileResult
+from safelint.finding import Finding
+from safelint.rule import all_rules
+
+# Below this much source, starting processes costs more than it saves.
+_PARALLEL_THRESHOLD_BYTES = 256 * 1024
+
+_worker_settings: list[Settings] = []
+_worker_checkers: dict[int, Checker] = {}
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _context() -> BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _init_worker(settings: list[Settings]) -> None:
+    _worker_settings[:] = settings
+    _worker_checkers.clear()
+    all_rules()
+
+
+def _check_one(settings_index: int, path: str, display: str) -> FileResult:
+    checker = _worker_checkers.get(settings_index)
+    if checker is None:
+        checker = _worker_checkers[settings_index] = Checker(_worker_settings[settings_index])
+    return checker.check_path(Path(path), display)
+
+
+def run(
+    files: list[SourceFile],
+    jobs: int,
+    progress: Callable[[], None] | None = None,
+) -> list[FileResult]:
+    """Check every file; the result list is in the order of ``files``."""
+    settings: list[Settings] = []
+    index_of: dict[int, int] = {}
+    tasks = []
+    for position, source in enumerate(files):
+        key = id(source.settings)
+        if key not in index_of:
+            index_of[key] = len(settings)
+            settings.append(source.settings)
+        tasks.append((position, index_of[key], str(source.path), source.display))
+    sizes = {t[0]: _size(t[2]) for t in tasks}
+    if jobs <= 1 or len(tasks) < 2 or sum(sizes.values()) < _PARALLEL_THRESHOLD_BYTES:
+        _init_worker(settings)
+        results = []
+        for _, settings_index, path, display in tasks:
+            results.append(_check_one(settings_index, path, display))
+            if progress:
+                progress()
+        return results
+    tasks.sort(key=lambda t: -sizes[t[0]])
+    done: dict[int, FileResult] = {}
+    try:
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(tasks)), mp_context=_context(), initializer=_init_worker, initargs=(settings,)
+        ) as pool:
+            futures = {pool.submit(_check_one, s, p, d): pos for pos, s, p, d in tasks}
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
+                if progress:
+                    progress()
+    except BrokenProcessPool:
+        for position, settings_index, path, display in tasks:
+            if position not in done:
+                done[position] = _check_isolated(settings, settings_index, path, display)
+                if progress:
+                    progress()
+    return [done[i] for i in range(len(files))]
+
+
+def _check_isolated(settings: list[Settings], settings_index: int, path: str, display: str) -> FileResult:
+    try:
+        with ProcessPoolExecutor(
+            max_workers=1, mp_context=_context(), initializer=_init_worker, initargs=(settings,)
+        ) as pool:
+            return pool.submit(_check_one, settings_index, path, display).result()
+    except BrokenProcessPool:
+        rule = all_rules()["SL000"]
+        if rule.code not in settings[settings_index].enabled_codes():
+            return FileResult(display)
+        crash = Finding(
+            rule.code,
+            rule.name,
+            rule.severity,
+            "the parser crashed on this file (it is probably nested too deeply to analyse)",
+            display,
+            1,
+            1,
+            1,
+            1,
+        )
+        return FileResult(display, findings=[crash])
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0

@@ -1,0 +1,81 @@
+"""Bytes to text to tree: decoding (PEP 263 cookies, BOM) and parsing, each failure a position.
+
+libcst's native parser overflows its stack (a segmentation fault, not an exception) on very
+deeply nested code and is quadratic in nesting depth well before that. CPython's own parser
+is about 8× faster and refuses such input with a clean error, so every file goes through
+``ast.parse`` first: code it rejects for nesting never reaches libcst.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import dataclass
+
+import libcst as cst
+
+_NESTING_MESSAGES = ("too many nested parentheses", "too many levels of indentation", "too many statically nested")
+
+
+@dataclass
+class SourceError(Exception):
+    """The file cannot be decoded or parsed; reported as SL000 at this 1-based position."""
+
+    message: str
+    line: int = 1
+    column: int = 1
+
+
+def _position_of_byte(data: bytes, offset: int) -> tuple[int, int]:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
+
+
+def decode(data: bytes) -> str:
+    """Decode source bytes as Python does: BOM, then a coding cookie, else UTF-8."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, column = _position_of_byte(data, nul)
+        raise SourceError("the file contains a NUL byte: it is binary, or not a Python source file", line, column)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise SourceError(f"bad encoding declaration: {error}", getattr(error, "lineno", None) or 1) from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line, column = _position_of_byte(data, error.start)
+        raise SourceError(
+            f"cannot decode byte 0x{data[error.start]:02x} as {encoding}: not valid text in the file's encoding",
+            line,
+            column,
+        ) from None
+    except LookupError:  # pragma: no cover - detect_encoding already rejects unknown codecs
+        raise SourceError(f"unknown encoding {encoding!r}") from None
+    return text
+
+
+def parse(text: str) -> cst.Module:
+    """Parse with libcst, behind CPython's parser as a guard against pathological nesting."""
+    cpython_error: SyntaxError | None = None
+    try:
+        ast.parse(text)
+    except (RecursionError, MemoryError):
+        raise SourceError("the code is nested too deeply to analyse") from None
+    except SyntaxError as error:
+        if any(m in str(error.msg) for m in _NESTING_MESSAGES):
+            raise SourceError(f"the code is nested too deeply to analyse ({error.msg})", error.lineno or 1) from None
+        cpython_error = error  # maybe newer syntax than this interpreter knows: libcst decides
+    except ValueError as error:  # e.g. surrogates that cannot be encoded
+        raise SourceError(f"invalid source: {error}") from None
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        if cpython_error is not None:
+            raise SourceError(
+                f"syntax error: {cpython_error.msg}", cpython_error.lineno or 1, cpython_error.offset or 1
+            ) from None
+        raise SourceError(f"syntax error: {error.message}", error.raw_line, error.raw_column + 1) from None
+    except RecursionError:
+        raise SourceError("the code is nested too deeply to analyse") from None
