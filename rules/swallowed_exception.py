@@ -65,11 +65,12 @@ class SwallowedException(Rule):
         ),
     )
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler, ctx: ModuleContext) -> None:
+    def visit_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler, ctx: ModuleContext) -> None:
         caught = self._broad_name(node.type)
         if caught is None or not _does_nothing(node.body):
             return
-        what = "a bare `except:`" if node.type is None else f"`except {caught}`"
+        star = "*" if isinstance(node, cst.ExceptStarHandler) else ""
+        what = "a bare `except:`" if node.type is None else f"`except{star} {caught}`"
         ctx.report(
             self,
             node,
@@ -77,6 +78,8 @@ class SwallowedException(Rule):
             end=node.type or len("except"),
             help="log or re-raise the error, or catch only the exception you expect",
         )
+
+    visit_ExceptStarHandler = visit_ExceptHandler
 
     def _broad_name(self, handler_type: cst.BaseExpression | None) -> str | None:
         """The broad class a handler catches (``""`` for a bare except), or None if narrow."""

@@ -17,11 +17,13 @@ class UnusedSuppression(Rule):
 
     ## Example
     ```python
-    x = 1  # safelint: ignore[SL401]
+    # safelint-config: extend-select = ["SL001"]
+    x = 1  # safelint: ignore[SL106]
     ```
 
     ## Use instead
     ```python
+    # safelint-config: extend-select = ["SL001"]
     x = 1
     ```
 

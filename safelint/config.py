@@ -185,7 +185,7 @@ def load_settings(config_path: Path | None, default_root: Path) -> Settings:
         where = "the top level"
     if not isinstance(table, dict):
         raise ConfigError(f"{config_path}: {where} must be a table")
-    return _parse_table(table, config_path, where)
+    return parse_table(table, config_path, where)
 
 
 _KEYS = {
@@ -202,7 +202,8 @@ _KEYS = {
 }
 
 
-def _parse_table(table: dict[str, Any], path: Path, where: str) -> Settings:
+def parse_table(table: dict[str, Any], path: Path, where: str = "the top level") -> Settings:
+    """Validate a ``[tool.safelint]``-shaped table read from ``path``."""
     def fail(key: str, problem: str) -> ConfigError:
         return ConfigError(f"{path}: `{key}` in {where} {problem}")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from collections.abc import Mapping
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -28,6 +28,7 @@ class PendingFinding:
     message: str
     help: str | None
     fix: Fix | None
+    top: cst.CSTNode | None  # the top-level statement being walked when it was reported
 
 
 class ModuleContext:
@@ -36,6 +37,8 @@ class ModuleContext:
         self.text = text
         self.module = module
         self.pending: list[PendingFinding] = []
+        self.current_top: cst.CSTNode | None = None
+        self._top_lines: dict[cst.CSTNode, int] = {}
 
     @cached_property
     def lines(self) -> list[str]:
@@ -46,13 +49,53 @@ class ModuleContext:
         return parent_map(self.module)
 
     @cached_property
-    def _positions(self) -> Any:
-        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        return wrapper.resolve(PositionProvider)
+    def _positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        return MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
 
-    def position(self, node: cst.CSTNode) -> CodeRange:
-        """The node's range (libcst's: 1-based lines, 0-based columns)."""
-        return self._positions[node]  # type: ignore[no-any-return]
+    def position(self, node: cst.CSTNode, top: cst.CSTNode | None = None) -> CodeRange:
+        """The node's range (libcst's: 1-based lines, 0-based columns).
+
+        Resolving positions for a whole module costs twice its parse, so when the top-level
+        statement holding the node is known, only that statement is laid out and shifted by
+        the number of lines before it.
+        """
+        if top is not None:
+            found = self._statement_positions(top).get(node)
+            if found is not None:
+                shift = self._line_offset(top)
+                return CodeRange((found.start.line + shift, found.start.column), (found.end.line + shift, found.end.column))
+        return self._positions[node]
+
+    def _statement_positions(self, top: cst.CSTNode) -> Mapping[cst.CSTNode, CodeRange]:
+        cache = self._statement_cache
+        if top not in cache:
+            alone = self.module.with_changes(body=[top], header=(), footer=())
+            cache[top] = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+        return cache[top]
+
+    @cached_property
+    def _statement_cache(self) -> dict[cst.CSTNode, Mapping[cst.CSTNode, CodeRange]]:
+        return {}
+
+    def _line_offset(self, top: cst.CSTNode) -> int:
+        """Lines of the module before the top-level statement ``top``.
+
+        Statements are laid out once each, in order, and only as far as the last one asked about.
+        """
+        lines = self._top_lines
+        if top not in lines:
+            body = self.module.body
+            done = len(lines)
+            line = len(self.module.header) if done == 0 else lines[body[done - 1]] + self._height(body[done - 1])
+            for statement in body[done:]:
+                lines[statement] = line
+                if statement is top:
+                    break
+                line += self._height(statement)
+        return lines[top]
+
+    def _height(self, statement: cst.CSTNode) -> int:
+        return self.module.code_for_node(statement).count("\n")
 
     def report(
         self,
@@ -66,17 +109,22 @@ class ModuleContext:
     ) -> None:
         """Report a finding spanning ``node``, or from its start through ``end`` (a node or a length)."""
         rule_class = rule if isinstance(rule, type) else type(rule)
-        self.pending.append(PendingFinding(rule_class, node, node if end is None else end, message, help, fix))
+        self.pending.append(
+            PendingFinding(rule_class, node, node if end is None else end, message, help, fix, self.current_top)
+        )
 
     def resolve(self) -> list[Finding]:
         """Turn pending findings into findings with 1-based line/column positions."""
         findings = []
+        # Past a few statements, laying out each alone costs more than one whole-module pass.
+        whole_module = len({id(p.top) for p in self.pending}) > 16
         for p in self.pending:
-            start = self.position(p.start).start
+            top = None if whole_module else p.top
+            start = self.position(p.start, top).start
             if isinstance(p.end, int):
                 end_line, end_column = start.line, start.column + p.end
             else:
-                stop = self.position(p.end).end
+                stop = self.position(p.end, top).end
                 end_line, end_column = stop.line, stop.column
             findings.append(
                 Finding(

@@ -119,20 +119,26 @@ class Checker:
             return
         broken: set[str] = set()
         get = dispatch.get
-        try:
-            for node in walk(ctx.module):
-                handlers = get(type(node))
-                if handlers is None:
+
+        def visit(node: cst.CSTNode) -> None:
+            for rule, handler in get(type(node), ()):
+                if rule.code in broken:
                     continue
-                for rule, handler in handlers:
-                    if rule.code in broken:
-                        continue
-                    try:
-                        handler(node, ctx)
-                    except Exception as error:  # a bug in one rule must not cost the others
-                        broken.add(rule.code)
-                        ctx.pending = [p for p in ctx.pending if p.rule.code != rule.code]
-                        result.internal_errors.append(_describe_internal_error(rule.code, ctx.path, error))
+                try:
+                    handler(node, ctx)
+                except Exception as error:  # a bug in one rule must not cost the others
+                    broken.add(rule.code)
+                    ctx.pending = [p for p in ctx.pending if p.rule.code != rule.code]
+                    result.internal_errors.append(_describe_internal_error(rule.code, ctx.path, error))
+
+        try:
+            visit(ctx.module)
+            for top in ctx.module.body:
+                ctx.current_top = top
+                for node in walk(top):
+                    if type(node) in dispatch:
+                        visit(node)
+            ctx.current_top = None
         except RecursionError:
             result.internal_errors.append(f"{ctx.path}: the code is nested too deeply to analyse")
 

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import libcst as cst
+
 from safelint.finding import Severity
 
 if TYPE_CHECKING:
@@ -77,6 +79,9 @@ class Rule:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        for attr in cls.__dict__:
+            if attr.startswith("visit_") and not _is_node_class(attr[len("visit_"):]):
+                raise TypeError(f"{cls.__name__}.{attr}: libcst has no node class {attr[6:]!r}")
         if "code" in cls.__dict__:
             _REGISTRY[cls.code] = cls
 
@@ -98,6 +103,11 @@ class Rule:
     @classmethod
     def family(cls) -> str:
         return FAMILIES.get(cls.code[:3], "other")
+
+
+def _is_node_class(name: str) -> bool:
+    value = getattr(cst, name, None)
+    return isinstance(value, type) and issubclass(value, cst.CSTNode)
 
 
 _REGISTRY: dict[str, type[Rule]] = {}

@@ -1,0 +1,3 @@
+from safelint.cli import main
+
+main()

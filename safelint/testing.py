@@ -1,0 +1,46 @@
+"""Helpers that turn example code into test cases: fixtures and documentation examples.
+
+A fixture marks each line that must be reported with a trailing ``# expect: CODE`` comment;
+every unmarked line must stay silent. Lines ``# safelint-config: <toml>`` at the top hold
+settings, in ``safelint.toml`` form.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from safelint.config import Settings, parse_table
+from safelint.engine import Checker
+from safelint.finding import Finding
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>SL\d+(?:\s*,\s*SL\d+)*)")
+_CONFIG = re.compile(r"^#\s*safelint-config:\s?(?P<toml>.*)$", re.M)
+
+
+def expected(source: str) -> set[tuple[int, str]]:
+    """The (line, code) pairs the markers in ``source`` expect."""
+    pairs = set()
+    for number, line in enumerate(source.splitlines(), start=1):
+        match = _EXPECT.search(line)
+        if match:
+            pairs.update((number, code.strip()) for code in match.group("codes").split(","))
+    return pairs
+
+
+def settings_for(source: str, root: Path) -> Settings:
+    table = tomllib.loads("\n".join(m.group("toml") for m in _CONFIG.finditer(source)))
+    return parse_table(table, root / "safelint.toml")
+
+
+def check_source(source: str, path: str = "example.py", root: Path | None = None) -> list[Finding]:
+    """Findings for ``source`` under the settings its ``# safelint-config:`` lines give."""
+    base = root or Path.cwd()
+    result = Checker(settings_for(source, base)).check_bytes(source.encode("utf-8"), path, base / path)
+    return result.findings

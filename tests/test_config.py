@@ -1,0 +1,110 @@
+"""Configuration: discovery upward, validation with clear messages, selection by prefix."""
+
+from pathlib import Path
+
+import pytest
+
+from safelint.config import ConfigError, Overrides, Settings, find_config_file, load_settings
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_nearest_pyproject_with_a_safelint_table(tmp_path: Path) -> None:
+    write(tmp_path / ".git" / "HEAD", "")
+    outer = write(tmp_path / "pyproject.toml", "[tool.safelint]\nignore = ['SL106']\n")
+    write(tmp_path / "pkg" / "pyproject.toml", "[project]\nname = 'x'\n")  # no table: skipped
+    (tmp_path / "pkg" / "a.py").write_text("")
+    assert find_config_file(tmp_path / "pkg" / "a.py") == outer
+
+
+def test_safelint_toml_wins_in_the_same_directory(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "[tool.safelint]\n")
+    own = write(tmp_path / "safelint.toml", "ignore = ['SL1']\n")
+    assert find_config_file(tmp_path) == own
+    assert load_settings(own, tmp_path).ignore == ("SL1",)
+
+
+def test_search_stops_at_the_repository_root(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "[tool.safelint]\n")
+    write(tmp_path / "repo" / ".git" / "HEAD", "")
+    (tmp_path / "repo" / "a.py").write_text("")
+    assert find_config_file(tmp_path / "repo" / "a.py") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "needles"),
+    [
+        ("[tool.safelint]\nbogus-key = 1\n", ["bogus-key", "allowed keys", "select"]),
+        ("[tool.safelint]\nselect = 'SL1'\n", ["select", "list"]),
+        ("[tool.safelint]\nselect = ['SL9']\n", ["SL9", "matches no rule"]),
+        ("[tool.safelint]\njobs = 0\n", ["jobs", "positive integer"]),
+        ("[tool.safelint]\nrespect-gitignore = 'yes'\n", ["respect-gitignore", "true or false"]),
+        ("[tool.safelint.rules.SL106]\nnope = 1\n", ["rules.SL106.nope", "broad-exceptions"]),
+        ("[tool.safelint.rules.SL106]\nbroad-exceptions = 'Exception'\n", ["broad-exceptions", "list of strings"]),
+        ("[tool.safelint.rules.SL9]\nx = 1\n", ["rules.SL9", "names no rule"]),
+        ("[tool.safelint.per-file-ignores]\n'tests/*' = ['XX1']\n", ["XX1"]),
+        ("[tool.safelint\n", ["invalid TOML"]),
+    ],
+)
+def test_bad_configuration_names_file_key_and_allowed(tmp_path: Path, text: str, needles: list[str]) -> None:
+    path = write(tmp_path / "pyproject.toml", text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, tmp_path)
+    message = str(info.value)
+    assert str(path) in message
+    for needle in needles:
+        assert needle in message
+
+
+def enabled(settings: Settings) -> set[str]:
+    return set(settings.enabled_codes())
+
+
+def test_default_selection_leaves_opt_in_rules_off() -> None:
+    codes = enabled(Settings(root=Path(".")))
+    assert "SL106" in codes and "SL000" in codes
+    assert "SL001" not in codes
+
+
+def test_more_specific_selector_wins() -> None:
+    s = Settings(root=Path("."), select=("SL1",), ignore=("SL10",))
+    assert "SL106" not in enabled(s)
+    s = Settings(root=Path("."), select=("SL106",), ignore=("SL1",))
+    assert enabled(s) == {"SL106"}
+    s = Settings(root=Path("."), ignore=("SL106",), extend_select=("SL001",))
+    assert "SL106" not in enabled(s) and "SL001" in enabled(s)
+
+
+def test_family_select_does_not_turn_on_opt_in_rules() -> None:
+    assert "SL001" not in enabled(Settings(root=Path("."), select=("SL0",)))
+    assert "SL001" in enabled(Settings(root=Path("."), select=("SL001",)))
+
+
+def test_command_line_overrides_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "safelint.toml", "select = ['SL0']\njobs = 3\n")
+    settings = Overrides(select=("SL1",), jobs=1).apply(load_settings(path, tmp_path))
+    assert settings.select == ("SL1",) and settings.jobs == 1
+    assert "SL106" in enabled(settings)
+
+
+def test_command_line_codes_are_validated() -> None:
+    with pytest.raises(ConfigError, match="--ignore"):
+        Overrides(ignore=("SL77",)).apply(Settings(root=Path(".")))
+
+
+def test_rule_options_prefix_and_exact(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "safelint.toml",
+        "[rules.SL1]\nbroad-exceptions = ['A']\n[rules.SL106]\nbroad-exceptions = ['B']\n",
+    )
+    assert load_settings(path, tmp_path).options_for("SL106") == {"broad-exceptions": ("B",)}
+
+
+def test_digest_changes_with_what_changes_findings() -> None:
+    a = Settings(root=Path("."))
+    assert a.digest() == Settings(root=Path("/elsewhere")).digest()
+    assert a.digest() != Settings(root=Path("."), ignore=("SL106",)).digest()

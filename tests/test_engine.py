@@ -1,0 +1,130 @@
+"""The engine: positions, rule isolation, per-file ignores, suppressions, determinism."""
+
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from safelint.analysis.tree import walk
+from safelint.config import Settings
+from safelint.context import ModuleContext
+from safelint.engine import Checker
+from safelint.finding import Severity
+from safelint.rule import Rule, _REGISTRY
+from safelint.suppress import parse_suppressions
+
+PROGRAM = '''#!/usr/bin/env python
+# a header comment
+
+"""Docstring."""
+import os  # trailing comment
+
+
+class A:
+    @staticmethod
+    def f(x):
+        try:
+            x()
+        except Exception:
+            pass
+
+    def g(self):  x = [
+        1,
+        2]; y = x
+
+    def k(self):
+        return 1 if True else 2
+
+
+def h():
+    try: pass
+    except: pass
+'''
+
+
+def test_statement_local_positions_match_whole_module_positions() -> None:
+    module = cst.parse_module(PROGRAM)
+    full = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    ctx = ModuleContext("x.py", module.code, module)
+    checked = 0
+    for top in module.body:
+        for node in walk(top):
+            assert ctx.position(node, top) == full[node], node
+            checked += 1
+    assert checked > 50
+
+
+def test_findings_positions_and_span() -> None:
+    src = "def f(g):\n    try:\n        g()\n    except Exception as e:\n        pass\n"
+    (finding,) = Checker(Settings(root=Path("."))).check_bytes(src.encode(), "x.py").findings
+    assert (finding.line, finding.column, finding.end_line, finding.end_column) == (4, 5, 4, 21)
+    bare = "try:\n    pass\nexcept:\n    pass\n"
+    (finding,) = Checker(Settings(root=Path("."))).check_bytes(bare.encode(), "x.py").findings
+    assert (finding.line, finding.column, finding.end_line, finding.end_column) == (3, 1, 3, 7)
+
+
+@pytest.fixture
+def broken_rule() -> object:
+    class Broken(Rule):
+        """Always raises."""
+
+        code = "SL199"
+        name = "always-broken"
+        severity = Severity.ERROR
+        summary = "test only"
+
+        def visit_Pass(self, node: cst.Pass, ctx: ModuleContext) -> None:
+            raise ValueError("boom")
+
+    yield Broken
+    del _REGISTRY["SL199"]
+
+
+def test_a_crashing_rule_is_reported_and_the_others_keep_their_findings(broken_rule: object) -> None:
+    src = "try:\n    f()\nexcept Exception:\n    pass\n"
+    result = Checker(Settings(root=Path("."))).check_bytes(src.encode(), "x.py")
+    assert [f.code for f in result.findings] == ["SL106"]
+    (error,) = result.internal_errors
+    assert "SL199" in error and "x.py" in error and "ValueError: boom" in error
+
+
+def test_visit_method_must_name_a_libcst_node() -> None:
+    with pytest.raises(TypeError, match="Excepthandler"):
+
+        class Typo(Rule):
+            def visit_Excepthandler(self, node: cst.CSTNode, ctx: ModuleContext) -> None: ...
+
+
+def test_per_file_ignores(tmp_path: Path) -> None:
+    settings = Settings(root=tmp_path, per_file_ignores=(("tests/*.py", ("SL1",)),))
+    checker = Checker(settings)
+    src = b"try:\n    f()\nexcept Exception:\n    pass\n"
+    assert checker.check_bytes(src, "t.py", tmp_path / "tests" / "t.py").findings == []
+    assert checker.check_bytes(src, "a.py", tmp_path / "src" / "a.py").findings != []
+
+
+SUPPRESSION_CASES = [
+    ("x = 1  # safelint: ignore[SL401]", (False, ("SL401",), None)),
+    ("x = 1  # safelint: ignore[SL401, sl203] -- closed by the caller", (False, ("SL401", "SL203"), "closed by the caller")),
+    ("x = 1  # safelint: ignore", (False, None, None)),
+    ("# safelint: ignore-file[SL3]", (True, ("SL3",), None)),
+    ("x = 1  # noqa: SL106,E501", (False, ("SL106",), None)),
+    ("x = 1  # noqa", (False, None, None)),
+]
+
+
+@pytest.mark.parametrize(("line", "want"), SUPPRESSION_CASES)
+def test_suppression_comment_forms(line: str, want: tuple[object, ...]) -> None:
+    (s,) = parse_suppressions(line + "\n")
+    assert (s.whole_file, s.codes, s.reason) == want
+
+
+def test_noqa_for_other_tools_and_strings_are_not_suppressions() -> None:
+    assert parse_suppressions("import os  # noqa: F401\n") == []
+    assert parse_suppressions("x = '# safelint: ignore'\n") == []
+
+
+def test_file_level_suppression_by_family() -> None:
+    src = "# safelint: ignore-file[SL1]\ntry:\n    f()\nexcept Exception:\n    pass\n"
+    assert Checker(Settings(root=Path("."))).check_bytes(src.encode(), "x.py").findings == []
