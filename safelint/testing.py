@@ -26,7 +26,7 @@ _CONFIG = re.compile(r"^#\s*safelint-config:\s?(?P<toml>.*)$", re.M)
 
 def expected(source: str) -> set[tuple[int, str]]:
     """The (line, code) pairs the markers in ``source`` expect."""
-    pairs = set()
+    pairs: set[tuple[int, str]] = set()
     for number, line in enumerate(source.splitlines(), start=1):
         match = _EXPECT.search(line)
         if match:
