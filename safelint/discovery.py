@@ -52,17 +52,26 @@ def _relative(path: Path, base: Path) -> str | None:
 
 
 class _Ignorer:
-    """Answers "is this path excluded?" from the settings' globs and the ``.gitignore`` files."""
+    """Answers "is this path excluded?" from the settings' globs and the ``.gitignore`` files.
 
-    def __init__(self, settings: Settings, start: Path) -> None:
-        self.settings = settings
+    A directory named on the command line is checked even when it is itself excluded or
+    git-ignored (a user who runs ``safelint check build/`` means it): then only what lies
+    beneath it is matched, relative to it.
+    """
+
+    def __init__(self, settings: Settings, start: Path, named: bool) -> None:
         self.excludes = _exclude_spec(settings)
         self.gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
         self.repo_root = _repo_root(start) if settings.respect_gitignore else None
+        self.base = settings.root
+        if named and self.excluded(start, is_dir=True):
+            self.base = start
+            if self.repo_root is not None:
+                self.repo_root = start
 
     def excluded(self, path: Path, is_dir: bool) -> bool:
         suffix = "/" if is_dir else ""
-        rel = _relative(path, self.settings.root)
+        rel = _relative(path, self.base)
         candidates = [path.name + suffix] if rel is None else [rel + suffix, path.name + suffix]
         if any(self.excludes.match_file(c) for c in candidates):
             return True
@@ -121,14 +130,14 @@ def discover(
         if not absolute.exists() and not absolute.is_symlink():
             raise DiscoveryError(f"{given}: no such file or directory")
         settings = settings_for(absolute)
-        ignorer = _Ignorer(settings, absolute if absolute.is_dir() else absolute.parent)
         if absolute.is_dir():
+            ignorer = _Ignorer(settings, absolute, named=True)
             for path in _walk(absolute, ignorer):
                 found.setdefault(path, SourceFile(path, display_path(path, cwd), settings))
         else:
             if not os.access(absolute, os.R_OK):
                 raise DiscoveryError(f"{given}: permission denied")
-            if force_exclude and ignorer.excluded(absolute, is_dir=False):
+            if force_exclude and _Ignorer(settings, absolute.parent, named=False).excluded(absolute, is_dir=False):
                 continue
             found.setdefault(absolute, SourceFile(absolute, display_path(absolute, cwd), settings))
     return [found[p] for p in sorted(found)]

@@ -67,3 +67,11 @@ def test_directory_named_like_a_module_and_symlink_loop(tmp_path: Path) -> None:
 def test_duplicates_collapse(tmp_path: Path) -> None:
     touch(tmp_path, "a.py")
     assert found(tmp_path, paths=[tmp_path, tmp_path / "a.py"]) == ["a.py"]
+
+
+def test_a_directory_named_explicitly_is_walked_even_if_excluded_or_ignored(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("/versions/\n*_pb2.py\n")
+    touch(tmp_path, "versions/lib/a.py", "versions/lib/b_pb2.py", "build/c.py", "build/__pycache__/d.py")
+    assert found(tmp_path, paths=[tmp_path / "versions" / "lib"]) == ["versions/lib/a.py", "versions/lib/b_pb2.py"]
+    assert found(tmp_path, paths=[tmp_path / "build"]) == ["build/c.py"]
