@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from safelint.context import ModuleContext
@@ -67,7 +69,7 @@ class SwallowedException(Rule):
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler, ctx: ModuleContext) -> None:
         caught = self._broad_name(node.type)
-        if caught is None or not _does_nothing(node.body):
+        if caught is None or not _does_nothing(node.body) or _has_comment(node):
             return
         star = "*" if isinstance(node, cst.ExceptStarHandler) else ""
         what = "a bare `except:`" if node.type is None else f"`except{star} {caught}`"
@@ -121,3 +123,26 @@ def _is_no_op(statement: cst.BaseSmallStatement) -> bool:
     return isinstance(statement, cst.Expr) and isinstance(
         statement.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)
     )
+
+
+# Tool directives are not explanations: a suppression must not silence the rule it suppresses.
+_DIRECTIVE = re.compile(r"#\s*(safelint:|noqa\b|type:|pragma\b|pylint:|ruff:|fmt:|nosec\b)", re.I)
+
+
+def _explains(comment: cst.Comment | None) -> bool:
+    return comment is not None and not _DIRECTIVE.match(comment.value)
+
+
+def _has_comment(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    """A comment on the ``except`` line or anywhere in its body: the author explains the choice."""
+    body = handler.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        return _explains(body.trailing_whitespace.comment)
+    if _explains(body.header.comment) or any(_explains(line.comment) for line in body.footer):
+        return True
+    for statement in body.body:
+        if any(_explains(line.comment) for line in statement.leading_lines):
+            return True
+        if isinstance(statement, cst.SimpleStatementLine) and _explains(statement.trailing_whitespace.comment):
+            return True
+    return False

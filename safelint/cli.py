@@ -156,3 +156,19 @@ def explain(code: str) -> None:
     click.echo(f"{rule.code} {rule.name} ({rule.severity.value}, {rule.family()})\n")
     click.echo(f"{rule.summary}\n")
     click.echo(rule.documentation())
+
+
+@main.command()
+@click.argument("names", nargs=-1, required=True)
+@click.option("--python", "python", help="The interpreter whose installed stubs and typed packages to read.")
+def knowledge(names: tuple[str, ...], python: str | None) -> None:
+    """Show what safelint knows about NAMES (e.g. re.match, open), from typeshed and installed stubs."""
+    from safelint.analysis.knowledge import Knowledge
+
+    try:
+        kb = Knowledge.load(python=python)
+    except Exception as error:  # an interpreter that cannot be asked is a usage error, not a crash
+        _fail(f"cannot load the knowledge base: {error}")
+        return
+    for name in names:
+        click.echo(kb.describe(name))

@@ -1,7 +1,7 @@
 """Helpers that turn example code into test cases: fixtures and documentation examples.
 
-A fixture marks each line that must be reported with a trailing ``# expect: CODE`` comment;
-every unmarked line must stay silent. Lines ``# safelint-config: <toml>`` at the top hold
+A fixture marks each line that must be reported with a trailing ``# expect: CODE`` comment
+(removed before the check); every unmarked line must stay silent. Lines ``# safelint-config: <toml>`` at the top hold
 settings, in ``safelint.toml`` form.
 """
 
@@ -20,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-_EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>SL\d+(?:\s*,\s*SL\d+)*)")
+_EXPECT = re.compile(r"[ \t]*#\s*expect:\s*(?P<codes>SL\d+(?:\s*,\s*SL\d+)*)")
 _CONFIG = re.compile(r"^#\s*safelint-config:\s?(?P<toml>.*)$", re.M)
 
 
@@ -34,6 +34,11 @@ def expected(source: str) -> set[tuple[int, str]]:
     return pairs
 
 
+def without_markers(source: str) -> str:
+    """The source as checked: markers removed, so no rule ever sees them as comments."""
+    return _EXPECT.sub("", source)
+
+
 def settings_for(source: str, root: Path) -> Settings:
     table = tomllib.loads("\n".join(m.group("toml") for m in _CONFIG.finditer(source)))
     return parse_table(table, root / "safelint.toml")
@@ -42,5 +47,6 @@ def settings_for(source: str, root: Path) -> Settings:
 def check_source(source: str, path: str = "example.py", root: Path | None = None) -> list[Finding]:
     """Findings for ``source`` under the settings its ``# safelint-config:`` lines give."""
     base = root or Path.cwd()
-    result = Checker(settings_for(source, base)).check_bytes(source.encode("utf-8"), path, base / path)
+    checked = without_markers(source).encode("utf-8")
+    result = Checker(settings_for(source, base)).check_bytes(checked, path, base / path)
     return result.findings

@@ -132,3 +132,10 @@ def test_unreadable_file_inside_a_directory_is_sl000(project: Path) -> None:
     locked.chmod(0)
     p = run(project, "check", ".", "--format", "json")
     assert any(f["path"] == "locked.py" and f["code"] == "SL000" for f in json.loads(p.stdout))
+
+
+def test_knowledge_command_describes_a_name() -> None:
+    out = CliRunner().invoke(main, ["knowledge", "re.match", "open"])
+    assert out.exit_code == 0
+    assert "re.match" in out.output and "returns Optional" in out.output
+    assert "returns a resource" in out.output
