@@ -1,0 +1,1120 @@
+"""The project index: per-module facts that rules checking *other* modules need (pass 1).
+
+A rule checking ``b.py`` must know that ``a.load()`` returns ``Optional``, that
+``a.connect()`` returns a socket, that ``a.Worker`` owns a lock. Pass 1 summarises every
+module with the stdlib ``ast`` parser (several times faster than libcst) and walks
+statements, not expressions, wherever it can: this pass must stay a small fraction of a
+run. Summaries are plain frozen dataclasses (picklable, for worker processes) and are
+cached on disk by content hash as JSON (a cache file is data, never code: a checked-out
+repository may contain a planted cache directory).
+
+Summaries carry no line numbers and no paths on purpose: the :attr:`ProjectIndex.digest`
+keys every file's result cache, and adding a line at the top of one file must not
+invalidate the results of the whole project.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import gc
+import builtins
+import hashlib
+import json
+import os
+import sys
+import threading
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Final, Iterable, Iterator, Literal, Mapping, Sequence, Union
+
+__all__ = [
+    "ClassSummary",
+    "FunctionSummary",
+    "ModuleSummary",
+    "ParamSummary",
+    "ProjectIndex",
+    "build_index",
+    "build_summary",
+    "module_name_for",
+    "summarize_file",
+]
+
+INDEX_FORMAT: Final = 1
+"""Bump when what a summary records changes: it keys the cache and the digest."""
+
+ReturnKind = Literal["unannotated", "value", "optional", "none", "never"]
+"""What the return annotation says the (awaited, for ``async def``) result is:
+``optional`` may be None (``X | None``), ``none`` is always None (``-> None``),
+``never`` does not return (``NoReturn``/``Never``)."""
+
+ParamKind = Literal[
+    "positional_only", "positional", "var_positional", "keyword_only", "var_keyword"
+]
+
+
+@dataclass(frozen=True)
+class ParamSummary:
+    name: str
+    kind: ParamKind
+    optional: bool
+    """Annotated ``Optional``/``X | None``, or defaulting to ``None``."""
+    has_default: bool
+    annotation: str | None
+    """Qualified name of the annotated class (``builtins.int``, ``pkg.mod.C``)."""
+
+
+@dataclass(frozen=True)
+class FunctionSummary:
+    qualname: str
+    """``pkg.mod.func`` or ``pkg.mod.Class.method``."""
+    is_async: bool
+    is_generator: bool
+    is_context_manager: bool
+    """Decorated ``@contextmanager``/``@asynccontextmanager`` (any module)."""
+    must_use: bool
+    """Decorated with anything whose last name component is ``must_use``."""
+    return_kind: ReturnKind
+    return_annotation: str | None
+    """Qualified name of the returned class, with ``Optional``/``Annotated`` unwrapped."""
+    returned_calls: tuple[str, ...]
+    """Qualified callees of calls the function visibly returns (``return open(p)``, or
+    ``f = open(p) ... return f``): the knowledge base decides which are resources."""
+    decorators: tuple[str, ...]
+    """Qualified (else dotted) names of the decorators, calls stripped."""
+    params: tuple[ParamSummary, ...]
+
+    @property
+    def returns_optional(self) -> bool:
+        return self.return_kind == "optional"
+
+    @property
+    def returns_none(self) -> bool:
+        return self.return_kind == "none"
+
+    @property
+    def no_return(self) -> bool:
+        return self.return_kind == "never"
+
+    @property
+    def is_coroutine_function(self) -> bool:
+        """``async def`` without ``yield`` (an async generator is not awaited)."""
+        return self.is_async and not self.is_generator
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    qualname: str
+    bases: tuple[str, ...]
+    """Qualified (else dotted) names of the base classes."""
+    methods: tuple[str, ...]
+    attribute_calls: tuple[tuple[str, str], ...]
+    """``(attribute, callee)`` for attributes assigned a call in ``__init__`` or the class
+    body (``self._lock = threading.Lock()`` → ``("_lock", "threading.Lock")``)."""
+    optional_attributes: tuple[str, ...]
+    """Attributes declared ``X | None`` (class annotations, dataclass fields,
+    ``self.x: T | None = ...``)."""
+    none_then_set_attributes: tuple[str, ...]
+    """Set to ``None`` in ``__init__`` and to something else in another method."""
+
+    @property
+    def defines_close(self) -> bool:
+        return "close" in self.methods
+
+    @property
+    def defines_enter(self) -> bool:
+        return "__enter__" in self.methods
+
+    @property
+    def defines_exit(self) -> bool:
+        return "__exit__" in self.methods
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    module: str
+    is_package: bool
+    imports: tuple[tuple[str, str], ...]
+    """Module-level ``(alias, qualified name)``; names bound by conflicting imports (or
+    also by an assignment) are left out."""
+    star_imports: tuple[str, ...]
+    functions: tuple[FunctionSummary, ...] = ()
+    classes: tuple[ClassSummary, ...] = ()
+    global_rebound: tuple[str, ...] = ()
+    """Module names some function declares ``global`` and rebinds."""
+    mutable_globals: tuple[tuple[str, str], ...] = ()
+    """``(name, type or constructor)`` for module-level mutable containers
+    (``CACHE = {}`` → ``("CACHE", "builtins.dict")``)."""
+    parsed: bool = field(default=True)
+    """False when the file could not be read or parsed (the summary is then empty)."""
+
+
+# --------------------------------------------------------------------------- module names
+
+
+def _is_init(path: str | os.PathLike[str]) -> bool:
+    return Path(path).stem == "__init__"
+
+
+def module_name_for(
+    path: str | os.PathLike[str], root: str | os.PathLike[str]
+) -> tuple[str, bool]:
+    """The dotted module name of a file, and whether it is a package ``__init__``.
+
+    The name follows the chain of ``__init__.py`` directories up from the file; the
+    directory where the chain stops, if it is inside ``root``, contributes its path
+    relative to ``root`` (minus a leading ``src``), so that namespace packages and
+    ``src`` layouts get their import names and two ``utils.py`` never share a name.
+    """
+    return _ModuleNamer(Path(root)).name(Path(path))
+
+
+class _ModuleNamer:
+    """Caches which directories are packages, for one index build."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = Path(os.path.abspath(root))
+        self._is_package: dict[Path, bool] = {}
+
+    def _has_init(self, directory: Path) -> bool:
+        known = self._is_package.get(directory)
+        if known is None:
+            known = any((directory / init).is_file() for init in ("__init__.py", "__init__.pyi"))
+            self._is_package[directory] = known
+        return known
+
+    def name(self, path: Path) -> tuple[str, bool]:
+        path = Path(os.path.abspath(path))
+        is_package = _is_init(path)
+        parts = [] if is_package else [path.stem]
+        directory = path.parent
+        while self._has_init(directory) and directory.parent != directory:
+            parts.append(directory.name)
+            directory = directory.parent
+        try:
+            outer = directory.relative_to(self._root).parts
+        except ValueError:
+            outer = ()
+        if outer and outer[0] == "src":
+            outer = outer[1:]
+        parts.extend(reversed(outer))
+        parts.reverse()
+        return ".".join(p for p in parts if p), is_package
+
+
+# --------------------------------------------------------------------------- summarising
+
+_TYPING_MODULES: Final = ("typing", "typing_extensions")
+_NEVER: Final = frozenset({"NoReturn", "Never"})
+_MUTABLE_CONSTRUCTORS: Final = frozenset(
+    {
+        "builtins.dict",
+        "builtins.list",
+        "builtins.set",
+        "builtins.bytearray",
+        "collections.defaultdict",
+        "collections.OrderedDict",
+        "collections.Counter",
+        "collections.deque",
+        "collections.ChainMap",
+        "weakref.WeakKeyDictionary",
+        "weakref.WeakValueDictionary",
+        "weakref.WeakSet",
+    }
+)
+_LITERAL_CONTAINERS: Final[dict[type, str]] = {
+    ast.Dict: "builtins.dict",
+    ast.DictComp: "builtins.dict",
+    ast.List: "builtins.list",
+    ast.ListComp: "builtins.list",
+    ast.Set: "builtins.set",
+    ast.SetComp: "builtins.set",
+}
+_BUILTIN_NAMES: Final = frozenset(n for n in dir(builtins) if not n.startswith("_"))
+_FUNCTION_TYPES: Final = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPE_TYPES: Final = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+# Statement fields holding nested statement lists, for walks that skip expressions.
+_TRY_TYPES: Final = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if t is not None)
+_BLOCKS: Final[dict[type, tuple[str, ...]]] = {
+    ast.If: ("body", "orelse"),
+    ast.For: ("body", "orelse"),
+    ast.AsyncFor: ("body", "orelse"),
+    ast.While: ("body", "orelse"),
+    ast.With: ("body",),
+    ast.AsyncWith: ("body",),
+    **{t: ("body", "handlers", "orelse", "finalbody") for t in _TRY_TYPES},
+    ast.Match: ("cases",),
+}
+
+
+def _statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement of a block, in source order, through compound statements but not
+    into nested functions or classes."""
+    stack: list[Iterator[ast.stmt]] = [iter(body)]
+    while stack:
+        for stmt in stack[-1]:
+            yield stmt
+            fields = _BLOCKS.get(type(stmt))
+            if fields is not None:
+                nested: list[ast.stmt] = []
+                for name in fields:
+                    for item in getattr(stmt, name):
+                        if isinstance(item, ast.stmt):
+                            nested.append(item)
+                        else:  # an except handler or a match case
+                            nested.extend(item.body)
+                stack.append(iter(nested))
+                break
+        else:
+            stack.pop()
+
+
+def _target_names(target: ast.expr) -> Iterator[str]:
+    stack = [target]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            yield node.id
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            stack.extend(node.elts)
+        elif isinstance(node, ast.Starred):
+            stack.append(node.value)
+
+
+_BINDING_TYPES: Final = frozenset(
+    {
+        ast.Assign,
+        ast.AnnAssign,
+        ast.AugAssign,
+        ast.For,
+        ast.AsyncFor,
+        ast.With,
+        ast.AsyncWith,
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.Delete,
+        *_TRY_TYPES,
+    }
+)
+
+
+def _bound_names(stmt: ast.stmt) -> list[str]:
+    """Names a statement binds in its own scope (imports excluded)."""
+    if type(stmt) not in _BINDING_TYPES:  # most statements: a cheap exit
+        return []
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [stmt.name]
+    if isinstance(stmt, _TRY_TYPES):
+        return [h.name for h in stmt.handlers if h.name]
+    targets: list[ast.expr]
+    if isinstance(stmt, (ast.Assign, ast.Delete)):
+        targets = stmt.targets
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        targets = [i.optional_vars for i in stmt.items if i.optional_vars is not None]
+    elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
+        targets = [stmt.target]
+    else:
+        return []
+    return [name for target in targets for name in _target_names(target)]
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _is_none(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+class _Scope:
+    """Bindings that decide what a name means: a module's, or a function's on top."""
+
+    def __init__(self, imports: dict[str, str], defined: set[str], ambiguous: set[str]) -> None:
+        self.imports = imports
+        """Names bound only by imports, all of one thing."""
+        self.defined = defined
+        """Names bound only otherwise (def, class, assignment, ...)."""
+        self.ambiguous = ambiguous
+        """Names bound both ways, or by imports of different things."""
+
+
+def _from_module(stmt: ast.ImportFrom, anchor: Callable[[int], str | None]) -> str:
+    """The module a ``from`` import imports from; a relative one stays dotted
+    (``..a``) when the importing module's package is unknown."""
+    module = stmt.module or ""
+    if not stmt.level:
+        return module
+    package = anchor(stmt.level)
+    if package is None:
+        return "." * stmt.level + module
+    return f"{package}.{module}" if module else package
+
+
+def _import_sites(
+    stmt: ast.Import | ast.ImportFrom, anchor: Callable[[int], str | None]
+) -> Iterator[tuple[str, str]]:
+    """``(bound name, qualified name)`` for each alias of an import statement."""
+    if isinstance(stmt, ast.Import):
+        for alias in stmt.names:
+            if alias.asname:
+                yield alias.asname, alias.name
+            else:
+                top = alias.name.partition(".")[0]
+                yield top, top
+        return
+    base = _from_module(stmt, anchor)
+    sep = "" if base.endswith(".") else "."
+    for alias in stmt.names:
+        if alias.name != "*":
+            yield alias.asname or alias.name, f"{base}{sep}{alias.name}"
+
+
+def _make_scope(sites: Iterable[tuple[str, str | None]]) -> _Scope:
+    """Sites are ``(name, import target)`` with None for a non-import binding."""
+    imports: dict[str, str] = {}
+    defined: set[str] = set()
+    ambiguous: set[str] = set()
+    for name, target in sites:
+        if name in ambiguous:
+            continue
+        if target is None:
+            if name in imports:
+                del imports[name]
+                ambiguous.add(name)
+            else:
+                defined.add(name)
+        elif name in defined or imports.setdefault(name, target) != target:
+            imports.pop(name, None)
+            defined.discard(name)
+            ambiguous.add(name)
+    return _Scope(imports, defined, ambiguous)
+
+
+_AttrWrite = tuple[str, Union[ast.expr, None], Union[ast.expr, None], _Scope]
+"""``self.<attr> = value`` in a method: the attribute, the value (None: annotated only),
+the annotation, and the method's scope (to resolve a callee)."""
+
+_SOMETHING: Final = ast.Constant(value=Ellipsis)
+"""Stands for a value we do not see (unpacking, augmented assignment): not None."""
+
+
+def _self_assignments(
+    stmt: ast.stmt, self_name: str
+) -> Iterator[tuple[str, ast.expr | None, ast.expr | None]]:
+    """``(attr, value, annotation)`` for each ``self.<attr>`` a statement assigns."""
+
+    def attr(node: ast.expr) -> str | None:
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == self_name
+        ):
+            return node.attr
+        return None
+
+    if isinstance(stmt, ast.Assign):
+        for target in stmt.targets:
+            name = attr(target)
+            if name is not None:
+                yield name, stmt.value, None
+            elif isinstance(target, (ast.Tuple, ast.List)):
+                values: Sequence[ast.expr] = ()
+                value = stmt.value
+                if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+                    values = value.elts
+                for i, element in enumerate(target.elts):
+                    name = attr(element)
+                    if name is not None:
+                        yield name, values[i] if values else _SOMETHING, None
+    elif isinstance(stmt, ast.AnnAssign):
+        name = attr(stmt.target)
+        if name is not None:
+            yield name, stmt.value, stmt.annotation
+    elif isinstance(stmt, ast.AugAssign):
+        name = attr(stmt.target)
+        if name is not None:
+            yield name, _SOMETHING, None
+
+
+class _Summarizer:
+    """Summarises one parsed module. Module-level names are resolved flow-insensitively
+    from the module's own bindings; a function's imports and assignments are layered on
+    top for what its body returns."""
+
+    def __init__(self, module: str, is_package: bool, source: bytes, tree: ast.Module) -> None:
+        self.module = module
+        self.is_package = is_package
+        self.tree = tree
+        # Lines mentioning ``yield``: only functions spanning one are walked for it, as
+        # that walk (every expression of the body) would cost more than the rest.
+        self.yield_lines = (
+            [i for i, line in enumerate(source.splitlines(), 1) if b"yield" in line]
+            if b"yield" in source
+            else []
+        )
+        self.may_global = b"global" in source
+        self.star_imports: list[str] = []
+        sites: list[tuple[str, str | None]] = []
+        for stmt in _statements(tree.body):
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
+                    self.star_imports.append(_from_module(stmt, self._anchor))
+                sites.extend(_import_sites(stmt, self._anchor))
+            else:
+                sites.extend((name, None) for name in _bound_names(stmt))
+        self.scope = _make_scope(sites)
+
+    def _anchor(self, level: int) -> str | None:
+        parts = self.module.split(".") if self.module else []
+        if not self.is_package:
+            parts = parts[:-1]
+        if len(parts) < level:
+            return None
+        return ".".join(parts[: len(parts) - level + 1])
+
+    # ----------------------------------------------------------------- names
+
+    def qualify(self, node: ast.expr, local: _Scope | None = None) -> str | None:
+        """The qualified name of a name/attribute chain, or None if unknown."""
+        dotted = _dotted(node)
+        if dotted is None:
+            return None
+        head, dot, rest = dotted.partition(".")
+        base: str | None
+        if local is not None and head in local.imports:
+            base = local.imports[head]
+        elif local is not None and (head in local.defined or head in local.ambiguous):
+            return None  # a local variable
+        elif head in self.scope.imports:
+            base = self.scope.imports[head]
+        elif head in self.scope.defined:
+            base = f"{self.module}.{head}" if self.module else head
+        elif head in self.scope.ambiguous:
+            return None
+        elif head in _BUILTIN_NAMES and not self.star_imports:
+            base = f"builtins.{head}"
+        else:
+            return None
+        return base + dot + rest
+
+    def _named(self, node: ast.expr, local: _Scope | None = None) -> str | None:
+        """Qualified if possible, else the dotted source text (for decorators, bases)."""
+        if isinstance(node, ast.Call):
+            node = node.func
+        return self.qualify(node, local) or _dotted(node)
+
+    def _is_typing(self, node: ast.expr, name: str | frozenset[str]) -> bool:
+        """Whether ``node`` names ``typing.<name>``; an unresolvable name (a star import)
+        is judged by its last component."""
+        names = frozenset({name}) if isinstance(name, str) else name
+        qualified = self.qualify(node)
+        if qualified is not None:
+            module, _, last = qualified.rpartition(".")
+            return module in _TYPING_MODULES and last in names
+        dotted = _dotted(node)
+        return dotted is not None and dotted.rpartition(".")[2] in names
+
+    # ----------------------------------------------------------------- annotations
+
+    def annotation(self, node: ast.expr | None) -> tuple[ReturnKind, str | None]:
+        """What an annotation says about None, and the class it names."""
+        if node is None:
+            return "unannotated", None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return "value", None
+        if _is_none(node) or self.qualify(node) in ("types.NoneType", "builtins.NoneType"):
+            return "none", None
+        if self._is_typing(node, _NEVER):
+            return "never", None
+        members = self._union_members(node)
+        if members is None:
+            return self._unwrapped(node)
+        others = [m for m in members if not _is_none(m)]
+        if not others:
+            return "none", None
+        head = self.annotation(others[0])[1] if len(others) == 1 else None
+        return ("optional" if len(others) < len(members) else "value"), head
+
+    def _unwrapped(self, node: ast.expr) -> tuple[ReturnKind, str | None]:
+        if isinstance(node, ast.Subscript):
+            if self._is_typing(node.value, "Annotated"):
+                inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+                return self.annotation(inner)
+            return "value", self.qualify(node.value)
+        return "value", self.qualify(node)
+
+    def _union_members(self, node: ast.expr) -> list[ast.expr] | None:
+        """The members of ``Optional[X]``, ``Union[...]`` or ``X | Y``; None otherwise."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            members: list[ast.expr] = []
+            stack: list[ast.expr] = [node]
+            while stack:
+                item = stack.pop()
+                if isinstance(item, ast.BinOp) and isinstance(item.op, ast.BitOr):
+                    stack.extend((item.right, item.left))
+                else:
+                    members.append(item)
+            return members
+        if isinstance(node, ast.Subscript):
+            if self._is_typing(node.value, "Optional"):
+                return [node.slice, ast.Constant(value=None)]
+            if self._is_typing(node.value, "Union"):
+                return list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
+        return None
+
+    def _optional_annotation(self, node: ast.expr | None) -> bool:
+        return self.annotation(node)[0] == "optional"
+
+    # ----------------------------------------------------------------- functions
+
+    def function(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str, *, method: bool
+    ) -> tuple[FunctionSummary, list[_AttrWrite]]:
+        """The summary and, for a method, the ``self.<attr>`` assignments its body makes
+        (facts about the enclosing class)."""
+        decorators = tuple(filter(None, (self._named(d) for d in node.decorator_list)))
+        last = {d.rpartition(".")[2] for d in decorators}
+        params = self._params(node.args)
+        local_sites: list[tuple[str, str | None]] = [(p.name, None) for p in params]
+        counts: dict[str, int] = {p.name: 1 for p in params}
+        assigned: dict[str, ast.expr] = {}
+        returns: list[ast.expr] = []
+        self_name = None
+        if (
+            method
+            and params
+            and params[0].kind in ("positional_only", "positional")
+            and not last & {"staticmethod", "classmethod"}
+        ):
+            self_name = params[0].name
+        self_sets: list[tuple[str, ast.expr | None, ast.expr | None]] = []
+        for stmt in _statements(node.body):
+            if isinstance(stmt, ast.Return):
+                if stmt.value is not None:
+                    returns.append(stmt.value)
+                continue
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                local_sites.extend(_import_sites(stmt, self._anchor))
+                continue
+            for name in _bound_names(stmt):
+                local_sites.append((name, None))
+                counts[name] = counts.get(name, 0) + 1
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        assigned[target.id] = stmt.value
+            if self_name is not None:
+                self_sets.extend(_self_assignments(stmt, self_name))
+        local = _make_scope(local_sites)
+        kind, head = self.annotation(node.returns)
+        summary = FunctionSummary(
+            qualname=qualname,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            is_generator=self._may_yield(node) and _yields(node),
+            is_context_manager=bool(last & {"contextmanager", "asynccontextmanager"}),
+            must_use="must_use" in last,
+            return_kind=kind,
+            return_annotation=head,
+            returned_calls=self._returned_calls(returns, local, counts, assigned),
+            decorators=decorators,
+            params=params,
+        )
+        return summary, [(attr, value, annotation, local) for attr, value, annotation in self_sets]
+
+    def _may_yield(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        lines = self.yield_lines
+        i = bisect.bisect_left(lines, node.lineno)
+        return i < len(lines) and lines[i] <= (node.end_lineno or node.lineno)
+
+    def _params(self, args: ast.arguments) -> tuple[ParamSummary, ...]:
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+        defaults.extend(args.defaults)
+        listed: list[tuple[ast.arg, ParamKind, ast.expr | None, bool]] = [
+            (
+                arg,
+                "positional_only" if i < len(args.posonlyargs) else "positional",
+                default,
+                default is not None,
+            )
+            for i, (arg, default) in enumerate(zip(positional, defaults))
+        ]
+        if args.vararg is not None:
+            listed.append((args.vararg, "var_positional", None, False))
+        listed.extend(
+            (arg, "keyword_only", default, default is not None)
+            for arg, default in zip(args.kwonlyargs, args.kw_defaults)
+        )
+        if args.kwarg is not None:
+            listed.append((args.kwarg, "var_keyword", None, False))
+        out = []
+        for arg, kind, default, has_default in listed:
+            annotated, head = self.annotation(arg.annotation)
+            out.append(
+                ParamSummary(
+                    name=arg.arg,
+                    kind=kind,
+                    optional=annotated == "optional" or _is_none(default),
+                    has_default=has_default,
+                    annotation=head,
+                )
+            )
+        return tuple(out)
+
+    def _returned_calls(
+        self,
+        returns: list[ast.expr],
+        local: _Scope,
+        counts: dict[str, int],
+        assigned: dict[str, ast.expr],
+    ) -> tuple[str, ...]:
+        callees: dict[str, None] = {}
+        for value in returns:
+            if isinstance(value, ast.Name) and counts.get(value.id) == 1:
+                value = assigned.get(value.id, value)
+            if isinstance(value, ast.Call):
+                callee = self.qualify(value.func, local)
+                if callee is not None:
+                    callees[callee] = None
+        return tuple(callees)
+
+    # ----------------------------------------------------------------- classes
+
+    def klass(
+        self, node: ast.ClassDef, qualname: str, functions: list[FunctionSummary]
+    ) -> list[ClassSummary]:
+        """The class's summary and its nested classes'; methods go to ``functions``."""
+        classes: list[ClassSummary] = []
+        methods: dict[str, None] = {}
+        calls: dict[str, str] = {}
+        optional: dict[str, None] = {}
+        none_in_init: dict[str, None] = {}
+        set_elsewhere: set[str] = set()
+        for stmt in _statements(node.body):
+            if isinstance(stmt, _FUNCTION_TYPES):
+                methods[stmt.name] = None
+                summary, writes = self.function(stmt, f"{qualname}.{stmt.name}", method=True)
+                if not _is_overload(summary):
+                    functions.append(summary)
+                in_init = stmt.name == "__init__"
+                for attr, value, annotation, local in writes:
+                    if annotation is not None and self._optional_annotation(annotation):
+                        optional[attr] = None
+                    if in_init:
+                        if _is_none(value):
+                            none_in_init[attr] = None
+                        elif isinstance(value, ast.Call):
+                            callee = self.qualify(value.func, local)
+                            if callee is not None:
+                                calls.setdefault(attr, callee)
+                    elif value is not None and not _is_none(value):
+                        set_elsewhere.add(attr)
+            elif isinstance(stmt, ast.ClassDef):
+                classes.extend(self.klass(stmt, f"{qualname}.{stmt.name}", functions))
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                if self._optional_annotation(stmt.annotation):
+                    optional[stmt.target.id] = None
+                if isinstance(stmt.value, ast.Call):
+                    self._class_call(calls, stmt.target.id, stmt.value)
+            elif isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        self._class_call(calls, target.id, stmt.value)
+        own = ClassSummary(
+            qualname=qualname,
+            bases=tuple(filter(None, (self._named(b) for b in node.bases))),
+            methods=tuple(methods),
+            attribute_calls=tuple(calls.items()),
+            optional_attributes=tuple(optional),
+            none_then_set_attributes=tuple(a for a in none_in_init if a in set_elsewhere),
+        )
+        return [own, *classes]
+
+    def _class_call(self, calls: dict[str, str], attr: str, value: ast.Call) -> None:
+        callee = self.qualify(value.func)
+        if callee is not None:
+            calls.setdefault(attr, callee)
+
+    # ----------------------------------------------------------------- module
+
+    def summary(self) -> ModuleSummary:
+        functions: list[FunctionSummary] = []
+        classes: list[ClassSummary] = []
+        mutable: dict[str, str] = {}
+        for stmt in _statements(self.tree.body):
+            if isinstance(stmt, _FUNCTION_TYPES):
+                summary, _ = self.function(stmt, f"{self.module}.{stmt.name}", method=False)
+                if not _is_overload(summary):
+                    functions.append(summary)
+            elif isinstance(stmt, ast.ClassDef):
+                classes.extend(self.klass(stmt, f"{self.module}.{stmt.name}", functions))
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                kind = self._mutable_kind(stmt.value)
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        if kind is None:
+                            mutable.pop(target.id, None)
+                        else:
+                            mutable.setdefault(target.id, kind)
+        return ModuleSummary(
+            module=self.module,
+            is_package=self.is_package,
+            imports=tuple(self.scope.imports.items()),
+            star_imports=tuple(self.star_imports),
+            functions=tuple(functions),
+            classes=tuple(classes),
+            global_rebound=self._global_rebound() if self.may_global else (),
+            mutable_globals=tuple(mutable.items()),
+        )
+
+    def _mutable_kind(self, value: ast.expr) -> str | None:
+        literal = _LITERAL_CONTAINERS.get(type(value))
+        if literal is not None:
+            return literal
+        if isinstance(value, ast.Call):
+            callee = self.qualify(value.func)
+            if callee in _MUTABLE_CONSTRUCTORS:
+                return callee
+        return None
+
+    def _global_rebound(self) -> tuple[str, ...]:
+        found: dict[str, None] = {}
+        bodies: list[tuple[list[ast.stmt], bool]] = [(self.tree.body, False)]
+        while bodies:
+            body, in_function = bodies.pop()
+            declared: list[str] = []
+            bound: set[str] = set()
+            for stmt in _statements(body):
+                if isinstance(stmt, (*_FUNCTION_TYPES, ast.ClassDef)):
+                    bodies.append((stmt.body, not isinstance(stmt, ast.ClassDef)))
+                if not in_function:
+                    continue
+                if isinstance(stmt, ast.Global):
+                    declared.extend(stmt.names)
+                elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                    bound.update(name for name, _ in _import_sites(stmt, self._anchor))
+                else:
+                    bound.update(_bound_names(stmt))
+            for name in declared:
+                if name in bound:
+                    found[name] = None
+        return tuple(sorted(found))
+
+
+def _is_overload(summary: FunctionSummary) -> bool:
+    return any(d.rpartition(".")[2] == "overload" for d in summary.decorators)
+
+
+def _yields(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether the function's own body (not nested scopes) contains ``yield``."""
+    stack: list[ast.AST] = list(node.body)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(item, _SCOPE_TYPES):
+            stack.extend(ast.iter_child_nodes(item))
+    return False
+
+
+def build_summary(path: str | os.PathLike[str], source: bytes, module_name: str) -> ModuleSummary:
+    """Summarise one module; never raises (an unparseable file gives an empty summary)."""
+    is_package = _is_init(path)
+    # An ast tree holds no reference cycles, so the cyclic collector, which the many
+    # allocations of a parse keep triggering, has nothing to find: ~15 % of this pass.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for "\d" etc. is not ours to show
+            tree = ast.parse(source, filename=os.fspath(path))
+        return _Summarizer(module_name, is_package, source, tree).summary()
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return ModuleSummary(module_name, is_package, (), (), parsed=False)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+# --------------------------------------------------------------------------- (de)serialising
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {value!r}")
+    return value
+
+
+def _text_or_none(value: object) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected a boolean, got {value!r}")
+    return value
+
+
+def _items(value: object) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list, got {value!r}")
+    return value
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    return tuple(_text(v) for v in _items(value))
+
+
+def _pairs(value: object) -> tuple[tuple[str, str], ...]:
+    out = []
+    for item in _items(value):
+        first, second = _items(item)
+        out.append((_text(first), _text(second)))
+    return tuple(out)
+
+
+def _choice(value: object, allowed: tuple[str, ...]) -> Any:
+    if value not in allowed:
+        raise ValueError(f"expected one of {allowed}, got {value!r}")
+    return value
+
+
+_RETURN_KINDS: Final = ("unannotated", "value", "optional", "none", "never")
+_PARAM_KINDS: Final = (
+    "positional_only", "positional", "var_positional", "keyword_only", "var_keyword"
+)
+
+
+def _decode_module(data: Any) -> ModuleSummary:
+    """A summary from its JSON form; raises ValueError/KeyError/TypeError when malformed."""
+    return ModuleSummary(
+        module=_text(data["module"]),
+        is_package=_flag(data["is_package"]),
+        imports=_pairs(data["imports"]),
+        star_imports=_texts(data["star_imports"]),
+        functions=tuple(
+            FunctionSummary(
+                qualname=_text(f["qualname"]),
+                is_async=_flag(f["is_async"]),
+                is_generator=_flag(f["is_generator"]),
+                is_context_manager=_flag(f["is_context_manager"]),
+                must_use=_flag(f["must_use"]),
+                return_kind=_choice(f["return_kind"], _RETURN_KINDS),
+                return_annotation=_text_or_none(f["return_annotation"]),
+                returned_calls=_texts(f["returned_calls"]),
+                decorators=_texts(f["decorators"]),
+                params=tuple(
+                    ParamSummary(
+                        name=_text(p["name"]),
+                        kind=_choice(p["kind"], _PARAM_KINDS),
+                        optional=_flag(p["optional"]),
+                        has_default=_flag(p["has_default"]),
+                        annotation=_text_or_none(p["annotation"]),
+                    )
+                    for p in _items(f["params"])
+                ),
+            )
+            for f in _items(data["functions"])
+        ),
+        classes=tuple(
+            ClassSummary(
+                qualname=_text(c["qualname"]),
+                bases=_texts(c["bases"]),
+                methods=_texts(c["methods"]),
+                attribute_calls=_pairs(c["attribute_calls"]),
+                optional_attributes=_texts(c["optional_attributes"]),
+                none_then_set_attributes=_texts(c["none_then_set_attributes"]),
+            )
+            for c in _items(data["classes"])
+        ),
+        global_rebound=_texts(data["global_rebound"]),
+        mutable_globals=_pairs(data["mutable_globals"]),
+        parsed=_flag(data["parsed"]),
+    )
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def _cache_key(source: bytes, module_name: str, is_package: bool) -> str:
+    digest = hashlib.sha256()
+    python = f"{sys.version_info[0]}.{sys.version_info[1]}"  # ast differs between versions
+    digest.update(f"{INDEX_FORMAT}\0{python}\0{module_name}\0{is_package}\0".encode())
+    digest.update(source)
+    return digest.hexdigest()
+
+
+def _load(path: Path) -> ModuleSummary | None:
+    """A cached summary, or None when absent or unreadable in any way (then rebuilt)."""
+    try:
+        return _decode_module(json.loads(path.read_bytes()))
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return None
+
+
+def _to_json(summary: ModuleSummary) -> str:
+    # ``vars`` turns each (non-slotted) dataclass into its field dict, in field order.
+    return json.dumps(summary, default=vars, separators=(",", ":"))
+
+
+def _store(path: Path, summary: ModuleSummary) -> None:
+    """Write atomically (a private temporary file, then rename): a concurrent reader or
+    an interrupted run never sees half a file. A cache that cannot be written is skipped."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(_to_json(summary), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def summarize_file(path: str, module_name: str, cache_dir: str | None = None) -> ModuleSummary:
+    """Read and summarise one file, through the cache in ``cache_dir`` if given.
+
+    A top-level function of picklable arguments, for ``ProcessPoolExecutor.map``.
+    """
+    is_package = _is_init(path)
+    try:
+        source = Path(path).read_bytes()
+    except OSError:
+        return ModuleSummary(module_name, is_package, (), (), parsed=False)
+    if cache_dir is None:
+        return build_summary(path, source, module_name)
+    entry = Path(cache_dir) / f"{_cache_key(source, module_name, is_package)}.json"
+    cached = _load(entry)
+    if cached is not None and cached.module == module_name:
+        return cached
+    summary = build_summary(path, source, module_name)
+    _store(entry, summary)
+    return summary
+
+
+# --------------------------------------------------------------------------- the index
+
+_MAX_HOPS: Final = 16
+
+
+class ProjectIndex:
+    """Lookups over every module's summary, by qualified name.
+
+    When two files claim the same module name, the first one given wins.
+    """
+
+    def __init__(self, summaries: Iterable[ModuleSummary]) -> None:
+        self._modules: dict[str, ModuleSummary] = {}
+        self._functions: dict[str, FunctionSummary] = {}
+        self._classes: dict[str, ClassSummary] = {}
+        self._imports: dict[str, dict[str, str]] = {}
+        for summary in summaries:
+            if summary.module in self._modules:
+                continue
+            self._modules[summary.module] = summary
+            self._imports[summary.module] = dict(summary.imports)
+            for function in summary.functions:
+                self._functions.setdefault(function.qualname, function)
+            for klass in summary.classes:
+                self._classes.setdefault(klass.qualname, klass)
+        self._digest: str | None = None
+
+    @property
+    def modules(self) -> Mapping[str, ModuleSummary]:
+        return self._modules
+
+    def module(self, name: str) -> ModuleSummary | None:
+        return self._modules.get(name)
+
+    def function(self, qualname: str) -> FunctionSummary | None:
+        """The function or method ``qualname`` names, through re-exports
+        (``pkg.helper`` where ``pkg/__init__.py`` does ``from .util import helper``)."""
+        return self._functions.get(qualname) or self._functions.get(self.canonical(qualname))
+
+    def klass(self, qualname: str) -> ClassSummary | None:
+        return self._classes.get(qualname) or self._classes.get(self.canonical(qualname))
+
+    def find_method(self, class_qualname: str, name: str) -> FunctionSummary | None:
+        """A method defined on a class or, depth-first left to right, its indexed bases."""
+        seen: set[str] = set()
+        stack = [class_qualname]
+        while stack:
+            klass = self.klass(stack.pop())
+            if klass is None or klass.qualname in seen:
+                continue
+            seen.add(klass.qualname)
+            if name in klass.methods:
+                return self._functions.get(f"{klass.qualname}.{name}")
+            stack.extend(reversed(klass.bases))
+        return None
+
+    def resolve_import(self, module: str, alias: str) -> str | None:
+        """What a module-level name ``module`` imports refers to, followed to where it is
+        defined (``from pkg.util import helper`` → ``pkg.util.helper``); None if
+        ``module`` does not import ``alias``."""
+        target = self._imports.get(module, {}).get(alias)
+        return None if target is None else self.canonical(target)
+
+    def canonical(self, qualname: str) -> str:
+        """``qualname`` with imported names replaced by what they import, repeatedly."""
+        for _ in range(_MAX_HOPS):
+            if qualname in self._functions or qualname in self._classes:
+                return qualname
+            if qualname in self._modules:
+                return qualname
+            parts = qualname.split(".")
+            for cut in range(len(parts) - 1, 0, -1):
+                imports = self._imports.get(".".join(parts[:cut]))
+                if imports is not None:
+                    target = imports.get(parts[cut])
+                    if target is None:
+                        return qualname
+                    qualname = ".".join([target, *parts[cut + 1 :]])
+                    break
+            else:
+                return qualname
+        return qualname
+
+    @property
+    def digest(self) -> str:
+        """A stable hash of every summary, for the result-cache key: it changes exactly
+        when some summary does."""
+        if self._digest is None:
+            digest = hashlib.sha256(f"safelint-index-{INDEX_FORMAT}".encode())
+            for name in sorted(self._modules):
+                digest.update(_to_json(self._modules[name]).encode())
+                digest.update(b"\0")
+            self._digest = digest.hexdigest()
+        return self._digest
+
+
+def build_index(
+    paths: Iterable[str | os.PathLike[str]],
+    root: str | os.PathLike[str],
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    map_fn: Callable[..., Iterable[ModuleSummary]] = map,
+) -> ProjectIndex:
+    """Summarise every file and index them. Pass ``executor.map`` as ``map_fn`` to
+    summarise in worker processes; files are taken in sorted order, so which of two
+    same-named modules wins does not depend on discovery order."""
+    namer = _ModuleNamer(Path(root))
+    files = sorted({os.path.abspath(p) for p in paths})
+    names = [namer.name(Path(f))[0] for f in files]
+    cache = None if cache_dir is None else os.fspath(cache_dir)
+    return ProjectIndex(map_fn(summarize_file, files, names, [cache] * len(files)))

@@ -1,0 +1,1035 @@
+"""What a name or attribute chain refers to, through imports, aliases and Python's scopes.
+
+Rules match calls by fully qualified name (``re.match``, ``subprocess.run``), so every rule
+needs ``import re as r; r.match(...)`` resolved the same way. libcst's ``ScopeProvider`` /
+``QualifiedNameProvider`` do this but cost about five parses per file; our whole budget is
+about 1.5 parses, so this module walks only what a query needs:
+
+* A scope's own region (its body, minus nested scopes' bodies) is walked the first time the
+  scope is asked about; the result is cached in the :class:`Names` object of the module.
+* Comprehensions are walked together with their enclosing scope, because a walrus inside
+  them binds in that enclosing scope.
+* ``global`` statements are found by a statement-only scan (no expressions), so that a
+  function rebinding a module name makes it ambiguous module-wide.
+
+Bindings are flow-insensitive per scope: if a function assigns ``re = ...`` anywhere, ``re``
+is not the module anywhere in that function. Where the answer is ambiguous the result is
+``None`` so that rules stay silent rather than guess.
+
+Callers pass the innermost scope node they are in (see :data:`Scope`); an expression in a
+function's header (decorator, default, annotation) is recognised as such and resolved in
+the enclosing scope, so a visitor may push the function as soon as it enters its node.
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+from collections import deque
+from types import MappingProxyType
+from typing import Callable, Final, Literal, Mapping, NamedTuple, Optional, Protocol, Union
+
+import libcst as cst
+
+__all__ = [
+    "SCOPE_TYPES",
+    "Names",
+    "Scope",
+    "TypeOracle",
+    "dotted_name",
+]
+
+Scope = Union[
+    cst.FunctionDef,
+    cst.Lambda,
+    cst.ClassDef,
+    cst.ListComp,
+    cst.SetComp,
+    cst.DictComp,
+    cst.GeneratorExp,
+    None,
+]
+"""The innermost scope enclosing an expression; ``None`` is the module.
+
+Passing a comprehension is optional: when a caller passes the enclosing function instead,
+names bound by comprehension targets (or lambda parameters) inside that function are
+treated as ambiguous there, which is conservative rather than wrong.
+"""
+
+SCOPE_TYPES: Final = (
+    cst.FunctionDef,
+    cst.Lambda,
+    cst.ClassDef,
+    cst.ListComp,
+    cst.SetComp,
+    cst.DictComp,
+    cst.GeneratorExp,
+)
+"""Node types that open a scope, for callers that keep a scope stack while visiting."""
+
+_COMP_TYPES: Final = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_COMP_SET: Final[frozenset[type]] = frozenset(_COMP_TYPES)
+
+_BUILTINS: Final = frozenset(
+    name for name in dir(builtins) if not name.startswith("_")
+) | {"__import__", "__build_class__", "__debug__"}
+
+
+class TypeOracle(Protocol):
+    """What the knowledge base knows about types; a test can supply a fake.
+
+    Answers are qualified class names without ``None`` (``re.Match``, not
+    ``re.Match | None``): whether a value may be None is the SL2 analysis' concern.
+    """
+
+    def return_type(self, qualname: str, call: cst.Call | None) -> str | None:
+        """The class of what calling ``qualname`` returns (a class returns an instance of
+        itself), or None if unknown. ``call`` lets an answer depend on the arguments
+        (``open(p, "rb")``)."""
+        ...
+
+    def variable_type(self, qualname: str) -> str | None:
+        """The class of a module-level variable or attribute (``os.environ`` →
+        ``os._Environ``), or None if unknown."""
+        ...
+
+
+def dotted_name(expr: cst.BaseExpression) -> str | None:
+    """The dotted source text of a plain name or attribute chain (``a.b.c``), else None."""
+    parts: list[str] = []
+    node: cst.BaseExpression = expr
+    while type(node) is cst.Attribute:
+        parts.append(node.attr.value)
+        node = node.value
+    if type(node) is not cst.Name:
+        return None
+    parts.append(node.value)
+    parts.reverse()
+    return ".".join(parts)
+
+
+# --------------------------------------------------------------------------- tree walking
+
+# Fields that only hold whitespace, punctuation or flags; skipping them is what makes the
+# generic walk cheap (most of a libcst tree is whitespace).
+_SKIP_FIELDS: Final = frozenset(
+    {
+        "leading_lines",
+        "lines_after_decorators",
+        "header",
+        "footer",
+        "indent",
+        "encoding",
+        "default_indent",
+        "default_newline",
+        "has_trailing_newline",
+        "semicolon",
+        "comma",
+        "lpar",
+        "rpar",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "equal",
+        "colon",
+        "first_colon",
+        "second_colon",
+        "star",
+        "operator",
+        "asynchronous",
+        "relative",
+        "posonly_ind",
+        "dot",
+        "arrow",
+        "trailing_whitespace",
+        "leading_whitespace",
+        "trailing_comma",
+    }
+)
+_LEAF_ANNOTATIONS: Final[tuple[object, ...]] = (str, bool, Optional[str])
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields_of(tp: type) -> tuple[str, ...]:
+    """The child-bearing field names of a node type, computed once per type."""
+    names = _FIELDS.get(tp)
+    if names is None:
+        if dataclasses.is_dataclass(tp):
+            names = tuple(
+                f.name
+                for f in dataclasses.fields(tp)
+                if f.name not in _SKIP_FIELDS
+                and not f.name.startswith("whitespace")
+                and f.type not in _LEAF_ANNOTATIONS
+            )
+        else:
+            names = ()
+        _FIELDS[tp] = names
+    return names
+
+
+# Field values that are not nodes. Checking ``type(v) in`` this set is several times
+# faster than ``isinstance(v, cst.CSTNode)``, which goes through ``ABCMeta``.
+_LEAF_TYPES: Final = frozenset({str, int, bool, type(None), cst.MaybeSentinel})
+
+
+def _push_children(node: cst.CSTNode, stack: list[cst.CSTNode]) -> None:
+    for name in _fields_of(type(node)):
+        value = getattr(node, name)
+        tp = type(value)
+        if tp is tuple or tp is list:
+            stack.extend(value)
+        elif tp not in _LEAF_TYPES:
+            stack.append(value)
+
+
+def _all_params(params: cst.Parameters) -> list[cst.Param]:
+    out = [*params.posonly_params, *params.params]
+    if isinstance(params.star_arg, cst.Param):
+        out.append(params.star_arg)
+    out.extend(params.kwonly_params)
+    if params.star_kwarg is not None:
+        out.append(params.star_kwarg)
+    return out
+
+
+def _header_roots(scope: cst.CSTNode) -> list[cst.CSTNode]:
+    """The parts of a scope-opening node that Python evaluates in the *enclosing* scope:
+    decorators, defaults, annotations, bases, a comprehension's outermost iterable."""
+    roots: list[cst.CSTNode] = []
+    if isinstance(scope, cst.FunctionDef):
+        roots.extend(d.decorator for d in scope.decorators)
+        for p in _all_params(scope.params):
+            if p.default is not None:
+                roots.append(p.default)
+            if p.annotation is not None:
+                roots.append(p.annotation.annotation)
+        if scope.returns is not None:
+            roots.append(scope.returns.annotation)
+    elif isinstance(scope, cst.ClassDef):
+        roots.extend(d.decorator for d in scope.decorators)
+        roots.extend(a.value for a in scope.bases)
+        roots.extend(a.value for a in scope.keywords)
+    elif isinstance(scope, cst.Lambda):
+        roots.extend(p.default for p in _all_params(scope.params) if p.default is not None)
+    elif isinstance(scope, _COMP_TYPES):
+        roots.append(scope.for_in.iter)
+    return roots
+
+
+def _type_param_names(node: cst.FunctionDef | cst.ClassDef) -> list[str]:
+    if node.type_parameters is None:
+        return []
+    return [tp.param.name.value for tp in node.type_parameters.params]
+
+
+# --------------------------------------------------------------------------- bindings
+
+_Kind = Literal["import", "def", "class", "value", "with", "param", "other"]
+
+
+class _Site(NamedTuple):
+    """One place that binds a name in a scope."""
+
+    kind: _Kind
+    node: cst.CSTNode | None
+    """The assigned value (``value``), the context manager (``with``), the ``Param``."""
+    target: str
+    """The imported qualified name (``import``); ``"async"`` for ``async with``."""
+    scope: Scope
+    """The scope ``node`` is evaluated in."""
+
+
+_OTHER: Final = _Site("other", None, "", None)
+
+
+class _ScopeInfo:
+    """The bindings of one scope's own region."""
+
+    __slots__ = (
+        "node",
+        "sites",
+        "declared",
+        "globals",
+        "nonlocals",
+        "nested_names",
+        "star_import",
+        "self_param",
+        "inner_nonlocals",
+        "children",
+    )
+
+    def __init__(self, node: Scope) -> None:
+        self.node = node
+        self.sites: dict[str, list[_Site]] = {}
+        self.declared: set[str] = set()
+        """Names made local by an annotation without a value (``x: int``)."""
+        self.globals: set[str] = set()
+        self.nonlocals: set[str] = set()
+        self.nested_names: set[str] = set()
+        """Names bound by comprehensions and lambda parameters inside this region."""
+        self.star_import = False
+        self.self_param: str | None = None
+        """The first parameter of a function that may be a method (not static/class)."""
+        self.inner_nonlocals: set[str] | None = None
+        """Names that nested functions rebind with ``nonlocal`` (computed on demand)."""
+        self.children: list[Scope] = []
+
+    def bind(self, name: str, site: _Site) -> None:
+        sites = self.sites.get(name)
+        if sites is None:
+            self.sites[name] = [site]
+        else:
+            sites.append(site)
+
+    def bind_target(self, target: cst.CSTNode, site: _Site) -> None:
+        """Bind every name in an assignment target; unpacked names get ``site``."""
+        stack = [target]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Name):
+                self.bind(node.value, site)
+            elif isinstance(node, (cst.Tuple, cst.List)):
+                stack.extend(e.value for e in node.elements)
+            elif isinstance(node, cst.StarredElement):
+                stack.append(node.value)
+
+
+class _Special(NamedTuple):
+    what: str
+
+
+_BUILTIN: Final = _Special("builtin")
+_UNKNOWN: Final = _Special("unknown")  # may come from a star import
+_NESTED: Final = _Special("nested")  # may be a comprehension/lambda variable
+_Binding = Union[_ScopeInfo, _Special, None]
+
+_MAX_DEPTH: Final = 60
+"""Receiver typing recurses through assignments and call chains; past this depth the
+answer is None (unknown), never a RecursionError."""
+
+
+def _is_method_decorator_free(node: cst.FunctionDef) -> bool:
+    """Whether the first parameter is an instance (not ``@staticmethod``/``@classmethod``)."""
+    for d in node.decorators:
+        name = dotted_name(d.decorator)
+        if name is not None and name.rpartition(".")[2] in ("staticmethod", "classmethod"):
+            return False
+    return True
+
+
+def _literal_type(expr: cst.CSTNode) -> str | None:
+    if isinstance(expr, cst.SimpleString):
+        return "builtins.bytes" if "b" in expr.prefix.lower() else "builtins.str"
+    if isinstance(expr, cst.ConcatenatedString):
+        return _literal_type(expr.left)
+    return _LITERAL_TYPES.get(type(expr))
+
+
+_LITERAL_TYPES: Final[dict[type, str]] = {
+    cst.FormattedString: "builtins.str",
+    cst.Integer: "builtins.int",
+    cst.Float: "builtins.float",
+    cst.Imaginary: "builtins.complex",
+    cst.List: "builtins.list",
+    cst.ListComp: "builtins.list",
+    cst.Tuple: "builtins.tuple",
+    cst.Dict: "builtins.dict",
+    cst.DictComp: "builtins.dict",
+    cst.Set: "builtins.set",
+    cst.SetComp: "builtins.set",
+}
+
+
+# --------------------------------------------------------------------------- Names
+
+
+class Names:
+    """Lazy, cached name resolution for one parsed module.
+
+    ``module_name`` is the module's dotted name (``pkg.sub.mod``); it qualifies names the
+    module defines and anchors relative imports. When unknown, module-level names are
+    qualified as ``<module>.name`` and relative imports keep their leading dots
+    (``from ..a import b`` → ``..a.b``). ``is_package`` says the module is a package's
+    ``__init__``, so that ``from . import x`` means ``<module_name>.x``.
+    """
+
+    def __init__(
+        self,
+        module: cst.Module,
+        module_name: str | None = None,
+        *,
+        is_package: bool = False,
+        oracle: TypeOracle | None = None,
+    ) -> None:
+        self._module_node = module
+        self._module_name = module_name
+        self._prefix = module_name if module_name else "<module>"
+        self._is_package = is_package
+        self._oracle = oracle
+        self._module_info: _ScopeInfo | None = None
+        self._infos: dict[int, _ScopeInfo] = {}
+        self._parents: dict[int, Scope] = {}
+        self._pending: deque[Scope] = deque()
+        self._headers: dict[int, frozenset[int]] = {}
+        self._name_cache: dict[tuple[int, str], str | None] = {}
+        self._type_cache: dict[tuple[int, str], str | None] = {}
+        self._call_types: dict[int, str | None] = {}
+        self._depth = 0
+        self._nonlocal_names: set[str] = set()
+        self._imports: dict[str, str] | None = None
+
+    # ----------------------------------------------------------------- public queries
+
+    @property
+    def imports(self) -> Mapping[str, str]:
+        """Module-level names bound only by imports, all of the same thing → its
+        qualified name (``{"r": "re", "environ": "os.environ"}``)."""
+        if self._imports is None:
+            self._imports = {}
+            for name, sites in self._module().sites.items():
+                target = _single_import(sites)
+                if target is not None:
+                    self._imports[name] = target
+        return MappingProxyType(self._imports)
+
+    def qualified_name(self, expr: cst.BaseExpression, scope: Scope = None) -> str | None:
+        """The fully qualified name ``expr`` (a name or attribute chain) refers to.
+
+        ``re.match``, ``os.path.join``, ``builtins.open``, ``pkg.mod.helper`` (a name the
+        module defines). None for locals, ambiguous names and non-name expressions.
+        """
+        return self._qualified(expr, self._effective_scope(expr, scope))
+
+    def is_shadowed(self, name: str, scope: Scope = None) -> bool:
+        """Whether ``name``, read in the body of ``scope``, is (or may be) bound by a
+        function, lambda, comprehension or class scope instead of the module or builtins.
+        A function-local import is a local binding too."""
+        binding = self._binding(name, scope)
+        if binding is _NESTED:
+            return True
+        return isinstance(binding, _ScopeInfo) and binding.node is not None
+
+    def type_of(self, expr: cst.BaseExpression, scope: Scope = None) -> str | None:
+        """The class of the value of ``expr`` when known without guessing.
+
+        Known: literals; calls whose return type the oracle knows; a name bound exactly
+        once in its scope (an assignment or walrus, or ``with ... as``) to something of
+        known type; ``self`` in a method; a variable the oracle knows (``os.environ``).
+        """
+        return self._type(expr, self._effective_scope(expr, scope), True)
+
+    def call_target(self, call: cst.Call, scope: Scope = None) -> str | None:
+        """The qualified name of the function or method ``call`` calls.
+
+        A method on a receiver typed in this module gives ``Type.method``
+        (``p = re.compile(...); p.match()`` → ``re.Pattern.match``). An attribute of an
+        imported module-level variable keeps the name form (``os.environ.get``): ask
+        :meth:`type_of` on ``call.func.value`` (→ ``os._Environ``) for the type form.
+        """
+        return self._call_target(call, self._effective_scope(call, scope))
+
+    # ----------------------------------------------------------------- resolution
+
+    def _qualified(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
+        attrs: list[str] = []
+        node: cst.BaseExpression = expr
+        while type(node) is cst.Attribute:
+            attrs.append(node.attr.value)
+            node = node.value
+        if type(node) is not cst.Name:
+            return None
+        base = self._resolve_name(node.value, scope)
+        if base is None or not attrs:
+            return base
+        attrs.append(base)
+        attrs.reverse()
+        return ".".join(attrs)
+
+    def _resolve_name(self, name: str, scope: Scope) -> str | None:
+        key = (id(scope), name)
+        try:
+            return self._name_cache[key]
+        except KeyError:
+            pass
+        binding = self._binding(name, scope)
+        result: str | None = None
+        if binding is _BUILTIN:
+            result = "builtins." + name
+        elif isinstance(binding, _ScopeInfo):
+            sites = binding.sites.get(name, ())
+            result = _single_import(sites)
+            if (
+                result is None
+                and binding.node is None
+                and not any(s.kind == "import" for s in sites)
+            ):
+                result = f"{self._prefix}.{name}"
+        self._name_cache[key] = result
+        return result
+
+    def _binding(self, name: str, scope: Scope) -> _Binding:
+        """The scope whose binding ``name`` refers to when read in ``scope``."""
+        current = scope
+        first = True
+        while current is not None:
+            info = self._info(current)
+            if name in info.globals:
+                break
+            if first and name in info.nested_names:
+                return _NESTED
+            if name not in info.nonlocals and (first or type(current) is not cst.ClassDef):
+                if name in info.sites or name in info.declared:
+                    return info
+            first = False
+            current = self._parent(current)
+        module = self._module()
+        if name in module.sites or name in module.declared:
+            return module
+        if module.star_import:
+            return _UNKNOWN
+        if name in _BUILTINS:
+            return _BUILTIN
+        return None
+
+    # ----------------------------------------------------------------- types
+
+    def _call_target(self, call: cst.Call, scope: Scope) -> str | None:
+        func = call.func
+        if type(func) is not cst.Attribute:
+            return self._qualified(func, scope)
+        receiver = func.value
+        if type(receiver) is not cst.Attribute:
+            # A name typed in this module, a call, a literal: ``Type.method``; a name
+            # bound by an import keeps the name form.
+            typed = self._type(receiver, scope, False)
+            return f"{typed}.{func.attr.value}" if typed else self._qualified(func, scope)
+        target = self._qualified(func, scope)
+        if target is None:  # ``self.conn.close()``: ask the oracle about the attribute
+            typed = self._type(receiver, scope, True)
+            if typed is not None:
+                return f"{typed}.{func.attr.value}"
+        return target
+
+    def _type(self, expr: cst.BaseExpression, scope: Scope, variables: bool) -> str | None:
+        """``variables``: also type names bound by imports through the oracle."""
+        if self._depth >= _MAX_DEPTH:
+            return None
+        self._depth += 1
+        try:
+            if type(expr) is cst.Name:
+                return self._name_type(expr.value, scope, variables)
+            if type(expr) is cst.Call:
+                # Cached per node: a receiver is typed up to three ways, so a chain
+                # ``a.f().g().h()`` would otherwise cost exponential time.
+                key = id(expr)
+                if key in self._call_types:
+                    return self._call_types[key]
+                result = self._call_types[key] = self._call_type(expr, scope)
+                return result
+            if type(expr) is cst.Attribute:
+                return self._attribute_type(expr, scope)
+            return _literal_type(expr)
+        finally:
+            self._depth -= 1
+
+    def _call_type(self, call: cst.Call, scope: Scope) -> str | None:
+        oracle = self._oracle
+        if oracle is None:
+            return None
+        target = self._call_target(call, scope)
+        if target is None:
+            return None
+        result = oracle.return_type(target, call)
+        if result is None and type(call.func) is cst.Attribute:
+            # ``os.environ.get(...)``: the target is in name form; retry on the type.
+            receiver = self._type(call.func.value, scope, True)
+            if receiver is not None:
+                typed = f"{receiver}.{call.func.attr.value}"
+                if typed != target:
+                    result = oracle.return_type(typed, call)
+        return result
+
+    def _attribute_type(self, expr: cst.Attribute, scope: Scope) -> str | None:
+        oracle = self._oracle
+        if oracle is None:
+            return None
+        qualname = self._qualified(expr, scope)
+        if qualname is not None:
+            return oracle.variable_type(qualname)
+        receiver = self._type(expr.value, scope, True)
+        if receiver is None:
+            return None
+        return oracle.variable_type(f"{receiver}.{expr.attr.value}")
+
+    def _name_type(self, name: str, scope: Scope, variables: bool) -> str | None:
+        binding = self._binding(name, scope)
+        if not isinstance(binding, _ScopeInfo):
+            return None
+        sites = binding.sites.get(name)
+        if not sites:
+            return None
+        imported = _single_import(sites)
+        if imported is not None:
+            if variables and self._oracle is not None:
+                return self._oracle.variable_type(imported)
+            return None
+        if len(sites) != 1:
+            return None
+        key = (id(binding.node), name)
+        if key in self._type_cache:  # None while being computed: ``x = x.copy()``
+            return self._type_cache[key]
+        self._type_cache[key] = result = None
+        self._module()  # the declaration scan fills ``_nonlocal_names``
+        if name not in self._nonlocal_names or name not in self._inner_nonlocals(binding):
+            result = self._site_type(binding, name, sites[0])
+        self._type_cache[key] = result
+        return result
+
+    def _site_type(self, info: _ScopeInfo, name: str, site: _Site) -> str | None:
+        if site.kind == "value" and isinstance(site.node, cst.BaseExpression):
+            return self._type(site.node, site.scope, True)
+        if site.kind == "with" and isinstance(site.node, cst.BaseExpression):
+            manager = self._type(site.node, site.scope, True)
+            if manager is None or self._oracle is None:
+                return manager
+            enter = "__aenter__" if site.target == "async" else "__enter__"
+            # An unknown ``__enter__`` is taken to return self, as files, sockets,
+            # locks and executors do.
+            return self._oracle.return_type(f"{manager}.{enter}", None) or manager
+        if site.kind == "param" and info.self_param == name:
+            owner = self._parent(info.node)
+            if isinstance(owner, cst.ClassDef):
+                return self._class_qualname(owner)
+        return None
+
+    def _class_qualname(self, node: cst.ClassDef) -> str | None:
+        parts = [node.name.value]
+        parent = self._parent(node)
+        while parent is not None:
+            if not isinstance(parent, cst.ClassDef):
+                return None
+            parts.append(parent.name.value)
+            parent = self._parent(parent)
+        parts.append(self._prefix)
+        parts.reverse()
+        return ".".join(parts)
+
+    def _inner_nonlocals(self, info: _ScopeInfo) -> set[str]:
+        """Names nested functions rebind with ``nonlocal``: such a local is not assigned
+        once, whatever its own region shows."""
+        if info.inner_nonlocals is None:
+            found: set[str] = set()
+            stack = [c for c in info.children if isinstance(c, (cst.FunctionDef, cst.ClassDef))]
+            while stack:
+                child = self._info(stack.pop())
+                found |= child.nonlocals
+                stack.extend(
+                    c for c in child.children if isinstance(c, (cst.FunctionDef, cst.ClassDef))
+                )
+            info.inner_nonlocals = found
+        return info.inner_nonlocals
+
+    # ----------------------------------------------------------------- scopes
+
+    def _effective_scope(self, expr: cst.CSTNode, scope: Scope) -> Scope:
+        """Move out of ``scope`` while ``expr`` is in its header (a decorator, default or
+        annotation is evaluated in the enclosing scope), so a caller may pass the
+        function whose node it is visiting."""
+        while scope is not None:
+            key = id(scope)
+            header = self._headers.get(key)
+            if header is None:
+                header = self._headers[key] = _subtree_ids(_header_roots(scope))
+            if id(expr) not in header:
+                return scope
+            scope = self._parent(scope)
+        return None
+
+    def _info(self, scope: Scope) -> _ScopeInfo:
+        if scope is None:
+            return self._module()
+        info = self._infos.get(id(scope))
+        if info is None:
+            if type(scope) in _COMP_SET:
+                # Comprehensions are walked with their enclosing scope (walrus targets
+                # bind there); finding the parent walks it.
+                self._parent(scope)
+                info = self._infos.get(id(scope))
+                if info is None:  # not a node of this module
+                    info = self._infos[id(scope)] = _ScopeInfo(scope)
+            else:
+                info = self._expand(scope)
+        return info
+
+    def _parent(self, scope: Scope) -> Scope:
+        if scope is None:
+            return None
+        key = id(scope)
+        if key not in self._parents:
+            self._module()
+            while key not in self._parents and self._pending:
+                pending = self._pending.popleft()
+                if id(pending) not in self._infos:
+                    self._expand(pending)
+            if key not in self._parents:  # not a node of this module
+                self._parents[key] = None
+        return self._parents[key]
+
+    def _add_child(self, info: _ScopeInfo, node: Scope) -> None:
+        info.children.append(node)
+        self._parents[id(node)] = info.node
+        if type(node) not in _COMP_SET:
+            self._pending.append(node)
+
+    def _module(self) -> _ScopeInfo:
+        info = self._module_info
+        if info is None:
+            info = self._module_info = _ScopeInfo(None)
+            self._walk(info, info, list(self._module_node.body))
+            for scope in self._scan_declarations():
+                inner = self._info(scope)
+                for name in inner.globals:
+                    for site in inner.sites.get(name, ()):
+                        info.bind(name, site)
+        return info
+
+    def _scan_declarations(self) -> list[Scope]:
+        """The scopes containing ``global`` (their bindings of those names are module
+        bindings), found by a scan of statements only; notes ``nonlocal`` names too."""
+        found: dict[int, Scope] = {}
+        stack: list[tuple[cst.CSTNode, Scope]] = [(s, None) for s in self._module_node.body]
+        while stack:
+            node, owner = stack.pop()
+            tp = type(node)
+            if tp is cst.SimpleStatementLine or tp is cst.SimpleStatementSuite:
+                for small in node.body:  # type: ignore[attr-defined]
+                    if type(small) is cst.Global:
+                        if owner is not None:
+                            found[id(owner)] = owner
+                    elif type(small) is cst.Nonlocal:
+                        self._nonlocal_names.update(item.name.value for item in small.names)
+                continue
+            if tp is cst.FunctionDef or tp is cst.ClassDef:
+                owner = node  # type: ignore[assignment]
+            for field in _BLOCK_FIELDS.get(tp, ()):
+                value = getattr(node, field)
+                vtp = type(value)
+                if vtp is tuple or vtp is list:
+                    stack.extend((v, owner) for v in value)
+                elif value is not None:
+                    stack.append((value, owner))
+        return list(found.values())
+
+    def _expand(self, scope: Scope) -> _ScopeInfo:
+        """Walk a function's, lambda's or class's own region once."""
+        info = _ScopeInfo(scope)
+        self._infos[id(scope)] = info
+        if isinstance(scope, (cst.FunctionDef, cst.Lambda)):
+            for param in _all_params(scope.params):
+                info.bind(param.name.value, _Site("param", param, "", scope))
+        if isinstance(scope, cst.FunctionDef):
+            positional = [*scope.params.posonly_params, *scope.params.params]
+            if positional and _is_method_decorator_free(scope):
+                info.self_param = positional[0].name.value
+        if isinstance(scope, (cst.FunctionDef, cst.ClassDef)):
+            for name in _type_param_names(scope):
+                info.bind(name, _OTHER)
+        if isinstance(scope, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            self._walk(info, info, [scope.body])
+        return info
+
+    def _walk(self, info: _ScopeInfo, walrus: _ScopeInfo, stack: list[cst.CSTNode]) -> None:
+        """Record the bindings in a region; ``walrus`` is the scope ``:=`` binds in."""
+        handlers = _HANDLERS
+        field_cache = _FIELDS
+        while stack:
+            node = stack.pop()
+            tp = type(node)
+            handler = handlers.get(tp)
+            if handler is not None and handler(self, node, info, walrus, stack):
+                continue
+            fields = field_cache.get(tp)
+            if fields is None:
+                fields = _fields_of(tp)
+            for name in fields:
+                value = getattr(node, name)
+                vtp = type(value)
+                if vtp is tuple or vtp is list:
+                    stack.extend(value)
+                elif vtp not in _LEAF_TYPES:
+                    stack.append(value)
+
+    def _from_import_target(self, node: cst.ImportFrom, name: str) -> str:
+        level = len(node.relative)
+        module = dotted_name(node.module) if node.module is not None else None
+        base = module
+        if level:
+            anchor = self._relative_anchor(level)
+            if anchor is None:
+                dots = "." * level
+                return f"{dots}{module}.{name}" if module else dots + name
+            base = f"{anchor}.{module}" if module else anchor
+        return f"{base}.{name}" if base else name
+
+    def _relative_anchor(self, level: int) -> str | None:
+        """The package a relative import of ``level`` dots starts from, if known."""
+        if not self._module_name:
+            return None
+        parts = self._module_name.split(".")
+        if not self._is_package:
+            parts.pop()
+        if len(parts) < level:
+            return None
+        return ".".join(parts[: len(parts) - level + 1])
+
+
+# Where nested statements live, per statement type (for the declaration scan).
+_BLOCK_FIELDS: Final[dict[type, tuple[str, ...]]] = {
+    cst.FunctionDef: ("body",),
+    cst.ClassDef: ("body",),
+    cst.IndentedBlock: ("body",),
+    cst.If: ("body", "orelse"),
+    cst.Else: ("body",),
+    cst.For: ("body", "orelse"),
+    cst.While: ("body", "orelse"),
+    cst.Try: ("body", "handlers", "orelse", "finalbody"),
+    cst.TryStar: ("body", "handlers", "orelse", "finalbody"),
+    cst.ExceptHandler: ("body",),
+    cst.ExceptStarHandler: ("body",),
+    cst.Finally: ("body",),
+    cst.With: ("body",),
+    cst.Match: ("cases",),
+    cst.MatchCase: ("body",),
+}
+
+
+def _single_import(sites: list[_Site] | tuple[()]) -> str | None:
+    """The target when every binding is an import of the same thing."""
+    target: str | None = None
+    for site in sites:
+        if site.kind != "import" or (target is not None and site.target != target):
+            return None
+        target = site.target
+    return target
+
+
+def _subtree_ids(roots: list[cst.CSTNode]) -> frozenset[int]:
+    ids: set[int] = set()
+    stack = roots
+    while stack:
+        node = stack.pop()
+        ids.add(id(node))
+        _push_children(node, stack)
+    return frozenset(ids)
+
+
+# --------------------------------------------------------------------------- handlers
+# Each records the bindings one node type makes, given the Names (n), the scope being
+# walked (info), the scope a walrus binds in (w) and the walk's stack (s); returning True
+# means "do not descend further" (a nested scope's body is walked when it is asked about).
+
+_Region = list[cst.CSTNode]
+
+
+def _on_function(
+    n: Names, node: cst.FunctionDef, info: _ScopeInfo, w: _ScopeInfo, s: _Region
+) -> bool:
+    info.bind(node.name.value, _Site("def", node, "", info.node))
+    n._add_child(info, node)
+    s.extend(_header_roots(node))
+    return True
+
+
+def _on_class(n: Names, node: cst.ClassDef, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
+    info.bind(node.name.value, _Site("class", node, "", info.node))
+    n._add_child(info, node)
+    s.extend(_header_roots(node))
+    return True
+
+
+def _on_lambda(n: Names, node: cst.Lambda, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
+    n._add_child(info, node)
+    info.nested_names.update(p.name.value for p in _all_params(node.params))
+    s.extend(_header_roots(node))
+    return True
+
+
+def _on_comprehension(
+    n: Names,
+    node: cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp,
+    info: _ScopeInfo,
+    w: _ScopeInfo,
+    s: _Region,
+) -> bool:
+    n._add_child(info, node)
+    s.append(node.for_in.iter)
+    comp = n._infos[id(node)] = _ScopeInfo(node)
+    region: _Region = []
+    for_in: cst.CompFor | None = node.for_in
+    while for_in is not None:
+        comp.bind_target(for_in.target, _OTHER)
+        region.append(for_in.target)
+        if for_in is not node.for_in:
+            region.append(for_in.iter)
+        region.extend(c.test for c in for_in.ifs)
+        for_in = for_in.inner_for_in
+    if isinstance(node, cst.DictComp):
+        region.extend((node.key, node.value))
+    else:
+        region.append(node.elt)
+    n._walk(comp, w, region)
+    info.nested_names.update(comp.sites)
+    info.nested_names |= comp.nested_names
+    return True
+
+
+def _on_named_expr(
+    n: Names, node: cst.NamedExpr, info: _ScopeInfo, w: _ScopeInfo, s: _Region
+) -> bool:
+    if isinstance(node.target, cst.Name):
+        w.bind(node.target.value, _Site("value", node.value, "", info.node))
+    return False
+
+
+def _on_assign(n: Names, node: cst.Assign, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
+    for target in node.targets:
+        if isinstance(target.target, cst.Name):
+            info.bind(target.target.value, _Site("value", node.value, "", info.node))
+        else:
+            info.bind_target(target.target, _OTHER)
+    return False
+
+
+def _on_ann_assign(
+    n: Names, node: cst.AnnAssign, info: _ScopeInfo, w: _ScopeInfo, s: _Region
+) -> bool:
+    if isinstance(node.target, cst.Name):
+        if node.value is None:
+            info.declared.add(node.target.value)
+        else:
+            info.bind(node.target.value, _Site("value", node.value, "", info.node))
+    return False
+
+
+def _on_rebind_target(
+    n: Names, node: cst.AugAssign | cst.For | cst.Del, info: _ScopeInfo, w: _ScopeInfo, s: _Region
+) -> bool:
+    info.bind_target(node.target, _OTHER)
+    return False
+
+
+def _on_with(n: Names, node: cst.With, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
+    flavour = "async" if node.asynchronous is not None else ""
+    for item in node.items:
+        if item.asname is None:
+            continue
+        if isinstance(item.asname.name, cst.Name):
+            info.bind(item.asname.name.value, _Site("with", item.item, flavour, info.node))
+        else:
+            info.bind_target(item.asname.name, _OTHER)
+    return False
+
+
+def _on_except(
+    n: Names,
+    node: cst.ExceptHandler | cst.ExceptStarHandler,
+    info: _ScopeInfo,
+    w: _ScopeInfo,
+    s: _Region,
+) -> bool:
+    if node.name is not None:
+        info.bind_target(node.name.name, _OTHER)
+    return False
+
+
+def _on_import(n: Names, node: cst.Import, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
+    for alias in node.names:
+        full = dotted_name(alias.name)
+        if full is None:
+            continue
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            info.bind(alias.asname.name.value, _Site("import", None, full, info.node))
+        else:
+            top = full.partition(".")[0]
+            info.bind(top, _Site("import", None, top, info.node))
+    return True
+
+
+def _on_import_from(
+    n: Names, node: cst.ImportFrom, info: _ScopeInfo, w: _ScopeInfo, s: _Region
+) -> bool:
+    if isinstance(node.names, cst.ImportStar):
+        info.star_import = True
+        return True
+    for alias in node.names:
+        name = dotted_name(alias.name)
+        if name is None:
+            continue
+        bound = name
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            bound = alias.asname.name.value
+        info.bind(bound, _Site("import", None, n._from_import_target(node, name), info.node))
+    return True
+
+
+def _on_global(n: Names, node: cst.Global, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
+    info.globals.update(item.name.value for item in node.names)
+    return True
+
+
+def _on_nonlocal(n: Names, node: cst.Nonlocal, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
+    info.nonlocals.update(item.name.value for item in node.names)
+    return True
+
+
+def _on_match_capture(
+    n: Names, node: cst.MatchAs | cst.MatchStar, info: _ScopeInfo, w: _ScopeInfo, s: _Region
+) -> bool:
+    if node.name is not None:
+        info.bind(node.name.value, _OTHER)
+    return False
+
+
+def _on_match_mapping(
+    n: Names, node: cst.MatchMapping, info: _ScopeInfo, w: _ScopeInfo, s: _Region
+) -> bool:
+    if node.rest is not None:
+        info.bind(node.rest.value, _OTHER)
+    return False
+
+
+def _on_type_alias(
+    n: Names, node: cst.TypeAlias, info: _ScopeInfo, w: _ScopeInfo, s: _Region
+) -> bool:
+    info.bind(node.name.value, _OTHER)
+    return True  # the value is evaluated lazily, in its own scope
+
+
+_HANDLERS: Final[dict[type, Callable[..., bool]]] = {
+    cst.FunctionDef: _on_function,
+    cst.ClassDef: _on_class,
+    cst.Lambda: _on_lambda,
+    cst.ListComp: _on_comprehension,
+    cst.SetComp: _on_comprehension,
+    cst.DictComp: _on_comprehension,
+    cst.GeneratorExp: _on_comprehension,
+    cst.NamedExpr: _on_named_expr,
+    cst.Assign: _on_assign,
+    cst.AnnAssign: _on_ann_assign,
+    cst.AugAssign: _on_rebind_target,
+    cst.For: _on_rebind_target,
+    cst.Del: _on_rebind_target,
+    cst.With: _on_with,
+    cst.ExceptHandler: _on_except,
+    cst.ExceptStarHandler: _on_except,
+    cst.Import: _on_import,
+    cst.ImportFrom: _on_import_from,
+    cst.Global: _on_global,
+    cst.Nonlocal: _on_nonlocal,
+    cst.MatchAs: _on_match_capture,
+    cst.MatchStar: _on_match_capture,
+    cst.MatchMapping: _on_match_mapping,
+    cst.TypeAlias: _on_type_alias,
+}

@@ -1,0 +1,523 @@
+"""The project index: each summary fact, module naming, cross-module lookups, digest, cache."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import pathlib
+import pickle
+import textwrap
+
+import pytest
+
+from safelint.analysis import index as index_module
+from safelint.analysis.index import (
+    ClassSummary,
+    FunctionSummary,
+    ModuleSummary,
+    ProjectIndex,
+    build_index,
+    build_summary,
+    module_name_for,
+    summarize_file,
+)
+
+
+def summarize(src: str, module: str = "pkg.mod", path: str = "pkg/mod.py") -> ModuleSummary:
+    return build_summary(path, textwrap.dedent(src).encode(), module)
+
+
+def function(src: str, name: str, module: str = "pkg.mod") -> FunctionSummary:
+    found = {f.qualname: f for f in summarize(src, module).functions}
+    return found[f"{module}.{name}"]
+
+
+def klass(src: str, name: str) -> ClassSummary:
+    found = {c.qualname: c for c in summarize(src).classes}
+    return found[f"pkg.mod.{name}"]
+
+
+# --------------------------------------------------------------------------- functions
+
+
+@pytest.mark.parametrize(
+    ("annotation", "kind", "head"),
+    [
+        ("Optional[str]", "optional", "builtins.str"),
+        ("typing.Optional[str]", "optional", "builtins.str"),
+        ("str | None", "optional", "builtins.str"),
+        ("None | str", "optional", "builtins.str"),
+        ("Union[str, None]", "optional", "builtins.str"),
+        ("Union[str, int, None]", "optional", None),
+        ("Union[str, int]", "value", None),
+        ("'Optional[Conn]'", "optional", "pkg.mod.Conn"),
+        ("Annotated[Optional[int], 'meta']", "optional", "builtins.int"),
+        ("None", "none", None),
+        ("NoReturn", "never", None),
+        ("typing.Never", "never", None),
+        ("socket.socket", "value", "socket.socket"),
+        ("list[Conn]", "value", "builtins.list"),
+        ("Conn", "value", "pkg.mod.Conn"),
+    ],
+)
+def test_return_annotation(annotation: str, kind: str, head: str | None) -> None:
+    src = f"""
+    import socket, typing
+    from typing import Annotated, NoReturn, Optional, Union
+    class Conn: pass
+    def f() -> {annotation}: ...
+    """
+    summary = function(src, "f")
+    assert (summary.return_kind, summary.return_annotation) == (kind, head)
+
+
+def test_return_kind_properties() -> None:
+    src = """
+    from typing import Optional, NoReturn
+    def opt() -> Optional[int]: ...
+    def none() -> None: ...
+    def never() -> NoReturn: ...
+    def bare(): ...
+    """
+    assert function(src, "opt").returns_optional
+    assert not function(src, "none").returns_optional and function(src, "none").returns_none
+    assert function(src, "never").no_return
+    assert function(src, "bare").return_kind == "unannotated"
+
+
+def test_typing_names_from_a_star_import_are_recognised_by_name() -> None:
+    assert function("from typing import *\ndef f() -> Optional[int]: ...\n", "f").returns_optional
+
+
+def test_async_generators_and_context_managers() -> None:
+    src = """
+    import contextlib
+    from contextlib import asynccontextmanager
+    async def co(): return 1
+    async def agen(): yield 1
+    def gen():
+        x = yield
+    def outer():
+        def inner(): yield 1
+        return inner
+    @contextlib.contextmanager
+    def cm(): yield
+    @asynccontextmanager
+    async def acm(): yield
+    """
+    assert function(src, "co").is_coroutine_function
+    agen = function(src, "agen")
+    assert agen.is_async and agen.is_generator and not agen.is_coroutine_function
+    assert function(src, "gen").is_generator
+    assert not function(src, "outer").is_generator
+    assert function(src, "cm").is_context_manager
+    assert function(src, "acm").is_context_manager
+
+
+def test_must_use_from_any_module() -> None:
+    src = """
+    import mylib
+    from other import must_use
+    @mylib.must_use
+    def a(): ...
+    @must_use()
+    def b(): ...
+    def c(): ...
+    """
+    assert function(src, "a").must_use
+    assert function(src, "b").must_use
+    assert not function(src, "c").must_use
+
+
+def test_params() -> None:
+    src = """
+    from typing import Optional
+    def f(a, /, b: Optional[int], c=None, *args, d: int | None = 1, e: int = 2, **kw): ...
+    """
+    params = {p.name: p for p in function(src, "f").params}
+    assert [p.kind for p in params.values()] == [
+        "positional_only", "positional", "positional", "var_positional",
+        "keyword_only", "keyword_only", "var_keyword",
+    ]
+    assert {n for n, p in params.items() if p.optional} == {"b", "c", "d"}
+    assert {n for n, p in params.items() if p.has_default} == {"c", "d", "e"}
+    assert params["e"].annotation == "builtins.int"
+
+
+def test_returned_calls() -> None:
+    src = """
+    import socket
+    def direct(p):
+        return open(p)
+    def via_local(host):
+        s = socket.socket()
+        s.connect(host)
+        return s
+    def local_import():
+        import sqlite3
+        return sqlite3.connect(":memory:")
+    def reassigned():
+        s = socket.socket()
+        s = wrap(s)
+        return s
+    def param(s):
+        return s
+    def shadowed(open):
+        return open(p)
+    """
+    assert function(src, "direct").returned_calls == ("builtins.open",)
+    assert function(src, "via_local").returned_calls == ("socket.socket",)
+    assert function(src, "local_import").returned_calls == ("sqlite3.connect",)
+    assert function(src, "reassigned").returned_calls == ()
+    assert function(src, "param").returned_calls == ()
+    assert function(src, "shadowed").returned_calls == ()
+
+
+def test_overloads_are_skipped() -> None:
+    src = """
+    from typing import overload, Optional
+    @overload
+    def f(x: int) -> int: ...
+    @overload
+    def f(x: str) -> str: ...
+    def f(x) -> Optional[object]: ...
+    """
+    (summary,) = [f for f in summarize(src).functions if f.qualname == "pkg.mod.f"]
+    assert summary.returns_optional
+
+
+def test_methods_and_nested_classes_are_qualified() -> None:
+    src = """
+    class Outer:
+        def m(self): ...
+        class Inner:
+            async def n(self): ...
+    if True:
+        def conditional(): ...
+    """
+    names = {f.qualname for f in summarize(src).functions}
+    assert names == {"pkg.mod.Outer.m", "pkg.mod.Outer.Inner.n", "pkg.mod.conditional"}
+    assert {c.qualname for c in summarize(src).classes} == {"pkg.mod.Outer", "pkg.mod.Outer.Inner"}
+
+
+def test_definitions_in_nested_blocks_first_one_wins() -> None:
+    src = """
+    try:
+        from _speedups import f
+    except ImportError:
+        if True:
+            def f() -> int: ...
+        else:
+            def f() -> None: ...
+    else:
+        pass
+    finally:
+        def g(): ...
+    match sys.platform:
+        case "win32":
+            def h(): ...
+    """
+    functions = summarize(src).functions
+    assert [f.qualname for f in functions] == ["pkg.mod.f", "pkg.mod.f", "pkg.mod.g", "pkg.mod.h"]
+    index = ProjectIndex([summarize(src)])
+    f = index.function("pkg.mod.f")
+    assert f is not None and f.return_annotation == "builtins.int"
+
+
+# --------------------------------------------------------------------------- classes
+
+
+def test_class_facts() -> None:
+    src = """
+    import threading
+    from dataclasses import dataclass
+    from typing import Optional
+    from .base import Base
+    class Pool(Base, threading.Thread):
+        _guard = threading.Lock()
+        name: Optional[str] = None
+        size: int = 0
+        def __init__(self):
+            self._lock = threading.RLock()
+            self.conn = None
+            self.spare = None
+            self.maybe: int | None = 3
+        def connect(self):
+            self.conn = make()
+            self.spare = None
+            self.other = threading.Lock()
+        def __enter__(self): return self
+        def __exit__(self, *exc): self.close()
+        def close(self): ...
+    """
+    pool = klass(src, "Pool")
+    assert pool.bases == ("pkg.base.Base", "threading.Thread")
+    assert pool.methods == ("__init__", "connect", "__enter__", "__exit__", "close")
+    assert pool.defines_close and pool.defines_enter and pool.defines_exit
+    assert pool.attribute_calls == (("_guard", "threading.Lock"), ("_lock", "threading.RLock"))
+    assert pool.optional_attributes == ("name", "maybe")
+    assert pool.none_then_set_attributes == ("conn",)
+
+
+def test_dataclass_fields_and_unpacking() -> None:
+    src = """
+    from dataclasses import dataclass
+    @dataclass
+    class Row:
+        key: str
+        value: "int | None" = None
+        def __init__(self):
+            self.a, self.b = None, None
+        def load(self):
+            self.a, self.b = fetch()
+    """
+    row = klass(src, "Row")
+    assert row.optional_attributes == ("value",)
+    assert row.none_then_set_attributes == ("a", "b")
+    assert not row.defines_close
+
+
+# --------------------------------------------------------------------------- module facts
+
+
+def test_module_facts() -> None:
+    src = """
+    import collections
+    from collections import defaultdict
+    CACHE = {}
+    SEEN = set()
+    BY_KEY = defaultdict(list)
+    COUNTS = collections.Counter()
+    ITEMS: list[int] = []
+    NAME = "x"
+    FROZEN = frozenset()
+    def reset():
+        global CACHE, NAME
+        CACHE = {}
+    def only_reads():
+        global SEEN
+        return SEEN
+    class K:
+        def m(self):
+            def inner():
+                global COUNTS
+                COUNTS += 1
+    """
+    summary = summarize(src)
+    assert summary.mutable_globals == (
+        ("CACHE", "builtins.dict"),
+        ("SEEN", "builtins.set"),
+        ("BY_KEY", "collections.defaultdict"),
+        ("COUNTS", "collections.Counter"),
+        ("ITEMS", "builtins.list"),
+    )
+    assert summary.global_rebound == ("CACHE", "COUNTS")
+    assert dict(summary.imports) == {
+        "collections": "collections",
+        "defaultdict": "collections.defaultdict",
+    }
+
+
+def test_ambiguous_module_names_are_not_resolved() -> None:
+    src = """
+    try:
+        import simplejson as json
+    except ImportError:
+        import json
+    try:
+        import ujson as fast
+    except ImportError:
+        fast = None
+    import collections
+    def a(): return json.loads(s)
+    def b(): return fast.loads(s)
+    def c(): return collections.OrderedDict()
+    """
+    assert function(src, "a").returned_calls == ()
+    assert function(src, "b").returned_calls == ()
+    assert function(src, "c").returned_calls == ("collections.OrderedDict",)
+    assert dict(summarize(src).imports) == {"collections": "collections"}
+
+
+def test_star_imports_hide_builtins() -> None:
+    summary = summarize("from .util import *\nfrom os.path import *\nSEEN = set()\n")
+    assert summary.star_imports == ("pkg.util", "os.path")
+    assert summary.mutable_globals == ()  # ``set`` may come from a star import
+
+
+def test_unparseable_file_gives_an_empty_summary() -> None:
+    summary = summarize("def broken(:\n")
+    assert not summary.parsed
+    assert summary.functions == () and summary.classes == () and summary.imports == ()
+    assert not build_summary("x.py", b"\x00\x01", "x").parsed
+    assert not build_summary("x.py", b"# coding: nonsense\n", "x").parsed
+
+
+def test_never_raises_on_real_code() -> None:
+    for path in sorted(pathlib.Path(index_module.__file__).parent.glob("*.py")):
+        assert build_summary(path, path.read_bytes(), "m").parsed
+    deep = "x = " + "(" * 150 + "1" + ")" * 150 + "\n" + "y = " + "a + " * 2000 + "a\n"
+    build_summary("deep.py", deep.encode(), "deep")
+
+
+# --------------------------------------------------------------------------- module names
+
+
+def test_module_names(tmp_path: pathlib.Path) -> None:
+    def touch(relative: str) -> pathlib.Path:
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+        return path
+
+    touch("src/pkg/__init__.py")
+    touch("src/pkg/sub/__init__.py")
+    touch("flat/__init__.py")
+    assert module_name_for(touch("src/pkg/sub/mod.py"), tmp_path) == ("pkg.sub.mod", False)
+    assert module_name_for(tmp_path / "src/pkg/sub/__init__.py", tmp_path) == ("pkg.sub", True)
+    assert module_name_for(touch("flat/util.py"), tmp_path) == ("flat.util", False)
+    assert module_name_for(touch("script.py"), tmp_path) == ("script", False)
+    assert module_name_for(touch("tests/unit/test_x.py"), tmp_path) == ("tests.unit.test_x", False)
+    assert module_name_for(touch("ns/inner/mod.py"), tmp_path) == ("ns.inner.mod", False)
+
+
+# --------------------------------------------------------------------------- the index
+
+
+def _project(tmp_path: pathlib.Path, files: dict[str, str]) -> list[pathlib.Path]:
+    paths = []
+    for relative, text in files.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+        paths.append(path)
+    return paths
+
+
+PROJECT = {
+    "pkg/__init__.py": "from .util import helper, Conn\n",
+    "pkg/util.py": """
+        from typing import Optional
+        import socket
+        def helper() -> Optional[str]: ...
+        class Base:
+            def close(self): ...
+        class Conn(Base):
+            def open(self):
+                return socket.socket()
+    """,
+    "pkg/app.py": """
+        from pkg.util import helper
+        from . import util as u
+        import pkg
+        def run():
+            return helper()
+    """,
+}
+
+
+def test_cross_module_resolution(tmp_path: pathlib.Path) -> None:
+    index = build_index(_project(tmp_path, PROJECT), tmp_path)
+    assert index.resolve_import("pkg.app", "helper") == "pkg.util.helper"
+    assert index.resolve_import("pkg.app", "u") == "pkg.util"
+    assert index.resolve_import("pkg.app", "missing") is None
+    helper = index.function("pkg.util.helper")
+    assert helper is not None and helper.returns_optional
+    assert index.function("pkg.helper") is helper  # re-exported by pkg/__init__.py
+    assert index.klass("pkg.Conn") is index.klass("pkg.util.Conn") is not None
+    opener = index.function("pkg.Conn.open")
+    assert opener is not None and opener.returned_calls == ("socket.socket",)
+    close = index.find_method("pkg.util.Conn", "close")
+    assert close is not None and close.qualname == "pkg.util.Base.close"
+    assert index.find_method("pkg.util.Conn", "missing") is None
+    module = index.module("pkg")
+    assert module is not None and module.is_package
+    assert index.function("pkg.app.run") is not None
+    assert index.function("nowhere.f") is None
+
+
+def test_import_cycles_terminate() -> None:
+    a = ModuleSummary("a", False, (("x", "b.x"),), ())
+    b = ModuleSummary("b", False, (("x", "a.x"),), ())
+    index = ProjectIndex([a, b])
+    assert index.function("a.x") is None
+    assert index.canonical("a.x") in ("a.x", "b.x")
+
+
+def test_first_module_of_a_name_wins() -> None:
+    first = summarize("def f() -> None: ...\n", "m")
+    second = summarize("def f() -> int: ...\n", "m")
+    index = ProjectIndex([first, second])
+    f = index.function("m.f")
+    assert f is not None and f.returns_none
+
+
+def test_digest_tracks_summaries_only() -> None:
+    base = summarize("def f() -> int:\n    return 1\n")
+    same_facts = summarize("\n\n# moved down\ndef f() -> int:\n    x = 2\n    return x\n")
+    changed = summarize("def f() -> int | None:\n    return 1\n")
+    other = summarize("X = {}\n", "pkg.other", "pkg/other.py")
+    digest = ProjectIndex([base, other]).digest
+    assert ProjectIndex([other, base]).digest == digest
+    assert ProjectIndex([same_facts, other]).digest == digest
+    assert ProjectIndex([changed, other]).digest != digest
+    assert ProjectIndex([base]).digest != digest
+
+
+def test_summaries_are_picklable_and_round_trip_through_json() -> None:
+    summary = summarize(PROJECT["pkg/util.py"])
+    assert pickle.loads(pickle.dumps(summary)) == summary
+    assert index_module._decode_module(json.loads(index_module._to_json(summary))) == summary
+
+
+def test_cache_hit(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (path,) = _project(tmp_path / "src", {"m.py": "def f() -> None: ...\n"})
+    cache = tmp_path / "cache"
+    first = summarize_file(str(path), "m", str(cache))
+    entries = list(cache.iterdir())
+    assert len(entries) == 1 and not entries[0].name.startswith(".")
+
+    def fail(*args: object) -> ModuleSummary:
+        raise AssertionError("the cache should have answered")
+
+    monkeypatch.setattr(index_module, "build_summary", fail)
+    assert summarize_file(str(path), "m", str(cache)) == first
+
+
+def test_cache_miss_on_other_content_or_name(tmp_path: pathlib.Path) -> None:
+    (path,) = _project(tmp_path / "src", {"m.py": "def f() -> None: ...\n"})
+    cache = tmp_path / "cache"
+    summarize_file(str(path), "m", str(cache))
+    renamed = summarize_file(str(path), "n", str(cache))
+    assert renamed.functions[0].qualname == "n.f"
+    path.write_text("def g() -> None: ...\n")
+    assert summarize_file(str(path), "m", str(cache)).functions[0].qualname == "m.g"
+    assert len(list(cache.iterdir())) == 3
+
+
+@pytest.mark.parametrize("garbage", [b"", b"{not json", b"[]", b'{"module": 3}', b"\xff\xfe"])
+def test_corrupt_cache_entry_is_rebuilt(tmp_path: pathlib.Path, garbage: bytes) -> None:
+    (path,) = _project(tmp_path / "src", {"m.py": "def f() -> None: ...\n"})
+    cache = tmp_path / "cache"
+    expected = summarize_file(str(path), "m", str(cache))
+    (entry,) = cache.iterdir()
+    entry.write_bytes(garbage)
+    assert summarize_file(str(path), "m", str(cache)) == expected
+    assert json.loads(entry.read_bytes())["module"] == "m"  # rewritten
+
+
+def test_unreadable_file_and_unwritable_cache(tmp_path: pathlib.Path) -> None:
+    assert not summarize_file(str(tmp_path / "missing.py"), "missing").parsed
+    (path,) = _project(tmp_path, {"m.py": "X = []\n"})
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache directory should be")
+    assert summarize_file(str(path), "m", str(blocker)).mutable_globals == (("X", "builtins.list"),)
+
+
+def test_build_index_in_worker_processes(tmp_path: pathlib.Path) -> None:
+    paths = _project(tmp_path, PROJECT)
+    serial = build_index(paths, tmp_path, cache_dir=tmp_path / "cache")
+    with concurrent.futures.ProcessPoolExecutor(2) as pool:
+        parallel = build_index(paths, tmp_path, map_fn=pool.map)
+    assert parallel.digest == serial.digest
+    assert sorted(parallel.modules) == ["pkg", "pkg.app", "pkg.util"]
