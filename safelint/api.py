@@ -11,6 +11,7 @@ from safelint.config import Overrides, Settings, find_config_file, load_settings
 from safelint.discovery import SourceFile, discover
 from safelint.engine import Checker, FileResult
 from safelint.finding import Finding
+from safelint.project import build_project, knowledge
 
 
 @dataclass
@@ -65,9 +66,12 @@ def check_paths(
     files: list[SourceFile] = discover(paths, resolver, resolver.cwd, force_exclude)
     if jobs is None:
         jobs = next((f.settings.jobs for f in files if f.settings.jobs), None) or runner.default_jobs()
+    root = files[0].settings.root if files else resolver.cwd
+    project = runner.index_project(files, root, jobs)
+    knowledge()  # loaded (and its cache written) once here, inherited by the workers
     progress = on_files(len(files)) if on_files else None
     result = RunResult()
-    for file_result in runner.run(files, jobs, progress):
+    for file_result in runner.run(files, jobs, project, progress):
         result.add(file_result)
     return result.finish()
 
@@ -76,5 +80,6 @@ def check_source(data: bytes, display: str, resolver: SettingsResolver, path: Pa
     """Check one buffer (stdin, or an editor's unsaved text) as if it were the file at ``path``."""
     settings = resolver(path if path is not None else resolver.cwd)
     result = RunResult()
-    result.add(Checker(settings).check_bytes(data, display, path))
+    project = build_project([path] if path is not None and path.is_file() else [], settings.root)
+    result.add(Checker(settings, project).check_bytes(data, display, path))
     return result.finish()

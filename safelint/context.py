@@ -9,12 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from collections.abc import Mapping
+from pathlib import Path
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from safelint.analysis.index import ProjectIndex
+from safelint.analysis.knowledge import Knowledge
+from safelint.analysis.names import Names, Scope
 from safelint.analysis.tree import parent_map
 from safelint.finding import Finding, Fix
+from safelint.project import Project, knowledge
 from safelint.rule import Rule
 
 
@@ -32,13 +37,43 @@ class PendingFinding:
 
 
 class ModuleContext:
-    def __init__(self, path: str, text: str, module: cst.Module) -> None:
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        module: cst.Module,
+        project: Project | None = None,
+        file: Path | None = None,
+    ) -> None:
         self.path = path
         self.text = text
         self.module = module
+        self.project = project
+        self.file = file
         self.pending: list[PendingFinding] = []
         self.current_top: cst.CSTNode | None = None
+        self.scope: Scope = None  # the innermost scope around the node being visited
         self._top_lines: dict[cst.CSTNode, int] = {}
+
+    @cached_property
+    def module_name(self) -> tuple[str | None, bool]:
+        """The dotted name of this module and whether it is a package ``__init__``."""
+        if self.project is None or self.file is None:
+            return None, False
+        return self.project.module_name(self.file)
+
+    @cached_property
+    def knowledge(self) -> Knowledge:
+        return knowledge()
+
+    @cached_property
+    def index(self) -> ProjectIndex:
+        return self.project.index if self.project is not None else ProjectIndex([])
+
+    @cached_property
+    def names(self) -> Names:
+        name, is_package = self.module_name
+        return Names(self.module, name, is_package=is_package, oracle=self.knowledge)
 
     @cached_property
     def lines(self) -> list[str]:

@@ -16,10 +16,11 @@ from pathlib import Path
 import libcst as cst
 import pathspec
 
-from safelint.analysis.tree import walk
+from safelint.analysis.tree import walk_scoped
 from safelint.config import Settings
 from safelint.context import ModuleContext
 from safelint.finding import Finding
+from safelint.project import Project
 from safelint.rule import Rule, all_rules
 from safelint.source import SourceError, decode, parse
 from safelint.suppress import Suppression, apply_suppressions, parse_suppressions
@@ -40,8 +41,9 @@ class FileResult:
 class Checker:
     """Runs the rules enabled by one ``Settings`` over any number of files."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, project: Project | None = None) -> None:
         self.settings = settings
+        self.project = project
         rules = all_rules()
         self.enabled = settings.enabled_codes()
         self.rules = [rules[code](settings.options_for(code)) for code in sorted(self.enabled)]
@@ -94,7 +96,7 @@ class Checker:
         except SourceError as error:
             return self._source_error(display, error, path)
         result = FileResult(display)
-        ctx = ModuleContext(display, text, module)
+        ctx = ModuleContext(display, text, module, self.project, path)
         self._run_rules(ctx, ignored, result)
         try:
             findings = ctx.resolve()
@@ -135,10 +137,12 @@ class Checker:
             visit(ctx.module)
             for top in ctx.module.body:
                 ctx.current_top = top
-                for node in walk(top):
+                for node, scope in walk_scoped(top):
                     if type(node) in dispatch:
+                        ctx.scope = scope
                         visit(node)
             ctx.current_top = None
+            ctx.scope = None
         except RecursionError:
             result.internal_errors.append(f"{ctx.path}: the code is nested too deeply to analyse")
 

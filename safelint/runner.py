@@ -20,6 +20,7 @@ from safelint.config import Settings
 from safelint.discovery import SourceFile
 from safelint.engine import Checker, FileResult
 from safelint.finding import Finding
+from safelint.project import Project, build_project
 from safelint.rule import all_rules
 
 # Below this much source, starting processes costs more than it saves.
@@ -27,6 +28,7 @@ _PARALLEL_THRESHOLD_BYTES = 256 * 1024
 
 _worker_settings: list[Settings] = []
 _worker_checkers: dict[int, Checker] = {}
+_worker_project: list[Project | None] = [None]
 
 
 def default_jobs() -> int:
@@ -41,8 +43,9 @@ def _context() -> BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def _init_worker(settings: list[Settings]) -> None:
+def _init_worker(settings: list[Settings], project: Project | None) -> None:
     _worker_settings[:] = settings
+    _worker_project[0] = project
     _worker_checkers.clear()
     all_rules()
 
@@ -50,13 +53,15 @@ def _init_worker(settings: list[Settings]) -> None:
 def _check_one(settings_index: int, path: str, display: str) -> FileResult:
     checker = _worker_checkers.get(settings_index)
     if checker is None:
-        checker = _worker_checkers[settings_index] = Checker(_worker_settings[settings_index])
+        checker = Checker(_worker_settings[settings_index], _worker_project[0])
+        _worker_checkers[settings_index] = checker
     return checker.check_path(Path(path), display)
 
 
 def run(
     files: list[SourceFile],
     jobs: int,
+    project: Project | None = None,
     progress: Callable[[], None] | None = None,
 ) -> list[FileResult]:
     """Check every file; the result list is in the order of ``files``."""
@@ -71,7 +76,7 @@ def run(
         tasks.append((position, index_of[key], str(source.path), source.display))
     sizes = {t[0]: _size(t[2]) for t in tasks}
     if jobs <= 1 or len(tasks) < 2 or sum(sizes.values()) < _PARALLEL_THRESHOLD_BYTES:
-        _init_worker(settings)
+        _init_worker(settings, project)
         results = []
         for _, settings_index, path, display in tasks:
             results.append(_check_one(settings_index, path, display))
@@ -82,7 +87,7 @@ def run(
     done: dict[int, FileResult] = {}
     try:
         with ProcessPoolExecutor(
-            max_workers=min(jobs, len(tasks)), mp_context=_context(), initializer=_init_worker, initargs=(settings,)
+            max_workers=min(jobs, len(tasks)), mp_context=_context(), initializer=_init_worker, initargs=(settings, project)
         ) as pool:
             futures = {pool.submit(_check_one, s, p, d): pos for pos, s, p, d in tasks}
             for future in as_completed(futures):
@@ -92,16 +97,18 @@ def run(
     except BrokenProcessPool:
         for position, settings_index, path, display in tasks:
             if position not in done:
-                done[position] = _check_isolated(settings, settings_index, path, display)
+                done[position] = _check_isolated(settings, project, settings_index, path, display)
                 if progress:
                     progress()
     return [done[i] for i in range(len(files))]
 
 
-def _check_isolated(settings: list[Settings], settings_index: int, path: str, display: str) -> FileResult:
+def _check_isolated(
+    settings: list[Settings], project: Project | None, settings_index: int, path: str, display: str
+) -> FileResult:
     try:
         with ProcessPoolExecutor(
-            max_workers=1, mp_context=_context(), initializer=_init_worker, initargs=(settings,)
+            max_workers=1, mp_context=_context(), initializer=_init_worker, initargs=(settings, project)
         ) as pool:
             return pool.submit(_check_one, settings_index, path, display).result()
     except BrokenProcessPool:
@@ -127,3 +134,12 @@ def _size(path: str) -> int:
         return os.path.getsize(path)
     except OSError:
         return 0
+
+
+def index_project(files: list[SourceFile], root: Path, jobs: int) -> Project:
+    """Pass 1: summarise every file for the project index, in worker processes when it pays."""
+    paths = [f.path for f in files]
+    if jobs <= 1 or sum(_size(str(p)) for p in paths) < _PARALLEL_THRESHOLD_BYTES * 4:
+        return build_project(paths, root)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
+        return build_project(paths, root, map_fn=lambda fn, *args: pool.map(fn, *args, chunksize=16))

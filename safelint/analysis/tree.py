@@ -12,6 +12,8 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from safelint.analysis.names import SCOPE_TYPES, Scope
+
 # Fields that hold formatting tokens, or names that are not references (an attribute's
 # ``attr``, a keyword argument's ``keyword``): a rule visiting ``Name`` must not see them.
 _SKIPPED_FIELDS = frozenset(
@@ -71,3 +73,17 @@ def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
         for child in children(node):
             parents[child] = node
     return parents
+
+
+def walk_scoped(root: cst.CSTNode, scope: Scope = None) -> Iterator[tuple[cst.CSTNode, Scope]]:
+    """Like :func:`walk`, with the innermost scope (function, lambda, class, comprehension)
+    enclosing each node; a scope node itself is paired with the scope around it."""
+    stack: list[tuple[cst.CSTNode, Scope]] = [(root, scope)]
+    pop, append = stack.pop, stack.append
+    while stack:
+        node, outer = pop()
+        yield node, outer
+        inner = node if isinstance(node, SCOPE_TYPES) else outer
+        kids = list(children(node))
+        for kid in reversed(kids):
+            append((kid, inner))
