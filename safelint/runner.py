@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
+from safelint.cache import ResultCache
 from safelint.config import Settings
 from safelint.discovery import SourceFile
 from safelint.engine import Checker, FileResult
@@ -63,8 +64,53 @@ def run(
     jobs: int,
     project: Project | None = None,
     progress: Callable[[], None] | None = None,
+    cache: Callable[[Settings], ResultCache] | None = None,
 ) -> list[FileResult]:
-    """Check every file; the result list is in the order of ``files``."""
+    """Check every file, reusing cached results; the result list is in the order of ``files``."""
+    caches: dict[int, ResultCache] = {}
+    cached: dict[int, FileResult] = {}
+    keys: dict[int, tuple[ResultCache, str]] = {}
+    remaining = []
+    for position, source in enumerate(files):
+        if cache is None:
+            remaining.append(source)
+            continue
+        store = caches.get(id(source.settings))
+        if store is None:
+            store = caches[id(source.settings)] = cache(source.settings)
+        try:
+            key = store.key(source.path.read_bytes(), source.display)
+        except OSError:
+            remaining.append(source)
+            continue
+        hit = store.get(key)
+        if hit is not None:
+            cached[position] = hit
+            if progress:
+                progress()
+        else:
+            keys[position] = (store, key)
+            remaining.append(source)
+    fresh = iter(_run_uncached(remaining, jobs, project, progress))
+    results = []
+    for position in range(len(files)):
+        if position in cached:
+            results.append(cached[position])
+            continue
+        result = next(fresh)
+        if position in keys:
+            store, key = keys[position]
+            store.put(key, result)
+        results.append(result)
+    return results
+
+
+def _run_uncached(
+    files: list[SourceFile],
+    jobs: int,
+    project: Project | None,
+    progress: Callable[[], None] | None,
+) -> list[FileResult]:
     settings: list[Settings] = []
     index_of: dict[int, int] = {}
     tasks = []
@@ -136,10 +182,12 @@ def _size(path: str) -> int:
         return 0
 
 
-def index_project(files: list[SourceFile], root: Path, jobs: int) -> Project:
+def index_project(files: list[SourceFile], root: Path, jobs: int, use_cache: bool = True) -> Project:
     """Pass 1: summarise every file for the project index, in worker processes when it pays."""
     paths = [f.path for f in files]
     if jobs <= 1 or sum(_size(str(p)) for p in paths) < _PARALLEL_THRESHOLD_BYTES * 4:
-        return build_project(paths, root)
+        return build_project(paths, root, use_cache=use_cache)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
-        return build_project(paths, root, map_fn=lambda fn, *args: pool.map(fn, *args, chunksize=16))
+        return build_project(
+            paths, root, map_fn=lambda fn, *args: pool.map(fn, *args, chunksize=16), use_cache=use_cache
+        )

@@ -90,9 +90,11 @@ class Knowledge:
         stub_roots: tuple[Path, ...] = (),
         *,
         from_cache: bool = False,
+        key: str = "",
     ) -> None:
         self.environment = environment
         self.from_cache = from_cache
+        self.key = key  # identifies the stubs this knowledge came from, for result caches
         target = Target(environment.version, environment.platform)
         finder = ThirdPartyFinder(environment.paths, stub_roots)
         self._linker = Linker(_Store(table, finder, target), table.public)
@@ -126,7 +128,7 @@ class Knowledge:
         if table is None:
             table = build_table(typeshed, target)
             cache.save(path, key, table)
-        return cls(table, environment, typeshed.stub_roots(), from_cache=from_cache)
+        return cls(table, environment, typeshed.stub_roots(), from_cache=from_cache, key=key)
 
     # -- names ------------------------------------------------------------------------
 

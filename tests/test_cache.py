@@ -1,0 +1,72 @@
+"""The result cache: warm runs reuse results, changes invalidate them, corruption is ignored."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from safelint import runner
+from safelint.api import SettingsResolver, check_paths
+from safelint.config import Overrides
+
+SWALLOW = "def f(g):\n    try:\n        g()\n    except Exception:\n        pass\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "a.py").write_text(SWALLOW)
+    (tmp_path / "b.py").write_text("x = 1\n")
+    return tmp_path
+
+
+def run(root: Path, **kw: object) -> list[tuple[str, int, str]]:
+    result = check_paths([root], SettingsResolver(root, Overrides()), jobs=1, **kw)  # type: ignore[arg-type]
+    return [(f.path, f.line, f.code) for f in result.findings]
+
+
+def count_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    checked: list[str] = []
+    original = runner._run_uncached
+
+    def spy(files, *args):  # type: ignore[no-untyped-def]
+        checked.extend(f.display for f in files)
+        return original(files, *args)
+
+    monkeypatch.setattr(runner, "_run_uncached", spy)
+    return checked
+
+
+def test_warm_run_checks_nothing_and_gives_the_same_findings(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cold = run(project)
+    checked = count_checks(monkeypatch)
+    assert run(project) == cold
+    assert checked == []
+
+
+def test_a_changed_file_alone_is_rechecked(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run(project)
+    (project / "b.py").write_text("y = 2\n")
+    checked = count_checks(monkeypatch)
+    run(project)
+    assert checked == ["b.py"]
+
+
+def test_configuration_change_invalidates(project: Path) -> None:
+    assert run(project) != []
+    (project / "pyproject.toml").write_text("[tool.safelint]\nignore = ['SL106']\n")
+    assert run(project) == []
+
+
+def test_corrupt_entries_are_ignored_and_rebuilt(project: Path) -> None:
+    cold = run(project)
+    for entry in (project / ".safelint_cache" / "results").rglob("*.json"):
+        entry.write_text("{not json")
+    assert run(project) == cold
+    entries = list((project / ".safelint_cache" / "results").rglob("*.json"))
+    assert entries and all(isinstance(json.loads(e.read_text()), dict) for e in entries)
+
+
+def test_no_cache_writes_nothing(project: Path) -> None:
+    run(project, use_cache=False)
+    assert not (project / ".safelint_cache" / "results").exists()
