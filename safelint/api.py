@@ -11,7 +11,8 @@ from safelint.config import Overrides, Settings, find_config_file, load_settings
 from safelint.discovery import SourceFile, discover
 from safelint.engine import Checker, FileResult
 from safelint.finding import Finding
-from safelint.project import build_project, knowledge
+from safelint.cache import ResultCache
+from safelint.project import CACHE_DIR_NAME, build_project, knowledge
 
 
 @dataclass
@@ -61,17 +62,23 @@ def check_paths(
     jobs: int | None = None,
     force_exclude: bool = False,
     on_files: Callable[[int], Callable[[], None] | None] | None = None,
+    use_cache: bool = True,
 ) -> RunResult:
     """Check files and directories; ``on_files(count)`` may return a per-file progress callback."""
     files: list[SourceFile] = discover(paths, resolver, resolver.cwd, force_exclude)
     if jobs is None:
         jobs = next((f.settings.jobs for f in files if f.settings.jobs), None) or runner.default_jobs()
     root = files[0].settings.root if files else resolver.cwd
-    project = runner.index_project(files, root, jobs)
-    knowledge()  # loaded (and its cache written) once here, inherited by the workers
+    project = runner.index_project(files, root, jobs, use_cache)
+    kb = knowledge()  # loaded (and its cache written) once here, inherited by the workers
     progress = on_files(len(files)) if on_files else None
+
+    def cache_for(settings: Settings) -> ResultCache:
+        key = ResultCache.run_key_for(settings.digest(), project.index.digest, kb.key)
+        return ResultCache(root / CACHE_DIR_NAME, key)
+
     result = RunResult()
-    for file_result in runner.run(files, jobs, project, progress):
+    for file_result in runner.run(files, jobs, project, progress, cache_for if use_cache else None):
         result.add(file_result)
     return result.finish()
 
