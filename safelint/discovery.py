@@ -33,11 +33,16 @@ class SourceFile:
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    """Paths under the working directory are shown relative to it, others absolute."""
+    """Paths under the working directory are shown relative to it, others absolute.
+
+    A name that is not valid in the file system's encoding is shown with U+FFFD in place of
+    the bad bytes, so that every output format can be written.
+    """
     try:
-        return path.relative_to(cwd).as_posix()
+        shown = path.relative_to(cwd).as_posix()
     except ValueError:
-        return str(path)
+        shown = str(path)
+    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _exclude_spec(settings: Settings) -> pathspec.GitIgnoreSpec:

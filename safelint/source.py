@@ -15,6 +15,10 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+# libcst's parse time grows faster than the file (5 MB of statements: about 35 s); past this
+# size a file is reported as SL000 rather than stalling the run for many minutes.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
 _NESTING_MESSAGES = ("too many nested parentheses", "too many levels of indentation", "too many statically nested")
 
 
@@ -34,6 +38,11 @@ def _position_of_byte(data: bytes, offset: int) -> tuple[int, int]:
 
 def decode(data: bytes) -> str:
     """Decode source bytes as Python does: BOM, then a coding cookie, else UTF-8."""
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(
+            f"the file is {len(data) / 1024 / 1024:.1f} MiB; files over {MAX_FILE_BYTES // 1024 // 1024} MiB"
+            " are not analysed (generated code?)"
+        )
     nul = data.find(b"\x00")
     if nul >= 0:
         line, column = _position_of_byte(data, nul)

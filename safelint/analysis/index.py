@@ -953,7 +953,7 @@ def _decode_module(data: Any) -> ModuleSummary:
 def _cache_key(source: bytes, module_name: str, is_package: bool) -> str:
     digest = hashlib.sha256()
     python = f"{sys.version_info[0]}.{sys.version_info[1]}"  # ast differs between versions
-    digest.update(f"{INDEX_FORMAT}\0{python}\0{module_name}\0{is_package}\0".encode())
+    digest.update(f"{INDEX_FORMAT}\0{python}\0{module_name}\0{is_package}\0".encode("utf-8", "surrogateescape"))
     digest.update(source)
     return digest.hexdigest()
 
