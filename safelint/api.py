@@ -11,19 +11,29 @@ from safelint.config import Overrides, Settings, find_config_file, load_settings
 from safelint.discovery import SourceFile, discover
 from safelint.engine import Checker, FileResult
 from safelint.finding import Finding
+from safelint.source import SourceError, decode
 from safelint.cache import ResultCache
 from safelint.project import CACHE_DIR_NAME, build_project, knowledge
 
 
 @dataclass
 class RunResult:
+    """Everything formatters render. ``files`` and ``enabled_rules`` let SARIF and JUnit list what
+    was checked (not only what was found); ``sources`` keeps text that is not on disk (stdin);
+    ``notes`` are summary sentences about findings hidden (baseline, ``--new-since``) or fixed."""
+
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
     internal_errors: list[str] = field(default_factory=list)
     lines: dict[str, dict[int, str]] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    enabled_rules: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def add(self, result: FileResult) -> None:
         self.files_checked += 1
+        self.files.append(result.path)
         self.findings.extend(result.findings)
         self.internal_errors.extend(result.internal_errors)
         if result.lines:
@@ -32,6 +42,15 @@ class RunResult:
     def finish(self) -> RunResult:
         self.findings.sort(key=Finding.sort_key)
         return self
+
+    def source(self, path: str) -> str | None:
+        """The text of a checked file, for fingerprints: kept for stdin, else read (once) from disk."""
+        if path not in self.sources:
+            try:
+                self.sources[path] = decode(Path(path).read_bytes())
+            except (OSError, SourceError):
+                return None
+        return self.sources[path]
 
 
 class SettingsResolver:
@@ -77,7 +96,7 @@ def check_paths(
         key = ResultCache.run_key_for(settings.digest(), project.index.digest, kb.key)
         return ResultCache(root / CACHE_DIR_NAME, key)
 
-    result = RunResult()
+    result = RunResult(enabled_rules=sorted({c for f in files for c in f.settings.enabled_codes()}))
     for file_result in runner.run(files, jobs, project, progress, cache_for if use_cache else None):
         result.add(file_result)
     return result.finish()
@@ -86,7 +105,11 @@ def check_paths(
 def check_source(data: bytes, display: str, resolver: SettingsResolver, path: Path | None = None) -> RunResult:
     """Check one buffer (stdin, or an editor's unsaved text) as if it were the file at ``path``."""
     settings = resolver(path if path is not None else resolver.cwd)
-    result = RunResult()
+    result = RunResult(enabled_rules=sorted(settings.enabled_codes()))
     project = build_project([path] if path is not None and path.is_file() else [], settings.root)
     result.add(Checker(settings, project).check_bytes(data, display, path))
+    try:
+        result.sources[display] = decode(data)
+    except SourceError:
+        pass  # an undecodable buffer has only an SL000 finding, which needs no fingerprint text
     return result.finish()

@@ -11,9 +11,15 @@ import click
 
 from safelint import __version__
 from safelint.api import RunResult, SettingsResolver, check_paths, check_source
+from safelint.baseline import Baseline, BaselineError
 from safelint.config import ConfigError, Overrides
 from safelint.discovery import DiscoveryError, display_path
+from safelint.finding import Severity
+from safelint.fixes import FileFix, allowed, run_fixes
 from safelint.formatters import FORMATS, FormatOptions
+from safelint.formatters.text import summary
+from safelint.gitdiff import GitDiffError, changed_since
+from safelint.output import write_atomically
 from safelint.rule import all_rules
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -53,6 +59,16 @@ def main() -> None:
 @click.option("--extend-exclude", multiple=True, help="Glob patterns to skip in addition.")
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to files named on the command line too.")
 @click.option("--no-respect-gitignore", is_flag=True, help="Check files that .gitignore lists.")
+@click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file (whole or not at all); the summary still goes to the terminal.")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]), default="warning", show_default=True, help="The lowest severity that makes the exit code 1.")
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings this baseline file does not record.")
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record every finding in this baseline file, and exit 0.")
+@click.option("--update-baseline", is_flag=True, help="With --baseline: remove the entries that no longer match a finding (never adds).")
+@click.option("--new-since", metavar="GIT_REV", help="Report only findings on lines changed since this git revision (untracked files count as new).")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes in place, then re-check.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour (with --fix or --diff).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
+@click.option("--show-fixes", is_flag=True, help="List each fix applied (or, with --diff, that would be).")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -70,8 +86,22 @@ def check(
     extend_exclude: tuple[str, ...],
     force_exclude: bool,
     no_respect_gitignore: bool,
+    output_file: Path | None,
+    fail_on: str,
+    baseline_path: Path | None,
+    write_baseline: Path | None,
+    update_baseline: bool,
+    new_since: str | None,
+    fix: bool,
+    unsafe_fixes: bool,
+    show_diff: bool,
+    show_fixes: bool,
 ) -> None:
     """Check PATHS (files or directories; default `.`; `-` reads standard input)."""
+    if update_baseline and baseline_path is None:
+        _fail("--update-baseline needs --baseline FILE")
+    if write_baseline is not None and (baseline_path is not None or new_since is not None):
+        _fail("--write-baseline records every finding: it cannot be combined with --baseline or --new-since")
     cwd = Path.cwd()
     overrides = Overrides(
         select=_codes(select) if select else None,
@@ -86,6 +116,8 @@ def check(
         _fail(f"{config_path}: no such configuration file")
     resolver = SettingsResolver(cwd, overrides, config_path.resolve() if config_path else None, isolated)
     targets = list(paths) or [Path(".")]
+    if (fix or show_diff) and Path("-") in targets:
+        _fail("--fix and --diff work on files: they cannot be used with standard input")
     try:
         if targets == [Path("-")]:
             stdin_path = cwd / stdin_filename if stdin_filename else None
@@ -96,21 +128,99 @@ def check(
             return
         else:
             result = check_paths(targets, resolver, jobs, force_exclude, _progress_factory(quiet))
-    except (ConfigError, DiscoveryError) as error:
+        fixed = run_fixes(result, resolver, unsafe_fixes, write=not show_diff, base=cwd) if fix or show_diff else []
+        if write_baseline is not None:
+            recorded = Baseline.record(write_baseline, result)
+            recorded.write()
+            click.echo(f"Recorded {_plural(len(recorded.entries), 'finding')} in {write_baseline}.", err=True)
+            sys.exit(_exit_code(result, True, fail_on))
+        if new_since is not None:
+            hidden = changed_since(new_since, cwd).keep_changed(result)
+            if hidden:
+                result.notes.append(f"{_plural(hidden, 'finding')} on lines unchanged since {new_since} not shown.")
+        if baseline_path is not None:
+            _apply_baseline(baseline_path, result, update_baseline)
+    except (ConfigError, DiscoveryError, GitDiffError, BaselineError) as error:
         _fail(str(error))
         return
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    except OSError as error:  # writing a fixed file or a baseline
+        where = f"{error.filename}: " if error.filename else ""
+        _fail(f"{where}{error.strerror or error}")
+        return
+    _fix_notes(result, fixed, show_diff, show_fixes, unsafe_fixes)
+    if show_diff:
+        click.echo("".join(f.diff() for f in fixed), nl=False)
+        _echo_notes(result)
+        sys.exit(EXIT_FINDINGS if fixed and not exit_zero else EXIT_CLEAN)
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ and output_file is None
     options = FormatOptions(color=color, statistics=statistics, quiet=quiet)
-    click.echo(FORMATS[output_format](result, options), nl=False)
-    sys.exit(_exit_code(result, exit_zero))
+    report = FORMATS[output_format](result, options)
+    if output_file is not None:
+        try:
+            write_atomically(output_file, report)
+        except OSError as error:
+            _fail(f"{output_file}: cannot write the report: {error.strerror or error}")
+        click.echo(summary(result))
+    else:
+        click.echo(report, nl=False)
+        if output_format not in _SUMMARISING:
+            _echo_notes(result)
+    sys.exit(_exit_code(result, exit_zero, fail_on))
 
 
-def _exit_code(result: RunResult, exit_zero: bool) -> int:
+# Formats whose own output carries the summary notes; the others stay machine-readable on stdout.
+_SUMMARISING = ("text", "concise")
+
+
+def _echo_notes(result: RunResult) -> None:
+    for note in result.notes:
+        click.echo(note, err=True)
+
+
+def _apply_baseline(path: Path, result: RunResult, update: bool) -> None:
+    baseline = Baseline.read(path)
+    outcome = baseline.apply(result)
+    if outcome.hidden:
+        result.notes.append(f"{_plural(outcome.hidden, 'finding')} recorded in the baseline not shown.")
+    if outcome.stale and update:
+        baseline.without(outcome.stale).write()
+        result.notes.append(f"Removed {_plural(len(outcome.stale), 'fixed finding')} from the baseline {path}.")
+    elif outcome.stale:
+        result.notes.append(
+            f"{_plural(len(outcome.stale), 'fixed finding')} can be removed from the baseline (--update-baseline)."
+        )
+
+
+def _fix_notes(result: RunResult, fixed: list[FileFix], preview: bool, show: bool, unsafe: bool) -> None:
+    """Summary lines about fixes: what was (or would be) applied, and what ``--fix`` could still do."""
+    count = sum(len(f.applied) for f in fixed)
+    if count:
+        verb = "Would fix" if preview else "Fixed"
+        result.notes.append(f"{verb} {_plural(count, 'finding')} in {_plural(len(fixed), 'file')}.")
+    if show:
+        for outcome in fixed:
+            for finding in outcome.applied:
+                assert finding.fix is not None
+                result.notes.append(f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.fix.message}")
+    safe = sum(1 for f in result.findings if allowed(f.fix, False))
+    more = sum(1 for f in result.findings if allowed(f.fix, True)) - safe
+    if safe and not preview:
+        result.notes.append(f"{_plural(safe, 'finding')} can be fixed with --fix.")
+    if more and not unsafe:
+        result.notes.append(f"{_plural(more, 'more finding')} can be fixed with --fix --unsafe-fixes.")
+
+
+def _plural(n: int, words: str) -> str:
+    return f"{n} {words}{'' if n == 1 else 's'}"
+
+
+def _exit_code(result: RunResult, exit_zero: bool, fail_on: str) -> int:
     for message in result.internal_errors:
         click.echo(f"safelint: {message}", err=True)
     if result.internal_errors:
         return EXIT_ERROR
-    return EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN
+    failing = any(f.severity is Severity.ERROR or fail_on == "warning" for f in result.findings)
+    return EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN
 
 
 def _progress_factory(quiet: bool) -> Callable[[int], Callable[[], None] | None]:

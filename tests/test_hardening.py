@@ -31,7 +31,7 @@ def test_checked_code_is_never_executed(tmp_path: Path) -> None:
     (tmp_path / "setup.py").write_text(evil)
     (tmp_path / "__init__.py").write_text(evil)
     p = safelint(tmp_path, ".")
-    assert p.returncode == 0, p.stderr
+    assert p.returncode in (0, 1), p.stderr  # SL105 may report the dropped os.system result
     assert not marker.exists()
 
 

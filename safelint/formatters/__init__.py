@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from safelint.api import RunResult
-from safelint.formatters import json, text
+from safelint.formatters import concise, github, gitlab, json, json_lines, junit, pylint, sarif, text
 
 
 @dataclass(frozen=True)
@@ -20,5 +20,12 @@ Formatter = Callable[[RunResult, FormatOptions], str]
 
 FORMATS: dict[str, Formatter] = {
     "text": text.render,
+    "concise": concise.render,
     "json": json.render,
+    "json-lines": json_lines.render,
+    "sarif": sarif.render,
+    "github": github.render,
+    "gitlab": gitlab.render,
+    "junit": junit.render,
+    "pylint": pylint.render,
 }

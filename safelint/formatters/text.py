@@ -30,7 +30,7 @@ def render(result: RunResult, options: FormatOptions) -> str:
     elif not options.quiet:
         for finding in result.findings:
             out.append(_diagnostic(finding, result.lines.get(finding.path, {}), style))
-    out.append(_summary(result, style))
+    out.append(summary(result, style))
     return "\n".join(out) + "\n"
 
 
@@ -59,7 +59,12 @@ def _diagnostic(f: Finding, lines: dict[int, str], style: Styler) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _summary(result: RunResult, style: Styler) -> str:
+def summary(result: RunResult, style: Styler = lambda s, **kw: s) -> str:
+    """The closing line, then the run's notes (findings a baseline or ``--new-since`` hid, fixes)."""
+    return "\n".join([_totals(result, style), *result.notes])
+
+
+def _totals(result: RunResult, style: Styler) -> str:
     files = f"{result.files_checked} file{'s' if result.files_checked != 1 else ''}"
     if not result.findings:
         return style("All checks passed", fg="green", bold=True) + f" ({files} checked)."

@@ -1,0 +1,13 @@
+"""``--format pylint``: ``path:line: [CODE] message``, the line older editor plugins parse."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from safelint.api import RunResult
+    from safelint.formatters import FormatOptions
+
+
+def render(result: RunResult, options: FormatOptions) -> str:
+    return "".join(f"{f.path}:{f.line}: [{f.code}] {f.message}\n" for f in result.findings)
