@@ -82,24 +82,41 @@ def check_paths(
     force_exclude: bool = False,
     on_files: Callable[[int], Callable[[], None] | None] | None = None,
     use_cache: bool = True,
+    cache_dir: Path | None = None,
 ) -> RunResult:
-    """Check files and directories; ``on_files(count)`` may return a per-file progress callback."""
+    """Check files and directories; ``on_files(count)`` may return a per-file progress callback.
+
+    Cross-module facts come from an index of the whole project (the directory of the
+    configuration file, or the repository root), not only of the files named: pre-commit
+    passes just the staged files.
+    """
     files: list[SourceFile] = discover(paths, resolver, resolver.cwd, force_exclude)
     if jobs is None:
         jobs = next((f.settings.jobs for f in files if f.settings.jobs), None) or runner.default_jobs()
     root = files[0].settings.root if files else resolver.cwd
-    project = runner.index_project(files, root, jobs, use_cache)
+    cache = (cache_dir or root / CACHE_DIR_NAME) if use_cache else None
+    project = runner.index_project(_index_paths(files, root, resolver), root, jobs, cache)
     kb = knowledge()  # loaded (and its cache written) once here, inherited by the workers
     progress = on_files(len(files)) if on_files else None
 
     def cache_for(settings: Settings) -> ResultCache:
         key = ResultCache.run_key_for(settings.digest(), project.index.digest, kb.key)
-        return ResultCache(root / CACHE_DIR_NAME, key)
+        return ResultCache(cache or root / CACHE_DIR_NAME, key)
 
-    result = RunResult(enabled_rules=sorted({c for f in files for c in f.settings.enabled_codes()}))
-    for file_result in runner.run(files, jobs, project, progress, cache_for if use_cache else None):
+    result = RunResult()
+    for file_result in runner.run(files, jobs, project, progress, cache_for if cache else None):
         result.add(file_result)
     return result.finish()
+
+
+def _index_paths(files: list[SourceFile], root: Path, resolver: SettingsResolver) -> list[Path]:
+    """The files of the whole project when there is one (a configured or repository root)."""
+    checked = [f.path for f in files]
+    settings = files[0].settings if files else None
+    if settings is None or not (settings.config_path is not None or (root / ".git").exists()):
+        return checked
+    project_files = [f.path for f in discover([root], resolver, resolver.cwd)]
+    return sorted(set(project_files) | set(checked))
 
 
 def check_source(data: bytes, display: str, resolver: SettingsResolver, path: Path | None = None) -> RunResult:

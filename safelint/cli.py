@@ -69,6 +69,8 @@ def main() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour (with --fix or --diff).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
 @click.option("--show-fixes", is_flag=True, help="List each fix applied (or, with --diff, that would be).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache of results and index summaries.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), envvar="SAFELINT_CACHE_DIR", help="Where the cache lives (default: .safelint_cache in the project root).")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -96,6 +98,8 @@ def check(
     unsafe_fixes: bool,
     show_diff: bool,
     show_fixes: bool,
+    no_cache: bool,
+    cache_dir: Path | None,
 ) -> None:
     """Check PATHS (files or directories; default `.`; `-` reads standard input)."""
     if update_baseline and baseline_path is None:
@@ -127,7 +131,15 @@ def check(
             _fail("`-` (standard input) cannot be combined with other paths")
             return
         else:
-            result = check_paths(targets, resolver, jobs, force_exclude, _progress_factory(quiet))
+            result = check_paths(
+                targets,
+                resolver,
+                jobs,
+                force_exclude,
+                _progress_factory(quiet),
+                use_cache=not no_cache,
+                cache_dir=cache_dir.resolve() if cache_dir else None,
+            )
         fixed = run_fixes(result, resolver, unsafe_fixes, write=not show_diff, base=cwd) if fix or show_diff else []
         if write_baseline is not None:
             recorded = Baseline.record(write_baseline, result)

@@ -31,10 +31,18 @@ def build_project(
     paths: Iterable[Path],
     root: Path,
     map_fn: Callable[..., Any] = map,
-    use_cache: bool = True,
+    cache_dir: Path | None = None,
 ) -> Project:
-    cache = root / CACHE_DIR_NAME / "index" if use_cache and os.access(root, os.W_OK) else None
-    return Project(root, build_index(paths, root, cache_dir=cache, map_fn=map_fn))
+    """Index ``paths``; summaries are cached under ``cache_dir`` when it is given and writable."""
+    usable = cache_dir is not None and os.access(_existing_ancestor(cache_dir), os.W_OK)
+    index_cache = cache_dir / "index" if cache_dir is not None and usable else None
+    return Project(root, build_index(paths, root, cache_dir=index_cache, map_fn=map_fn))
+
+
+def _existing_ancestor(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 _knowledge: list[Knowledge] = []

@@ -70,3 +70,29 @@ def test_corrupt_entries_are_ignored_and_rebuilt(project: Path) -> None:
 def test_no_cache_writes_nothing(project: Path) -> None:
     run(project, use_cache=False)
     assert not (project / ".safelint_cache" / "results").exists()
+
+
+def test_cli_no_cache_and_cache_dir(
+    project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from safelint.cli import main
+
+    elsewhere = tmp_path_factory.mktemp("cache")
+    monkeypatch.chdir(project)
+    runner = CliRunner()
+    assert runner.invoke(main, ["check", "--no-cache", "-q"]).exit_code == 1
+    assert not (project / ".safelint_cache").exists()
+    assert runner.invoke(main, ["check", "--cache-dir", str(elsewhere), "-q"]).exit_code == 1
+    assert not (project / ".safelint_cache").exists()
+    assert list((elsewhere / "results").rglob("*.json"))
+
+
+def test_the_index_covers_the_whole_project_when_only_some_files_are_named(project: Path) -> None:
+    from safelint.api import _index_paths
+    from safelint.discovery import discover
+
+    resolver = SettingsResolver(project, Overrides())
+    named = discover([project / "a.py"], resolver, project)
+    assert sorted(p.name for p in _index_paths(named, project, resolver)) == ["a.py", "b.py"]
