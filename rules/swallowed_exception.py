@@ -138,11 +138,14 @@ def _has_comment(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
     body = handler.body
     if isinstance(body, cst.SimpleStatementSuite):
         return _explains(body.trailing_whitespace.comment)
+    if not isinstance(body, cst.IndentedBlock):
+        return False
     if _explains(body.header.comment) or any(_explains(line.comment) for line in body.footer):
         return True
     for statement in body.body:
-        if any(_explains(line.comment) for line in statement.leading_lines):
-            return True
-        if isinstance(statement, cst.SimpleStatementLine) and _explains(statement.trailing_whitespace.comment):
-            return True
+        if isinstance(statement, cst.SimpleStatementLine):
+            if _explains(statement.trailing_whitespace.comment):
+                return True
+            if any(_explains(line.comment) for line in statement.leading_lines):
+                return True
     return False
