@@ -103,7 +103,9 @@ def check_paths(
         key = ResultCache.run_key_for(settings.digest(), project.index.digest, kb.key)
         return ResultCache(cache or root / CACHE_DIR_NAME, key)
 
-    result = RunResult()
+    every_settings = {id(f.settings): f.settings for f in files} or {0: resolver(resolver.cwd)}
+    enabled = sorted(set().union(*(s.enabled_codes() for s in every_settings.values())))
+    result = RunResult(enabled_rules=enabled)
     for file_result in runner.run(files, jobs, project, progress, cache_for if cache else None):
         result.add(file_result)
     return result.finish()
