@@ -5,11 +5,13 @@ no visitor, no metadata, no recursion on expressions.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from typing import Union
 
 import libcst as cst
+
+from safelint.analysis.names import dotted_name
+from safelint.analysis.tree import push_children, walk
 
 __all__ = [
     "COMPREHENSIONS",
@@ -43,20 +45,6 @@ Comprehension = Union[cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp]
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _SCOPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda, *COMPREHENSIONS})
 
-# Fields holding formatting tokens, or names that are not references (an attribute's
-# ``attr``, a keyword argument's ``keyword``): walks skip them.
-_SKIPPED_FIELDS = frozenset(
-    {
-        "asynchronous", "attr", "colon", "comma", "comment", "conversion", "default_indent",
-        "default_newline", "dot", "empty_lines", "encoding", "equal", "first_colon", "footer",
-        "has_trailing_newline", "header", "indent", "keyword", "lbrace", "lbracket",
-        "leading_lines", "leading_whitespace", "lines_after_decorators", "lpar", "newline",
-        "operator", "posonly_ind", "rbrace", "rbracket", "relative", "rpar", "second_colon",
-        "semicolon", "separator", "star", "trailing_comma", "trailing_whitespace",
-    }
-)
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-_IS_NODE: dict[type, bool] = {}
 # Nodes that hold no other node: walks looking for something else skip them unopened.
 _LEAVES = frozenset(
     {
@@ -64,64 +52,6 @@ _LEAVES = frozenset(
         cst.FormattedStringText, cst.Pass, cst.Break, cst.Continue,
     }
 )
-
-
-def push_children(node: cst.CSTNode, out: list[cst.CSTNode]) -> None:
-    """Append the meaningful children of ``node`` to ``out``, in field order.
-
-    The walks of the flow analyses visit every expression of a file several times, so this
-    avoids what makes a generic walk slow: generators, and ``isinstance`` against libcst's
-    abstract classes (a Python-level ABC check per call).
-    """
-    cls = type(node)
-    fields = _CHILD_FIELDS.get(cls)
-    if fields is None:
-        fields = _CHILD_FIELDS[cls] = tuple(
-            f.name
-            for f in dataclasses.fields(node)
-            if f.name not in _SKIPPED_FIELDS
-            and not f.name.startswith("whitespace")
-            and f.type not in (str, "str")  # a Name's or a string's text
-        )
-    for name in fields:
-        value = getattr(node, name)
-        kind = type(value)
-        if kind is tuple or kind is list:
-            for item in value:
-                is_node = _IS_NODE.get(type(item))
-                if is_node is None:
-                    is_node = _IS_NODE[type(item)] = isinstance(item, cst.CSTNode)
-                if is_node:
-                    out.append(item)
-        else:
-            is_node = _IS_NODE.get(kind)
-            if is_node is None:
-                is_node = _IS_NODE[kind] = isinstance(value, cst.CSTNode)
-            if is_node:
-                out.append(value)
-
-
-
-def walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """``root`` and everything under it, in no particular order, without recursion."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        push_children(node, stack)
-
-
-def dotted_name(expr: cst.BaseExpression) -> str | None:
-    """``a.b.c`` for a chain of attribute loads on a name, else None."""
-    parts: list[str] = []
-    while type(expr) is cst.Attribute:
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if type(expr) is not cst.Name:
-        return None
-    parts.append(expr.value)
-    parts.reverse()
-    return ".".join(parts)
 
 
 def parameters(params: cst.Parameters) -> list[cst.Param]:

@@ -24,12 +24,13 @@ the enclosing scope, so a visitor may push the function as soon as it enters its
 from __future__ import annotations
 
 import builtins
-import dataclasses
 from collections import deque
 from types import MappingProxyType
-from typing import Callable, Final, Literal, Mapping, NamedTuple, Optional, Protocol, Union
+from typing import Callable, Final, Literal, Mapping, NamedTuple, Protocol, Union
 
 import libcst as cst
+
+from safelint.analysis.tree import SCOPE_TYPES, Scope, push_children
 
 __all__ = [
     "SCOPE_TYPES",
@@ -39,33 +40,7 @@ __all__ = [
     "dotted_name",
 ]
 
-Scope = Union[
-    cst.FunctionDef,
-    cst.Lambda,
-    cst.ClassDef,
-    cst.ListComp,
-    cst.SetComp,
-    cst.DictComp,
-    cst.GeneratorExp,
-    None,
-]
-"""The innermost scope enclosing an expression; ``None`` is the module.
 
-Passing a comprehension is optional: when a caller passes the enclosing function instead,
-names bound by comprehension targets (or lambda parameters) inside that function are
-treated as ambiguous there, which is conservative rather than wrong.
-"""
-
-SCOPE_TYPES: Final = (
-    cst.FunctionDef,
-    cst.Lambda,
-    cst.ClassDef,
-    cst.ListComp,
-    cst.SetComp,
-    cst.DictComp,
-    cst.GeneratorExp,
-)
-"""Node types that open a scope, for callers that keep a scope stack while visiting."""
 
 _COMP_TYPES: Final = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _COMP_SET: Final[frozenset[type]] = frozenset(_COMP_TYPES)
@@ -106,82 +81,6 @@ def dotted_name(expr: cst.BaseExpression) -> str | None:
     parts.append(node.value)
     parts.reverse()
     return ".".join(parts)
-
-
-# --------------------------------------------------------------------------- tree walking
-
-# Fields that only hold whitespace, punctuation or flags; skipping them is what makes the
-# generic walk cheap (most of a libcst tree is whitespace).
-_SKIP_FIELDS: Final = frozenset(
-    {
-        "leading_lines",
-        "lines_after_decorators",
-        "header",
-        "footer",
-        "indent",
-        "encoding",
-        "default_indent",
-        "default_newline",
-        "has_trailing_newline",
-        "semicolon",
-        "comma",
-        "lpar",
-        "rpar",
-        "lbracket",
-        "rbracket",
-        "lbrace",
-        "rbrace",
-        "equal",
-        "colon",
-        "first_colon",
-        "second_colon",
-        "star",
-        "operator",
-        "asynchronous",
-        "relative",
-        "posonly_ind",
-        "dot",
-        "arrow",
-        "trailing_whitespace",
-        "leading_whitespace",
-        "trailing_comma",
-    }
-)
-_LEAF_ANNOTATIONS: Final[tuple[object, ...]] = (str, bool, Optional[str])
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _fields_of(tp: type) -> tuple[str, ...]:
-    """The child-bearing field names of a node type, computed once per type."""
-    names = _FIELDS.get(tp)
-    if names is None:
-        if dataclasses.is_dataclass(tp):
-            names = tuple(
-                f.name
-                for f in dataclasses.fields(tp)
-                if f.name not in _SKIP_FIELDS
-                and not f.name.startswith("whitespace")
-                and f.type not in _LEAF_ANNOTATIONS
-            )
-        else:
-            names = ()
-        _FIELDS[tp] = names
-    return names
-
-
-# Field values that are not nodes. Checking ``type(v) in`` this set is several times
-# faster than ``isinstance(v, cst.CSTNode)``, which goes through ``ABCMeta``.
-_LEAF_TYPES: Final = frozenset({str, int, bool, type(None), cst.MaybeSentinel})
-
-
-def _push_children(node: cst.CSTNode, stack: list[cst.CSTNode]) -> None:
-    for name in _fields_of(type(node)):
-        value = getattr(node, name)
-        tp = type(value)
-        if tp is tuple or tp is list:
-            stack.extend(value)
-        elif tp not in _LEAF_TYPES:
-            stack.append(value)
 
 
 def _all_params(params: cst.Parameters) -> list[cst.Param]:
@@ -743,23 +642,13 @@ class Names:
     def _walk(self, info: _ScopeInfo, walrus: _ScopeInfo, stack: list[cst.CSTNode]) -> None:
         """Record the bindings in a region; ``walrus`` is the scope ``:=`` binds in."""
         handlers = _HANDLERS
-        field_cache = _FIELDS
         while stack:
             node = stack.pop()
             tp = type(node)
             handler = handlers.get(tp)
             if handler is not None and handler(self, node, info, walrus, stack):
                 continue
-            fields = field_cache.get(tp)
-            if fields is None:
-                fields = _fields_of(tp)
-            for name in fields:
-                value = getattr(node, name)
-                vtp = type(value)
-                if vtp is tuple or vtp is list:
-                    stack.extend(value)
-                elif vtp not in _LEAF_TYPES:
-                    stack.append(value)
+            push_children(node, stack)
 
     def _from_import_target(self, node: cst.ImportFrom, name: str) -> str:
         level = len(node.relative)
@@ -821,7 +710,7 @@ def _subtree_ids(roots: list[cst.CSTNode]) -> frozenset[int]:
     while stack:
         node = stack.pop()
         ids.add(id(node))
-        _push_children(node, stack)
+        push_children(node, stack)
     return frozenset(ids)
 
 
