@@ -17,7 +17,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from safelint.analysis.index import ProjectIndex
 from safelint.analysis.knowledge import Knowledge
 from safelint.analysis.names import Names, Scope
-from safelint.analysis.tree import parent_map
+from safelint.analysis.tree import parent_map, walk
 from safelint.finding import Finding, Fix
 from safelint.project import Project, knowledge
 from safelint.rule import Rule
@@ -90,16 +90,25 @@ class ModuleContext:
     def position(self, node: cst.CSTNode, top: cst.CSTNode | None = None) -> CodeRange:
         """The node's range (libcst's: 1-based lines, 0-based columns).
 
-        Resolving positions for a whole module costs twice its parse, so when the top-level
-        statement holding the node is known, only that statement is laid out and shifted by
-        the number of lines before it.
+        Resolving positions for a whole module costs twice its parse, so only the top-level
+        statement holding the node is laid out and shifted by the number of lines before it
+        (``top`` when the caller knows it; otherwise found with one lean walk).
         """
-        if top is not None:
-            found = self._statement_positions(top).get(node)
-            if found is not None:
-                shift = self._line_offset(top)
-                return CodeRange((found.start.line + shift, found.start.column), (found.end.line + shift, found.end.column))
+        if "_positions" not in self.__dict__:
+            for candidate in (top, self._top_of.get(node)):
+                if candidate is None:
+                    continue
+                found = self._statement_positions(candidate).get(node)
+                if found is not None:
+                    shift = self._line_offset(candidate)
+                    start, end = found.start, found.end
+                    return CodeRange((start.line + shift, start.column), (end.line + shift, end.column))
         return self._positions[node]
+
+    @cached_property
+    def _top_of(self) -> dict[cst.CSTNode, cst.CSTNode]:
+        """The top-level statement holding each node."""
+        return {node: top for top in self.module.body for node in walk(top)}
 
     def _statement_positions(self, top: cst.CSTNode) -> Mapping[cst.CSTNode, CodeRange]:
         cache = self._statement_cache
