@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from safelint import runner
-from safelint.config import Overrides, Settings, find_config_file, load_settings
+from safelint.analysis.knowledge import KnowledgeError
+from safelint.config import ConfigError, Overrides, Settings, find_config_file, load_settings
 from safelint.discovery import SourceFile, discover
 from safelint.engine import Checker, FileResult
 from safelint.finding import Finding
@@ -95,8 +96,12 @@ def check_paths(
         jobs = next((f.settings.jobs for f in files if f.settings.jobs), None) or runner.default_jobs()
     root = files[0].settings.root if files else resolver.cwd
     cache = (cache_dir or root / CACHE_DIR_NAME) if use_cache else None
-    project = runner.index_project(_index_paths(files, root, resolver), root, jobs, cache)
-    kb = knowledge()  # loaded (and its cache written) once here, inherited by the workers
+    python = files[0].settings.python if files else resolver(resolver.cwd).python
+    project = runner.index_project(_index_paths(files, root, resolver), root, jobs, cache, python)
+    try:
+        kb = knowledge(python)  # loaded (and its cache written) once here, inherited by the workers
+    except KnowledgeError as error:
+        raise ConfigError(f"cannot read the stubs of the interpreter {python}: {error}") from None
     progress = on_files(len(files)) if on_files else None
 
     def cache_for(settings: Settings) -> ResultCache:
@@ -125,7 +130,7 @@ def check_source(data: bytes, display: str, resolver: SettingsResolver, path: Pa
     """Check one buffer (stdin, or an editor's unsaved text) as if it were the file at ``path``."""
     settings = resolver(path if path is not None else resolver.cwd)
     result = RunResult(enabled_rules=sorted(settings.enabled_codes()))
-    project = build_project([path] if path is not None and path.is_file() else [], settings.root)
+    project = build_project([path] if path is not None and path.is_file() else [], settings.root, python=settings.python)
     result.add(Checker(settings, project).check_bytes(data, display, path))
     try:
         result.sources[display] = decode(data)

@@ -69,6 +69,7 @@ def main() -> None:
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour (with --fix or --diff).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
 @click.option("--show-fixes", is_flag=True, help="List each fix applied (or, with --diff, that would be).")
+@click.option("--python", "python", help="The interpreter of the checked project, whose installed stubs and typed packages safelint reads (default: the one running safelint).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache of results and index summaries.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), envvar="SAFELINT_CACHE_DIR", help="Where the cache lives (default: .safelint_cache in the project root).")
 def check(
@@ -98,6 +99,7 @@ def check(
     unsafe_fixes: bool,
     show_diff: bool,
     show_fixes: bool,
+    python: str | None,
     no_cache: bool,
     cache_dir: Path | None,
 ) -> None:
@@ -115,6 +117,7 @@ def check(
         extend_exclude=extend_exclude,
         jobs=jobs,
         respect_gitignore=False if no_respect_gitignore else None,
+        python=python,
     )
     if config_path is not None and not config_path.is_file():
         _fail(f"{config_path}: no such configuration file")

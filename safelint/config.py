@@ -66,6 +66,7 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     respect_gitignore: bool = True
     jobs: int | None = None
+    python: str | None = None
     require_suppression_reason: bool = False
     rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     _enabled: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
@@ -121,6 +122,7 @@ class Overrides:
     extend_exclude: tuple[str, ...] = ()
     jobs: int | None = None
     respect_gitignore: bool | None = None
+    python: str | None = None
 
     def apply(self, settings: Settings) -> Settings:
         for name, codes in (("select", self.select or ()), ("extend-select", self.extend_select), ("ignore", self.ignore)):
@@ -133,6 +135,7 @@ class Overrides:
             exclude=self.exclude if self.exclude is not None else settings.exclude,
             extend_exclude=settings.extend_exclude + self.extend_exclude,
             jobs=self.jobs if self.jobs is not None else settings.jobs,
+            python=self.python if self.python is not None else settings.python,
             respect_gitignore=(
                 self.respect_gitignore if self.respect_gitignore is not None else settings.respect_gitignore
             ),
@@ -197,6 +200,7 @@ _KEYS = {
     "extend-exclude": "a list of glob patterns",
     "respect-gitignore": "true or false",
     "jobs": "a positive integer",
+    "python": "the path of the interpreter whose installed stubs and typed packages to read",
     "require-suppression-reason": "true or false",
     "rules": "a table of [rules.<CODE>] option tables",
 }
@@ -241,6 +245,11 @@ def parse_table(table: dict[str, Any], path: Path, where: str = "the top level")
         if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
             raise fail("jobs", f"must be {_KEYS['jobs']}, not {jobs!r}")
         changes["jobs"] = jobs
+    if "python" in table:
+        python = table["python"]
+        if not isinstance(python, str) or not python:
+            raise fail("python", f"must be {_KEYS['python']}, not {python!r}")
+        changes["python"] = str((path.parent / python).resolve()) if "/" in python else python
     if "per-file-ignores" in table:
         changes["per_file_ignores"] = _parse_per_file_ignores(table["per-file-ignores"], path, fail)
     if "rules" in table:

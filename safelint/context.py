@@ -64,7 +64,7 @@ class ModuleContext:
 
     @cached_property
     def knowledge(self) -> Knowledge:
-        return knowledge()
+        return knowledge(self.project.python if self.project is not None else None)
 
     @cached_property
     def index(self) -> ProjectIndex:

@@ -22,6 +22,7 @@ CACHE_DIR_NAME = ".safelint_cache"
 class Project:
     root: Path
     index: ProjectIndex
+    python: str | None = None  # the interpreter whose stubs the knowledge base reads
 
     def module_name(self, path: Path) -> tuple[str, bool]:
         return module_name_for(path, self.root)
@@ -32,11 +33,12 @@ def build_project(
     root: Path,
     map_fn: Callable[..., Any] = map,
     cache_dir: Path | None = None,
+    python: str | None = None,
 ) -> Project:
     """Index ``paths``; summaries are cached under ``cache_dir`` when it is given and writable."""
     usable = cache_dir is not None and os.access(_existing_ancestor(cache_dir), os.W_OK)
     index_cache = cache_dir / "index" if cache_dir is not None and usable else None
-    return Project(root, build_index(paths, root, cache_dir=index_cache, map_fn=map_fn))
+    return Project(root, build_index(paths, root, cache_dir=index_cache, map_fn=map_fn), python)
 
 
 def _existing_ancestor(path: Path) -> Path:
@@ -45,11 +47,14 @@ def _existing_ancestor(path: Path) -> Path:
     return path
 
 
-_knowledge: list[Knowledge] = []
+_knowledge: dict[str | None, Knowledge] = {}
 
 
-def knowledge() -> Knowledge:
-    """The knowledge base of this process, loaded (from its cache) on first use."""
-    if not _knowledge:
-        _knowledge.append(Knowledge.load())
-    return _knowledge[0]
+def knowledge(python: str | None = None) -> Knowledge:
+    """The knowledge base for an interpreter (None: this one), loaded from its cache on first use.
+
+    Loading it in the parent before the workers fork means they inherit it for free.
+    """
+    if python not in _knowledge:
+        _knowledge[python] = Knowledge.load(python=python)
+    return _knowledge[python]

@@ -182,11 +182,17 @@ def _size(path: str) -> int:
         return 0
 
 
-def index_project(paths: list[Path], root: Path, jobs: int, cache_dir: Path | None) -> Project:
+def index_project(
+    paths: list[Path], root: Path, jobs: int, cache_dir: Path | None, python: str | None = None
+) -> Project:
     """Pass 1: summarise every file for the project index, in worker processes when it pays."""
     if jobs <= 1 or sum(_size(str(p)) for p in paths) < _PARALLEL_THRESHOLD_BYTES * 4:
-        return build_project(paths, root, cache_dir=cache_dir)
+        return build_project(paths, root, cache_dir=cache_dir, python=python)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
         return build_project(
-            paths, root, map_fn=lambda fn, *args: pool.map(fn, *args, chunksize=16), cache_dir=cache_dir
+            paths,
+            root,
+            map_fn=lambda fn, *args: pool.map(fn, *args, chunksize=16),
+            cache_dir=cache_dir,
+            python=python,
         )

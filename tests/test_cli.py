@@ -139,3 +139,12 @@ def test_knowledge_command_describes_a_name() -> None:
     assert out.exit_code == 0
     assert "re.match" in out.output and "returns Optional" in out.output
     assert "returns a resource" in out.output
+
+
+def test_python_option_names_the_interpreter_whose_stubs_are_read(project: Path) -> None:
+    bad = run(project, "check", "clean.py", "--python", "/nonexistent/python")
+    assert bad.returncode == 2 and "/nonexistent/python" in bad.stderr and "Traceback" not in bad.stderr
+    good = run(project, "check", "clean.py", "--python", sys.executable, "--format", "json")
+    assert (good.returncode, good.stdout.strip()) == (0, "[]")
+    (project / "pyproject.toml").write_text("[tool.safelint]\npython = 3\n")
+    assert run(project, "check", "clean.py").returncode == 2
