@@ -35,7 +35,23 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns an unexpected exception into one line on stderr and exit 2, never a traceback
+    (set SAFELINT_DEBUG=1 to see it)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as error:
+            if os.environ.get("SAFELINT_DEBUG"):
+                raise
+            click.echo(f"safelint: internal error: {type(error).__name__}: {error}", err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="safelint")
 def main() -> None:
     """safelint finds the bugs Rust's compiler would catch: ignored errors, unchecked None,

@@ -148,3 +148,18 @@ def test_python_option_names_the_interpreter_whose_stubs_are_read(project: Path)
     assert (good.returncode, good.stdout.strip()) == (0, "[]")
     (project / "pyproject.toml").write_text("[tool.safelint]\npython = 3\n")
     assert run(project, "check", "clean.py").returncode == 2
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch, project: Path) -> None:
+    import safelint.api
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("kaput")
+
+    monkeypatch.chdir(project)
+    monkeypatch.setattr("safelint.cli.check_paths", boom)
+    monkeypatch.delenv("SAFELINT_DEBUG", raising=False)
+    result = CliRunner().invoke(main, ["check", "clean.py"])
+    assert result.exit_code == 2
+    assert "internal error: RuntimeError: kaput" in result.output
+    assert safelint.api.check_paths is not boom
