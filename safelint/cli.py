@@ -300,6 +300,14 @@ def explain(code: str) -> None:
 
 
 @main.command()
+def server() -> None:
+    """Run the language server over standard input and output (for editors)."""
+    from safelint.lsp.server import main as serve
+
+    serve()
+
+
+@main.command()
 @click.argument("names", nargs=-1, required=True)
 @click.option("--python", "python", help="The interpreter whose installed stubs and typed packages to read.")
 def knowledge(names: tuple[str, ...], python: str | None) -> None:

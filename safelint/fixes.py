@@ -10,6 +10,8 @@ endings included; a file whose bytes would not survive decoding and re-encoding 
 
 from __future__ import annotations
 
+import re
+
 import difflib
 import io
 import tokenize
@@ -53,11 +55,20 @@ def allowed(fix: Fix | None, unsafe: bool) -> bool:
     return fix is not None and (unsafe or fix.applicability is Applicability.SAFE)
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 def _offsets(text: str) -> list[int]:
-    """Offset of the start of each line (plus one past the end), for 1-based line lookups."""
+    """Offset of the start of each line (plus one past the end), for 1-based line lookups.
+
+    Lines end only at ``\r\n``, ``\r`` or ``\n``, as for Python's tokenizer and libcst
+    (``str.splitlines`` would also break at form feeds and other separators).
+    """
     starts = [0]
-    for line in text.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
+    for match in _LINE_END.finditer(text):
+        starts.append(match.end())
+    if starts[-1] != len(text):
+        starts.append(len(text))
     return starts
 
 

@@ -111,3 +111,10 @@ def test_subprocess_fix(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stdout + p.stderr
     assert (tmp_path / "m.py").read_text() == "if x is None:\n    pass\n"
     assert list(tmp_path.glob(".m.py.*")) == []
+
+
+def test_lines_end_only_where_python_ends_them() -> None:
+    from safelint.fixes import _offsets
+
+    assert _offsets("a\x0cb\nc") == [0, 4, 5]
+    assert _offsets("a\r\nb\rc\n") == [0, 3, 5, 7]

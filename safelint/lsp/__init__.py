@@ -1,0 +1,1 @@
+"""``safelint server``: the Language Server Protocol front end of the engine (pygls over stdio)."""

@@ -1,0 +1,5 @@
+"""``python -m safelint.lsp``: the same server ``safelint server`` starts."""
+
+from safelint.lsp.server import main
+
+main()

@@ -1,0 +1,408 @@
+"""The language server: live diagnostics and quick fixes from the same engine the CLI runs.
+
+Checks run on one worker thread, never on the event loop, so the server keeps answering
+(code actions, cancellations, shutdown) while a big file is analysed. A check is published
+only if the document still has the version that was checked; an edit made meanwhile has
+scheduled a check of its own. Nothing one document does (a syntax error, a rule that raises,
+a broken configuration) may stop the server: it is logged to the client and the server goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+import threading
+import tokenize
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
+
+from safelint import __version__
+from safelint.config import CONFIG_FILES, ConfigError
+from safelint.discovery import SOURCE_SUFFIXES
+from safelint.engine import Checker, FileResult
+from safelint.finding import Finding
+from safelint.fixes import allowed, apply_fixes
+from safelint.lsp import convert
+from safelint.lsp.folders import ClientOptions, Folder
+from safelint.project import knowledge
+from safelint.rule import all_rules
+from safelint.suppress import parse_suppressions
+
+DEBOUNCE_SECONDS = 0.15
+"""Quiet time after an edit before the buffer is checked: one check per pause, not per key."""
+
+_CONFIG_GLOBS = tuple(f"**/{name}" for name in CONFIG_FILES)
+
+
+def _encode(text: str) -> bytes:
+    """The buffer as the bytes it would be saved as, so a PEP 263 coding cookie still holds."""
+    data = text.encode("utf-8", "surrogatepass")
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        return data if encoding in ("utf-8", "utf-8-sig") else text.encode(encoding)
+    except (SyntaxError, LookupError, UnicodeEncodeError):
+        return data  # the engine reports what is wrong with it as SL000
+
+
+def lint(folder: Folder, path: Path | None, text: str) -> FileResult | None:
+    """Check a buffer as ``safelint check`` would check the saved file (None: it is excluded).
+
+    This is ``api.check_source`` with the folder's project index in place of one built from
+    the file alone, so that facts about other modules hold in the editor too.
+    """
+    if path is None:
+        return Checker(folder.settings(folder.root), None).check_bytes(_encode(text), "<buffer>")
+    if folder.excluded(path):
+        return None
+    settings = folder.settings(path)
+    return Checker(settings, folder.project_for(path, settings)).check_bytes(_encode(text), str(path), path)
+
+
+@dataclass
+class Checked:
+    """The findings published for one version of a document, kept for its code actions."""
+
+    version: int | None
+    text: str
+    findings: list[Finding]
+    lines: list[str] = field(init=False)
+    _fixed: str | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.lines = convert.split_lines(self.text)
+
+    def has_safe_fixes(self) -> bool:
+        return any(allowed(f.fix, unsafe=False) for f in self.findings)
+
+    def fixed(self) -> str:
+        """The text with every safe fix applied (one round of ``--fix``), computed on first use:
+        it parses the file once per fix, too slow to do for every publish."""
+        if self._fixed is None:
+            self._fixed, _ = apply_fixes(self.text, [f for f in self.findings if allowed(f.fix, unsafe=False)])
+        return self._fixed
+
+
+def _kind(kind: types.CodeActionKind | str) -> str:
+    return kind.value if isinstance(kind, types.CodeActionKind) else kind
+
+
+def _wanted(kind: str, only: Sequence[types.CodeActionKind | str] | None) -> bool:
+    return only is None or any(kind == _kind(k) or kind.startswith(_kind(k) + ".") for k in only)
+
+
+def _path(uri: str) -> Path | None:
+    path = to_fs_path(uri) if uri.startswith("file:") else None
+    return Path(path) if path else None
+
+
+class SafelintServer(LanguageServer):
+    """The editor's documents, the workspace folders and the checks in flight.
+
+    State changes only on the event loop; the worker thread gets everything it needs as
+    arguments (the text, the path, the folder) and hands back a result.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("safelint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.options = ClientOptions()
+        self.folders: dict[Path, Folder] = {}
+        self.loose: dict[Path, Folder] = {}
+        self.checked: dict[str, Checked] = {}
+        self.pending: dict[str, asyncio.Task[None]] = {}
+        self.checks = ThreadPoolExecutor(max_workers=1, thread_name_prefix="safelint-check")
+        self.shown_errors: set[str] = set()
+        self._background_lock = threading.Lock()
+
+    # -- logging ------------------------------------------------------------------------------
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
+        self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def config_error(self, message: str) -> None:
+        """Shown once per distinct error (not once per keystroke), logged every time."""
+        self.log(f"safelint: {message}")
+        if message not in self.shown_errors:
+            self.shown_errors.add(message)
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"safelint: {message}"))
+
+    # -- folders and configuration ------------------------------------------------------------
+
+    def set_folders(self, roots: Iterable[Path]) -> None:
+        """Keep the folders still open, index the new ones in the background."""
+        wanted = set(roots)
+        self.folders = {root: f for root, f in self.folders.items() if root in wanted}
+        for root in sorted(wanted - set(self.folders)):
+            self.folders[root] = Folder(root, self.options)
+            self.in_background(self.folders[root].index)
+
+    def workspace_roots(self) -> list[Path]:
+        roots = [_path(f.uri) for f in self.workspace.folders.values()]
+        if not roots and self.workspace.root_uri:
+            roots = [_path(self.workspace.root_uri)]
+        return [r for r in roots if r is not None]
+
+    def folder_for(self, path: Path | None) -> Folder:
+        """The innermost workspace folder holding the file, else one for the file's directory."""
+        holding = [f for f in self.folders.values() if path is not None and f.contains(path)]
+        if holding:
+            return max(holding, key=lambda f: len(f.root.parts))
+        directory = path.parent if path is not None else Path.cwd()
+        if directory not in self.loose:
+            self.loose[directory] = Folder(directory, self.options)
+        return self.loose[directory]
+
+    def apply_options(self, options: ClientOptions | None) -> None:
+        if options is None or options == self.options:
+            return
+        self.options = options
+        self.reload(reindex=False)
+
+    def reload(self, reindex: bool) -> None:
+        """Configuration changed: re-read it for every folder and re-check every open document."""
+        self.shown_errors.clear()
+        self.loose.clear()
+        for folder in self.folders.values():
+            folder.reconfigure(self.options)
+            if reindex:
+                self.in_background(folder.index)
+        self.recheck_all()
+
+    async def pull_configuration(self) -> None:
+        """The ``safelint`` section of the client's settings, where the client serves them."""
+        capabilities = self.client_capabilities.workspace
+        if capabilities is None or not capabilities.configuration:
+            return
+        items = [types.ConfigurationItem(section="safelint")]
+        try:
+            values = await self.workspace_configuration_async(types.ConfigurationParams(items=items))
+        except JsonRpcException as error:
+            self.log(f"safelint: the client did not serve its settings: {error}", types.MessageType.Warning)
+            return
+        if values:
+            self.apply_options(ClientOptions.from_json(values[0]))
+
+    async def watch_configuration_files(self) -> None:
+        capabilities = self.client_capabilities.workspace
+        watched = capabilities.did_change_watched_files if capabilities is not None else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        options = types.DidChangeWatchedFilesRegistrationOptions(
+            watchers=[types.FileSystemWatcher(glob_pattern=glob) for glob in _CONFIG_GLOBS]
+        )
+        registration = types.Registration(
+            id="safelint-config-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options
+        )
+        try:
+            await self.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
+        except JsonRpcException as error:  # then a save of the file in the editor still reloads it
+            self.log(f"safelint: cannot watch configuration files: {error}", types.MessageType.Warning)
+
+    # -- background work ----------------------------------------------------------------------
+
+    def in_background(self, work: Callable[[], None]) -> None:
+        """Run index work on a daemon thread (an editor closing the server must not wait for a
+        big workspace to finish indexing), one job at a time, then re-check the open documents
+        so they see the new facts."""
+        loop = asyncio.get_running_loop()
+
+        def run() -> None:
+            with self._background_lock:
+                try:
+                    work()
+                except ConfigError as error:
+                    loop.call_soon_threadsafe(self.config_error, str(error))
+                    return
+                except Exception:
+                    loop.call_soon_threadsafe(self.log, f"safelint: indexing failed:\n{traceback.format_exc()}")
+                    return
+            loop.call_soon_threadsafe(self.recheck_all)
+
+        threading.Thread(target=run, name="safelint-index", daemon=True).start()
+
+    # -- checking -----------------------------------------------------------------------------
+
+    def open_document(self, uri: str) -> TextDocument | None:
+        document = self.workspace.text_documents.get(uri)
+        if document is None:
+            return None
+        python = document.language_id == "python" or uri.endswith(SOURCE_SUFFIXES)
+        return document if python else None
+
+    def schedule(self, uri: str, delay: float) -> None:
+        """(Re)start the check of a document; a check still waiting for its delay is dropped."""
+        previous = self.pending.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        task = asyncio.get_running_loop().create_task(self.check(uri, delay))
+        self.pending[uri] = task
+        task.add_done_callback(lambda done: self.pending.pop(uri) if self.pending.get(uri) is done else None)
+
+    def recheck_all(self) -> None:
+        for uri in list(self.workspace.text_documents):
+            if self.open_document(uri) is not None:
+                self.schedule(uri, 0)
+
+    async def check(self, uri: str, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        document = self.open_document(uri)
+        if document is None:
+            return
+        text, version, path = document.source, document.version, _path(uri)
+        loop = asyncio.get_running_loop()
+        try:
+            result = await loop.run_in_executor(self.checks, lint, self.folder_for(path), path, text)
+        except ConfigError as error:
+            self.config_error(str(error))
+            result = None
+        except Exception:  # an engine bug on one file must not take the server down
+            self.log(f"safelint: internal error checking {path or uri}:\n{traceback.format_exc()}")
+            return
+        current = self.open_document(uri)
+        if current is None or current.version != version:
+            return  # edited (or closed) meanwhile: a newer check publishes
+        for message in result.internal_errors if result is not None else ():
+            self.log(f"safelint: {message}", types.MessageType.Warning)
+        checked = Checked(version, text, result.findings if result is not None else [])
+        self.checked[uri] = checked
+        codec = self.workspace.position_codec
+        diagnostics = [convert.diagnostic(f, codec, checked.lines) for f in checked.findings]
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+        )
+
+    def close(self, uri: str) -> None:
+        task = self.pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        self.checked.pop(uri, None)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def saved(self, uri: str) -> None:
+        path = _path(uri)
+        if path is not None and path.name in CONFIG_FILES:
+            self.reload(reindex=True)
+            return
+        if self.open_document(uri) is None:
+            return
+        self.schedule(uri, 0)
+        folder = self.folder_for(path)
+        if path is not None and folder in self.folders.values():
+            saved_path = path
+            self.in_background(lambda: folder.refresh(saved_path))
+
+    # -- code actions -------------------------------------------------------------------------
+
+    async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        checked = self.checked.get(uri)
+        document = self.open_document(uri)
+        if checked is None or document is None or document.version != checked.version:
+            return []  # the findings are for an older text: their positions would be wrong
+        codec = self.workspace.position_codec
+        only = params.context.only
+        actions: list[types.CodeAction] = []
+        if _wanted(types.CodeActionKind.QuickFix.value, only):
+            start = convert.from_position(codec, checked.lines, params.range.start)
+            end = convert.from_position(codec, checked.lines, params.range.end)
+            suppressions = parse_suppressions(checked.text)
+            for finding in checked.findings:
+                if convert.overlaps(finding, start, end):
+                    for action in (
+                        convert.fix_action(uri, finding, codec, checked.lines),
+                        convert.suppress_action(uri, finding, codec, checked.lines, suppressions),
+                    ):
+                        if action is not None:
+                            actions.append(action)
+        if _wanted(convert.FIX_ALL_KIND, only) and checked.has_safe_fixes():
+            fixed = await asyncio.get_running_loop().run_in_executor(self.checks, checked.fixed)
+            if fixed != checked.text:
+                actions.append(convert.fix_all_action(uri, codec, checked.text, fixed))
+        return actions
+
+    def stop_work(self) -> None:
+        for task in self.pending.values():
+            task.cancel()
+        self.checks.shutdown(wait=False, cancel_futures=True)
+
+
+def create_server() -> SafelintServer:
+    """A server with every feature registered (a function, so tests can make fresh ones)."""
+    server = SafelintServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: SafelintServer, params: types.InitializeParams) -> None:
+        ls.options = ClientOptions.from_json(params.initialization_options) or ClientOptions()
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: SafelintServer, params: types.InitializedParams) -> None:
+        ls.set_folders(ls.workspace_roots())
+        ls.checks.submit(knowledge)  # load the knowledge base before the first check needs it
+        await ls.pull_configuration()
+        await ls.watch_configuration_files()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: SafelintServer, params: types.DidOpenTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: SafelintServer, params: types.DidChangeTextDocumentParams) -> None:
+        ls.schedule(params.text_document.uri, DEBOUNCE_SECONDS)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: SafelintServer, params: types.DidSaveTextDocumentParams) -> None:
+        ls.saved(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: SafelintServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.close(params.text_document.uri)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: SafelintServer, params: types.DidChangeConfigurationParams) -> None:
+        options = ClientOptions.from_json(params.settings)
+        if options is not None:
+            ls.apply_options(options)
+        else:
+            await ls.pull_configuration()
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: SafelintServer, params: types.DidChangeWatchedFilesParams) -> None:
+        if any((p := _path(change.uri)) is not None and p.name in CONFIG_FILES for change in params.changes):
+            ls.reload(reindex=True)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def did_change_folders(ls: SafelintServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        ls.set_folders(ls.workspace_roots())
+        ls.recheck_all()
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, convert.FIX_ALL_KIND]),
+    )
+    async def code_action(ls: SafelintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        return await ls.code_actions(params)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: SafelintServer, params: Any) -> None:
+        ls.stop_work()
+
+    return server
+
+
+def main() -> None:
+    """Serve LSP over stdin/stdout until the client says exit: ``safelint server``."""
+    all_rules()  # import every rule before any thread asks for the registry
+    stdout = sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print() must not corrupt the protocol stream
+    create_server().start_io(sys.stdin.buffer, stdout)
