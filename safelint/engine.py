@@ -98,6 +98,7 @@ class Checker:
         result = FileResult(display)
         ctx = ModuleContext(display, text, module, self.project, path)
         self._run_rules(ctx, ignored, result)
+        deep = result.findings  # SL000 for rules the nesting defeated
         try:
             findings = ctx.resolve()
         except RecursionError:
@@ -106,6 +107,7 @@ class Checker:
         suppressions = parse_suppressions(text)
         findings = apply_suppressions(findings, suppressions)
         findings.extend(self._suppression_findings(suppressions, display, ignored))
+        findings.extend(deep)
         findings.sort(key=Finding.sort_key)
         result.findings = findings
         source_lines = text.splitlines()
@@ -120,6 +122,7 @@ class Checker:
         if not dispatch:
             return
         broken: set[str] = set()
+        too_deep: list[str] = []
         get = dispatch.get
 
         def visit(node: cst.CSTNode) -> None:
@@ -128,23 +131,27 @@ class Checker:
                     continue
                 try:
                     handler(node, ctx)
+                except RecursionError:  # a limit of the analysis on this file, not a bug
+                    broken.add(rule.code)
+                    too_deep.append(rule.code)
+                    ctx.pending = [p for p in ctx.pending if p.rule.code != rule.code]
                 except Exception as error:  # a bug in one rule must not cost the others
                     broken.add(rule.code)
                     ctx.pending = [p for p in ctx.pending if p.rule.code != rule.code]
                     result.internal_errors.append(_describe_internal_error(rule.code, ctx.path, error))
 
-        try:
-            visit(ctx.module)
-            for top in ctx.module.body:
-                ctx.current_top = top
-                for node, scope in walk_scoped(top):
-                    if type(node) in dispatch:
-                        ctx.scope = scope
-                        visit(node)
-            ctx.current_top = None
-            ctx.scope = None
-        except RecursionError:
-            result.internal_errors.append(f"{ctx.path}: the code is nested too deeply to analyse")
+        visit(ctx.module)
+        for top in ctx.module.body:
+            ctx.current_top = top
+            for node, scope in walk_scoped(top):
+                if type(node) in dispatch:
+                    ctx.scope = scope
+                    visit(node)
+        ctx.current_top = None
+        ctx.scope = None
+        if too_deep:
+            message = f"the code is nested too deeply for {', '.join(sorted(too_deep))} to analyse it"
+            result.findings.extend(self._source_error(ctx.path, SourceError(message), ctx.file).findings)
 
     def _source_error(self, display: str, error: SourceError, path: Path | None) -> FileResult:
         result = FileResult(display)

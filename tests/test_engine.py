@@ -128,3 +128,28 @@ def test_noqa_for_other_tools_and_strings_are_not_suppressions() -> None:
 def test_file_level_suppression_by_family() -> None:
     src = "# safelint: ignore-file[SL1]\ntry:\n    f()\nexcept Exception:\n    pass\n"
     assert Checker(Settings(root=Path("."))).check_bytes(src.encode(), "x.py").findings == []
+
+
+def test_a_rule_defeated_by_nesting_is_sl000_not_an_internal_error() -> None:
+    class Deep(Rule):
+        """Recurses without end."""
+
+        code = "SL198"
+        name = "always-too-deep"
+        severity = Severity.ERROR
+        summary = "test only"
+
+        def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
+            def down(n: int) -> int:
+                return down(n + 1)
+
+            down(0)
+
+    try:
+        src = "try:\n    f()\nexcept Exception:\n    pass\n"
+        result = Checker(Settings(root=Path("."))).check_bytes(src.encode(), "x.py")
+        assert result.internal_errors == []
+        assert sorted(f.code for f in result.findings) == ["SL000", "SL106"]
+        assert "SL198" in next(f.message for f in result.findings if f.code == "SL000")
+    finally:
+        del _REGISTRY["SL198"]
