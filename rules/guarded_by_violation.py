@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from safelint.analysis.races import races
+from safelint.context import ModuleContext
+from safelint.finding import Severity
+from safelint.rule import Option, Rule
+
+
+class GuardedByViolation(Rule):
+    """
+    ## What it does
+    Reports a read or a write of state whose guard the author declared — with a trailing
+    `# guarded-by: _lock` comment on its assignment (module level, class body, or
+    `self.x = ...` in a method), or an annotation `Annotated[..., GuardedBy("_lock")]` with a
+    `GuardedBy` from any module — made outside `__init__` without that lock held (by its last
+    name: `self._lock` matches `_lock`).
+
+    ## Why is this a bug
+    The declaration is a contract every reader relies on; one access outside the lock breaks
+    it for all of them. Rust: `Mutex<T>` makes the contract the type — the data is only
+    reachable through the guard.
+
+    ## Example
+    ```python
+    import threading
+
+    _lock = threading.Lock()
+    jobs = []  # guarded-by: _lock
+
+
+    def add(job):
+        jobs.append(job)
+    ```
+
+    ## Use instead
+    ```python
+    import threading
+
+    _lock = threading.Lock()
+    jobs = []  # guarded-by: _lock
+
+
+    def add(job):
+        with _lock:
+            jobs.append(job)
+    ```
+
+    ## Options
+    - `thread-entry-points` (list of strings, default `[]`): functions that run on worker
+      threads although no visible code starts them (framework views, callbacks), as
+      `fnmatch` patterns over their qualified names (`app.views.*`, `*.Handler.handle`).
+      Set it once for the family under `[tool.safelint.rules.SL3]`.
+
+    ## Known limits
+    Only this module's calls are followed (`f()`, `self.m()`), so a thread target defined in
+    another module, or an object handed to a thread through a variable, is not seen; name such
+    functions in `thread-entry-points`. A lock is recognised by its type or its name
+    (`_lock`, `mutex`, `cond`), and holding *any* lock silences the report.
+    """
+
+    code = "SL304"
+    name = "guarded-by-violation"
+    severity = Severity.ERROR
+    summary = "State declared guarded by a lock is read or written without holding that lock."
+    options = (
+        Option(
+            "thread-entry-points",
+            list,
+            (),
+            "functions that run on worker threads, as fnmatch patterns over qualified names",
+        ),
+    )
+
+    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
+        for race in races(ctx, self.settings["thread-entry-points"]):
+            if race.code == self.code:
+                ctx.report(self, race.node, race.message, help=race.help)

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from safelint.analysis.races import races
+from safelint.context import ModuleContext
+from safelint.finding import Severity
+from safelint.rule import Option, Rule
+
+
+class InconsistentLocking(Rule):
+    """
+    ## What it does
+    Reports a write to a field (`self.x`, a class attribute) or a module global made with no lock
+    held, when the same state is written under a lock elsewhere. Following RacerD, a class (or
+    module) that guards a field with a lock anywhere declares itself shared between threads:
+    all its methods count as running concurrently even where no thread start is visible.
+    An augmented assignment (`x += 1`) is reported on that evidence alone; a plain write
+    or mutation also needs a visible thread that reaches one of the two places. Writes in
+    `__init__` and at module level, before the object is shared, are not reported; nor are
+    helpers that every caller in the module calls with the lock held.
+
+    ## Why is this a bug
+    The lock protects nothing if one writer skips it: the unlocked write interleaves with the
+    locked read-modify-write it was meant to exclude. Rust: the data lives *inside* the
+    `Mutex<T>`, so it cannot be reached without taking the lock.
+
+    ## Example
+    ```python
+    import threading
+
+
+    class Stats:
+        def __init__(self):
+            self._lock = threading.Lock()
+            self.seen = {}
+
+        def record(self, key):
+            with self._lock:
+                self.seen[key] = self.seen.get(key, 0) + 1
+
+        def forget(self, key):
+            self.seen[key] -= 1
+    ```
+
+    ## Use instead
+    ```python
+    import threading
+
+
+    class Stats:
+        def __init__(self):
+            self._lock = threading.Lock()
+            self.seen = {}
+
+        def record(self, key):
+            with self._lock:
+                self.seen[key] = self.seen.get(key, 0) + 1
+
+        def forget(self, key):
+            with self._lock:
+                self.seen[key] -= 1
+    ```
+
+    ## Options
+    - `thread-entry-points` (list of strings, default `[]`): functions that run on worker
+      threads although no visible code starts them (framework views, callbacks), as
+      `fnmatch` patterns over their qualified names (`app.views.*`, `*.Handler.handle`).
+      Set it once for the family under `[tool.safelint.rules.SL3]`.
+
+    ## Known limits
+    Only this module's calls are followed (`f()`, `self.m()`), so a thread target defined in
+    another module, or an object handed to a thread through a variable, is not seen; name such
+    functions in `thread-entry-points`. A lock is recognised by its type or its name
+    (`_lock`, `mutex`, `cond`), and holding *any* lock silences the report.
+    """
+
+    code = "SL303"
+    name = "inconsistent-locking"
+    severity = Severity.ERROR
+    summary = "A field or global written under a lock in one place is written without any lock in another."
+    options = (
+        Option(
+            "thread-entry-points",
+            list,
+            (),
+            "functions that run on worker threads, as fnmatch patterns over qualified names",
+        ),
+    )
+
+    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
+        for race in races(ctx, self.settings["thread-entry-points"]):
+            if race.code == self.code:
+                ctx.report(self, race.node, race.message, help=race.help)

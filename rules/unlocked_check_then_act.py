@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from safelint.analysis.races import races
+from safelint.context import ModuleContext
+from safelint.finding import Severity
+from safelint.rule import Option, Rule
+
+
+class UnlockedCheckThenAct(Rule):
+    """
+    ## What it does
+    Reports a write to shared state inside an `if` that tests the same state —
+    `if key not in cache: cache[key] = load(key)`, `if self.conn is None: self.conn = connect()`
+    — in code that runs on another thread with no lock held, when the thread evidence is
+    visible (the function runs on several threads at once, or another function writes the
+    state while it runs).
+
+    ## Why is this a bug
+    Between the test and the write another thread can pass the same test: both compute, both
+    write, one result (a connection, a cache entry, a registration) is lost or leaks. Rust:
+    the test and the write must happen under one `Mutex` guard, or through
+    `entry().or_insert_with()` on a map the lock owns.
+
+    ## Example
+    ```python
+    import threading
+
+    cache = {}
+
+
+    def load(key):
+        if key not in cache:
+            cache[key] = key.upper()
+        return cache[key]
+
+
+    for key in ("a", "b"):
+        threading.Thread(target=load, args=(key,)).start()
+    ```
+
+    ## Use instead
+    ```python
+    import threading
+
+    cache = {}
+    cache_lock = threading.Lock()
+
+
+    def load(key):
+        with cache_lock:
+            if key not in cache:
+                cache[key] = key.upper()
+            return cache[key]
+
+
+    for key in ("a", "b"):
+        threading.Thread(target=load, args=(key,)).start()
+    ```
+
+    ## Options
+    - `thread-entry-points` (list of strings, default `[]`): functions that run on worker
+      threads although no visible code starts them (framework views, callbacks), as
+      `fnmatch` patterns over their qualified names (`app.views.*`, `*.Handler.handle`).
+      Set it once for the family under `[tool.safelint.rules.SL3]`.
+
+    ## Known limits
+    Only this module's calls are followed (`f()`, `self.m()`), so a thread target defined in
+    another module, or an object handed to a thread through a variable, is not seen; name such
+    functions in `thread-entry-points`. A lock is recognised by its type or its name
+    (`_lock`, `mutex`, `cond`), and holding *any* lock silences the report.
+    """
+
+    code = "SL302"
+    name = "unlocked-check-then-act"
+    severity = Severity.ERROR
+    summary = "Shared state is tested and then changed without a lock, so two threads can both act on the same test."
+    options = (
+        Option(
+            "thread-entry-points",
+            list,
+            (),
+            "functions that run on worker threads, as fnmatch patterns over qualified names",
+        ),
+    )
+
+    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
+        for race in races(ctx, self.settings["thread-entry-points"]):
+            if race.code == self.code:
+                ctx.report(self, race.node, race.message, help=race.help)

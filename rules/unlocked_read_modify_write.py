@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from safelint.analysis.races import races
+from safelint.context import ModuleContext
+from safelint.finding import Severity
+from safelint.rule import Option, Rule
+
+
+class UnlockedReadModifyWrite(Rule):
+    """
+    ## What it does
+    Reports a read-modify-write of shared state — `counter += 1`, `d[k] += 1`,
+    `d[k] = d.get(k, 0) + 1`, `global n; n = n + 1`, `self.total = self.total + x` — in code
+    that runs on another thread, with no lock held, when the thread evidence is visible: the
+    function is started more than once (in a loop, by a pool's `map`, by a threading server)
+    or another function writes the same state while it runs. Shared state is module-level
+    mutable containers and names rebound with `global`, class attributes, and the attributes
+    of `self` in a `Thread` subclass or a class whose method is handed to a thread.
+
+    ## Why is this a bug
+    `x += 1` is a load, an add and a store: two threads that load the same value both store
+    it plus one, and an update is lost — with the GIL too, and far more often on free-threaded
+    CPython. Rust: a `static mut` or a shared `&mut` does not compile; the count must sit in a
+    `Mutex<T>` or an atomic.
+
+    ## Example
+    ```python
+    import threading
+
+    hits = 0
+
+
+    def count(n):
+        global hits
+        for _ in range(n):
+            hits += 1
+
+
+    threads = [threading.Thread(target=count, args=(1000,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    ```
+
+    ## Use instead
+    ```python
+    import threading
+
+    hits = 0
+    hits_lock = threading.Lock()
+
+
+    def count(n):
+        global hits
+        for _ in range(n):
+            with hits_lock:
+                hits += 1
+
+
+    threads = [threading.Thread(target=count, args=(1000,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    ```
+
+    ## Options
+    - `thread-entry-points` (list of strings, default `[]`): functions that run on worker
+      threads although no visible code starts them (framework views, callbacks), as
+      `fnmatch` patterns over their qualified names (`app.views.*`, `*.Handler.handle`).
+      Set it once for the family under `[tool.safelint.rules.SL3]`.
+
+    ## Known limits
+    Only this module's calls are followed (`f()`, `self.m()`), so a thread target defined in
+    another module, or an object handed to a thread through a variable, is not seen; name such
+    functions in `thread-entry-points`. A lock is recognised by its type or its name
+    (`_lock`, `mutex`, `cond`), and holding *any* lock silences the report.
+    """
+
+    code = "SL301"
+    name = "unlocked-read-modify-write"
+    severity = Severity.ERROR
+    summary = "Shared state is read, changed and written back without a lock where threads can race."
+    options = (
+        Option(
+            "thread-entry-points",
+            list,
+            (),
+            "functions that run on worker threads, as fnmatch patterns over qualified names",
+        ),
+    )
+
+    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
+        for race in races(ctx, self.settings["thread-entry-points"]):
+            if race.code == self.code:
+                ctx.report(self, race.node, race.message, help=race.help)

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from safelint.analysis.races import races
+from safelint.context import ModuleContext
+from safelint.finding import Severity
+from safelint.rule import Option, Rule
+
+
+class UnlockedSharedMutation(Rule):
+    """
+    ## What it does
+    Reports a mutation of a shared container — `d[k] = v`, `lst.append(x)`, `s.add(x)`,
+    `del d[k]`, `d.pop(k)` — made without a lock in code that runs concurrently with a
+    function that iterates the same container (`for k in d`, `d.items()`, a comprehension),
+    when the thread evidence is visible: at least one side runs on a thread started in the
+    module.
+
+    ## Why is this a bug
+    Iterating a dict or set while another thread changes its size raises
+    `RuntimeError: dictionary changed size during iteration`; a list silently skips or
+    repeats items. Rust: the iterator borrows the collection, so no one can mutate it until
+    the loop ends — across threads that takes a `Mutex` or `RwLock`.
+
+    ## Example
+    ```python
+    import threading
+
+    sessions = {}
+
+
+    def accept(n):
+        for i in range(n):
+            sessions[i] = "open"
+
+
+    def report():
+        for key in sessions:
+            print(key)
+
+
+    threading.Thread(target=accept, args=(10,)).start()
+    report()
+    ```
+
+    ## Use instead
+    ```python
+    import threading
+
+    sessions = {}
+    sessions_lock = threading.Lock()
+
+
+    def accept(n):
+        for i in range(n):
+            with sessions_lock:
+                sessions[i] = "open"
+
+
+    def report():
+        with sessions_lock:
+            keys = list(sessions)
+        for key in keys:
+            print(key)
+
+
+    threading.Thread(target=accept, args=(10,)).start()
+    report()
+    ```
+
+    ## Options
+    - `thread-entry-points` (list of strings, default `[]`): functions that run on worker
+      threads although no visible code starts them (framework views, callbacks), as
+      `fnmatch` patterns over their qualified names (`app.views.*`, `*.Handler.handle`).
+      Set it once for the family under `[tool.safelint.rules.SL3]`.
+
+    ## Known limits
+    Only this module's calls are followed (`f()`, `self.m()`), so a thread target defined in
+    another module, or an object handed to a thread through a variable, is not seen; name such
+    functions in `thread-entry-points`. A lock is recognised by its type or its name
+    (`_lock`, `mutex`, `cond`), and holding *any* lock silences the report.
+    """
+
+    code = "SL305"
+    name = "unlocked-shared-mutation"
+    severity = Severity.WARNING
+    summary = "A shared container is mutated without a lock while another thread iterates it."
+    options = (
+        Option(
+            "thread-entry-points",
+            list,
+            (),
+            "functions that run on worker threads, as fnmatch patterns over qualified names",
+        ),
+    )
+
+    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
+        for race in races(ctx, self.settings["thread-entry-points"]):
+            if race.code == self.code:
+                ctx.report(self, race.node, race.message, help=race.help)

@@ -1,0 +1,158 @@
+"""Which locks are held at each point of a function: a must-analysis over its CFG (SL3).
+
+A lock is held after ``with lock:`` (until the matching ``__exit__``), after a
+``lock.acquire()`` statement (or on the branch where ``if lock.acquire(...)`` succeeded)
+until ``lock.release()``, and inside ``with self._locked():`` when ``_locked`` is a
+context manager of the module that itself takes a lock. Paths meet by intersection: a
+lock counts as held only when every path holds it, so "maybe held" never silences a report
+that the code does not deserve, and "maybe not held" is what the rules report.
+
+Precision comes first for the SL3 family, so an expression counts as a lock when its type
+is known to be a lock *or* its name says so (``_lock``, ``mutex``, ``cond``): taking any
+lock silences the rules, and a lock mistaken for something else would cost a false report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import libcst as cst
+
+from safelint.analysis.cfg import CFGNode, EdgeKind, NodeKind
+from safelint.analysis.cfg_syntax import dotted_name, walk
+from safelint.analysis.dataflow import ForwardAnalysis
+
+__all__ = ["Held", "LockAnalysis", "LockNames", "acquire_release"]
+
+Held = frozenset[str]
+"""The dotted names of the locks held (``self._lock``, ``_cache_lock``)."""
+
+_LOCKISH = re.compile(r"(?:^|_)(?:r?lock|mutex|mtx|cond(?:ition)?|cv|sem(?:aphore)?)(?:_|$|\d)|lock$", re.I)
+
+
+class LockNames:
+    """Decides which expressions are locks and which calls take one, for one module.
+
+    ``is_lock`` answers for a dotted name; ``helpers`` maps a context-manager function of
+    the module (by name, ``f`` or ``self.m``) to the locks its body takes, and
+    ``acquirers``/``releasers`` map functions that only acquire (``_acquireLock()``) or only
+    release a lock to that lock.
+    """
+
+    def __init__(self, known_locks: Iterable[str]) -> None:
+        self.known = set(known_locks)
+        self.helpers: dict[str, Held] = {}
+        self.acquirers: dict[str, Held] = {}
+        self.releasers: dict[str, Held] = {}
+
+    def is_lock(self, name: str | None) -> bool:
+        if name is None:
+            return False
+        return name in self.known or bool(_LOCKISH.search(name.rsplit(".", 1)[-1]))
+
+    def entered(self, item: cst.WithItem) -> Held:
+        """The locks ``with <item>:`` takes."""
+        expr = item.item
+        if isinstance(expr, cst.Call):
+            return self.helpers.get(dotted_name(expr.func) or "", frozenset())
+        name = dotted_name(expr)
+        return frozenset({name}) if name is not None and self.is_lock(name) else frozenset()
+
+    def learn_helper(self, key: str, body: cst.CSTNode) -> None:
+        """Record what the function ``key`` does to locks, from the calls in its body."""
+        taken: set[str] = set()
+        for node in walk(body):
+            if isinstance(node, cst.WithItem):
+                taken |= self.entered(node)
+        acquired, released = acquire_release(self, body)
+        if taken or acquired:
+            self.helpers[key] = frozenset(taken | acquired)
+        if acquired and not released:
+            self.acquirers[key] = frozenset(acquired)
+        if released and not acquired:
+            self.releasers[key] = frozenset(released)
+
+
+def acquire_release(locks: LockNames, body: cst.CSTNode) -> tuple[set[str], set[str]]:
+    """The locks ``body`` calls ``acquire()`` and ``release()`` on."""
+    acquired: set[str] = set()
+    released: set[str] = set()
+    for node in walk(body):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            name = dotted_name(node.func.value)
+            if not locks.is_lock(name):
+                continue
+            assert name is not None
+            if node.func.attr.value == "acquire":
+                acquired.add(name)
+            elif node.func.attr.value == "release":
+                released.add(name)
+    return acquired, released
+
+
+class LockAnalysis(ForwardAnalysis[Held]):
+    """The locks held before each node of ``scope``; ``entry`` holds what every caller holds."""
+
+    track_exits = False
+
+    def __init__(self, locks: LockNames, scope: cst.CSTNode, entry: Held = frozenset()) -> None:
+        self.locks = locks
+        self.entry = entry
+        acquired, released = acquire_release(locks, scope)
+        self.pinned = frozenset(released - acquired)
+        self.entry = entry | self.pinned
+        """A function that releases a lock it never takes runs with it held
+        (``set_and_release`` after ``acquire_and_get``)."""
+        for node in walk(scope):
+            if isinstance(node, cst.Call):
+                released |= locks.releasers.get(dotted_name(node.func) or "", frozenset())
+        self.paired = frozenset(released)
+        """The locks this function releases itself: an ``acquire()`` without a matching
+        ``release()`` is a semaphore used as a counter, not a lock held."""
+
+    def initial(self) -> Held:
+        return self.entry
+
+    def join(self, a: Held, b: Held) -> Held:
+        return a & b
+
+    def transfer(self, node: CFGNode, state: Held) -> Held:
+        kind = node.kind
+        if kind is NodeKind.WITH_ENTER:
+            assert isinstance(node.ast, cst.WithItem)
+            return state | self.locks.entered(node.ast)
+        if kind is NodeKind.WITH_EXIT:
+            assert isinstance(node.ast, cst.WithItem)
+            return state - (self.locks.entered(node.ast) - self.pinned)
+        if kind is NodeKind.STMT and isinstance(node.ast, (cst.Expr, cst.Assign)):
+            call = node.ast.value
+            if isinstance(call, cst.Call):
+                return self._call(call, state)
+        return state
+
+    def transfer_edge(self, label: EdgeKind, node: CFGNode, state: Held) -> Held:
+        if node.kind is NodeKind.TEST and isinstance(node.ast, cst.BaseExpression):
+            test, success = node.ast, EdgeKind.TRUE
+            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                test, success = test.expression, EdgeKind.FALSE
+            if isinstance(test, cst.Call) and label is success:
+                return self._call(test, state)
+        return state
+
+    def _call(self, call: cst.Call, state: Held) -> Held:
+        func = call.func
+        name = dotted_name(func)
+        if name is None:
+            return state
+        if name in self.locks.acquirers:
+            return state | self.locks.acquirers[name]
+        if name in self.locks.releasers:
+            return state - self.locks.releasers[name]
+        if isinstance(func, cst.Attribute):
+            receiver = name.rsplit(".", 1)[0]
+            if func.attr.value == "acquire" and receiver in self.paired:
+                return state | {receiver}
+            if func.attr.value == "release" and self.locks.is_lock(receiver):
+                return state - {receiver}
+        return state

@@ -1,0 +1,824 @@
+"""Shared state, the accesses to it with the locks held, and the races they make (SL3).
+
+Computed once per module from :mod:`threads` (where code runs) and :mod:`locks` (what is
+held), so that the five SL3 rules only pick their own findings. Each unprotected write is
+reported once, by the most specific rule that explains it: a declared guard (SL304), a lock
+taken elsewhere (SL303), a lost update (SL301), a check-then-act (SL302), a mutation while
+another thread iterates (SL305).
+
+Shared state is module-level mutable containers and names rebound with ``global``, class
+attributes, and the attributes of ``self`` in a class whose instances some visible code
+hands to another thread (a ``Thread`` subclass, ``Thread(target=self.work)``) or that
+guards a field with a lock (RacerD's rule: such a class declares itself shared). Accesses
+in ``__init__``, at module level, before a function starts its threads or after it joins
+them, cannot race.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
+
+import libcst as cst
+
+from safelint.analysis.cfg import CFG, NodeKind, build_cfg
+from safelint.analysis.cfg_syntax import dotted_name, push_children
+from safelint.analysis.dataflow import solve
+from safelint.analysis.index import ModuleSummary, build_summary
+from safelint.analysis.locks import Held, LockAnalysis, LockNames
+from safelint.analysis.threads import MAIN, Entry, Function, ThreadModel, mentions_threads, thread_model
+
+if TYPE_CHECKING:
+    from safelint.context import ModuleContext
+
+__all__ = ["Access", "Kind", "Race", "races"]
+
+
+class Kind(enum.Enum):
+    """How an access uses shared state; the value is the participle messages use."""
+
+    READ = "read"
+    ITER = "iterated"
+    WRITE = "written"
+    MUTATE = "mutated"
+    RMW = "updated"
+
+
+_WRITES = frozenset({Kind.WRITE, Kind.MUTATE, Kind.RMW})
+_MUTATORS = frozenset(
+    {
+        "append", "extend", "insert", "pop", "popitem", "remove", "clear", "update", "setdefault",
+        "add", "discard", "appendleft", "extendleft", "popleft", "sort", "reverse",
+        "difference_update", "intersection_update", "symmetric_difference_update",
+    }
+)
+_CONTAINERS = frozenset(
+    {
+        "dict", "list", "set", "bytearray", "collections.defaultdict", "collections.OrderedDict",
+        "collections.deque", "collections.Counter", "weakref.WeakValueDictionary",
+        "weakref.WeakKeyDictionary", "weakref.WeakSet",
+    }
+)
+# Values that are thread-safe or thread-confined by design: never shared state.
+_SAFE_PREFIXES = ("threading.", "queue.", "contextvars.", "asyncio.", "multiprocessing.", "_thread.")
+_NOT_CONCURRENT = frozenset(
+    {
+        "__init__", "__new__", "__post_init__", "__init_subclass__", "__del__", "setUp", "setUpClass",
+        "__set_name__", "_at_fork_reinit", "_after_fork", "_after_fork_child", "_reinit",
+    }
+)
+_JOINS = frozenset({"join", "shutdown"})
+_GUARD_COMMENT = re.compile(r"#\s*guarded[-_ ]by:\s*([\w.]+)", re.I)
+_ITERATING = frozenset({"items", "keys", "values"})
+_NESTED = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+# The nodes whose ``ast`` is code run right there (not a whole compound statement).
+_ACCESSING = frozenset(
+    {NodeKind.STMT, NodeKind.ASSERT, NodeKind.TEST, NodeKind.FOR_ITER, NodeKind.WITH_ENTER, NodeKind.MATCH, NodeKind.EXPR}
+)
+
+
+@dataclass(frozen=True)
+class State:
+    """A piece of shared state: a global (``g:name``), a field (``s:Class.attr``) or a class
+    attribute (``c:Class.attr``)."""
+
+    key: str
+    label: str
+    """How messages name it: ``_cache``, ``self._conns``, ``Registry.handlers``."""
+    container: bool
+    owner: cst.ClassDef | None
+    via_self: bool
+
+
+@dataclass(eq=False)
+class Access:
+    """One use of shared state, with the locks every path to it holds and whether it can
+    meet another thread at all (``__init__`` and code before a start or after a join cannot)."""
+
+    state: State
+    kind: Kind
+    node: cst.CSTNode
+    function: Function
+    held: Held
+    concurrent: bool
+    check_then_act: bool = False
+
+
+@dataclass(frozen=True)
+class Race:
+    """A finding for the rule ``code``: the unprotected access, why it races, which lock to take."""
+
+    code: str
+    node: cst.CSTNode
+    message: str
+    help: str
+
+
+@dataclass
+class _Module:
+    states: dict[str, State] = field(default_factory=dict)
+    guards: dict[str, str] = field(default_factory=dict)
+    """State key → the short name of the lock declared to guard it."""
+
+
+def races(ctx: ModuleContext, extra_entries: Sequence[str] = ()) -> list[Race]:
+    """Every SL3 finding of the module, computed once (and cached with the thread model)."""
+    if not extra_entries and not mentions_threads(ctx.text):
+        return []
+    model = thread_model(ctx, extra_entries)
+    if model.races is None:
+        model.races = _Finder(ctx, model).find()
+    return cast("list[Race]", model.races)
+
+
+class _Finder:
+    def __init__(self, ctx: ModuleContext, model: ThreadModel) -> None:
+        self.ctx = ctx
+        self.model = model
+        self.locks = LockNames(())
+        self.shared = _Module()
+        self.accesses: list[Access] = []
+        self.windows: dict[Function, Callable[[cst.CSTNode], bool]] = {}
+        self._cfgs: dict[Function, CFG] = {}
+        self._nodes: dict[Function, list[cst.CSTNode]] = {}
+        self._besides: dict[Entry, set[Function]] = {}
+
+    def find(self) -> list[Race]:
+        self._learn_locks()
+        self._find_states()
+        if not self.shared.states:
+            return []
+        if not self.model.threaded and not self.shared.guards and not self._locked_somewhere():
+            return []
+        entry_locks = self._entry_locks()
+        self.windows = {f: _window(f, self.nodes(f)) for f in self.model.functions.values()}
+        for function in self.model.functions.values():
+            self._collect(function, entry_locks.get(function, frozenset()))
+        return self._judge()
+
+    # ----------------------------------------------------------------- locks
+
+    def _learn_locks(self) -> None:
+        ctx = self.ctx
+        for name, value in _module_assignments(ctx.module):
+            if isinstance(value, cst.Call) and _is_lock_call(ctx, value):
+                self.locks.known.add(name)
+        for function in self.model.functions.values():
+            for node in self.nodes(function):
+                if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call) and _is_lock_call(ctx, node.value):
+                    for target in node.targets:
+                        lock = dotted_name(target.target)
+                        if lock is not None:
+                            self.locks.known.add(lock)
+        for function in self.model.functions.values():
+            key = function.node.name.value if function.klass is None else f"self.{function.node.name.value}"
+            self.locks.learn_helper(key, function.node.body)
+
+    def _locked_somewhere(self) -> bool:
+        return bool(self.locks.known) or any(
+            isinstance(n, cst.WithItem) and self.locks.entered(n)
+            for f in self.model.functions.values()
+            for n in self.nodes(f)
+        )
+
+    def _entry_locks(self) -> dict[Function, Held]:
+        """What every caller holds, for functions only ever called with a lock held (and
+        never started on a thread directly): their callers hold it for them. Each caller is
+        solved once with nothing held on entry; what its own callers hold adds on top."""
+        at_calls: dict[Function, dict[Function, Held]] = {}
+        for caller in self.model.functions.values():
+            if caller.callees:
+                for callee, held_there in self._held_at_calls(caller).items():
+                    at_calls.setdefault(callee, {})[caller] = held_there
+        held: dict[Function, Held] = {}
+        for function in self.model.functions.values():
+            if function.node.name.value.endswith(("_locked", "_unlocked")):
+                held[function] = frozenset({"<caller's lock>"})
+        named = set(held)
+        for _ in range(3):
+            for callee, callers in at_calls.items():
+                if callee in named or callee in self.model.targets or set(callers) != callee.callers:
+                    continue
+                common = frozenset.intersection(*(h | held.get(c, frozenset()) for c, h in callers.items()))
+                if common:
+                    held[callee] = common
+        return held
+
+    def _held_at_calls(self, caller: Function) -> dict[Function, Held]:
+        """The locks held wherever ``caller`` calls each of its callees."""
+        cfg = self._cfg(caller)
+        result = solve(cfg, LockAnalysis(self.locks, caller.node))
+        found: dict[Function, Held] = {}
+        if not result.converged:
+            return found
+        for node in cfg.nodes:
+            if node.kind not in _ACCESSING or isinstance(node.ast, cst.BaseCompoundStatement):
+                continue
+            state = result.before(node)
+            if state is None:
+                continue
+            for inner in _own_nodes(node.ast):
+                if isinstance(inner, cst.Call):
+                    callee = self.model.resolve(inner.func, caller)
+                    if callee is not None:
+                        found[callee] = found[callee] & state if callee in found else state
+        return found
+
+    def _cfg(self, function: Function) -> CFG:
+        cfg = self._cfgs.get(function)
+        if cfg is None:
+            cfg = self._cfgs[function] = build_cfg(function.node)
+        return cfg
+
+    def nodes(self, function: Function) -> list[cst.CSTNode]:
+        """The nodes of ``function``'s own code, computed once."""
+        found = self._nodes.get(function)
+        if found is None:
+            found = self._nodes[function] = _own_nodes(function.node.body)
+        return found
+
+    # ----------------------------------------------------------------- states
+
+    def _find_states(self) -> None:
+        ctx = self.ctx
+        summary = self._summary()
+        states = self.shared.states
+        safe = {name for name, value in _module_assignments(ctx.module) if isinstance(value, cst.Call) and _is_safe_call(ctx, value)}
+        for name, kind in summary.mutable_globals:
+            if name not in safe and not self.locks.is_lock(name):
+                states[f"g:{name}"] = State(f"g:{name}", name, kind in _CONTAINERS or kind.startswith("builtins."), None, False)
+        for name in summary.global_rebound:
+            if name not in safe and f"g:{name}" not in states and not self.locks.is_lock(name):
+                states[f"g:{name}"] = State(f"g:{name}", name, False, None, False)
+        for klass in self.model.classes.values():
+            self._class_states(klass)
+        self._guards()
+
+    def _summary(self) -> ModuleSummary:
+        name = self.ctx.module_name[0]
+        found = self.ctx.index.module(name) if name is not None else None
+        return found or build_summary(self.ctx.path, self.ctx.text.encode("utf-8"), name or "<module>")
+
+    def _class_states(self, klass: cst.ClassDef) -> None:
+        """A class defining ``acquire`` and ``release`` implements a lock: its fields are
+        guarded by its own protocol, not by the locks it uses inside."""
+        if self.model.method(klass, "acquire") is not None and self.model.method(klass, "release") is not None:
+            return
+        ctx = self.ctx
+        cname = klass.name.value
+        class_level: dict[str, bool] = {}
+        for stmt in klass.body.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    value = small.value if isinstance(small, (cst.Assign, cst.AnnAssign)) else None
+                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target] if isinstance(small, cst.AnnAssign) else []
+                    for target in targets:
+                        if isinstance(target, cst.Name) and value is not None and _is_container(ctx, value):
+                            class_level[target.value] = True
+        own: dict[str, bool] = {}
+        for method in (f for f in self.model.functions.values() if f.klass is klass):
+            me = _self_name(method)
+            if me is None:
+                continue
+            for node in self.nodes(method):
+                if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                    targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+                    for target in targets:
+                        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == me:
+                            attr = target.attr.value
+                            value = node.value
+                            if self.locks.is_lock(f"self.{attr}") or (isinstance(value, cst.Call) and _is_safe_call(ctx, value)):
+                                own[attr] = False
+                            elif own.get(attr, True):
+                                own[attr] = own.get(attr, False) or (value is not None and _is_container(ctx, value))
+                                own.setdefault(attr, False)
+        for attr, container in own.items():
+            if self.locks.is_lock(f"self.{attr}") or f"self.{attr}" in self.locks.known:
+                continue
+            self.shared.states[f"s:{cname}.{attr}"] = State(f"s:{cname}.{attr}", f"self.{attr}", container, klass, True)
+        for attr in class_level:
+            if attr not in own:
+                self.shared.states[f"c:{cname}.{attr}"] = State(f"c:{cname}.{attr}", f"{cname}.{attr}", True, klass, False)
+
+    def _guards(self) -> None:
+        def scan(body: Sequence[cst.CSTNode], prefix: str, self_prefix: str | None) -> None:
+            for line in body:
+                if not isinstance(line, cst.SimpleStatementLine):
+                    continue
+                comment = line.trailing_whitespace.comment
+                for small in line.body:
+                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target] if isinstance(small, cst.AnnAssign) else []
+                    lock = None
+                    if comment is not None:
+                        found = _GUARD_COMMENT.search(comment.value)
+                        lock = found.group(1) if found else None
+                    if lock is None and isinstance(small, cst.AnnAssign):
+                        lock = _guarded_by_annotation(small.annotation.annotation)
+                    if lock is None:
+                        continue
+                    for target in targets:
+                        name = dotted_name(target)
+                        if name is None:
+                            continue
+                        if self_prefix is not None and name.startswith("self."):
+                            key = f"s:{self_prefix}.{name[5:]}"
+                        else:
+                            key = f"{prefix}{name}"
+                        if key not in self.shared.states and self_prefix is None and prefix == "g:":
+                            self.shared.states[key] = State(key, name, True, None, False)
+                        self.shared.guards[key] = lock.rsplit(".", 1)[-1]
+
+        scan(self.ctx.module.body, "g:", None)
+        for cname, klass in self.model.classes.items():
+            scan(klass.body.body, f"c:{cname}.", None)
+            for key in [k for k in self.shared.guards if k.startswith(f"c:{cname}.")]:
+                attr = key.split(".", 1)[1]
+                if f"s:{cname}.{attr}" in self.shared.states:
+                    self.shared.guards[f"s:{cname}.{attr}"] = self.shared.guards[key]
+            for method in (f for f in self.model.functions.values() if f.klass is klass):
+                for node in self.nodes(method):
+                    if isinstance(node, cst.IndentedBlock):
+                        scan(node.body, f"c:{cname}.", cname)
+
+    # ----------------------------------------------------------------- accesses
+
+    def _collect(self, function: Function, entry: Held) -> None:
+        refs = _Refs(self, function)
+        if not refs.possible():
+            return
+        cfg = self._cfg(function)
+        result = solve(cfg, LockAnalysis(self.locks, function.node, entry))
+        if not result.converged:
+            return
+        window = self.windows[function]
+        if self._called_outside_threads(function):
+            window = _never
+        checked: set[int] = set()
+        for node in cfg.nodes:
+            if node.kind is NodeKind.TEST and isinstance(node.stmt, cst.If) and node.ast is node.stmt.test:
+                tested = {r.key for r in refs.all_refs(node.ast)}
+                if tested:
+                    for inner in _own_nodes(node.stmt.body):
+                        for state, _kind, target in refs.writes(inner):
+                            if state.key in tested:
+                                checked.add(id(target))
+        found: dict[int, Access] = {}
+        for node in cfg.nodes:
+            if node.kind not in _ACCESSING:
+                continue
+            held = result.before(node)
+            if held is None:
+                continue
+            root = node.ast.subject if isinstance(node.ast, cst.Match) else node.ast
+            if not isinstance(root, cst.BaseCompoundStatement):
+                for state, kind, target in refs.accesses(root, node.kind is NodeKind.FOR_ITER):
+                    previous = found.get(id(target))
+                    if previous is not None:
+                        previous.held = previous.held & held
+                        continue
+                    concurrent = function.node.name.value not in _NOT_CONCURRENT and window(target)
+                    access = Access(state, kind, target, function, held, concurrent, id(target) in checked)
+                    found[id(target)] = access
+        self.accesses.extend(found.values())
+
+    def _called_outside_threads(self, function: Function) -> bool:
+        """Runs on no thread but the starter's, and only before it starts them or after it
+        joins them (``report()`` after the pool's ``with`` block)."""
+        if function.contexts != {MAIN} or not function.callers:
+            return False
+        for caller in function.callers:
+            if caller.node.name.value in _NOT_CONCURRENT:
+                continue
+            if not caller.starts:
+                return False
+            window = self.windows[caller]
+            calls = [n for n in self.nodes(caller) if isinstance(n, cst.Call) and self.model.resolve(n.func, caller) is function]
+            if any(window(call) for call in calls):
+                return False
+        return True
+
+    # ----------------------------------------------------------------- judging
+
+    def _judge(self) -> list[Race]:
+        by_state: dict[str, list[Access]] = {}
+        for access in self.accesses:
+            by_state.setdefault(access.state.key, []).append(access)
+        out: list[Race] = []
+        for key, accesses in by_state.items():
+            state = accesses[0].state
+            guard = self.shared.guards.get(key)
+            locked_writes = [a for a in accesses if a.kind in _WRITES and a.held and a.concurrent]
+            writes = [a for a in accesses if a.kind in _WRITES and a.concurrent]
+            iterations = [a for a in accesses if a.kind is Kind.ITER and a.concurrent]
+            lock_hint = self._lock_hint(state, accesses, guard)
+            help_text = f"hold `{lock_hint}` around it (`with {lock_hint}:`)"
+            reported: set[int] = set()
+            for a in accesses:
+                if not a.concurrent:
+                    continue
+                if guard is not None:
+                    if not any(h.rsplit(".", 1)[-1] == guard or h == "<caller's lock>" for h in a.held):
+                        if id(a.node) not in reported:
+                            reported.add(id(a.node))
+                            out.append(Race("SL304", a.node, f"`{state.label}` is declared guarded by `{guard}` but is {a.kind.value} in `{a.function.qualname}` without holding it", help_text))
+                    continue
+                if a.held or a.kind not in _WRITES:
+                    continue
+                race = self._classify(a, locked_writes, writes, iterations)
+                if race is not None:
+                    code, message = race
+                    out.append(Race(code, a.node, message, help_text))
+        return out
+
+    def _classify(self, a: Access, locked: list[Access], writes: list[Access], iterations: list[Access]) -> tuple[str, str] | None:
+        label, where = a.state.label, a.function.qualname
+        for b, lock in [(b, lock) for b in locked for lock in sorted(b.held) if _owns(a.state, lock)]:
+            # RacerD's rule (the lock declares the class shared) for lost updates; a plain
+            # write needs a visible thread too, or a setup or test hook would be reported.
+            why = self._why(a, b, broad=True)
+            if why is not None:
+                return "SL303", f"`{label}` is written without a lock in `{where}` but under `{lock}` in `{b.function.qualname}`, and {why}"
+            if isinstance(a.node, cst.AugAssign):
+                return "SL303", f"`{label}` is updated without a lock in `{where}` but written under `{lock}` in `{b.function.qualname}`, which declares it shared between threads"
+        if a.kind is Kind.RMW or a.check_then_act:
+            for b in writes:
+                if _same_constant(a, b):
+                    continue
+                why = self._why(a, b)
+                if why is not None:
+                    if a.kind is Kind.RMW:
+                        return "SL301", f"`{label}` is read and written back in `{where}` without a lock, and {why}: an update can be lost"
+                    return "SL302", f"`{label}` is checked and then changed in `{where}` without a lock, and {why}: both threads can act"
+            return None
+        if a.kind is Kind.MUTATE:
+            for b in iterations:
+                why = self._why(a, b)
+                if why is not None and b.function is not a.function:
+                    return "SL305", f"`{label}` is changed in `{where}` without a lock, and {why}: the loop in `{b.function.qualname}` can fail or miss items"
+        return None
+
+    def _why(self, a: Access, b: Access, *, broad: bool = False) -> str | None:
+        """Why ``a`` and ``b`` can run at once, RacerD-style, or None if nothing shows it.
+
+        Code on the starting thread races with a thread only where it visibly runs while
+        the thread does (:meth:`_beside`), unless ``broad``: a lock on the state declares
+        every method concurrent (RacerD's rule).
+        """
+        for ca in _contexts(a):
+            for cb in _contexts(b):
+                if ca is MAIN and cb is MAIN or (ca is cb and not ca.repeated):
+                    continue
+                if not broad and (
+                    cb is MAIN and not self._beside(ca, b.function) or ca is MAIN and not self._beside(cb, a.function)
+                ):
+                    continue
+                if ca is cb and a.function is b.function:
+                    return f"{self._runs(a.function, ca)}, several at once"
+                if ca is cb:
+                    return f"{self._runs(a.function, ca)}, several at once, and so does `{b.function.qualname}`"
+                (x, cx), (y, cy) = ((b, cb), (a, ca)) if ca is MAIN else ((a, ca), (b, cb))
+                if y is a:
+                    return f"{self._runs(x.function, cx)}, while `{y.function.qualname}` may run on another thread"
+                return f"it is {y.kind.value} in `{y.function.qualname}` while {self._runs(x.function, cx)}"
+        return None
+
+    def _beside(self, entry: Entry, function: Function) -> bool:
+        """Whether ``function``, on the starting thread, visibly runs while ``entry`` does: its
+        starter's code after the start (and what that code calls), or anything at all for a
+        ``Thread`` subclass (the object is a handle other threads use) or a thread started at
+        module level."""
+        starter = entry.starter
+        if starter is None or entry.how == "declared a thread entry point":
+            return True
+        if entry not in self._besides:
+            window = self.windows[starter]
+            found = {starter}
+            todo = [
+                callee
+                for n in self.nodes(starter)
+                if isinstance(n, cst.Call) and window(n) and (callee := self.model.resolve(n.func, starter)) is not None
+            ]
+            while todo:
+                callee = todo.pop()
+                if callee not in found:
+                    found.add(callee)
+                    todo.extend(callee.callees)
+            self._besides[entry] = found
+        return function in self._besides[entry]
+
+    def _runs(self, function: Function, entry: Entry) -> str:
+        """E.g. "`worker` runs on a thread (started as a Thread target at line 40)"."""
+        threads = f"threads ({entry.how} at line {self._line(entry)})" if entry.repeated else f"a thread ({entry.how} at line {self._line(entry)})"
+        if function is entry.target:
+            return f"`{function.qualname}` runs on {threads}"
+        assert entry.target is not None
+        return f"`{function.qualname}` runs, called from `{entry.target.qualname}`, on {threads}"
+
+    def _line(self, entry: Entry) -> int:
+        """The line of an entry site: found in the text when it occurs once there (laying
+        out a large class costs more than the whole analysis), else by position."""
+        site = entry.site
+        if isinstance(site, (cst.ClassDef, cst.FunctionDef)):
+            keyword = "class" if isinstance(site, cst.ClassDef) else "def"
+            pattern = re.compile(rf"^[ \t]*(?:async[ \t]+)?{keyword}[ \t]+{site.name.value}\b", re.M)
+            found = list(pattern.finditer(self.ctx.text))
+            if len(found) == 1:
+                return self.ctx.text.count("\n", 0, found[0].start()) + 1
+        else:
+            code = self.ctx.module.code_for_node(site)
+            first = self.ctx.text.find(code)
+            if first >= 0 and self.ctx.text.find(code, first + 1) < 0:
+                return self.ctx.text.count("\n", 0, first) + 1
+        return self.ctx.position(site, entry.top).start.line
+
+    def _lock_hint(self, state: State, accesses: list[Access], guard: str | None) -> str:
+        if guard is not None:
+            return f"self.{guard}" if state.via_self else guard
+        for a in accesses:
+            for lock in sorted(a.held):
+                if lock != "<caller's lock>":
+                    return lock
+        for name in sorted(self.locks.known):
+            if state.owner is None and "." not in name:
+                return name
+            if state.owner is not None and name.startswith("self."):
+                return name
+        return "self._lock" if state.via_self else "_lock"
+
+
+def _same_constant(a: Access, b: Access) -> bool:
+    """Two writes of one constant (``self.active = False`` in both) cannot lose anything."""
+    if a is b or not isinstance(a.node, cst.Assign) or not isinstance(b.node, cst.Assign):
+        return False
+    first, second = a.node.value, b.node.value
+    if isinstance(first, cst.Name) and isinstance(second, cst.Name):
+        return first.value == second.value and first.value in ("True", "False", "None")
+    if isinstance(first, (cst.Integer, cst.SimpleString)) and type(first) is type(second):
+        return first.value == second.value
+    return False
+
+
+def _owns(state: State, lock: str) -> bool:
+    """Whether ``lock`` belongs to the object holding ``state`` (``self._lock`` for
+    ``self.x``, a module lock for a global): another object's lock guards that object."""
+    if state.owner is None:
+        return "." not in lock
+    return lock.count(".") == 1 and lock.split(".")[0] in ("self", "cls", state.owner.name.value)
+
+
+def _contexts(a: Access) -> set[Entry]:
+    if a.state.via_self:
+        return {c for c in a.function.contexts if c.shares_self}
+    return a.function.contexts
+
+
+class _Refs:
+    """Which expressions of one function name shared state, and how they use it."""
+
+    def __init__(self, finder: _Finder, function: Function) -> None:
+        self.states = finder.shared.states
+        self.function = function
+        self.me = _self_name(function)
+        self.cls = _cls_name(function)
+        self.klass = function.klass.name.value if function.klass is not None else None
+        declared: set[str] = set()
+        bound: set[str] = {p.name.value for p in _params(function.node.params)}
+        self.own = finder.nodes(function)
+        for node in self.own:
+            if isinstance(node, cst.Global):
+                declared.update(n.name.value for n in node.names)
+            elif isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.WithItem, cst.NamedExpr, cst.CompFor)):
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.asname.name] if isinstance(node, cst.WithItem) and node.asname is not None else [] if isinstance(node, cst.WithItem) else [node.target]
+                for target in targets:
+                    bound.update(t.value for t in _targets(target) if isinstance(t, cst.Name))
+            elif isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
+                bound.update((a.evaluated_alias or a.evaluated_name).split(".")[0] for a in node.names)
+        self.locals = bound - declared
+
+    def ref(self, expr: cst.CSTNode) -> State | None:
+        if isinstance(expr, cst.Name):
+            return self.states.get(f"g:{expr.value}") if expr.value not in self.locals else None
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            owner, attr = expr.value.value, expr.attr.value
+            if owner == self.me and self.klass is not None:
+                return self.states.get(f"s:{self.klass}.{attr}") or self.states.get(f"c:{self.klass}.{attr}")
+            if owner == self.cls and self.klass is not None:
+                return self.states.get(f"c:{self.klass}.{attr}")
+            if owner not in self.locals:
+                return self.states.get(f"c:{owner}.{attr}")
+        return None
+
+    def possible(self) -> bool:
+        return any(self.ref(n) is not None for n in self.own if isinstance(n, (cst.Name, cst.Attribute)))
+
+    def all_refs(self, root: cst.CSTNode) -> list[State]:
+        return [s for n in _own_nodes(root) if (s := self.ref(n)) is not None]
+
+    def writes(self, root: cst.CSTNode) -> list[tuple[State, Kind, cst.CSTNode]]:
+        return [a for a in self.accesses(root) if a[1] in _WRITES]
+
+    def accesses(self, root: cst.CSTNode, iterated: bool = False) -> list[tuple[State, Kind, cst.CSTNode]]:
+        out: list[tuple[State, Kind, cst.CSTNode]] = []
+        consumed: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) in consumed or isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.Global, cst.Nonlocal)):
+                continue
+            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+                self._assignment(node, out, consumed)
+            elif isinstance(node, cst.Del):
+                for inner in _targets(node.target):
+                    found = self._container_item(inner)
+                    if found is not None:
+                        out.append((found, Kind.MUTATE, node))
+                        consumed.add(id(inner))
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _MUTATORS:
+                found = self.ref(node.func.value)
+                if found is not None and found.container:
+                    out.append((found, Kind.MUTATE, node))
+                    consumed.add(id(node.func))
+            elif isinstance(node, cst.CompFor):
+                self._iteration(node.iter, out, consumed)
+            elif iterated and node is root and isinstance(node, cst.BaseExpression):
+                self._iteration(node, out, consumed)
+            else:
+                found = self.ref(node)
+                if found is not None:
+                    out.append((found, Kind.READ, node))
+                    continue
+            push_children(node, stack)
+        return out
+
+    def _iteration(self, expr: cst.BaseExpression, out: list[tuple[State, Kind, cst.CSTNode]], consumed: set[int]) -> None:
+        inner: cst.CSTNode = expr
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _ITERATING and not expr.args:
+            inner = expr.func.value
+        found = self.ref(inner)
+        if found is not None and found.container:
+            out.append((found, Kind.ITER, expr))
+            consumed.add(id(inner))
+
+    def _assignment(self, node: cst.Assign | cst.AugAssign | cst.AnnAssign, out: list[tuple[State, Kind, cst.CSTNode]], consumed: set[int]) -> None:
+        if isinstance(node, cst.AnnAssign) and node.value is None:
+            return
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        keys = {s.key for s in (self.all_refs(node.value) if node.value is not None else [])}
+        for target in targets:
+            for inner in _targets(target):
+                found = self.ref(inner)
+                kind = Kind.WRITE
+                if found is None:
+                    found = self._container_item(inner)
+                    kind = Kind.MUTATE
+                if found is None:
+                    continue
+                if isinstance(node, cst.AugAssign) or found.key in keys:
+                    kind = Kind.RMW
+                out.append((found, kind, node))
+                consumed.add(id(inner))
+
+    def _container_item(self, target: cst.CSTNode) -> State | None:
+        if isinstance(target, cst.Subscript):
+            found = self.ref(target.value)
+            if found is not None and found.container:
+                return found
+        return None
+
+
+def _targets(target: cst.CSTNode) -> list[cst.CSTNode]:
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [t for e in target.elements for t in _targets(e.value)]
+    if isinstance(target, cst.StarredElement):
+        return _targets(target.value)
+    return [target]
+
+
+def _params(params: cst.Parameters) -> list[cst.Param]:
+    star = [params.star_arg] if isinstance(params.star_arg, cst.Param) else []
+    kwargs = [params.star_kwarg] if params.star_kwarg is not None else []
+    return [*params.posonly_params, *params.params, *star, *params.kwonly_params, *kwargs]
+
+
+def _decorated(function: Function, name: str) -> bool:
+    return any(dotted_name(d.decorator) == name for d in function.node.decorators)
+
+
+def _self_name(function: Function) -> str | None:
+    if function.klass is None or _decorated(function, "staticmethod") or _decorated(function, "classmethod"):
+        return None
+    params = _params(function.node.params)
+    return params[0].name.value if params else None
+
+
+def _cls_name(function: Function) -> str | None:
+    if function.klass is None or not _decorated(function, "classmethod"):
+        return None
+    params = _params(function.node.params)
+    return params[0].name.value if params else None
+
+
+def _own_nodes(root: cst.CSTNode) -> list[cst.CSTNode]:
+    """``root`` and what is under it, nested functions, classes and lambdas left out."""
+    found: list[cst.CSTNode] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        if node is root or type(node) not in _NESTED:
+            push_children(node, stack)
+    return found
+
+
+def _module_assignments(module: cst.Module) -> list[tuple[str, cst.BaseExpression]]:
+    found: list[tuple[str, cst.BaseExpression]] = []
+    for line in module.body:
+        if isinstance(line, cst.SimpleStatementLine):
+            for small in line.body:
+                if isinstance(small, cst.Assign):
+                    found.extend((t.target.value, small.value) for t in small.targets if isinstance(t.target, cst.Name))
+                elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
+                    found.append((small.target.value, small.value))
+    return found
+
+
+def _is_lock_call(ctx: ModuleContext, call: cst.Call) -> bool:
+    name = ctx.names.qualified_name(call.func, None)
+    return name is not None and ctx.knowledge.is_lock_class(name)
+
+
+def _is_safe_call(ctx: ModuleContext, call: cst.Call) -> bool:
+    name = ctx.names.qualified_name(call.func, None) or dotted_name(call.func) or ""
+    return name.startswith(_SAFE_PREFIXES) or name in ("local", "Queue", "SimpleQueue", "ContextVar") or _is_lock_call(ctx, call)
+
+
+def _is_container(ctx: ModuleContext, value: cst.BaseExpression) -> bool:
+    if isinstance(value, (cst.Dict, cst.List, cst.Set, cst.DictComp, cst.ListComp, cst.SetComp)):
+        return True
+    if isinstance(value, cst.Call):
+        name = ctx.names.qualified_name(value.func, None) or dotted_name(value.func) or ""
+        return name.removeprefix("builtins.") in _CONTAINERS or name.rsplit(".", 1)[-1] in ("defaultdict", "OrderedDict", "deque", "Counter")
+    return False
+
+
+def _guarded_by_annotation(annotation: cst.BaseExpression) -> str | None:
+    for node in _own_nodes(annotation):
+        if isinstance(node, cst.Call) and (dotted_name(node.func) or "").rsplit(".", 1)[-1] == "GuardedBy" and node.args:
+            value = node.args[0].value
+            if isinstance(value, cst.SimpleString):
+                text = value.evaluated_value
+                return text if isinstance(text, str) else None
+    return None
+
+
+def _joins(node: cst.CSTNode) -> bool:
+    """``t.join()``, ``t.join(5)``, ``pool.shutdown(...)`` — not ``", ".join(parts)``."""
+    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute) or node.func.attr.value not in _JOINS:
+        return False
+    if node.func.attr.value == "shutdown":
+        return True
+    positional = [a.value for a in node.args if a.keyword is None]
+    return not positional or (len(positional) == 1 and isinstance(positional[0], (cst.Integer, cst.Float)))
+
+
+def _always(node: cst.CSTNode) -> bool:
+    return True
+
+
+def _never(node: cst.CSTNode) -> bool:
+    return False
+
+
+def _window(function: Function, own: list[cst.CSTNode]) -> Callable[[cst.CSTNode], bool]:
+    """Where in ``function`` its accesses can meet another thread's: everywhere, unless it
+    starts threads itself — then from the first start to the first join (or the end of
+    the ``with`` block of the pool it submits to)."""
+    if not function.starts and not any(_joins(n) for n in own):
+        return _always
+    order: dict[int, int] = {}
+    stack: list[cst.CSTNode] = [function.node.body]
+    kids: list[cst.CSTNode] = []
+    while stack:
+        node = stack.pop()
+        order[id(node)] = len(order)
+        if type(node) not in _NESTED:
+            kids.clear()
+            push_children(node, kids)
+            kids.reverse()
+            stack += kids
+    starts = [order[id(s)] for s in function.starts if id(s) in order]
+    start = min(starts) if starts else -1
+    end = len(order)
+    for node in own:
+        position = order.get(id(node), -1)
+        if _joins(node):
+            if position > start:
+                end = min(end, position)
+        elif isinstance(node, cst.With) and any(isinstance(i.item, cst.Call) for i in node.items):
+            inside = [order[id(n)] for n in _own_nodes(node) if id(n) in order]
+            if inside and min(inside) <= start <= max(inside):
+                end = min(end, max(inside) + 1)
+    return lambda node: start <= order.get(id(node), start) < end

@@ -1,0 +1,469 @@
+"""Where a module's code runs on other threads: thread entry points and what they reach (SL3).
+
+An *entry* is a function some visible code hands to another thread: a ``Thread`` target or
+a ``Thread`` subclass's ``run``, a ``Timer`` callback, a task given to a thread pool
+(``submit``/``map``, ``run_in_executor``, ``asyncio.to_thread``), a done-callback of a
+``concurrent.futures.Future``, a request handler of a threading ``socketserver`` or
+``ThreadingHTTPServer``, or a function the user names in ``thread-entry-points``.
+``multiprocessing`` process pools share no memory and are not entries.
+
+Each function of the module then gets its *contexts*: the entries that reach it through the
+module's calls (``f()`` and ``self.m()``), plus ``MAIN`` when it may also run on the thread
+that started them (it is called from such code, or it is public and called from nowhere
+this module shows). Two
+accesses can race when their contexts hold two different threads, or the same entry started
+more than once (in a loop, by a pool's ``map``, by a server for every request).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from safelint.analysis.callees import project_class
+from safelint.analysis.cfg_syntax import dotted_name, iter_scopes, push_children
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from safelint.context import ModuleContext
+
+__all__ = ["MAIN", "Entry", "Function", "ThreadModel", "mentions_threads", "thread_model"]
+
+_THREADY = re.compile(r"Thread|threading|_thread\b|Executor|executor|to_thread|GuardedBy|guarded-by")
+
+_THREAD_POOLS = frozenset(
+    {
+        "concurrent.futures.ThreadPoolExecutor",
+        "concurrent.futures.thread.ThreadPoolExecutor",
+        "multiprocessing.pool.ThreadPool",
+        "multiprocessing.dummy.Pool",
+    }
+)
+_FUTURES = frozenset({"concurrent.futures.Future", "concurrent.futures._base.Future"})
+_THREADING_SERVERS = frozenset(
+    {
+        "socketserver.ThreadingMixIn",
+        "socketserver.ThreadingTCPServer",
+        "socketserver.ThreadingUDPServer",
+        "socketserver.ThreadingUnixStreamServer",
+        "socketserver.ThreadingUnixDatagramServer",
+        "http.server.ThreadingHTTPServer",
+    }
+)
+_STARTERS = frozenset({"to_thread", "start_new_thread", "start_new"})
+"""Lower-case callables that start threads; other calls are resolved only when they name a
+class (``Thread``, ``Timer``, a subclass), which keeps name resolution off most calls."""
+_HANDLER_BASES = ("socketserver.BaseRequestHandler", "http.server.BaseHTTPRequestHandler")
+_HANDLER_METHODS = re.compile(r"handle|setup|finish|do_[A-Z]+")
+
+
+def mentions_threads(text: str) -> bool:
+    """The cheap test: a module that never names threads, executors or guards has no race."""
+    return _THREADY.search(text) is not None
+
+
+@dataclass(eq=False)
+class Entry:
+    """A way code is started on another thread."""
+
+    how: str
+    """``started as a Thread target``, ``submitted to a thread pool``, ..."""
+    site: cst.CSTNode
+    """The call (or class) that starts it, for the line in messages."""
+    repeated: bool
+    """Started more than once, so it races with itself."""
+    shares_self: bool = True
+    """False for request handlers: each request gets its own handler object."""
+    target: Function | None = None
+    """The function it starts."""
+    starter: Function | None = None
+    """The function whose call starts it (None: module-level code, a class, the option)."""
+    top: cst.CSTNode | None = None
+    """The module-level statement holding ``site``: its line is found without laying out
+    the whole module."""
+
+
+MAIN = Entry("on the thread that starts the others", cst.Pass(), False)
+
+
+@dataclass(eq=False)
+class Function:
+    """A function or method of the module, with what the thread analysis knows of it."""
+
+    node: cst.FunctionDef
+    qualname: str
+    """``f``, ``C.m`` or ``outer.inner``: the name messages use."""
+    klass: cst.ClassDef | None
+    """The class it is a method of."""
+    parent: Function | None
+    """The function it is nested in."""
+    contexts: set[Entry] = field(default_factory=set)
+    callees: set[Function] = field(default_factory=set)
+    callers: set[Function] = field(default_factory=set)
+    starts: list[cst.CSTNode] = field(default_factory=list)
+    """The entry sites in its own code."""
+
+
+class ThreadModel:
+    """Entries, the module's functions and their contexts. Build with :func:`thread_model`."""
+
+    def __init__(self, ctx: ModuleContext, extra_entries: Sequence[str]) -> None:
+        self.ctx = ctx
+        self.functions: dict[cst.FunctionDef, Function] = {}
+        self.classes: dict[str, cst.ClassDef] = {}
+        self.entries: list[Entry] = []
+        self.targets: set[Function] = set()
+        self.races: object = None
+        """Slot for :mod:`races` to cache its findings with the model."""
+        self._nested: dict[cst.CSTNode, dict[str, Function]] = {}
+        self._referenced: set[str] = set()
+        """Names and attribute names the module mentions: a private function passed as a
+        callback (``atexit.register(_cleanup)``) is run by the code that registered it."""
+        self._collect()
+        self._find_entries(extra_entries)
+        self._link_calls()
+        self._propagate()
+
+    @property
+    def threaded(self) -> bool:
+        return bool(self.entries)
+
+    def resolve(self, func: cst.BaseExpression, where: Function | None) -> Function | None:
+        """The module function a call's ``func`` (``f``, ``self.m``, ``cls.m``) names."""
+        if isinstance(func, cst.Name):
+            scope = where
+            while scope is not None:
+                found = self._nested.get(scope.node, {}).get(func.value)
+                if found is not None:
+                    return found
+                scope = scope.parent
+            return self._nested.get(self.ctx.module, {}).get(func.value)
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and where is not None
+            and where.klass is not None
+            and func.value.value in ("self", "cls")
+        ):
+            return self.method(where.klass, func.attr.value)
+        return None
+
+    def method(self, klass: cst.ClassDef, name: str, depth: int = 0) -> Function | None:
+        """``klass.name``, looked up through the base classes this module defines."""
+        found = self._nested.get(klass, {}).get(name)
+        if found is not None or depth > 8:
+            return found
+        for base in klass.bases:
+            base_name = dotted_name(base.value)
+            parent = self.classes.get(base_name or "")
+            if parent is not None:
+                found = self.method(parent, name, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def is_subclass(self, klass: cst.ClassDef, bases: Sequence[str], depth: int = 0) -> bool:
+        """Whether ``klass`` derives from one of ``bases`` (qualified names), through this
+        module's classes, the project index and the knowledge base."""
+        for base in klass.bases:
+            local = self.classes.get(dotted_name(base.value) or "")
+            if local is not None and depth < 8 and self.is_subclass(local, bases, depth + 1):
+                return True
+            qualified = self.ctx.names.qualified_name(base.value, None)
+            if qualified is not None and _derives(self.ctx, qualified, bases, 0):
+                return True
+        return False
+
+    # ----------------------------------------------------------------- building
+
+    def _collect(self) -> None:
+        owners: dict[cst.CSTNode, Function | None] = {self.ctx.module: None}
+        for scope, parent in iter_scopes(self.ctx.module):
+            if isinstance(scope, cst.ClassDef):
+                if parent is self.ctx.module:
+                    self.classes[scope.name.value] = scope
+                owners[scope] = owners.get(parent) if parent is not None else None
+                continue
+            if not isinstance(scope, cst.FunctionDef) or parent is None:
+                if parent is not None:
+                    owners[scope] = owners.get(parent)
+                continue
+            klass = parent if isinstance(parent, cst.ClassDef) else None
+            outer = owners.get(parent)
+            prefix = f"{outer.qualname}." if outer is not None else ""
+            if klass is not None:
+                prefix = f"{prefix}{klass.name.value}." if outer is None else prefix
+            function = Function(scope, f"{prefix}{scope.name.value}", klass, outer)
+            self.functions[scope] = function
+            owners[scope] = function
+            self._nested.setdefault(parent, {})[scope.name.value] = function
+
+    def _find_entries(self, extra: Sequence[str]) -> None:
+        ctx = self.ctx
+        targets: dict[Function, list[Entry]] = {}
+        servers = False
+        module_name = ctx.module_name[0] or "<module>"
+        for function in self.functions.values():
+            if extra and any(
+                fnmatch.fnmatchcase(name, pattern)
+                for pattern in extra
+                for name in (function.qualname, f"{module_name}.{function.qualname}")
+            ):
+                targets.setdefault(function, []).append(
+                    Entry("declared a thread entry point", function.node, True)
+                )
+        declared = [entry for entries in targets.values() for entry in entries]
+        stack: list[tuple[cst.CSTNode, Function | None, bool, cst.CSTNode | None]] = [(ctx.module, None, False, None)]
+        kids: list[cst.CSTNode] = []
+        tops: dict[cst.CSTNode, cst.CSTNode | None] = {}
+        while stack:
+            node, where, looping, top = stack.pop()
+            if top is None and node is not ctx.module:
+                top = node
+            if isinstance(node, cst.Call):
+                found = self._entry_call(node, where, looping)
+                if found is not None:
+                    target, entry = found
+                    entry.top = top
+                    entry.starter = where
+                    targets.setdefault(target, []).append(entry)
+                    if where is not None:
+                        where.starts.append(node)
+            elif isinstance(node, cst.Name):
+                self._referenced.add(node.value)
+            elif isinstance(node, cst.Attribute):
+                self._referenced.add(node.attr.value)
+            if not servers and _names_threading_server(node):
+                assert isinstance(node, (cst.Name, cst.Attribute))
+                servers = ctx.names.qualified_name(node, where.node if where else None) in _THREADING_SERVERS
+            inner = self.functions.get(node) if isinstance(node, cst.FunctionDef) else None
+            if inner is not None:
+                where, looping = inner, False
+                tops[node] = top
+            elif isinstance(node, (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+                looping = True
+            kids.clear()
+            push_children(node, kids)
+            for child in kids:
+                if inner is None or child is not inner.node.name:
+                    stack.append((child, where, looping, top))
+        for entry in declared:
+            entry.top = tops.get(entry.site)
+        for klass in self.classes.values():
+            if self.is_subclass(klass, ("threading.Thread",)):
+                run = self._nested.get(klass, {}).get("run")  # an inherited `run` is its class's entry
+                if run is not None:
+                    targets.setdefault(run, []).append(Entry("run by a Thread subclass", klass, False, top=klass))
+            elif servers and self.is_subclass(klass, _HANDLER_BASES):
+                for name, method in self._nested.get(klass, {}).items():
+                    if _HANDLER_METHODS.fullmatch(name):
+                        entry = Entry("run for every request by a threading server", klass, True, shares_self=False, top=klass)
+                        targets.setdefault(method, []).append(entry)
+        for target, entries in targets.items():
+            if len(entries) > 1:
+                for entry in entries:
+                    entry.repeated = True
+            for entry in entries:
+                entry.target = target
+            target.contexts.update(entries)
+            self.targets.add(target)
+            self.entries.extend(entries)
+
+    def _entry_call(self, call: cst.Call, where: Function | None, looping: bool) -> tuple[Function, Entry] | None:
+        """The function this call starts on another thread, if it is an entry site."""
+        ctx = self.ctx
+        scope = where.node if where is not None else None
+        func = call.func
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        argument: cst.BaseExpression | None = None
+        how = ""
+        repeated = looping
+        if method in ("submit", "map") and isinstance(func, cst.Attribute) and self._is_pool(func.value, where):
+            argument = _positional(call, 0) or _keyword(call, "fn")
+            how = "submitted to a thread pool" if method == "submit" else "mapped over a thread pool"
+            repeated = repeated or method == "map"
+        elif method == "run_in_executor":
+            argument, how = _positional(call, 1), "run in an executor"
+        elif method == "add_done_callback" and isinstance(func, cst.Attribute):
+            if ctx.names.type_of(func.value, scope) in _FUTURES or _submitted(func.value):
+                argument, how = _positional(call, 0), "registered as a done-callback of a thread-pool future"
+        elif (method or (func.value if isinstance(func, cst.Name) else ""))[:1].isupper() or (
+            method or (func.value if isinstance(func, cst.Name) else "")
+        ) in _STARTERS:
+            # `try: import threading except ImportError: import dummy_threading as threading`
+            # leaves the name unresolved; the spelling is evidence enough.
+            name = ctx.names.qualified_name(func, scope) or dotted_name(func)
+            if name == "asyncio.to_thread":
+                argument, how = _positional(call, 0), "run by `asyncio.to_thread`"
+            elif name in ("_thread.start_new_thread", "_thread.start_new"):
+                argument, how = _positional(call, 0), "started by `_thread.start_new_thread`"
+            elif name == "threading.Timer":
+                argument, how = _positional(call, 1) or _keyword(call, "function"), "run by a threading.Timer"
+            elif name is not None and self._is_thread_class(func, name):
+                argument, how = _keyword(call, "target") or _positional(call, 1), "started as a Thread target"
+        if argument is None:
+            return None
+        target = self._target(argument, where)
+        return (target, Entry(how, call, repeated)) if target is not None else None
+
+    def _target(self, expr: cst.BaseExpression, where: Function | None) -> Function | None:
+        if isinstance(expr, cst.Call) and dotted_name(expr.func) in ("functools.partial", "partial") and expr.args:
+            expr = expr.args[0].value
+        if isinstance(expr, cst.Lambda) and isinstance(expr.body, cst.Call):
+            expr = expr.body.func
+        return self.resolve(expr, where)
+
+    def _is_thread_class(self, func: cst.BaseExpression, name: str) -> bool:
+        local = self.classes.get(dotted_name(func) or "")
+        if local is not None:
+            return self.is_subclass(local, ("threading.Thread",))
+        return _derives(self.ctx, name, ("threading.Thread",), 0)
+
+    def _is_pool(self, receiver: cst.BaseExpression, where: Function | None) -> bool:
+        ctx = self.ctx
+        if ctx.names.type_of(receiver, where.node if where else None) in _THREAD_POOLS:
+            return True
+        name = dotted_name(receiver)
+        if name is None:
+            return False
+        if where is not None and where.klass is not None and name.startswith("self.") and name.count(".") == 1:
+            module = ctx.module_name[0] or "<module>"
+            summary = project_class(ctx, f"{module}.{where.klass.name.value}")
+            calls = dict(summary.attribute_calls) if summary is not None else {}
+            return calls.get(name[5:]) in _THREAD_POOLS
+        return _bound_to_pool(ctx, name, where)
+
+    def _link_calls(self) -> None:
+        for function in self.functions.values():
+            stack: list[cst.CSTNode] = [function.node.body]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                    continue
+                if type(node) is cst.Call:
+                    assert isinstance(node, cst.Call)
+                    callee = self.resolve(node.func, function)
+                    if callee is not None:
+                        for target in (callee, *self._overrides(callee, node.func)):
+                            if target is not function:
+                                function.callees.add(target)
+                                target.callers.add(function)
+                    elif _starts_thread(node):
+                        function.starts.append(node)
+                push_children(node, stack)
+
+    def _overrides(self, method: Function, func: cst.BaseExpression) -> list[Function]:
+        """What ``self.m()`` may run besides ``method``: the overrides of ``m`` in the
+        module's subclasses of its class (``Handler.handle`` calls ``FileHandler.emit``)."""
+        if method.klass is None or not isinstance(func, cst.Attribute):
+            return []
+        name = method.node.name.value
+        found = []
+        for klass in self.classes.values():
+            if klass is not method.klass and self._derives_locally(klass, method.klass, 0):
+                override = self._nested.get(klass, {}).get(name)
+                if override is not None:
+                    found.append(override)
+        return found
+
+    def _derives_locally(self, klass: cst.ClassDef, base: cst.ClassDef, depth: int) -> bool:
+        for parent in klass.bases:
+            local = self.classes.get(dotted_name(parent.value) or "")
+            if local is base or (local is not None and depth < 8 and self._derives_locally(local, base, depth + 1)):
+                return True
+        return False
+
+    def _propagate(self) -> None:
+        entry_functions = {f for f in self.functions.values() if f.contexts}
+        for function in self.functions.values():
+            name = function.node.name.value
+            if function not in entry_functions and not function.callers and (not _private(name) or name in self._referenced):
+                function.contexts.add(MAIN)
+        changed = True
+        while changed:
+            changed = False
+            for function in self.functions.values():
+                for callee in function.callees:
+                    missing = function.contexts - callee.contexts
+                    if missing:
+                        callee.contexts |= missing
+                        changed = True
+
+
+def _private(name: str) -> bool:
+    """``_helper`` with no caller here is called by the package's own code, on whatever
+    thread that runs: unknown, so not counted as the starting thread."""
+    return name.startswith("_") and not name.endswith("__")
+
+
+def _derives(ctx: ModuleContext, qualname: str, bases: Sequence[str], depth: int) -> bool:
+    if qualname in bases:
+        return True
+    facts = ctx.knowledge.class_facts(qualname)
+    if facts is not None:
+        return any(base in facts.ancestors for base in bases)
+    klass = project_class(ctx, qualname)
+    if klass is None or depth > 8:
+        return False
+    return any(_derives(ctx, base, bases, depth + 1) for base in klass.bases)
+
+
+def _bound_to_pool(ctx: ModuleContext, name: str, where: Function | None) -> bool:
+    """``with ThreadPoolExecutor() as pool:`` / ``pool = ThreadPoolExecutor()`` in the function."""
+    if where is None:
+        return False
+    stack: list[cst.CSTNode] = [where.node.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.WithItem) and isinstance(node.item, cst.Call) and node.asname is not None:
+            if dotted_name(node.asname.name) == name:
+                return ctx.names.qualified_name(node.item.func, where.node) in _THREAD_POOLS
+        elif isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+            if any(dotted_name(t.target) == name for t in node.targets):
+                return ctx.names.qualified_name(node.value.func, where.node) in _THREAD_POOLS
+        push_children(node, stack)
+    return False
+
+
+def _starts_thread(call: cst.Call) -> bool:
+    """``t.start()``: where a function's own accesses start to meet its threads'."""
+    return isinstance(call.func, cst.Attribute) and call.func.attr.value == "start" and not call.args
+
+
+def _names_threading_server(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.Name):
+        return node.value.startswith("Threading")
+    return isinstance(node, cst.Attribute) and node.attr.value.startswith("Threading")
+
+
+def _submitted(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "submit"
+
+
+def _positional(call: cst.Call, index: int) -> cst.BaseExpression | None:
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    return positional[index].value if index < len(positional) else None
+
+
+def _keyword(call: cst.Call, name: str) -> cst.BaseExpression | None:
+    return next((a.value for a in call.args if a.keyword is not None and a.keyword.value == name), None)
+
+
+_MODELS: dict[int, tuple[ModuleContext, tuple[str, ...], ThreadModel]] = {}
+
+
+def thread_model(ctx: ModuleContext, extra_entries: Sequence[str] = ()) -> ThreadModel:
+    """The model of ``ctx``'s module, computed once per module (and entry-point option)."""
+    key = tuple(extra_entries)
+    cached = _MODELS.get(id(ctx))
+    if cached is not None and cached[0] is ctx and cached[1] == key:
+        return cached[2]
+    model = ThreadModel(ctx, key)
+    _MODELS.clear()
+    _MODELS[id(ctx)] = (ctx, key, model)
+    return model
