@@ -4,6 +4,8 @@ import re
 
 import libcst as cst
 
+from safelint.analysis.deliberate import in_test_code
+from safelint.analysis.tree import Scope
 from safelint.context import ModuleContext
 from safelint.finding import Severity
 from safelint.rule import Option, Rule
@@ -17,6 +19,14 @@ class SwallowedException(Rule):
     all: only `pass`, `...`, `continue`, or a docstring. A handler that re-raises, logs,
     returns or assigns something, or does any other work is not reported, and neither is a
     narrow handler such as `except KeyError: pass`, which names the one error it expects.
+
+    A comment in the handler (`except Exception:  # the debugger may not be running`) is the
+    author's stated reason and counts like a suppression with a reason. Three places where
+    swallowing is the deliberate idiom are left alone: best-effort cleanup (a `try` whose body
+    only calls `close()`, `os.unlink()`, `shutdown()`, `kill()` and the like), `__del__`
+    methods (an exception there can only be printed), and test code (test files and
+    directories, `test*` functions, `Test*` classes: tests exercise exception semantics on
+    purpose).
 
     ## Why is this a bug
     Every error that can happen in the `try` body — a typo'd attribute, a full disk, a bug in
@@ -67,9 +77,17 @@ class SwallowedException(Rule):
         ),
     )
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler | cst.ExceptStarHandler, ctx: ModuleContext) -> None:
+    def visit_Try(self, node: cst.Try | cst.TryStar, ctx: ModuleContext) -> None:
+        for handler in node.handlers:
+            self._check(handler, node, ctx)
+
+    visit_TryStar = visit_Try
+
+    def _check(self, node: cst.ExceptHandler | cst.ExceptStarHandler, statement: cst.Try | cst.TryStar, ctx: ModuleContext) -> None:
         caught = self._broad_name(node.type)
         if caught is None or not _does_nothing(node.body) or _has_comment(node):
+            return
+        if _best_effort_cleanup(statement.body) or _in_destructor(ctx.scope) or in_test_code(ctx, statement):
             return
         star = "*" if isinstance(node, cst.ExceptStarHandler) else ""
         what = "a bare `except:`" if node.type is None else f"`except{star} {caught}`"
@@ -80,8 +98,6 @@ class SwallowedException(Rule):
             end=node.type or len("except"),
             help="log or re-raise the error, or catch only the exception you expect",
         )
-
-    visit_ExceptStarHandler = visit_ExceptHandler
 
     def _broad_name(self, handler_type: cst.BaseExpression | None) -> str | None:
         """The broad class a handler catches (``""`` for a bare except), or None if narrow."""
@@ -149,3 +165,34 @@ def _has_comment(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
             if any(_explains(line.comment) for line in statement.leading_lines):
                 return True
     return False
+
+
+# Calls whose failure during cleanup is routinely ignored: the resource is going away anyway.
+_CLEANUP_CALLS = frozenset(
+    {
+        "close", "aclose", "shutdown", "release", "cleanup", "terminate", "kill", "unlink",
+        "remove", "rmdir", "removedirs", "rmtree", "cancel", "join", "flush", "stop",
+        "disconnect", "wait", "server_close", "quit", "__exit__", "__del__",
+    }
+)
+
+
+def _best_effort_cleanup(body: cst.BaseSuite) -> bool:
+    """The ``try`` body only calls cleanup methods (``f.close()``, ``os.unlink(p)``...)."""
+    lines = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    calls = []
+    for line in lines:
+        if not isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            return False
+        for statement in line.body:
+            value = statement.value if isinstance(statement, cst.Expr) else None
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if not isinstance(value, cst.Call):
+                return False
+            calls.append(value.func)
+    return bool(calls) and all(_last_name(func) in _CLEANUP_CALLS for func in calls)
+
+
+def _in_destructor(scope: Scope) -> bool:
+    return isinstance(scope, cst.FunctionDef) and scope.name.value == "__del__"
