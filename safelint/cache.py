@@ -31,7 +31,7 @@ class ResultCache:
 
     @staticmethod
     def run_key_for(settings_digest: str, index_digest: str, knowledge_key: str) -> str:
-        parts = (str(SCHEMA), __version__, settings_digest, index_digest, knowledge_key)
+        parts = (str(SCHEMA), __version__, _code_digest(), settings_digest, index_digest, knowledge_key)
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
     def key(self, data: bytes, display: str) -> str:
@@ -67,6 +67,27 @@ class ResultCache:
                 raise
         except OSError:
             pass  # a read-only tree simply runs without a cache
+
+
+_CODE_DIGEST: list[str] = []
+
+
+def _code_digest() -> str:
+    """safelint's own code (path, size, mtime of every module): an edited rule must not reuse
+    findings its old version produced, even before the version number changes."""
+    if not _CODE_DIGEST:
+        import importlib
+
+        import safelint
+
+        digest = hashlib.sha256()
+        for package in (safelint, importlib.import_module("safelint.rules")):
+            for directory in package.__path__:
+                for path in sorted(Path(directory).rglob("*.py")):
+                    stat = path.stat()
+                    digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+        _CODE_DIGEST.append(digest.hexdigest())
+    return _CODE_DIGEST[0]
 
 
 def _encode(result: FileResult) -> dict[str, Any]:
