@@ -19,9 +19,9 @@ from typing import Any
 
 from safelint import __version__
 from safelint.engine import FileResult
-from safelint.finding import Applicability, Edit, Finding, Fix, Severity
+from safelint.finding import Applicability, Edit, Finding, Fix, Related, Severity
 
-SCHEMA = 1
+SCHEMA = 2
 
 
 class ResultCache:
@@ -126,6 +126,10 @@ def _decode(data: dict[str, Any]) -> FileResult:
                         Edit(int(e["line"]), int(e["column"]), int(e["end_line"]), int(e["end_column"]), str(e["content"]))
                         for e in fix["edits"]
                     ),
+                ),
+                related=tuple(
+                    Related(str(r["message"]), int(r["line"]), int(r["column"]), int(r["end_line"]), int(r["end_column"]))
+                    for r in f.get("related", [])
                 ),
             )
         )

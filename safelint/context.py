@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import libcst as cst
@@ -18,7 +18,7 @@ from safelint.analysis.index import ProjectIndex
 from safelint.analysis.knowledge import Knowledge
 from safelint.analysis.names import Names, Scope
 from safelint.analysis.tree import parent_map, walk
-from safelint.finding import Finding, Fix
+from safelint.finding import Finding, Fix, Related
 from safelint.project import Project, knowledge
 from safelint.rule import Rule
 
@@ -34,6 +34,7 @@ class PendingFinding:
     help: str | None
     fix: Fix | None
     top: cst.CSTNode | None  # the top-level statement being walked when it was reported
+    related: tuple[tuple[cst.CSTNode, str], ...] = ()
 
 
 class ModuleContext:
@@ -121,6 +122,10 @@ class ModuleContext:
     def _statement_cache(self) -> dict[cst.CSTNode, Mapping[cst.CSTNode, CodeRange]]:
         return {}
 
+    def _related(self, node: cst.CSTNode, message: str, top: cst.CSTNode | None) -> Related:
+        where = self.position(node, top)
+        return Related(message, where.start.line, where.start.column + 1, where.end.line, where.end.column + 1)
+
     def _line_offset(self, top: cst.CSTNode) -> int:
         """Lines of the module before the top-level statement ``top``.
 
@@ -150,11 +155,17 @@ class ModuleContext:
         end: cst.CSTNode | int | None = None,
         help: str | None = None,
         fix: Fix | None = None,
+        related: Sequence[tuple[cst.CSTNode, str]] = (),
     ) -> None:
-        """Report a finding spanning ``node``, or from its start through ``end`` (a node or a length)."""
+        """Report a finding spanning ``node``, or from its start through ``end`` (a node or a length).
+
+        ``related`` names other nodes of the file that explain it, each with a short message.
+        """
         rule_class = rule if isinstance(rule, type) else type(rule)
         self.pending.append(
-            PendingFinding(rule_class, node, node if end is None else end, message, help, fix, self.current_top)
+            PendingFinding(
+                rule_class, node, node if end is None else end, message, help, fix, self.current_top, tuple(related)
+            )
         )
 
     def resolve(self) -> list[Finding]:
@@ -183,6 +194,7 @@ class ModuleContext:
                     end_column=end_column + 1,
                     help=p.help,
                     fix=p.fix,
+                    related=tuple(self._related(node, text, top) for node, text in p.related),
                 )
             )
         return findings

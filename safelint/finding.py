@@ -52,6 +52,27 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """A second location in the same file that explains a finding: where the None came from,
+    where the resource was acquired, where the lock is taken."""
+
+    message: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+        }
+
+
+@dataclass(frozen=True)
 class Finding:
     """One diagnostic. Lines and columns are 1-based; ``end_column`` is exclusive."""
 
@@ -66,6 +87,7 @@ class Finding:
     end_column: int
     help: str | None = None
     fix: Fix | None = None
+    related: tuple[Related, ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)
@@ -83,4 +105,5 @@ class Finding:
             "end_column": self.end_column,
             "help": self.help,
             "fix": self.fix.to_json() if self.fix else None,
+            "related": [r.to_json() for r in self.related],
         }

@@ -14,7 +14,7 @@ from safelint.cli import main
 
 SWALLOW = "def f(g):\n    try:\n        g()\n    except Exception:\n        pass\n"
 CLEAN = "def add(a: int, b: int) -> int:\n    return a + b\n"
-FIELDS = ["code", "name", "severity", "message", "path", "line", "column", "end_line", "end_column", "help", "fix"]
+FIELDS = ["code", "name", "severity", "message", "path", "line", "column", "end_line", "end_column", "help", "fix", "related"]
 
 
 @pytest.fixture

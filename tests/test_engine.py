@@ -153,3 +153,25 @@ def test_a_rule_defeated_by_nesting_is_sl000_not_an_internal_error() -> None:
         assert "SL198" in next(f.message for f in result.findings if f.code == "SL000")
     finally:
         del _REGISTRY["SL198"]
+
+
+def test_related_locations_are_resolved_like_the_finding() -> None:
+    class Pointing(Rule):
+        """Points from each `pass` back to the module's first statement."""
+
+        code = "SL196"
+        name = "points-back"
+        severity = Severity.WARNING
+        summary = "test only"
+
+        def visit_Pass(self, node: cst.Pass, ctx: ModuleContext) -> None:
+            ctx.report(self, node, "here", related=[(ctx.module.body[0], "because of this")])
+
+    try:
+        src = "x = 1\n\n\ndef f():\n    pass\n"
+        (finding,) = [f for f in Checker(Settings(root=Path("."))).check_bytes(src.encode(), "x.py").findings if f.code == "SL196"]
+        assert (finding.line, finding.column) == (5, 5)
+        (related,) = finding.related
+        assert (related.message, related.line, related.column, related.end_line, related.end_column) == ("because of this", 1, 1, 1, 6)
+    finally:
+        del _REGISTRY["SL196"]

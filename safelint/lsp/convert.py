@@ -75,7 +75,9 @@ def from_position(codec: PositionCodec, lines: Sequence[str], where: types.Posit
     return where.line + 1, len(content) + 1
 
 
-def diagnostic(finding: Finding, codec: PositionCodec, lines: Sequence[str]) -> types.Diagnostic:
+def diagnostic(
+    finding: Finding, codec: PositionCodec, lines: Sequence[str], uri: str | None = None
+) -> types.Diagnostic:
     """The rule's name goes in the message (clients show ``source`` and ``code`` beside it) and
     the help on a line of its own, so a hover tells what to do, not only what is wrong."""
     message = f"{finding.message} [{finding.name}]"
@@ -89,6 +91,14 @@ def diagnostic(finding: Finding, codec: PositionCodec, lines: Sequence[str]) -> 
         code=finding.code,
         code_description=types.CodeDescription(href=rule_url(rule)) if rule is not None else None,
         source=SOURCE,
+        related_information=[
+            types.DiagnosticRelatedInformation(
+                types.Location(uri, to_range(codec, lines, r.line, r.column, r.end_line, r.end_column)), r.message
+            )
+            for r in finding.related
+        ]
+        if uri is not None and finding.related
+        else None,
     )
 
 

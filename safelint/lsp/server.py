@@ -277,7 +277,7 @@ class SafelintServer(LanguageServer):
         checked = Checked(version, text, result.findings if result is not None else [])
         self.checked[uri] = checked
         codec = self.workspace.position_codec
-        diagnostics = [convert.diagnostic(f, codec, checked.lines) for f in checked.findings]
+        diagnostics = [convert.diagnostic(f, codec, checked.lines, uri) for f in checked.findings]
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
         )

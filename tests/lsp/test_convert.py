@@ -123,3 +123,16 @@ def test_replacement_is_one_minimal_edit(before: str, after: str, new_text: str)
     assert before[: offset(edit.range.start)] + edit.new_text + before[offset(edit.range.end) :] == after
     assert edit.new_text == new_text
 
+
+
+def test_second_locations_become_related_information() -> None:
+    from dataclasses import replace
+
+    from safelint.finding import Related
+
+    f = replace(finding(2, 5, 2, 21), related=(Related("the None comes from here", 1, 1, 1, 4),))
+    d = convert.diagnostic(f, UTF16, convert.split_lines("try:\n    except Exception:\n"), URI)
+    assert d.related_information is not None
+    (info,) = d.related_information
+    assert info.location.uri == URI and info.message == "the None comes from here"
+    assert info.location.range == types.Range(types.Position(0, 0), types.Position(0, 3))
