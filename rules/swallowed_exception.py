@@ -21,10 +21,12 @@ class SwallowedException(Rule):
     narrow handler such as `except KeyError: pass`, which names the one error it expects.
 
     A comment in the handler (`except Exception:  # the debugger may not be running`) is the
-    author's stated reason and counts like a suppression with a reason. Three places where
-    swallowing is the deliberate idiom are left alone: best-effort cleanup (a `try` whose body
-    only calls `close()`, `os.unlink()`, `shutdown()`, `kill()` and the like), `__del__`
-    methods (an exception there can only be printed), and test code (test files and
+    author's stated reason and counts like a suppression with a reason, and so does a comment on
+    the lines just above the `try`. Four places where swallowing is the deliberate idiom are
+    left alone: best-effort cleanup (a `try` whose body only calls `close()`, `os.unlink()`,
+    `shutdown()`, `kill()` and the like), a last-resort step inside another `except` body
+    (sending a traceback, calling `sys.excepthook`: there is nowhere left to report to),
+    `__del__` methods (an exception there can only be printed), and test code (test files and
     directories, `test*` functions, `Test*` classes: tests exercise exception semantics on
     purpose).
 
@@ -87,7 +89,11 @@ class SwallowedException(Rule):
         caught = self._broad_name(node.type)
         if caught is None or not _does_nothing(node.body) or _has_comment(node):
             return
-        if _best_effort_cleanup(statement.body) or _in_destructor(ctx.scope) or in_test_code(ctx, statement):
+        if _best_effort_cleanup(statement.body) or _in_destructor(ctx.scope):
+            return
+        if any(_explains(line.comment) for line in statement.leading_lines):
+            return  # a comment just above the `try` explains it, as one in the handler would
+        if _handling_another_error(ctx, statement) or in_test_code(ctx, statement):
             return
         star = "*" if isinstance(node, cst.ExceptStarHandler) else ""
         what = "a bare `except:`" if node.type is None else f"`except{star} {caught}`"
@@ -192,6 +198,17 @@ def _best_effort_cleanup(body: cst.BaseSuite) -> bool:
                 return False
             calls.append(value.func)
     return bool(calls) and all(_last_name(func) in _CLEANUP_CALLS for func in calls)
+
+
+def _handling_another_error(ctx: ModuleContext, statement: cst.CSTNode) -> bool:
+    """The ``try`` sits in an ``except`` body: a last-resort step while reporting another error
+    (sending a traceback, calling ``sys.excepthook``), which has nowhere left to report to."""
+    parent = ctx.parents.get(statement)
+    while parent is not None and not isinstance(parent, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        if isinstance(parent, (cst.ExceptHandler, cst.ExceptStarHandler)):
+            return True
+        parent = ctx.parents.get(parent)
+    return False
 
 
 def _in_destructor(scope: Scope) -> bool:
