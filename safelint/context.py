@@ -14,6 +14,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from safelint.analysis.cfg import CFG, ScopeNode, build_cfg
 from safelint.analysis.index import ProjectIndex
 from safelint.analysis.knowledge import Knowledge
 from safelint.analysis.names import Names, Scope
@@ -75,6 +76,17 @@ class ModuleContext:
     def names(self) -> Names:
         name, is_package = self.module_name
         return Names(self.module, name, is_package=is_package, oracle=self.knowledge)
+
+    def cfg(self, scope: ScopeNode) -> CFG:
+        """The control-flow graph of a scope, built once per file and shared by every rule."""
+        graph = self._cfgs.get(scope)
+        if graph is None:
+            graph = self._cfgs[scope] = build_cfg(scope)
+        return graph
+
+    @cached_property
+    def _cfgs(self) -> dict[cst.CSTNode, CFG]:
+        return {}
 
     @cached_property
     def lines(self) -> list[str]:

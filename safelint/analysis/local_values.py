@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from safelint.analysis.cfg import CFG, CFGNode, NodeKind, build_cfg, nested_scopes
+from safelint.analysis.cfg import CFG, CFGNode, NodeKind, nested_scopes
 from safelint.analysis.cfg_syntax import parameters, push_children, walk
 from safelint.analysis.dataflow import ForwardAnalysis, solve
 
@@ -100,8 +100,8 @@ class _Pending(ForwardAnalysis[bool]):
 class _Facts:
     """One function's graph and, per graph node, the names it reads and binds."""
 
-    def __init__(self, function: cst.FunctionDef) -> None:
-        self.cfg: CFG = build_cfg(function)
+    def __init__(self, function: cst.FunctionDef, cfg: CFG) -> None:
+        self.cfg = cfg
         self.unsure: set[str] = set()
         self.opaque = False
         self._reads: dict[int, list[tuple[str, str | None]]] = {}
@@ -231,5 +231,5 @@ def _facts(ctx: ModuleContext, function: cst.FunctionDef) -> _Facts:
     per_file = _CACHE.setdefault(ctx, {})
     facts = per_file.get(id(function))
     if facts is None:
-        facts = per_file[id(function)] = _Facts(function)
+        facts = per_file[id(function)] = _Facts(function, ctx.cfg(function))
     return facts

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
-from safelint.analysis.cfg import CFG, NodeKind, build_cfg
+from safelint.analysis.cfg import CFG, NodeKind
 from safelint.analysis.cfg_syntax import dotted_name, push_children
 from safelint.analysis.dataflow import solve
 from safelint.analysis.index import ModuleSummary, build_summary
@@ -142,7 +142,6 @@ class _Finder:
         self.shared = _Module()
         self.accesses: list[Access] = []
         self.windows: dict[Function, Callable[[cst.CSTNode], bool]] = {}
-        self._cfgs: dict[Function, CFG] = {}
         self._nodes: dict[Function, list[cst.CSTNode]] = {}
         self._besides: dict[Entry, set[Function]] = {}
 
@@ -228,10 +227,7 @@ class _Finder:
         return found
 
     def _cfg(self, function: Function) -> CFG:
-        cfg = self._cfgs.get(function)
-        if cfg is None:
-            cfg = self._cfgs[function] = build_cfg(function.node)
-        return cfg
+        return self.ctx.cfg(function.node)
 
     def nodes(self, function: Function) -> list[cst.CSTNode]:
         """The nodes of ``function``'s own code, computed once."""
