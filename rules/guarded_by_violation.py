@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-import libcst as cst
-
-from safelint.analysis.races import races
-from safelint.context import ModuleContext
+from safelint.analysis.races import RaceRule
 from safelint.finding import Severity
-from safelint.rule import Option, Rule
 
 
-class GuardedByViolation(Rule):
+class GuardedByViolation(RaceRule):
     """
     ## What it does
     Reports a read or a write of state whose guard the author declared — with a trailing
@@ -64,16 +60,3 @@ class GuardedByViolation(Rule):
     name = "guarded-by-violation"
     severity = Severity.ERROR
     summary = "State declared guarded by a lock is read or written without holding that lock."
-    options = (
-        Option(
-            "thread-entry-points",
-            list,
-            (),
-            "functions that run on worker threads, as fnmatch patterns over qualified names",
-        ),
-    )
-
-    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
-        for race in races(ctx, self.settings["thread-entry-points"]):
-            if race.code == self.code:
-                ctx.report(self, race.node, race.message, help=race.help)

@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-import libcst as cst
-
-from safelint.analysis.races import races
-from safelint.context import ModuleContext
+from safelint.analysis.races import RaceRule
 from safelint.finding import Severity
-from safelint.rule import Option, Rule
 
 
-class InconsistentLocking(Rule):
+class InconsistentLocking(RaceRule):
     """
     ## What it does
     Reports a write to a field (`self.x`, a class attribute) or a module global made with no lock
@@ -79,16 +75,3 @@ class InconsistentLocking(Rule):
     name = "inconsistent-locking"
     severity = Severity.ERROR
     summary = "A field or global written under a lock in one place is written without any lock in another."
-    options = (
-        Option(
-            "thread-entry-points",
-            list,
-            (),
-            "functions that run on worker threads, as fnmatch patterns over qualified names",
-        ),
-    )
-
-    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
-        for race in races(ctx, self.settings["thread-entry-points"]):
-            if race.code == self.code:
-                ctx.report(self, race.node, race.message, help=race.help)

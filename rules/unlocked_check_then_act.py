@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-import libcst as cst
-
-from safelint.analysis.races import races
-from safelint.context import ModuleContext
+from safelint.analysis.races import RaceRule
 from safelint.finding import Severity
-from safelint.rule import Option, Rule
 
 
-class UnlockedCheckThenAct(Rule):
+class UnlockedCheckThenAct(RaceRule):
     """
     ## What it does
     Reports a write to shared state inside an `if` that tests the same state —
@@ -76,16 +72,3 @@ class UnlockedCheckThenAct(Rule):
     name = "unlocked-check-then-act"
     severity = Severity.ERROR
     summary = "Shared state is tested and then changed without a lock, so two threads can both act on the same test."
-    options = (
-        Option(
-            "thread-entry-points",
-            list,
-            (),
-            "functions that run on worker threads, as fnmatch patterns over qualified names",
-        ),
-    )
-
-    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
-        for race in races(ctx, self.settings["thread-entry-points"]):
-            if race.code == self.code:
-                ctx.report(self, race.node, race.message, help=race.help)

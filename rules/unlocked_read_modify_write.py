@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-import libcst as cst
-
-from safelint.analysis.races import races
-from safelint.context import ModuleContext
+from safelint.analysis.races import RaceRule
 from safelint.finding import Severity
-from safelint.rule import Option, Rule
 
 
-class UnlockedReadModifyWrite(Rule):
+class UnlockedReadModifyWrite(RaceRule):
     """
     ## What it does
     Reports a read-modify-write of shared state — `counter += 1`, `d[k] += 1`,
@@ -80,16 +76,3 @@ class UnlockedReadModifyWrite(Rule):
     name = "unlocked-read-modify-write"
     severity = Severity.ERROR
     summary = "Shared state is read, changed and written back without a lock where threads can race."
-    options = (
-        Option(
-            "thread-entry-points",
-            list,
-            (),
-            "functions that run on worker threads, as fnmatch patterns over qualified names",
-        ),
-    )
-
-    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
-        for race in races(ctx, self.settings["thread-entry-points"]):
-            if race.code == self.code:
-                ctx.report(self, race.node, race.message, help=race.help)

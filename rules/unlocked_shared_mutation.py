@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-import libcst as cst
-
-from safelint.analysis.races import races
-from safelint.context import ModuleContext
+from safelint.analysis.races import RaceRule
 from safelint.finding import Severity
-from safelint.rule import Option, Rule
 
 
-class UnlockedSharedMutation(Rule):
+class UnlockedSharedMutation(RaceRule):
     """
     ## What it does
     Reports a mutation of a shared container — `d[k] = v`, `lst.append(x)`, `s.add(x)`,
@@ -86,16 +82,3 @@ class UnlockedSharedMutation(Rule):
     name = "unlocked-shared-mutation"
     severity = Severity.WARNING
     summary = "A shared container is mutated without a lock while another thread iterates it."
-    options = (
-        Option(
-            "thread-entry-points",
-            list,
-            (),
-            "functions that run on worker threads, as fnmatch patterns over qualified names",
-        ),
-    )
-
-    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
-        for race in races(ctx, self.settings["thread-entry-points"]):
-            if race.code == self.code:
-                ctx.report(self, race.node, race.message, help=race.help)

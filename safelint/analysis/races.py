@@ -30,11 +30,12 @@ from safelint.analysis.dataflow import solve
 from safelint.analysis.index import ModuleSummary, build_summary
 from safelint.analysis.locks import Held, LockAnalysis, LockNames
 from safelint.analysis.threads import MAIN, Entry, Function, ThreadModel, mentions_threads, thread_model
+from safelint.rule import Option, Rule
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
-__all__ = ["Access", "Kind", "Race", "races"]
+__all__ = ["THREAD_ENTRY_POINTS", "Access", "Kind", "Race", "RaceRule", "races"]
 
 
 class Kind(enum.Enum):
@@ -818,3 +819,23 @@ def _window(function: Function, own: list[cst.CSTNode]) -> Callable[[cst.CSTNode
             if inside and min(inside) <= start <= max(inside):
                 end = min(end, max(inside) + 1)
     return lambda node: start <= order.get(id(node), start) < end
+
+
+THREAD_ENTRY_POINTS = Option(
+    "thread-entry-points",
+    list,
+    (),
+    "functions that run on worker threads, as fnmatch patterns over qualified names",
+)
+
+
+class RaceRule(Rule):
+    """The SL3 rules' common part: each reports the races of its own code (the analysis
+    decides once per module which rule a racy access belongs to)."""
+
+    options = (THREAD_ENTRY_POINTS,)
+
+    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
+        for race in races(ctx, self.settings["thread-entry-points"]):
+            if race.code == self.code:
+                ctx.report(self, race.node, race.message, help=race.help)
