@@ -4,7 +4,7 @@ import libcst as cst
 
 from safelint.analysis.callees import call_target
 from safelint.analysis.deliberate import expects_exception
-from safelint.analysis.local_values import dropped_on_some_path
+from safelint.analysis.local_values import dropped_on_some_path, local_from_call
 from safelint.context import ModuleContext
 from safelint.finding import Severity
 from safelint.rule import Rule
@@ -79,18 +79,10 @@ class DanglingTask(Rule):
             )
 
     def visit_Assign(self, node: cst.Assign, ctx: ModuleContext) -> None:
-        scope = ctx.scope
-        call = node.value
-        if (
-            type(call) is not cst.Call
-            or not isinstance(scope, cst.FunctionDef)
-            or len(node.targets) != 1
-            or type(node.targets[0].target) is not cst.Name
-            or not _creates_task(ctx, call)
-            or expects_exception(ctx, node, in_try=False)
-        ):
+        found = local_from_call(node, ctx.scope)
+        if found is None or not _creates_task(ctx, found[2]) or expects_exception(ctx, node, in_try=False):
             return
-        name = node.targets[0].target.value
+        scope, name, call = found
         if dropped_on_some_path(ctx, scope, node, name):
             ctx.report(
                 self,

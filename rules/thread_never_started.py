@@ -4,7 +4,7 @@ import libcst as cst
 
 from safelint.analysis.callees import project_class
 from safelint.analysis.deliberate import expects_exception, in_test_code
-from safelint.analysis.local_values import dropped_on_some_path
+from safelint.analysis.local_values import dropped_on_some_path, local_from_call
 from safelint.context import ModuleContext
 from safelint.finding import Severity
 from safelint.rule import Rule
@@ -72,18 +72,10 @@ class ThreadNeverStarted(Rule):
             )
 
     def visit_Assign(self, node: cst.Assign, ctx: ModuleContext) -> None:
-        scope = ctx.scope
-        call = node.value
-        if (
-            type(call) is not cst.Call
-            or not isinstance(scope, cst.FunctionDef)
-            or len(node.targets) != 1
-            or type(node.targets[0].target) is not cst.Name
-            or not _creates_thread(ctx, call)
-            or _deliberate(ctx, node)
-        ):
+        found = local_from_call(node, ctx.scope)
+        if found is None or not _creates_thread(ctx, found[2]) or _deliberate(ctx, node):
             return
-        name = node.targets[0].target.value
+        scope, name, call = found
         if dropped_on_some_path(ctx, scope, node, name, _hands_on):
             ctx.report(
                 self,

@@ -6,7 +6,7 @@ import libcst as cst
 
 from safelint.analysis.callees import call_target, project_function
 from safelint.analysis.deliberate import expects_exception
-from safelint.analysis.local_values import dropped_on_some_path
+from safelint.analysis.local_values import dropped_on_some_path, local_from_call
 from safelint.context import ModuleContext
 from safelint.finding import Applicability, Edit, Fix, Severity
 from safelint.rule import Rule
@@ -88,20 +88,13 @@ class UnawaitedCoroutine(Rule):
         )
 
     def visit_Assign(self, node: cst.Assign, ctx: ModuleContext) -> None:
-        scope = ctx.scope
-        call = node.value
-        if (
-            type(call) is not cst.Call
-            or not isinstance(scope, cst.FunctionDef)
-            or scope.asynchronous is None
-            or len(node.targets) != 1
-            or type(node.targets[0].target) is not cst.Name
-        ):
+        found = local_from_call(node, ctx.scope)
+        if found is None or found[0].asynchronous is None:
             return
+        scope, name, call = found
         target = call_target(ctx, call)
         if target is None or _awaitable(ctx, target) != "coroutine" or expects_exception(ctx, node, in_try=False):
             return
-        name = node.targets[0].target.value
         if dropped_on_some_path(ctx, scope, node, name):
             ctx.report(
                 self,

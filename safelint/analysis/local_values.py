@@ -29,11 +29,23 @@ from safelint.analysis.dataflow import ForwardAnalysis, solve
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
-__all__ = ["Keeps", "dropped_on_some_path"]
+__all__ = ["Keeps", "dropped_on_some_path", "local_from_call"]
 
 Keeps = Callable[[str | None], bool]
 """Whether a read keeps the value, given the attribute it goes through (``t.start`` →
 ``"start"``; a bare read → None). The default: every read does."""
+
+
+def local_from_call(node: cst.Assign, scope: cst.CSTNode | None) -> tuple[cst.FunctionDef, str, cst.Call] | None:
+    """``name = call(...)`` inside a function: the shape whose value
+    :func:`dropped_on_some_path` follows (the function, the name and the call)."""
+    call = node.value
+    if type(call) is not cst.Call or not isinstance(scope, cst.FunctionDef) or len(node.targets) != 1:
+        return None
+    target = node.targets[0].target
+    if type(target) is not cst.Name:
+        return None
+    return scope, target.value, call
 
 
 def dropped_on_some_path(
