@@ -359,8 +359,8 @@ def _admits_none(annotation: cst.BaseExpression) -> bool:
                 text = expr.evaluated_value
                 if isinstance(text, str):
                     stack.append(cst.parse_expression(text.strip()))
-            except Exception:  # noqa: BLE001 - an annotation we cannot read admits nothing
-                pass
+            except (cst.ParserSyntaxError, ValueError, SyntaxError, RecursionError):
+                pass  # an annotation we cannot read admits nothing
     return False
 
 

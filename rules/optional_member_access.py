@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from safelint.analysis.optional_uses import optional_uses
+from safelint.context import ModuleContext
+from safelint.finding import Severity
+from safelint.rule import Option, Rule
+
+
+class OptionalMemberAccess(Rule):
+    """
+    ## What it does
+    Reports an attribute access or method call (`x.attr`, `x.method()`) on a value that
+    may be None on some path to it: the result of a call that returns `X | None`
+    (`re.match`, `dict.get(k)`, `os.environ.get`, `shutil.which`, `getattr(o, n, None)`,
+    `next(it, None)`, a project function annotated `-> T | None`), a parameter annotated
+    `Optional` (or annotated and defaulting to None) — and, with the `code-evidence` option,
+    a name set to None on some path or one the code compares with None and then uses on the
+    path where it was None. It also reports `m.group(n)` used
+    unchecked when group `n` is optional in a literal pattern (`(a)?`, one side of `|`).
+
+    ## Why is this a bug
+    `AttributeError: 'NoneType' object has no attribute ...` is the most common Python crash
+    in production, and it happens on the rare path — no match, a missing key, an unset
+    variable — that tests seldom take. Rust: an `Option<T>` cannot be used as a `T`; you must
+    `match` it, use `?`, or say `.expect(...)`.
+
+    ## Example
+    ```python
+    import re
+
+    def version(text):
+        m = re.match(r"v([0-9]+)", text)
+        return m.group(1)
+    ```
+
+    ## Use instead
+    ```python
+    import re
+
+    def version(text):
+        m = re.match(r"v([0-9]+)", text)
+        if m is None:
+            raise ValueError(f"no version in {text!r}")
+        return m.group(1)
+    ```
+
+    ## Options
+    - `code-evidence` (bool, default `false`): also report a value that only the code
+      itself makes None — a name set to `None` on some path (`x = None`, then a loop or a
+      branch that may not set it), a value compared with None and then used on the path where
+      it was None, a field set to None in `__init__` (not declared Optional). Off by default:
+      such code often relies on an invariant the analysis cannot see (a flag set together
+      with the value, a loop that always runs). Declared types and APIs (`Optional`
+      parameters and fields, calls that return `X | None`) are always reported.
+      Set it for the whole family with `[tool.safelint.rules.SL2]`.
+
+    ## Known limits
+    Only what safelint can see is a source: a parameter's annotation does not type its
+    methods (`def f(d: dict): d.get(k).x` is missed), and the call of a call's result
+    (`getattr(o, n, None)()`) is not followed. Facts about attributes survive calls that
+    cannot reach the object (aliasing is ignored); a nested function starts with no facts
+    about the names it captures (`cb = lambda: m.group()` is missed). A repeated lookup
+    (`if d.get(k): d.get(k).x`) counts as checked whenever the scope tests the same call
+    text, whatever runs in between. Precision comes first: a None that only the code itself
+    brings (a `None` literal, a comparison with None, an Optional field) is not reported at a
+    use that runs under a condition not about the value (`if done: x.y`), since such code
+    usually relies on the condition implying the value is set; a condition repeated as text
+    (`x = f() if on else None` ... `if on: x.y`) and a name set to None in `except
+    ImportError` are taken as handled. A callee that always raises but is not annotated
+    `NoReturn` is not known to; instead, a check whose branch ends in a call that is not
+    logging (`if m is None: self.fail(...)`) is taken as handling the None, and so is a
+    condition that passes the value to any predicate (`if not inspect.ismodule(m): raise`),
+    both judged as text within the scope. Unannotated parameters defaulting
+    to None are not taken as Optional (in unannotated code they are mostly sentinels callers
+    override) unless, with `code-evidence`, the function itself compares them with None.
+    A call whose result goes straight into another call (`print(d.get(k))`) is no use. A project function
+    `f(x: T | None) -> U | None` is taken to pass None through (overloads are not read), so
+    its result is not a source. Uses inside a `try` whose handlers catch `AttributeError`,
+    `TypeError` or anything broader are taken as handled.
+    """
+
+    code = "SL201"
+    name = "optional-member-access"
+    severity = Severity.ERROR
+    summary = "An attribute or method of a value that may be None is used without a check."
+    options = (
+        Option(
+            "code-evidence",
+            bool,
+            False,
+            "also report values that only the code makes None (a None literal on some path, an unacted None check)",
+        ),
+    )
+
+    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
+        for use in optional_uses(ctx, self.settings["code-evidence"]):
+            if use.code == self.code:
+                ctx.report(self, use.node, use.message, help=use.help)

@@ -1,0 +1,27 @@
+from typing import Optional
+
+PRICES = {"apple": 3}
+
+
+def find_price(item: str) -> Optional[int]:
+    return PRICES.get(item)
+
+
+def find_name(item: str) -> str | None:
+    return item if item in PRICES else None
+
+
+def normalize(item: str | None) -> str | None:
+    return item.strip() if item is not None else None
+
+
+def price(item: str) -> int:
+    return PRICES[item]
+
+
+class Cart:
+    def __init__(self) -> None:
+        self.owner: str | None = None
+
+    def claim(self, owner: str) -> None:
+        self.owner = owner

@@ -1,0 +1,29 @@
+from shop import lookup
+from shop.lookup import find_name, find_price, normalize, price
+
+
+def total(item: str, count: int) -> int:
+    return find_price(item) * count  # expect: SL205
+
+
+def label(item: str) -> str:
+    return find_name(item).title()  # expect: SL201
+
+
+def label_via_module(item: str) -> str:
+    return lookup.find_name(item).upper()  # expect: SL201
+
+
+def checked_total(item: str, count: int) -> int:
+    unit = find_price(item)
+    if unit is None:
+        return 0
+    return unit * count
+
+
+def passthrough(item: str) -> str:
+    return normalize(item).upper()
+
+
+def plain(item: str) -> int:
+    return price(item) + 1
