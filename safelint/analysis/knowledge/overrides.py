@@ -132,6 +132,12 @@ NOT_RESOURCES: tuple[Override, ...] = (
         "the collector; close() is an optional early signal",
     ),
     Override(
+        "requests.models.Response",
+        "read in full by default (stream=False), which returns its connection to the pool; "
+        "close() matters only for stream=True",
+    ),
+    Override("pip._vendor.requests.models.Response", "as requests.models.Response"),
+    Override(
         "tkinter.Misc",
         "widgets are destroyed with their root window; tix's Tree.close() collapses a node",
     ),

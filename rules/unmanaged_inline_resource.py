@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from safelint.analysis.cfg_syntax import dotted_name
+from safelint.analysis.ownership import TUPLE_ACQUIRERS, Effect, acquisition, inline_effect, release_methods
+from safelint.context import ModuleContext
+from safelint.finding import Severity
+from safelint.rule import Rule
+
+_FIRST_NAMES = frozenset(
+    {
+        "open", "urlopen", "Popen", "connect", "socket", "create_connection", "ZipFile", "TarFile",
+        "TemporaryFile", "NamedTemporaryFile", "TemporaryDirectory", "SpooledTemporaryFile", "mmap",
+        "ThreadPoolExecutor", "ProcessPoolExecutor", "Pool", "SMTP", "SMTP_SSL", "FTP", "FTP_TLS",
+        "HTTPConnection", "HTTPSConnection", "fdopen", "popen", "mkstemp", "wrap_socket", "DefaultSelector",
+        "urlretrieve", "new_event_loop", "epoll", "kqueue", "poll", "devpoll", "dup", "fromfd", "Telnet",
+        "IMAP4", "IMAP4_SSL", "POP3", "POP3_SSL", "Shelf", "DbfilenameShelf", "Client", "Listener",
+    }
+)
+
+
+class UnmanagedInlineResource(Rule):
+    """
+    ## What it does
+    Reports a resource that is used without ever being bound to a name, so nothing can
+    release it: `open(p).read()`, `json.load(open(p))`, `for line in open(p):`,
+    `urlopen(u).read()`, `zipfile.ZipFile(p).namelist()`, `tempfile.mkstemp()[1]` (the
+    descriptor is dropped), `ThreadPoolExecutor().submit(job)`, `open(p, "a")` alone as a
+    statement. Releasing it on the spot (`open(p).close()`, `Popen(cmd).wait()`) is fine, and
+    so is handing it to something that takes it over: returning it, storing it, giving it to
+    a constructor (`io.TextIOWrapper(open(p, "rb"))`, `contextlib.closing(...)`), to
+    `ExitStack.enter_context`, or to an unknown callee.
+
+    ## Why is this a bug
+    The object is released only when the garbage collector gets to it: immediately on
+    CPython (with a `ResourceWarning` under `-W error` or in test runs), at some later
+    collection on PyPy and other runtimes, which keep descriptors open and written data
+    unflushed meanwhile. A file opened for writing this way may lose its last buffer if the
+    interpreter exits first. Rust: a temporary is dropped at the end of its statement; in
+    Python nothing promises that.
+
+    ## Example
+    ```python
+    import json
+
+    def load_settings(path):
+        return json.load(open(path))
+    ```
+
+    ## Use instead
+    ```python
+    import json
+
+    def load_settings(path):
+        with open(path) as f:
+            return json.load(f)
+    ```
+
+    ## Options
+    None.
+
+    ## Known limits
+    A resource passed straight to a function or method the knowledge base does not know is
+    taken as handed on and is not reported, and so is one given to a method of another
+    object (`files.append(open(p))`). `os.scandir` and `fileinput.input` are not reported
+    when iterated inline: iterating to the end closes them. Calls are recognised by the
+    name they are made through, so a project function returning a resource is reported
+    only when the knowledge base or the project index knows it does.
+    """
+
+    code = "SL403"
+    name = "unmanaged-inline-resource"
+    severity = Severity.WARNING
+    summary = "A resource is used without being bound, so only the garbage collector releases it."
+
+    def visit_Call(self, node: cst.Call, ctx: ModuleContext) -> None:
+        func = node.func
+        last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        if last is None:
+            return
+        parent = ctx.parents.get(node)
+        if parent is None or isinstance(parent, (cst.Assign, cst.AnnAssign, cst.WithItem, cst.Return, cst.NamedExpr)):
+            return
+        if last not in _FIRST_NAMES and not _maybe_project(ctx, last):
+            return
+        found = acquisition(ctx, node, ctx.scope)
+        if found is None:
+            return
+        kind, qualname, type_name = found
+        label = dotted_name(func) or last
+        if kind == "tuple":
+            if isinstance(parent, cst.Subscript) and parent.value is node and TUPLE_ACQUIRERS[qualname][0] == "fd":
+                ctx.report(
+                    self,
+                    node,
+                    f"`{label}(...)` returns a file descriptor that is dropped here and never closed",
+                    help=f"keep the descriptor: `fd, name = {label}(...)`, then `os.close(fd)`",
+                )
+            return
+        if kind != "resource":
+            return
+        releases, popen = release_methods(ctx, qualname, type_name)
+        outcome = inline_effect(ctx, node, kind, releases, popen)
+        if outcome is None or outcome[0] is not Effect.BORROW:
+            return
+        if popen and isinstance(parent, cst.Expr):
+            return  # a child started and left to run (a browser, a viewer) is deliberate
+        what = f"{outcome[1]}, and only the garbage collector closes it"
+        ctx.report(
+            self,
+            node,
+            f"`{label}(...)` is never released: {what}",
+            help=f"bind it in a `with` statement: `with {label}(...) as ...:`",
+        )
+
+
+def _maybe_project(ctx: ModuleContext, last: str) -> bool:
+    """Whether a project function or class of that name could return a resource: the index
+    is asked only for names some module defines."""
+    return last[:1].isalpha() and _defines(ctx, last)
+
+
+def _defines(ctx: ModuleContext, last: str) -> bool:
+    names = _PROJECT_NAMES.get(id(ctx.index))
+    if names is None:
+        names = set()
+        for summary in ctx.index.modules.values():
+            names.update(f.qualname.rsplit(".", 1)[-1] for f in summary.functions if f.returned_calls)
+            names.update(c.qualname.rsplit(".", 1)[-1] for c in summary.classes if c.bases)
+        _PROJECT_NAMES.clear()
+        _PROJECT_NAMES[id(ctx.index)] = names
+    return last in names
+
+
+_PROJECT_NAMES: dict[int, set[str]] = {}
