@@ -90,9 +90,10 @@ class Checker:
 
     def check_bytes(self, data: bytes, display: str, path: Path | None = None) -> FileResult:
         ignored = self.ignored_for(path) if path is not None else ()
+        already_parsed = self.project is not None and path is not None and str(path) in self.project.index.parsed_files
         try:
             text = decode(data)
-            module = parse(text)
+            module = parse(text, guard=not already_parsed)
         except SourceError as error:
             return self._source_error(display, error, path)
         result = FileResult(display)

@@ -65,11 +65,13 @@ def decode(data: bytes) -> str:
     return text
 
 
-def parse(text: str) -> cst.Module:
-    """Parse with libcst, behind CPython's parser as a guard against pathological nesting."""
+def parse(text: str, guard: bool = True) -> cst.Module:
+    """Parse with libcst, behind CPython's parser as a guard against pathological nesting
+    (``guard=False`` when CPython's parser already accepted this text, in the index pass)."""
     cpython_error: SyntaxError | None = None
     try:
-        ast.parse(text)
+        if guard:
+            ast.parse(text)
     except (RecursionError, MemoryError):
         raise SourceError("the code is nested too deeply to analyse") from None
     except SyntaxError as error:

@@ -41,7 +41,7 @@ __all__ = [
     "summarize_file",
 ]
 
-INDEX_FORMAT: Final = 1
+INDEX_FORMAT: Final = 2
 """Bump when what a summary records changes: it keys the cache and the digest."""
 
 ReturnKind = Literal["unannotated", "value", "optional", "none", "never"]
@@ -117,6 +117,10 @@ class ClassSummary:
     ``self.x: T | None = ...``)."""
     none_then_set_attributes: tuple[str, ...]
     """Set to ``None`` in ``__init__`` and to something else in another method."""
+    registers_self: bool = False
+    """``__init__`` hands the new instance to something that will release it
+    (``manager.enter_context(self)``, ``atexit.register(self.cleanup)``): whoever constructs
+    one does not own it."""
 
     @property
     def defines_close(self) -> bool:
@@ -703,6 +707,7 @@ class _Summarizer:
         optional: dict[str, None] = {}
         none_in_init: dict[str, None] = {}
         set_elsewhere: set[str] = set()
+        registers_self = False
         for stmt in _statements(node.body):
             if isinstance(stmt, _FUNCTION_TYPES):
                 methods[stmt.name] = None
@@ -710,6 +715,8 @@ class _Summarizer:
                 if not _is_overload(summary):
                     functions.append(summary)
                 in_init = stmt.name == "__init__"
+                if in_init and not registers_self:
+                    registers_self = _hands_self_on(stmt)
                 for attr, value, annotation, local in writes:
                     if annotation is not None and self._optional_annotation(annotation):
                         optional[attr] = None
@@ -740,6 +747,7 @@ class _Summarizer:
             attribute_calls=tuple(calls.items()),
             optional_attributes=tuple(optional),
             none_then_set_attributes=tuple(a for a in none_in_init if a in set_elsewhere),
+            registers_self=registers_self,
         )
         return [own, *classes]
 
@@ -813,6 +821,41 @@ class _Summarizer:
                 if name in bound:
                     found[name] = None
         return tuple(sorted(found))
+
+
+_RELEASING_ATTRS = frozenset({"close", "cleanup", "shutdown", "terminate", "release", "__exit__"})
+_REGISTERING_CALLS = frozenset(
+    {"enter_context", "enter_async_context", "push", "push_async_exit", "callback", "register", "finalize", "add", "append"}
+)
+
+
+def _hands_self_on(init: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether ``__init__`` registers the instance (or its release method) with something
+    that will release it: ``stack.enter_context(self)``, ``atexit.register(self.close)``,
+    ``weakref.finalize(self, ...)``, ``_open_instances.add(self)``."""
+    args = init.args.posonlyargs + init.args.args
+    if not args:
+        return False
+    me = args[0].arg
+    for stmt in _statements(init.body):
+        for node in ast.walk(stmt):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if name not in _REGISTERING_CALLS:
+                continue
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                if isinstance(arg, ast.Name) and arg.id == me:
+                    return True
+                if (
+                    isinstance(arg, ast.Attribute)
+                    and isinstance(arg.value, ast.Name)
+                    and arg.value.id == me
+                    and arg.attr in _RELEASING_ATTRS
+                ):
+                    return True
+    return False
 
 
 def _is_overload(summary: FunctionSummary) -> bool:
@@ -938,6 +981,7 @@ def _decode_module(data: Any) -> ModuleSummary:
                 attribute_calls=_pairs(c["attribute_calls"]),
                 optional_attributes=_texts(c["optional_attributes"]),
                 none_then_set_attributes=_texts(c["none_then_set_attributes"]),
+                registers_self=_flag(c.get("registers_self", False)),
             )
             for c in _items(data["classes"])
         ),
@@ -1033,6 +1077,9 @@ class ProjectIndex:
             for klass in summary.classes:
                 self._classes.setdefault(klass.qualname, klass)
         self._digest: str | None = None
+        # Absolute paths of the files CPython's parser accepted in this pass: pass 2 need not
+        # run it again to guard libcst's parser against pathological nesting.
+        self.parsed_files: frozenset[str] = frozenset()
 
     @property
     def modules(self) -> Mapping[str, ModuleSummary]:
@@ -1117,4 +1164,7 @@ def build_index(
     files = sorted({os.path.abspath(p) for p in paths})
     names = [namer.name(Path(f))[0] for f in files]
     cache = None if cache_dir is None else os.fspath(cache_dir)
-    return ProjectIndex(map_fn(summarize_file, files, names, [cache] * len(files)))
+    summaries = list(map_fn(summarize_file, files, names, [cache] * len(files)))
+    index = ProjectIndex(summaries)
+    index.parsed_files = frozenset(f for f, s in zip(files, summaries) if s.parsed)
+    return index
