@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-import libcst as cst
-
-from safelint.analysis.optional_uses import optional_uses
-from safelint.context import ModuleContext
+from safelint.analysis.optional_uses import OptionalUseRule
 from safelint.finding import Severity
-from safelint.rule import Option, Rule
 
 
-class OptionalAttributeUse(Rule):
+class OptionalAttributeUse(OptionalUseRule):
     """
     ## What it does
     Reports a use (attribute, subscript, call, iteration, operand) of `self.x` in a public
@@ -101,16 +97,3 @@ class OptionalAttributeUse(Rule):
     name = "optional-attribute-use"
     severity = Severity.ERROR
     summary = "A field declared Optional, or set to None in `__init__`, is used in a method without a check."
-    options = (
-        Option(
-            "code-evidence",
-            bool,
-            False,
-            "also report values that only the code makes None (a None literal on some path, an unacted None check)",
-        ),
-    )
-
-    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
-        for use in optional_uses(ctx, self.settings["code-evidence"]):
-            if use.code == self.code:
-                ctx.report(self, use.node, use.message, help=use.help)

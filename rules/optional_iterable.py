@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-import libcst as cst
-
-from safelint.analysis.optional_uses import optional_uses
-from safelint.context import ModuleContext
+from safelint.analysis.optional_uses import OptionalUseRule
 from safelint.finding import Severity
-from safelint.rule import Option, Rule
 
 
-class OptionalIterable(Rule):
+class OptionalIterable(OptionalUseRule):
     """
     ## What it does
     Reports `for _ in x`, a comprehension over `x`, `*x`, `**x`, `a, b = x`, `yield from x`
@@ -78,16 +74,3 @@ class OptionalIterable(Rule):
     name = "optional-iterable"
     severity = Severity.ERROR
     summary = "A value that may be None is iterated, unpacked or searched without a check."
-    options = (
-        Option(
-            "code-evidence",
-            bool,
-            False,
-            "also report values that only the code makes None (a None literal on some path, an unacted None check)",
-        ),
-    )
-
-    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
-        for use in optional_uses(ctx, self.settings["code-evidence"]):
-            if use.code == self.code:
-                ctx.report(self, use.node, use.message, help=use.help)

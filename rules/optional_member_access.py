@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-import libcst as cst
-
-from safelint.analysis.optional_uses import optional_uses
-from safelint.context import ModuleContext
+from safelint.analysis.optional_uses import OptionalUseRule
 from safelint.finding import Severity
-from safelint.rule import Option, Rule
 
 
-class OptionalMemberAccess(Rule):
+class OptionalMemberAccess(OptionalUseRule):
     """
     ## What it does
     Reports an attribute access or method call (`x.attr`, `x.method()`) on a value that
@@ -85,16 +81,3 @@ class OptionalMemberAccess(Rule):
     name = "optional-member-access"
     severity = Severity.ERROR
     summary = "An attribute or method of a value that may be None is used without a check."
-    options = (
-        Option(
-            "code-evidence",
-            bool,
-            False,
-            "also report values that only the code makes None (a None literal on some path, an unacted None check)",
-        ),
-    )
-
-    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
-        for use in optional_uses(ctx, self.settings["code-evidence"]):
-            if use.code == self.code:
-                ctx.report(self, use.node, use.message, help=use.help)

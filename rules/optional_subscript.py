@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-import libcst as cst
-
-from safelint.analysis.optional_uses import optional_uses
-from safelint.context import ModuleContext
+from safelint.analysis.optional_uses import OptionalUseRule
 from safelint.finding import Severity
-from safelint.rule import Option, Rule
 
 
-class OptionalSubscript(Rule):
+class OptionalSubscript(OptionalUseRule):
     """
     ## What it does
     Reports `x[k]`, `x[k] = v` and `del x[k]` where `x` may be None on some path to it (the
@@ -74,16 +70,3 @@ class OptionalSubscript(Rule):
     name = "optional-subscript"
     severity = Severity.ERROR
     summary = "A value that may be None is subscripted without a check."
-    options = (
-        Option(
-            "code-evidence",
-            bool,
-            False,
-            "also report values that only the code makes None (a None literal on some path, an unacted None check)",
-        ),
-    )
-
-    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
-        for use in optional_uses(ctx, self.settings["code-evidence"]):
-            if use.code == self.code:
-                ctx.report(self, use.node, use.message, help=use.help)

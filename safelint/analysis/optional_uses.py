@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import sys
 import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -45,11 +46,12 @@ import libcst as cst
 from safelint.analysis.callees import project_class, project_function
 from safelint.analysis.cfg_syntax import COMPREHENSIONS, ScopeNode, dotted_name, iter_scopes, push_children, walk
 from safelint.analysis.narrowing import DerefEvent, Fact, ModuleNarrowing, Nullness, UseKind, optional_parameter_facts
+from safelint.rule import Option, Rule
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
-__all__ = ["OptionalUse", "optional_uses"]
+__all__ = ["CODE_EVIDENCE", "OptionalUse", "OptionalUseRule", "optional_uses"]
 
 _SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda, *COMPREHENSIONS})
 _COMPREHENSION_TYPES = frozenset(COMPREHENSIONS)
@@ -113,8 +115,8 @@ class _FieldSeed(cst.Name):
     """The origin of an Optional field of ``self``: marks an event as SL206's."""
 
 
-_PARSER = importlib.import_module("re._parser")
-"""The stdlib's own regular-expression parser (Python 3.11+): no copy of its grammar here."""
+_PARSER = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
+"""The stdlib's own regular-expression parser (``sre_parse`` before 3.11): no copy of its grammar here."""
 
 _CACHE: weakref.WeakKeyDictionary[ModuleContext, dict[bool, list[OptionalUse]]] = weakref.WeakKeyDictionary()
 
@@ -728,3 +730,23 @@ def _optional_groups(pattern: str) -> frozenset[int | str]:
     except (re.error, RecursionError, OverflowError):
         return frozenset()
     return frozenset(optional)
+
+
+CODE_EVIDENCE = Option(
+    "code-evidence",
+    bool,
+    False,
+    "also report values that only the code makes None (a None literal on some path, an unacted None check)",
+)
+
+
+class OptionalUseRule(Rule):
+    """The SL2 rules' common part: the analysis sorts each unchecked use into one rule's
+    code, and each rule reports its own."""
+
+    options = (CODE_EVIDENCE,)
+
+    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
+        for use in optional_uses(ctx, self.settings["code-evidence"]):
+            if use.code == self.code:
+                ctx.report(self, use.node, use.message, help=use.help)
