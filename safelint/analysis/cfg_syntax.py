@@ -17,6 +17,7 @@ __all__ = [
     "COMPREHENSIONS",
     "Comprehension",
     "ScopeNode",
+    "bind_target",
     "comprehension_elements",
     "constant_truth",
     "dotted_name",
@@ -196,3 +197,20 @@ def iter_scopes(root: ScopeNode) -> Iterator[tuple[ScopeNode, ScopeNode | None]]
         scope, parent = stack.pop()
         yield scope, parent
         stack.extend((child, scope) for child in reversed(nested_scopes(scope)))
+
+
+def bind_target(target: cst.CSTNode, binds: set[str]) -> list[cst.CSTNode]:
+    """Record the names a target binds; return the parts of it that are read (``a[i]``, ``a.x``)."""
+    reads: list[cst.CSTNode] = []
+    stack = [target]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            binds.add(node.value)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            stack.extend(e.value for e in node.elements)
+        elif isinstance(node, cst.StarredElement):
+            stack.append(node.value)
+        else:
+            reads.append(node)
+    return reads

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from safelint.analysis.cfg import CFG, CFGNode, NodeKind, nested_scopes
-from safelint.analysis.cfg_syntax import parameters, push_children, walk
+from safelint.analysis.cfg_syntax import bind_target, parameters, push_children, walk
 from safelint.analysis.dataflow import ForwardAnalysis, solve
 
 if TYPE_CHECKING:
@@ -164,15 +164,15 @@ def _read_roots(node: CFGNode, binds: set[str]) -> list[cst.CSTNode]:
     if kind in (NodeKind.ENTRY, NodeKind.EXIT, NodeKind.RAISE_EXIT, NodeKind.NORETURN, NodeKind.RERAISE, NodeKind.WITH_EXIT):
         return []
     if kind is NodeKind.FOR_NEXT:
-        return _bind_target(ast, binds)
+        return bind_target(ast, binds)
     if isinstance(ast, cst.WithItem):
         roots: list[cst.CSTNode] = [ast.item]
         if ast.asname is not None:
-            roots += _bind_target(ast.asname.name, binds)
+            roots += bind_target(ast.asname.name, binds)
         return roots
     if isinstance(ast, (cst.ExceptHandler, cst.ExceptStarHandler)):
         if ast.name is not None:
-            roots = _bind_target(ast.name.name, binds)
+            roots = bind_target(ast.name.name, binds)
         else:
             roots = []
         return roots + ([ast.type] if ast.type is not None else [])
@@ -188,33 +188,16 @@ def _read_roots(node: CFGNode, binds: set[str]) -> list[cst.CSTNode]:
     if isinstance(ast, cst.Assign):
         roots = [ast.value]
         for target in ast.targets:
-            roots += _bind_target(target.target, binds)
+            roots += bind_target(target.target, binds)
         return roots
     if isinstance(ast, cst.AnnAssign):
-        return _bind_target(ast.target, binds) + ([ast.value] if ast.value is not None else [])
+        return bind_target(ast.target, binds) + ([ast.value] if ast.value is not None else [])
     if isinstance(ast, cst.Del):
-        return _bind_target(ast.target, binds)
+        return bind_target(ast.target, binds)
     if isinstance(ast, cst.AugAssign):
-        _bind_target(ast.target, binds)
+        bind_target(ast.target, binds)
         return [ast.target, ast.value]
     return [ast]
-
-
-def _bind_target(target: cst.CSTNode, binds: set[str]) -> list[cst.CSTNode]:
-    """Record the names a target binds; return the parts of it that are read (``a[i]``, ``a.x``)."""
-    reads: list[cst.CSTNode] = []
-    stack = [target]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name):
-            binds.add(node.value)
-        elif isinstance(node, (cst.Tuple, cst.List)):
-            stack.extend(e.value for e in node.elements)
-        elif isinstance(node, cst.StarredElement):
-            stack.append(node.value)
-        else:
-            reads.append(node)
-    return reads
 
 
 def _collect_reads(root: cst.CSTNode, reads: list[tuple[str, str | None]], binds: set[str]) -> None:
@@ -229,7 +212,7 @@ def _collect_reads(root: cst.CSTNode, reads: list[tuple[str, str | None]], binds
             reads.append((node.value.value, node.attr.value))  # type: ignore[attr-defined]
         elif kind is cst.NamedExpr:
             assert isinstance(node, cst.NamedExpr)
-            stack += _bind_target(node.target, binds)
+            stack += bind_target(node.target, binds)
             stack.append(node.value)
         else:
             push_children(node, stack)

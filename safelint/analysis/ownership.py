@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from safelint.analysis.callees import project_class, project_function
-from safelint.analysis.cfg import CFG, CFGNode, EdgeKind, Jump, NodeKind, build_cfg
-from safelint.analysis.cfg_syntax import dotted_name, expression_can_raise, parameters, push_children
+from safelint.analysis.cfg import CFG, CFGNode, EdgeKind, Jump, NodeKind
+from safelint.analysis.cfg_syntax import bind_target, dotted_name, expression_can_raise, parameters, push_children
 from safelint.analysis.dataflow import ForwardAnalysis, solve
 
 if TYPE_CHECKING:
@@ -444,7 +444,7 @@ class _Function:
         self.unsure: set[str] = set()
         self.opaque = False
         self._scan_names()
-        self.cfg: CFG = build_cfg(function)
+        self.cfg: CFG = ctx.cfg(function)
         self._facts: dict[int, _NodeFacts] = {}
         self._quiet: dict[int, bool] = {}
         self.released_in_finally: set[str] = set()
@@ -667,15 +667,15 @@ class _Function:
                 return asserted + ([(ast.msg, _Roles.BORROW)] if ast.msg is not None else [])
             return [(ast, _Roles.BORROW)]
         if kind is NodeKind.FOR_NEXT:
-            return [(r, _Roles.BORROW) for r in _bind_target(ast, binds)]
+            return [(r, _Roles.BORROW) for r in bind_target(ast, binds)]
         if isinstance(ast, cst.WithItem):
             roots: list[tuple[cst.CSTNode, _Roles]] = [(ast.item, _Roles.BORROW)]
             if ast.asname is not None:
-                roots += [(r, _Roles.BORROW) for r in _bind_target(ast.asname.name, binds)]
+                roots += [(r, _Roles.BORROW) for r in bind_target(ast.asname.name, binds)]
             return roots
         if isinstance(ast, (cst.ExceptHandler, cst.ExceptStarHandler)):
             if ast.name is not None:
-                _bind_target(ast.name.name, binds)
+                bind_target(ast.name.name, binds)
             return [(ast.type, _Roles.BORROW)] if ast.type is not None else []
         if isinstance(ast, cst.Match):
             return [(ast.subject, _Roles.BORROW)]
@@ -694,13 +694,13 @@ class _Function:
         if isinstance(ast, cst.Assign):
             roots = [(ast.value, _Roles.MOVE)]
             for target in ast.targets:
-                roots += [(r, _Roles.BORROW) for r in _bind_target(target.target, binds)]
+                roots += [(r, _Roles.BORROW) for r in bind_target(target.target, binds)]
             return roots
         if isinstance(ast, cst.AnnAssign):
-            roots = [(r, _Roles.BORROW) for r in _bind_target(ast.target, binds)]
+            roots = [(r, _Roles.BORROW) for r in bind_target(ast.target, binds)]
             return roots + ([(ast.value, _Roles.MOVE)] if ast.value is not None else [])
         if isinstance(ast, cst.AugAssign):
-            _bind_target(ast.target, binds)
+            bind_target(ast.target, binds)
             return [(ast.target, _Roles.BORROW), (ast.value, _Roles.MOVE)]
         if isinstance(ast, cst.Del):
             return [(ast.target, _Roles.MOVE)]
@@ -736,7 +736,7 @@ class _Function:
             if kind is cst.Lambda or kind is cst.FunctionDef or kind is cst.ClassDef:
                 continue
             if kind is cst.NamedExpr:
-                _bind_target(node.target, facts.binds)  # type: ignore[attr-defined]
+                bind_target(node.target, facts.binds)  # type: ignore[attr-defined]
                 parents[id(node.value)] = node  # type: ignore[attr-defined]
                 stack.append(node.value)  # type: ignore[attr-defined]
                 continue
@@ -857,23 +857,6 @@ class _Function:
         for element in loop.iter.elements:
             if isinstance(element.value, cst.Name) and element.value.value in self.by_name:
                 facts.effects.append((element.value.value, Effect.RELEASE))
-
-
-def _bind_target(target: cst.CSTNode, binds: set[str]) -> list[cst.CSTNode]:
-    """Record the names a target binds; return the parts of it that are read (``a[i]``, ``a.x``)."""
-    reads: list[cst.CSTNode] = []
-    stack = [target]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name):
-            binds.add(node.value)
-        elif isinstance(node, (cst.Tuple, cst.List)):
-            stack.extend(e.value for e in node.elements)
-        elif isinstance(node, cst.StarredElement):
-            stack.append(node.value)
-        else:
-            reads.append(node)
-    return reads
 
 
 def _settle(state: State, origins: set[int], status: int) -> State:
