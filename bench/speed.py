@@ -81,13 +81,13 @@ def floor(files: list[Path], jobs: int, walk: bool) -> float:
     return time.perf_counter() - start
 
 
-def timed(command: list[str]) -> tuple[float, int]:
+def timed(command: list[str], output: Path | None = None) -> tuple[float, int]:
     """Wall time and peak RSS (KiB, 0 without GNU time) of a command; exit codes are not judged."""
     gnu_time = "/usr/bin/time"
-    with tempfile.NamedTemporaryFile("r") as rss:
+    with tempfile.NamedTemporaryFile("r") as rss, open(output or os.devnull, "wb") as out:
         wrapped = [gnu_time, "-f", "%M", "-o", rss.name, *command] if os.path.exists(gnu_time) else command
         start = time.perf_counter()
-        subprocess.run(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(wrapped, stdout=out, stderr=subprocess.DEVNULL)
         elapsed = time.perf_counter() - start
         text = rss.read().strip().splitlines()
     return elapsed, int(text[-1]) if text and text[-1].isdigit() else 0
@@ -104,6 +104,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--peers", type=Path, help="bin/ directory of a venv with pylint, fixit, flake8, ruff")
+    parser.add_argument("--findings", type=Path, help="keep the JSON findings of the (last) cold run here")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="safelint-bench-"))
     tree = scratch / "tree"  # a copy, so the "one file changed" run never touches the original
@@ -123,7 +124,9 @@ def main() -> None:
     try:
         cache = scratch / "cache"
         base = [sys.executable, "-m", "safelint", "check", str(args.path), "--isolated", "--format", "json", "-j", str(jobs)]
-        rows.append(("safelint cold (--no-cache)", *median_of(runs, lambda: timed([*base, "--no-cache"]))))
+        rows.append(
+            ("safelint cold (--no-cache)", *median_of(runs, lambda: timed([*base, "--no-cache"], args.findings)))
+        )
         timed([*base, "--cache-dir", str(cache)])
         rows.append(("safelint warm (nothing changed)", *median_of(runs, lambda: timed([*base, "--cache-dir", str(cache)]))))
         one = files[len(files) // 2]
