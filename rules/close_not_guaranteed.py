@@ -51,6 +51,8 @@ class CloseNotGuaranteed(Rule):
     None.
 
     ## Known limits
+    Test files (`test_*.py`, `*_test.py`, `conftest.py`, anything under `test/`, `tests/` or
+    `testing/`) are not checked by this rule: there the bug fails or warns in the test run itself.
     What can raise is decided syntactically: calls, subscripts, `await`, `yield` and `raise`
     can; names, constants, attribute reads and operators are taken not to. A resource that
     is handed on on the normal path (returned by a factory, stored on `self`) but leaks when
@@ -63,6 +65,7 @@ class CloseNotGuaranteed(Rule):
     name = "close-not-guaranteed"
     severity = Severity.ERROR
     summary = "A resource is released on the normal path only: an exception before the release leaks it."
+    checks_test_files = False
 
     def visit_FunctionDef(self, node: cst.FunctionDef, ctx: ModuleContext) -> None:
         for leak in function_leaks(ctx, node):

@@ -54,6 +54,8 @@ class LockWithoutRelease(Rule):
     None.
 
     ## Known limits
+    Test files (`test_*.py`, `*_test.py`, `conftest.py`, anything under `test/`, `tests/` or
+    `testing/`) are not checked by this rule: there the bug fails or warns in the test run itself.
     A function that acquires a lock and never releases it is taken to hand the held lock to
     its caller on purpose (an `acquire()`/`lock()` method, `__enter__`), and is not
     reported. The lock is followed by the name it is reached through: `l = self._lock;
@@ -64,6 +66,7 @@ class LockWithoutRelease(Rule):
     name = "lock-without-release"
     severity = Severity.ERROR
     summary = "A lock acquired by `acquire()` is still held on some path out of the function."
+    checks_test_files = False
 
     def visit_FunctionDef(self, node: cst.FunctionDef, ctx: ModuleContext) -> None:
         for leak in function_leaks(ctx, node):

@@ -42,6 +42,8 @@ class OptionalSubscript(OptionalUseRule):
       Set it for the whole family with `[tool.safelint.rules.SL2]`.
 
     ## Known limits
+    Test files (`test_*.py`, `*_test.py`, `conftest.py`, anything under `test/`, `tests/` or
+    `testing/`) are not checked by this rule: there the bug fails or warns in the test run itself.
     Only what safelint can see is a source: a parameter's annotation does not type its
     methods (`def f(d: dict): d.get(k).x` is missed), and the call of a call's result
     (`getattr(o, n, None)()`) is not followed. Facts about attributes survive calls that

@@ -83,6 +83,8 @@ class UnclosedResource(Rule):
     None.
 
     ## Known limits
+    Test files (`test_*.py`, `*_test.py`, `conftest.py`, anything under `test/`, `tests/` or
+    `testing/`) are not checked by this rule: there the bug fails or warns in the test run itself.
     Only locals of a function are followed; a resource stored anywhere else is its new
     owner's business. The analysis does not correlate branches: `if keep: f.close()` after
     an unconditional `open` is reported even when `keep` is always true there. Tests on the
@@ -96,6 +98,7 @@ class UnclosedResource(Rule):
     name = "unclosed-resource"
     severity = Severity.ERROR
     summary = "A resource bound to a local is neither released nor handed on, on some path."
+    checks_test_files = False
 
     def visit_FunctionDef(self, node: cst.FunctionDef, ctx: ModuleContext) -> None:
         for leak in function_leaks(ctx, node):

@@ -61,6 +61,8 @@ class UnmanagedInlineResource(Rule):
     None.
 
     ## Known limits
+    Test files (`test_*.py`, `*_test.py`, `conftest.py`, anything under `test/`, `tests/` or
+    `testing/`) are not checked by this rule: there the bug fails or warns in the test run itself.
     A resource passed straight to a function or method the knowledge base does not know is
     taken as handed on and is not reported, and so is one given to a method of another
     object (`files.append(open(p))`). `os.scandir` and `fileinput.input` are not reported
@@ -73,6 +75,7 @@ class UnmanagedInlineResource(Rule):
     name = "unmanaged-inline-resource"
     severity = Severity.WARNING
     summary = "A resource is used without being bound, so only the garbage collector releases it."
+    checks_test_files = False
 
     def visit_Call(self, node: cst.Call, ctx: ModuleContext) -> None:
         func = node.func

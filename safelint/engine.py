@@ -16,6 +16,7 @@ from pathlib import Path
 import libcst as cst
 import pathspec
 
+from safelint.analysis.deliberate import is_test_path
 from safelint.analysis.tree import walk_scoped
 from safelint.config import Settings
 from safelint.context import ModuleContext
@@ -65,14 +66,16 @@ class Checker:
                 ignored.extend(codes)
         return tuple(ignored)
 
-    def _dispatch(self, ignored: tuple[str, ...]) -> dict[type[cst.CSTNode], list[tuple[Rule, Handler]]]:
-        key = frozenset(ignored)
+    def _dispatch(
+        self, ignored: tuple[str, ...], test_file: bool = False
+    ) -> dict[type[cst.CSTNode], list[tuple[Rule, Handler]]]:
+        key = frozenset(ignored) | ({"<test file>"} if test_file else set())
         table = self._dispatch_cache.get(key)
         if table is None:
             table = {}
             node_classes = _node_classes()
             for rule in self.rules:
-                if any(rule.code.startswith(i) for i in ignored):
+                if any(rule.code.startswith(i) for i in ignored) or (test_file and not rule.checks_test_files):
                     continue
                 for attr in dir(rule):
                     if attr.startswith("visit_") and attr[6:] in node_classes:
@@ -119,7 +122,7 @@ class Checker:
         return result
 
     def _run_rules(self, ctx: ModuleContext, ignored: tuple[str, ...], result: FileResult) -> None:
-        dispatch = self._dispatch(ignored)
+        dispatch = self._dispatch(ignored, is_test_path(ctx.path))
         if not dispatch:
             return
         broken: set[str] = set()

@@ -76,6 +76,9 @@ class Rule:
     summary: ClassVar[str]
     options: ClassVar[tuple[Option, ...]] = ()
     enabled_by_default: ClassVar[bool] = True
+    # False for rules whose findings in test files (``test_*.py``, ``tests/``...) are noise:
+    # an unchecked None or a leaked file in a test fails or warns in the test run itself.
+    checks_test_files: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -16,7 +16,7 @@ import libcst as cst
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
-__all__ = ["expects_exception", "in_test_code"]
+__all__ = ["expects_exception", "in_test_code", "is_test_path"]
 
 _RAISES_MANAGERS = frozenset(
     {"raises", "assertRaises", "assertRaisesRegex", "assertWarns", "assertWarnsRegex", "warns", "suppress"}
@@ -40,11 +40,16 @@ def expects_exception(ctx: ModuleContext, statement: cst.CSTNode, *, in_try: boo
     return False
 
 
+def is_test_path(path: str) -> bool:
+    """``test_*.py``, ``*_test.py``, ``conftest.py``, or a file under ``test``/``tests``/``testing``."""
+    return _TEST_FILE.search(path) is not None
+
+
 def in_test_code(ctx: ModuleContext, node: cst.CSTNode) -> bool:
     """Whether ``node`` is in a test file (``test_*.py``, ``*_test.py``, ``conftest.py``, or
     any file under a ``test``, ``tests`` or ``testing`` directory, where test helpers and
     scripts live), a function named ``test*`` or a class named ``Test*``."""
-    if _TEST_FILE.search(ctx.path):
+    if is_test_path(ctx.path):
         return True
     parents = ctx.parents
     parent = parents.get(node)

@@ -745,6 +745,7 @@ class OptionalUseRule(Rule):
     code, and each rule reports its own."""
 
     options = (CODE_EVIDENCE,)
+    checks_test_files = False
 
     def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
         for use in optional_uses(ctx, self.settings["code-evidence"]):
