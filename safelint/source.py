@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+import warnings
 from dataclasses import dataclass
 
 import libcst as cst
@@ -71,7 +72,9 @@ def parse(text: str, guard: bool = True) -> cst.Module:
     cpython_error: SyntaxError | None = None
     try:
         if guard:
-            ast.parse(text)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # SyntaxWarnings are about the checked code, not ours to print
+                ast.parse(text)
     except (RecursionError, MemoryError):
         raise SourceError("the code is nested too deeply to analyse") from None
     except SyntaxError as error:

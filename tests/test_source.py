@@ -107,3 +107,8 @@ def test_parse_accepts_syntax_cpython_311_rejects_when_libcst_knows_it() -> None
         parse("type Alias = int\n")
     except SourceError:
         pass
+
+
+def test_cpython_syntax_warnings_about_checked_code_are_not_printed(capfd: pytest.CaptureFixture[str]) -> None:
+    assert check(b"x = 1\nif x is 1:\n    pass\ny = 1(2)\n") == []
+    assert "SyntaxWarning" not in capfd.readouterr().err
