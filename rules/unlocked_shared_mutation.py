@@ -72,9 +72,10 @@ class UnlockedSharedMutation(RaceRule):
       Set it once for the family under `[tool.safelint.rules.SL3]`.
 
     ## Known limits
-    Only this module's calls are followed (`f()`, `self.m()`), so a thread target defined in
-    another module, or an object handed to a thread through a variable, is not seen; name such
-    functions in `thread-entry-points`. A lock is recognised by its type or its name
+    A function another module starts as a `Thread`/`Timer`/`to_thread` target is known through
+    the project index, but calls are followed only within a module (`f()`, `self.m()`): a
+    function reached from another module's thread through further calls, or an object handed to
+    a thread through a variable, is not seen; name such functions in `thread-entry-points`. A lock is recognised by its type or its name
     (`_lock`, `mutex`, `cond`), and holding *any* lock silences the report.
     """
 

@@ -41,7 +41,7 @@ __all__ = [
     "summarize_file",
 ]
 
-INDEX_FORMAT: Final = 2
+INDEX_FORMAT: Final = 3
 """Bump when what a summary records changes: it keys the cache and the digest."""
 
 ReturnKind = Literal["unannotated", "value", "optional", "none", "never"]
@@ -150,8 +150,22 @@ class ModuleSummary:
     mutable_globals: tuple[tuple[str, str], ...] = ()
     """``(name, type or constructor)`` for module-level mutable containers
     (``CACHE = {}`` → ``("CACHE", "builtins.dict")``)."""
+    thread_targets: tuple[str, ...] = ()
+    """Functions of *other* modules this module starts on a thread (``Thread(target=m.f)``,
+    ``Timer(t, m.f)``, ``asyncio.to_thread(m.f)``), so their own module knows they run there."""
+    repeated_thread_targets: tuple[str, ...] = ()
+    """Those of them started in a loop or a comprehension: they race with themselves."""
     parsed: bool = field(default=True)
     """False when the file could not be read or parsed (the summary is then empty)."""
+
+
+# Callables that run their argument on a new thread, and where that argument is.
+_THREAD_STARTERS: Final = {
+    "threading.Thread": ("target", None),
+    "threading.Timer": ("function", 1),
+    "_thread.start_new_thread": ("function", 0),
+    "asyncio.to_thread": ("func", 0),
+}
 
 
 # --------------------------------------------------------------------------- module names
@@ -467,6 +481,7 @@ class _Summarizer:
             else []
         )
         self.may_global = b"global" in source
+        self.may_start_threads = b"hread" in source  # Thread, Timer's threading, to_thread
         self.star_imports: list[str] = []
         sites: list[tuple[str, str | None]] = []
         for stmt in _statements(tree.body):
@@ -759,6 +774,7 @@ class _Summarizer:
     # ----------------------------------------------------------------- module
 
     def summary(self) -> ModuleSummary:
+        started, repeated = self._thread_targets()
         functions: list[FunctionSummary] = []
         classes: list[ClassSummary] = []
         mutable: dict[str, str] = {}
@@ -787,7 +803,36 @@ class _Summarizer:
             classes=tuple(classes),
             global_rebound=self._global_rebound() if self.may_global else (),
             mutable_globals=tuple(mutable.items()),
+            thread_targets=started,
+            repeated_thread_targets=repeated,
         )
+
+    def _thread_targets(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Other modules' functions started on threads here, and those started in a loop."""
+        if not self.may_start_threads:
+            return (), ()
+        targets: set[str] = set()
+        repeated: set[str] = set()
+        stack: list[tuple[ast.AST, bool]] = [(self.tree, False)]
+        while stack:
+            node, looping = stack.pop()
+            inner = looping or isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.comprehension))
+            stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+            if not isinstance(node, ast.Call):
+                continue
+            starter = _THREAD_STARTERS.get(self.qualify(node.func) or "")
+            if starter is None:
+                continue
+            keyword, position = starter
+            argument = next((k.value for k in node.keywords if k.arg == keyword), None)
+            if argument is None and position is not None and len(node.args) > position:
+                argument = node.args[position]
+            target = self.qualify(argument) if argument is not None else None
+            if target is not None and not target.startswith(f"{self.module}."):
+                targets.add(target)
+                if looping:
+                    repeated.add(target)
+        return tuple(sorted(targets)), tuple(sorted(repeated))
 
     def _mutable_kind(self, value: ast.expr) -> str | None:
         literal = _LITERAL_CONTAINERS.get(type(value))
@@ -987,6 +1032,8 @@ def _decode_module(data: Any) -> ModuleSummary:
         ),
         global_rebound=_texts(data["global_rebound"]),
         mutable_globals=_pairs(data["mutable_globals"]),
+        thread_targets=_texts(data["thread_targets"]),
+        repeated_thread_targets=_texts(data["repeated_thread_targets"]),
         parsed=_flag(data["parsed"]),
     )
 
@@ -1080,6 +1127,25 @@ class ProjectIndex:
         # Absolute paths of the files CPython's parser accepted in this pass: pass 2 need not
         # run it again to guard libcst's parser against pathological nesting.
         self.parsed_files: frozenset[str] = frozenset()
+        self._started: dict[str, tuple[str, bool]] | None = None
+
+    def started_elsewhere(self, qualname: str) -> tuple[str, bool] | None:
+        """The module that starts the function ``qualname`` on a thread, if another one does,
+        and whether it may start it more than once."""
+        if self._started is None:
+            self._started = {}
+            for summary in self._modules.values():
+                for target in summary.thread_targets:
+                    key = self.canonical(target)
+                    module, repeated = self._started.get(key, (summary.module, False))
+                    self._started[key] = (module, repeated or target in summary.repeated_thread_targets)
+        return self._started.get(qualname)
+
+    def starts_threads_in(self, module: str) -> bool:
+        """Whether another module starts one of ``module``'s functions on a thread."""
+        self.started_elsewhere("")
+        assert self._started is not None
+        return any(target.startswith(f"{module}.") for target in self._started)
 
     @property
     def modules(self) -> Mapping[str, ModuleSummary]:

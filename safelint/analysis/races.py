@@ -127,7 +127,8 @@ class _Module:
 
 def races(ctx: ModuleContext, extra_entries: Sequence[str] = ()) -> list[Race]:
     """Every SL3 finding of the module, computed once (and cached with the thread model)."""
-    if not extra_entries and not mentions_threads(ctx.text):
+    started = ctx.module_name[0] is not None and ctx.index.starts_threads_in(ctx.module_name[0])
+    if not extra_entries and not started and not mentions_threads(ctx.text):
         return []
     model = thread_model(ctx, extra_entries)
     if model.races is None:

@@ -217,6 +217,12 @@ class ThreadModel:
                 targets.setdefault(function, []).append(
                     Entry("declared a thread entry point", function.node, True)
                 )
+            started = ctx.index.started_elsewhere(f"{module_name}.{function.qualname}")
+            if started is not None:
+                starter, repeated = started
+                targets.setdefault(function, []).append(
+                    Entry(f"started as a Thread target in `{starter}`", function.node, repeated)
+                )
         declared = [entry for entries in targets.values() for entry in entries]
         stack: list[tuple[cst.CSTNode, Function | None, bool, cst.CSTNode | None]] = [(ctx.module, None, False, None)]
         kids: list[cst.CSTNode] = []
