@@ -1,7 +1,11 @@
-"""An example with real bugs of the kinds safelint finds: `safelint check docs/examples`."""
+"""Real bugs of the four kinds safelint finds: run `safelint check docs/examples`."""
 
 import json
-import subprocess
+import os
+import re
+import threading
+
+counts = {}
 
 
 def load_settings(path):
@@ -9,14 +13,28 @@ def load_settings(path):
         with open(path) as handle:
             return json.load(handle)
     except Exception:
-        pass  # every error -- a typo, a permission problem, broken JSON -- silently becomes None
+        pass
 
 
-def deploy(host):
-    for attempt in range(3):
-        try:
-            subprocess.run(["ssh", host, "deploy"], check=True)
-            return True
-        except:
-            continue
-    return False
+def home_directory():
+    return os.environ.get("HOME").rstrip("/")
+
+
+def first_word(text):
+    return re.match(r"\w+", text).group(0)
+
+
+def read_config(path):
+    f = open(path)
+    data = f.read()
+    f.close()
+    return data
+
+
+def count(key):
+    counts[key] = counts.get(key, 0) + 1
+
+
+def start_workers():
+    for key in ("a", "b"):
+        threading.Thread(target=count, args=(key,)).start()
