@@ -163,3 +163,10 @@ def test_an_unexpected_exception_is_one_line_and_exit_2(monkeypatch: pytest.Monk
     assert result.exit_code == 2
     assert "internal error: RuntimeError: kaput" in result.output
     assert safelint.api.check_paths is not boom
+
+
+def test_the_quick_start_example_shows_every_family(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(main, ["check", "docs/examples", "--format", "json", "--no-cache", "-j", "1"])
+    assert result.exit_code == 1
+    assert {f["code"][:3] for f in json.loads(result.stdout)} == {"SL1", "SL2", "SL3", "SL4"}
