@@ -59,18 +59,6 @@ class UnlockedReadModifyWrite(RaceRule):
         t.start()
     ```
 
-    ## Options
-    - `thread-entry-points` (list of strings, default `[]`): functions that run on worker
-      threads although no visible code starts them (framework views, callbacks), as
-      `fnmatch` patterns over their qualified names (`app.views.*`, `*.Handler.handle`).
-      Set it once for the family under `[tool.safelint.rules.SL3]`.
-
-    ## Known limits
-    A function another module starts as a `Thread`/`Timer`/`to_thread` target is known through
-    the project index, but calls are followed only within a module (`f()`, `self.m()`): a
-    function reached from another module's thread through further calls, or an object handed to
-    a thread through a variable, is not seen; name such functions in `thread-entry-points`. A lock is recognised by its type or its name
-    (`_lock`, `mutex`, `cond`), and holding *any* lock silences the report.
     """
 
     code = "SL301"

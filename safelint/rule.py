@@ -91,9 +91,14 @@ class Rule:
     def __init__(self, settings: dict[str, Any]) -> None:
         self.settings = {o.name: settings.get(o.name, o.default) for o in self.options}
 
+    # Sections a family base states once for all its rules (appended, in this order, to each
+    # rule's own documentation), so six identical pages' worth of text is written once.
+    shared_sections: ClassVar[dict[str, str]] = {}
+
     @classmethod
     def documentation(cls) -> str:
-        return inspect.cleandoc(cls.__doc__ or "")
+        own = inspect.cleandoc(cls.__doc__ or "")
+        return "".join([own, *(f"\n\n## {title}\n{text}" for title, text in cls.shared_sections.items())])
 
     @classmethod
     def doc_sections(cls) -> dict[str, str]:

@@ -16,6 +16,7 @@ them, cannot race.
 
 from __future__ import annotations
 
+import inspect
 import enum
 import re
 from collections.abc import Callable, Sequence
@@ -833,6 +834,26 @@ THREAD_ENTRY_POINTS = Option(
 class RaceRule(Rule):
     """The SL3 rules' common part: each reports the races of its own code (the analysis
     decides once per module which rule a racy access belongs to)."""
+
+    shared_sections = {
+        "Options": inspect.cleandoc(
+            """
+            - `thread-entry-points` (list of strings, default `[]`): functions that run on worker
+              threads although no visible code starts them (framework views, callbacks), as
+              `fnmatch` patterns over their qualified names (`app.views.*`, `*.Handler.handle`).
+              Set it once for the family under `[tool.safelint.rules.SL3]`.
+            """
+        ),
+        "Known limits": inspect.cleandoc(
+            """
+            A function another module starts as a `Thread`/`Timer`/`to_thread` target is known through
+            the project index, but calls are followed only within a module (`f()`, `self.m()`): a
+            function reached from another module's thread through further calls, or an object handed to
+            a thread through a variable, is not seen; name such functions in `thread-entry-points`. A lock is recognised by its type or its name
+            (`_lock`, `mutex`, `cond`), and holding *any* lock silences the report.
+            """
+        ),
+    }
 
     options = (THREAD_ENTRY_POINTS,)
 
