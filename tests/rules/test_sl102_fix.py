@@ -5,21 +5,13 @@ from __future__ import annotations
 import textwrap
 
 from safelint.finding import Applicability, Finding
+from safelint.fixes import apply_fixes
 from safelint.testing import check_source
 
 
 def apply(text: str, findings: list[Finding]) -> str:
-    """Apply every fix's edits, last first, so earlier positions stay valid (1-based columns)."""
-    lines = text.splitlines(keepends=True)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-    edits = sorted((e for f in findings if f.fix for e in f.fix.edits), reverse=True)
-    for edit in edits:
-        start = offsets[edit.line - 1] + edit.column - 1
-        end = offsets[edit.end_line - 1] + edit.end_column - 1
-        text = text[:start] + edit.content + text[end:]
-    return text
+    """The text after the fixes, applied as ``--fix`` applies them."""
+    return apply_fixes(text, findings)[0]
 
 
 SOURCE = textwrap.dedent(
