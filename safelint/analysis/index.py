@@ -41,7 +41,7 @@ __all__ = [
     "summarize_file",
 ]
 
-INDEX_FORMAT: Final = 3
+INDEX_FORMAT: Final = 4
 """Bump when what a summary records changes: it keys the cache and the digest."""
 
 ReturnKind = Literal["unannotated", "value", "optional", "none", "never"]
@@ -84,6 +84,10 @@ class FunctionSummary:
     decorators: tuple[str, ...]
     """Qualified (else dotted) names of the decorators, calls stripped."""
     params: tuple[ParamSummary, ...]
+    calls: tuple[str, ...] = ()
+    """What the body (nested functions included) calls within its own top-level package
+    (qualified), and ``self.m``/``self.attr.m`` for a method: enough to follow a thread's
+    work from module to module without recording every call of the project."""
 
     @property
     def returns_optional(self) -> bool:
@@ -151,8 +155,9 @@ class ModuleSummary:
     """``(name, type or constructor)`` for module-level mutable containers
     (``CACHE = {}`` → ``("CACHE", "builtins.dict")``)."""
     thread_targets: tuple[str, ...] = ()
-    """Functions of *other* modules this module starts on a thread (``Thread(target=m.f)``,
-    ``Timer(t, m.f)``, ``asyncio.to_thread(m.f)``), so their own module knows they run there."""
+    """Functions this module starts on a thread (``Thread(target=m.f)``, ``Timer(t, m.f)``,
+    ``asyncio.to_thread(m.f)``, ``pool.submit(f)`` on a ``ThreadPoolExecutor`` bound in
+    the module), so their own module, and what they call, know they run there."""
     repeated_thread_targets: tuple[str, ...] = ()
     """Those of them started in a loop or a comprehension: they race with themselves."""
     parsed: bool = field(default=True)
@@ -160,6 +165,10 @@ class ModuleSummary:
 
 
 # Callables that run their argument on a new thread, and where that argument is.
+_THREAD_POOLS: Final = frozenset(
+    {"concurrent.futures.ThreadPoolExecutor", "concurrent.futures.thread.ThreadPoolExecutor"}
+)
+
 _THREAD_STARTERS: Final = {
     "threading.Thread": ("target", None),
     "threading.Timer": ("function", 1),
@@ -650,8 +659,35 @@ class _Summarizer:
             returned_calls=self._returned_calls(returns, local, counts, assigned),
             decorators=decorators,
             params=params,
+            calls=self._calls(node, local, self_name),
         )
         return summary, [(attr, value, annotation, local) for attr, value, annotation in self_sets]
+
+    def _calls(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, local: _Scope, self_name: str | None
+    ) -> tuple[str, ...]:
+        found: dict[str, None] = {}
+        top = self.module.partition(".")[0]
+        stack: list[ast.AST] = list(node.body)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, ast.ClassDef):
+                continue
+            stack.extend(ast.iter_child_nodes(item))
+            if not isinstance(item, ast.Call):
+                continue
+            dotted = _dotted(item.func)
+            if dotted is None:
+                continue
+            head, _, rest = dotted.partition(".")
+            if head == self_name:
+                if rest and rest.count(".") <= 1:
+                    found[f"self.{rest}"] = None
+                continue
+            callee = self.qualify(item.func, local)
+            if callee is not None and callee.partition(".")[0] == top:
+                found[callee] = None
+        return tuple(found)
 
     def _may_yield(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         lines = self.yield_lines
@@ -808,31 +844,77 @@ class _Summarizer:
         )
 
     def _thread_targets(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """Other modules' functions started on threads here, and those started in a loop."""
+        """Functions started on threads here, and those started in a loop (or mapped over a
+        pool): they race with themselves."""
         if not self.may_start_threads:
             return (), ()
+        pools: set[str] = set()
+        submitted: list[tuple[str, ast.expr, bool]] = []
         targets: set[str] = set()
         repeated: set[str] = set()
-        stack: list[tuple[ast.AST, bool]] = [(self.tree, False)]
+        stack: list[tuple[ast.AST, bool, tuple[str, str] | None]] = [(self.tree, False, None)]
         while stack:
-            node, looping = stack.pop()
+            node, looping, owner = stack.pop()
             inner = looping or isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.comprehension))
-            stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+            # ``owner``: None at module level; (class, "") in a class body; (class, self's
+            # name) in a method; ("", "") anywhere else (a class there is not indexed).
+            if isinstance(node, ast.ClassDef):
+                if owner is None or (owner[0] and not owner[1]):
+                    owner = (f"{owner[0] if owner else self.module}.{node.name}", "")
+                else:
+                    owner = ("", "")
+            elif isinstance(node, _FUNCTION_TYPES):
+                arguments = [*node.args.posonlyargs, *node.args.args]
+                in_class = owner is not None and owner[0] and not owner[1]
+                owner = (owner[0], arguments[0].arg) if owner is not None and in_class and arguments else ("", "")
+            stack.extend((child, inner, owner) for child in ast.iter_child_nodes(node))
+            if isinstance(node, (ast.Assign, ast.withitem)):
+                value = node.value if isinstance(node, ast.Assign) else node.context_expr
+                bound = node.targets if isinstance(node, ast.Assign) else [node.optional_vars]
+                if isinstance(value, ast.Call) and self.qualify(value.func) in _THREAD_POOLS:
+                    pools.update(filter(None, (_dotted(t) for t in bound if t is not None)))
             if not isinstance(node, ast.Call):
                 continue
-            starter = _THREAD_STARTERS.get(self.qualify(node.func) or "")
-            if starter is None:
+            func = node.func
+            argument: ast.expr | None = None
+            if isinstance(func, ast.Attribute) and func.attr in ("submit", "map") and node.args:
+                receiver = _dotted(func.value)
+                if receiver is not None:
+                    submitted.append((receiver, node.args[0], looping or func.attr == "map"))
                 continue
-            keyword, position = starter
-            argument = next((k.value for k in node.keywords if k.arg == keyword), None)
-            if argument is None and position is not None and len(node.args) > position:
-                argument = node.args[position]
-            target = self.qualify(argument) if argument is not None else None
-            if target is not None and not target.startswith(f"{self.module}."):
+            if isinstance(func, ast.Attribute) and func.attr == "run_in_executor" and len(node.args) > 1:
+                argument = node.args[1]
+            starter = _THREAD_STARTERS.get(self.qualify(func) or "")
+            if starter is not None:
+                keyword, position = starter
+                argument = next((k.value for k in node.keywords if k.arg == keyword), None)
+                if argument is None and position is not None and len(node.args) > position:
+                    argument = node.args[position]
+            target = self._started(argument, owner) if argument is not None else None
+            if target is not None:
                 targets.add(target)
                 if looping:
                     repeated.add(target)
+        for receiver, argument, many in submitted:
+            target = self._started(argument, None) if receiver in pools else None
+            if target is not None:
+                targets.add(target)
+                if many:
+                    repeated.add(target)
         return tuple(sorted(targets)), tuple(sorted(repeated))
+
+    def _started(self, argument: ast.expr, owner: tuple[str, str] | None) -> str | None:
+        """The qualified function a thread start names: a module-level name, or
+        ``self.m`` in a method of the class ``owner`` names (with its ``self`` parameter)."""
+        if (
+            owner is not None
+            and owner[1]
+            and isinstance(argument, ast.Attribute)
+            and isinstance(argument.value, ast.Name)
+            and argument.value.id == owner[1]
+        ):
+            return f"{owner[0]}.{argument.attr}"
+        return self.qualify(argument)
 
     def _mutable_kind(self, value: ast.expr) -> str | None:
         literal = _LITERAL_CONTAINERS.get(type(value))
@@ -1005,6 +1087,7 @@ def _decode_module(data: Any) -> ModuleSummary:
                 return_annotation=_text_or_none(f["return_annotation"]),
                 returned_calls=_texts(f["returned_calls"]),
                 decorators=_texts(f["decorators"]),
+                calls=_texts(f["calls"]),
                 params=tuple(
                     ParamSummary(
                         name=_text(p["name"]),
@@ -1127,25 +1210,27 @@ class ProjectIndex:
         # Absolute paths of the files CPython's parser accepted in this pass: pass 2 need not
         # run it again to guard libcst's parser against pathological nesting.
         self.parsed_files: frozenset[str] = frozenset()
-        self._started: dict[str, tuple[str, bool]] | None = None
+        self._threads: _ThreadReach | None = None
 
     def started_elsewhere(self, qualname: str) -> tuple[str, bool] | None:
         """The module that starts the function ``qualname`` on a thread, if another one does,
         and whether it may start it more than once."""
-        if self._started is None:
-            self._started = {}
-            for summary in self._modules.values():
-                for target in summary.thread_targets:
-                    key = self.canonical(target)
-                    module, repeated = self._started.get(key, (summary.module, False))
-                    self._started[key] = (module, repeated or target in summary.repeated_thread_targets)
-        return self._started.get(qualname)
+        return self._thread_reach().started.get(qualname)
+
+    def called_from_thread(self, qualname: str) -> tuple[str, bool] | None:
+        """For a function that code of another module calls while running on a thread (a
+        thread target, or what one calls, followed from module to module): that caller,
+        and whether the function may run on several threads at once."""
+        return self._thread_reach().called.get(qualname)
 
     def starts_threads_in(self, module: str) -> bool:
-        """Whether another module starts one of ``module``'s functions on a thread."""
-        self.started_elsewhere("")
-        assert self._started is not None
-        return any(target.startswith(f"{module}.") for target in self._started)
+        """Whether code of another module runs one of ``module``'s functions on a thread."""
+        return module in self._thread_reach().modules
+
+    def _thread_reach(self) -> _ThreadReach:
+        if self._threads is None:
+            self._threads = _ThreadReach(self)
+        return self._threads
 
     @property
     def modules(self) -> Mapping[str, ModuleSummary]:
@@ -1214,6 +1299,116 @@ class ProjectIndex:
                 digest.update(b"\0")
             self._digest = digest.hexdigest()
         return self._digest
+
+
+class _ThreadReach:
+    """Which functions run on threads, followed through the recorded calls of every
+    module: a thread's target and everything it calls, transitively. Only what crosses a
+    module boundary is kept; each module's own thread model follows its own calls."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+        self.started: dict[str, tuple[str, bool]] = {}
+        self.called: dict[str, tuple[str, bool]] = {}
+        self.modules: set[str] = set()
+        self._module_of = {f: m.module for m in index.modules.values() for f in (g.qualname for g in m.functions)}
+        roots: dict[str, bool] = {}
+        for summary in index.modules.values():
+            for target in summary.thread_targets:
+                key = index.canonical(target)
+                repeated = target in summary.repeated_thread_targets
+                roots[key] = roots.get(key, False) or repeated or key in roots
+                home = self._module_of.get(key)
+                if home is not None and home != summary.module:
+                    module, before = self.started.get(key, (summary.module, False))
+                    self.started[key] = (module, before or repeated)
+                    self.modules.add(home)
+        for klass in self._thread_classes():
+            run = index.find_method(klass, "run")
+            if run is not None:
+                roots.setdefault(run.qualname, False)
+        self._follow(roots)
+
+    def _thread_classes(self) -> Iterator[str]:
+        """Project classes deriving from ``threading.Thread``: their ``run`` is a root."""
+        derived: dict[str, bool] = {}
+
+        def derives(name: str, depth: int) -> bool:
+            if name == "threading.Thread":
+                return True
+            klass = self.index.klass(name)
+            if klass is None or depth > 8:
+                return False
+            if klass.qualname not in derived:
+                derived[klass.qualname] = False
+                derived[klass.qualname] = any(derives(b, depth + 1) for b in klass.bases)
+            return derived[klass.qualname]
+
+        for summary in self.index.modules.values():
+            for klass in summary.classes:
+                if derives(klass.qualname, 0):
+                    yield klass.qualname
+
+    def _follow(self, roots: Mapping[str, bool]) -> None:
+        reached_by: dict[str, int] = {}
+        repeated_at: set[str] = set()
+        callers: dict[str, str] = {}
+        for root, repeated in roots.items():
+            seen = {root}
+            stack = [root]
+            while stack:
+                name = stack.pop()
+                reached_by[name] = reached_by.get(name, 0) + 1
+                if repeated:
+                    repeated_at.add(name)
+                for callee in self._callees(name):
+                    if self._module_of.get(callee) != self._module_of.get(name):
+                        callers.setdefault(callee, name)
+                    if callee not in seen:
+                        seen.add(callee)
+                        stack.append(callee)
+        for callee, caller in callers.items():
+            self.called[callee] = (caller, callee in repeated_at or reached_by.get(callee, 0) > 1)
+            self.modules.add(self._module_of[callee])
+
+    def _callees(self, qualname: str) -> Iterator[str]:
+        index = self.index
+        function = index.function(qualname)
+        if function is None:
+            return
+        owner = qualname.rpartition(".")[0]
+        for call in function.calls:
+            found: FunctionSummary | None
+            if call.startswith("self."):
+                first, _, method = call[5:].partition(".")
+                if not method:
+                    found = index.find_method(owner, first)
+                else:
+                    attribute_class = self._attribute_class(owner, first)
+                    found = None if attribute_class is None else index.find_method(attribute_class, method)
+            else:
+                target = index.canonical(call)
+                found = index.function(target)
+                if found is None and index.klass(target) is not None:
+                    found = index.find_method(target, "__init__")
+            if found is not None and found.qualname in self._module_of:
+                yield found.qualname
+
+    def _attribute_class(self, owner: str, attribute: str) -> str | None:
+        """The class of ``self.<attribute>`` as the class (or an indexed base) constructs it."""
+        seen: set[str] = set()
+        stack = [owner]
+        while stack:
+            klass = self.index.klass(stack.pop())
+            if klass is None or klass.qualname in seen:
+                continue
+            seen.add(klass.qualname)
+            constructed = dict(klass.attribute_calls).get(attribute)
+            if constructed is not None:
+                target = self.index.canonical(constructed)
+                return target if self.index.klass(target) is not None else None
+            stack.extend(klass.bases)
+        return None
 
 
 def build_index(

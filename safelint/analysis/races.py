@@ -510,7 +510,9 @@ class _Finder:
 
     def _runs(self, function: Function, entry: Entry) -> str:
         """E.g. "`worker` runs on a thread (started as a Thread target at line 40)"."""
-        threads = f"threads ({entry.how} at line {self._line(entry)})" if entry.repeated else f"a thread ({entry.how} at line {self._line(entry)})"
+        # An entry known from elsewhere (another module, the option) sits on the def itself.
+        at = "" if entry.target is not None and entry.site is entry.target.node else f" at line {self._line(entry)}"
+        threads = f"threads ({entry.how}{at})" if entry.repeated else f"a thread ({entry.how}{at})"
         if function is entry.target:
             return f"`{function.qualname}` runs on {threads}"
         assert entry.target is not None
@@ -846,11 +848,16 @@ class RaceRule(Rule):
         ),
         "Known limits": inspect.cleandoc(
             """
-            A function another module starts as a `Thread`/`Timer`/`to_thread` target is known through
-            the project index, but calls are followed only within a module (`f()`, `self.m()`): a
-            function reached from another module's thread through further calls, or an object handed to
-            a thread through a variable, is not seen; name such functions in `thread-entry-points`. A lock is recognised by its type or its name
-            (`_lock`, `mutex`, `cond`), and holding *any* lock silences the report.
+            Calls are followed from module to module through the project index: a function that a
+            thread target of another module calls, directly or through further calls (`f()`,
+            `mod.f()`, `Class()`, `self.m()`, `self.attr.m()` where `__init__` constructs `attr`),
+            runs on that thread. Across modules, only calls within the same top-level package are
+            followed, and only thread starts the index sees (`Thread`/`Timer` targets, `to_thread`,
+            `run_in_executor`, `submit`/`map` on a `ThreadPoolExecutor` bound in the module, `run`
+            of a `Thread` subclass). An object handed to a thread through a variable, or a
+            callback passed around, is not seen; name such functions in `thread-entry-points`. A
+            lock is recognised by its type or its name (`_lock`, `mutex`, `cond`), and holding
+            *any* lock silences the report.
             """
         ),
     }

@@ -221,7 +221,13 @@ class ThreadModel:
             if started is not None:
                 starter, repeated = started
                 targets.setdefault(function, []).append(
-                    Entry(f"started as a Thread target in `{starter}`", function.node, repeated)
+                    Entry(f"started on a thread in `{starter}`", function.node, repeated)
+                )
+            called = ctx.index.called_from_thread(f"{module_name}.{function.qualname}")
+            if called is not None:
+                caller, repeated = called
+                targets.setdefault(function, []).append(
+                    Entry(f"called from `{caller}` on a thread", function.node, repeated)
                 )
         declared = [entry for entries in targets.values() for entry in entries]
         stack: list[tuple[cst.CSTNode, Function | None, bool, cst.CSTNode | None]] = [(ctx.module, None, False, None)]

@@ -521,3 +521,162 @@ def test_build_index_in_worker_processes(tmp_path: pathlib.Path) -> None:
         parallel = build_index(paths, tmp_path, map_fn=pool.map)
     assert parallel.digest == serial.digest
     assert sorted(parallel.modules) == ["pkg", "pkg.app", "pkg.util"]
+
+
+def test_calls_within_the_package_and_on_self() -> None:
+    src = """
+    import os
+    from pkg import util
+    from . import other
+    from .helpers import tidy
+    def f(x):
+        os.remove(x)
+        util.clean(x)
+        other.Thing(x).go()
+        def inner():
+            tidy()
+        local = x
+        local.go()
+        print(x)
+    class K:
+        def m(self, y):
+            self.n()
+            self.conn.send(y)
+            self.a.b.c()
+            f(y)
+    """
+    assert function(src, "f").calls == ("pkg.helpers.tidy", "pkg.other.Thing", "pkg.util.clean")
+    assert set(function(src, "K.m").calls) == {"self.n", "self.conn.send", "pkg.mod.f"}
+
+
+def test_thread_targets_include_own_functions_methods_and_pool_submissions() -> None:
+    src = """
+    import threading
+    from concurrent.futures import ThreadPoolExecutor, ProcessPoolExecutor
+    from pkg import jobs
+    def work(): ...
+    class Server:
+        def __init__(self):
+            self._pool = ThreadPoolExecutor()
+        def start(self):
+            threading.Thread(target=self.serve).start()
+            self._pool.submit(jobs.one)
+        def serve(self): ...
+    def main(items):
+        threading.Thread(target=work).start()
+        with ThreadPoolExecutor() as pool:
+            pool.map(jobs.each, items)
+        with ProcessPoolExecutor() as procs:
+            procs.submit(jobs.elsewhere)
+        for _ in items:
+            threading.Timer(1, jobs.tick).start()
+    """
+    summary = summarize(src)
+    assert summary.thread_targets == ("pkg.jobs.each", "pkg.jobs.one", "pkg.jobs.tick", "pkg.mod.Server.serve", "pkg.mod.work")
+    assert summary.repeated_thread_targets == ("pkg.jobs.each", "pkg.jobs.tick")
+
+
+def _reach(files: dict[str, str]) -> ProjectIndex:
+    return ProjectIndex([summarize(src, module) for module, src in files.items()])
+
+
+def test_thread_reach_follows_calls_across_modules() -> None:
+    index = _reach(
+        {
+            "pkg.starter": """
+                import threading
+                from pkg.worker import work
+                def start():
+                    threading.Thread(target=work).start()
+            """,
+            "pkg.worker": """
+                from pkg import store
+                def work():
+                    step()
+                def step():
+                    store.save(1)
+                def idle(): ...
+            """,
+            "pkg.store": """
+                from pkg import disk
+                def save(x):
+                    _write(x)
+                def _write(x):
+                    disk.Disk().flush()
+            """,
+            "pkg.disk": """
+                class Disk:
+                    def __init__(self): ...
+                    def flush(self): ...
+            """,
+        }
+    )
+    assert index.started_elsewhere("pkg.worker.work") == ("pkg.starter", False)
+    assert index.called_from_thread("pkg.store.save") == ("pkg.worker.step", False)
+    assert index.called_from_thread("pkg.disk.Disk.__init__") == ("pkg.store._write", False)
+    # Calls inside a module are left to that module's own thread model.
+    assert index.called_from_thread("pkg.worker.step") is None
+    assert index.called_from_thread("pkg.store._write") is None
+    assert index.called_from_thread("pkg.worker.idle") is None
+    assert {m for m in ("pkg.starter", "pkg.worker", "pkg.store", "pkg.disk") if index.starts_threads_in(m)} == {
+        "pkg.worker",
+        "pkg.store",
+        "pkg.disk",
+    }
+
+
+def test_thread_reach_from_a_thread_subclass_through_self_attributes() -> None:
+    index = _reach(
+        {
+            "pkg.transport": """
+                import threading
+                from pkg.packet import Packetizer
+                class Transport(threading.Thread):
+                    def __init__(self):
+                        self.packetizer = Packetizer()
+                    def run(self):
+                        self._loop()
+                    def _loop(self):
+                        self.packetizer.read()
+            """,
+            "pkg.packet": """
+                class Packetizer:
+                    def read(self): ...
+                    def write(self): ...
+            """,
+        }
+    )
+    assert index.called_from_thread("pkg.packet.Packetizer.read") == ("pkg.transport.Transport._loop", False)
+    assert index.called_from_thread("pkg.packet.Packetizer.write") is None
+
+
+def test_thread_reach_from_several_threads_is_repeated() -> None:
+    index = _reach(
+        {
+            "pkg.a": """
+                import threading
+                from pkg import b
+                def one():
+                    b.shared()
+                def two():
+                    b.shared()
+                def start():
+                    threading.Thread(target=one).start()
+                    threading.Thread(target=two).start()
+                def many(n):
+                    for _ in range(n):
+                        threading.Thread(target=b.alone).start()
+            """,
+            "pkg.b": """
+                from pkg import c
+                def shared(): ...
+                def alone():
+                    c.deep()
+            """,
+            "pkg.c": "def deep(): ...\n",
+        }
+    )
+    shared = index.called_from_thread("pkg.b.shared")
+    assert shared is not None and shared[0] in ("pkg.a.one", "pkg.a.two") and shared[1]
+    assert index.started_elsewhere("pkg.b.alone") == ("pkg.a", True)
+    assert index.called_from_thread("pkg.c.deep") == ("pkg.b.alone", True)

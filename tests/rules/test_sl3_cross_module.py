@@ -34,16 +34,20 @@ def start():
 '''
 
 
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, starter: str) -> list[tuple[str, int, str]]:
+def run_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str]) -> list[tuple[str, int, str]]:
     package = tmp_path / "pkg"
-    package.mkdir()
-    (tmp_path / ".git").mkdir()
+    package.mkdir(exist_ok=True)
+    (tmp_path / ".git").mkdir(exist_ok=True)
     (package / "__init__.py").write_text("")
-    (package / "worker.py").write_text(WORKER)
-    (package / "starter.py").write_text(starter)
+    for name, text in files.items():
+        (package / name).write_text(text)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["check", "pkg", "--isolated", "--select", "SL3", "--format", "json", "-j", "1"])
     return sorted((Path(f["path"]).name, f["line"], f["code"]) for f in json.loads(result.stdout))
+
+
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, starter: str) -> list[tuple[str, int, str]]:
+    return run_with(tmp_path, monkeypatch, {"worker.py": WORKER, "starter.py": starter})
 
 
 def test_a_thread_target_in_another_module_is_an_entry_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,3 +58,31 @@ def test_a_thread_target_in_another_module_is_an_entry_point(tmp_path: Path, mon
 def test_without_the_other_module_starting_it_there_is_no_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     found = run(tmp_path, monkeypatch, "from pkg.worker import work\n\n\ndef start():\n    work('a')\n")
     assert found == []
+
+
+HELPER = '''\
+SEEN = set()
+TOTAL = 0
+
+
+def remember(key):
+    global TOTAL
+    SEEN.add(key)
+    TOTAL += 1
+
+
+def snapshot():
+    return [key for key in SEEN]
+'''
+
+
+def test_calls_are_followed_across_modules_from_a_thread_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    worker = "from pkg import helper\n\n\ndef work(key):\n    helper.remember(key)\n"
+    found = run_with(tmp_path, monkeypatch, {"worker.py": worker, "starter.py": STARTER, "helper.py": HELPER})
+    assert [f for f in found if f[0] == "helper.py"] == [("helper.py", 7, "SL305"), ("helper.py", 8, "SL301")]
+
+
+def test_a_helper_only_the_main_thread_calls_is_quiet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    worker = "from pkg import helper\n\n\ndef work(key):\n    return key\n\n\ndef main():\n    helper.remember('a')\n"
+    found = run_with(tmp_path, monkeypatch, {"worker.py": worker, "starter.py": STARTER, "helper.py": HELPER})
+    assert [f for f in found if f[0] == "helper.py"] == []
