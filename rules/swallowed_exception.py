@@ -22,13 +22,22 @@ class SwallowedException(Rule):
 
     A comment in the handler (`except Exception:  # the debugger may not be running`) is the
     author's stated reason and counts like a suppression with a reason, and so does a comment on
-    the lines just above the `try`. Four places where swallowing is the deliberate idiom are
-    left alone: best-effort cleanup (a `try` whose body only calls `close()`, `os.unlink()`,
-    `shutdown()`, `kill()` and the like), a last-resort step inside another `except` body
-    (sending a traceback, calling `sys.excepthook`: there is nowhere left to report to),
-    `__del__` methods (an exception there can only be printed), and test code (test files and
-    directories, `test*` functions, `Test*` classes: tests exercise exception semantics on
-    purpose).
+    the lines just above the `try`. Places where swallowing is the deliberate idiom are left
+    alone:
+    - best-effort cleanup: a `try` whose body only calls `close()`, `os.unlink()`,
+      `shutdown()`, `kill()` and the like, or any `try` in a method that is itself such a
+      cleanup (`close`, `shutdown`, `__exit__`...);
+    - a last-resort step inside another `except` body (sending a traceback, calling
+      `sys.excepthook`: there is nowhere left to report to) or inside a `finally` (raising
+      there would replace the error already on its way out);
+    - `__del__` methods (an exception there can only be printed);
+    - test code (test files and directories, `test*` functions, `Test*` classes: tests
+      exercise exception semantics on purpose);
+    - for `except Exception` only, a probe with a fallback: a `try` whose body only computes a
+      value (assignments and `return`s, possibly under an `if`), or that has an `else:`
+      branch. If the value cannot be computed the code goes on with its default, or the
+      `else` work is skipped: the failure is a branch the author chose, not lost work. A
+      bare `except:` is still reported there, since it also swallows `KeyboardInterrupt`.
 
     ## Why is this a bug
     Every error that can happen in the `try` body — a typo'd attribute, a full disk, a bug in
@@ -63,7 +72,9 @@ class SwallowedException(Rule):
 
     ## Known limits
     A handler whose body does something irrelevant (`x = 1`) is not reported: safelint cannot
-    tell irrelevant work from a deliberate fallback.
+    tell irrelevant work from a deliberate fallback. A probe whose value is a call with an
+    important effect (`result = save_everything()` under `except Exception: pass`) is taken
+    for a fallback.
     """
 
     code = "SL106"
@@ -89,7 +100,9 @@ class SwallowedException(Rule):
         caught = self._broad_name(node.type)
         if caught is None or not _does_nothing(node.body) or _has_comment(node):
             return
-        if _best_effort_cleanup(statement.body) or _in_destructor(ctx.scope):
+        if _best_effort_cleanup(statement.body) or _in_cleanup_method(ctx.scope):
+            return
+        if caught == "Exception" and _probe_with_fallback(statement):
             return
         if any(_explains(line.comment) for line in statement.leading_lines):
             return  # a comment just above the `try` explains it, as one in the handler would
@@ -97,6 +110,8 @@ class SwallowedException(Rule):
             return
         star = "*" if isinstance(node, cst.ExceptStarHandler) else ""
         what = "a bare `except:`" if node.type is None else f"`except{star} {caught}`"
+        if caught in ("", "BaseException"):
+            what += " (`KeyboardInterrupt` and `SystemExit` included)"
         ctx.report(
             self,
             node,
@@ -183,6 +198,15 @@ _CLEANUP_CALLS = frozenset(
 )
 
 
+# Methods that are themselves a release: whatever they try is best effort.
+_CLEANUP_METHODS = frozenset(
+    {
+        "close", "aclose", "shutdown", "release", "cleanup", "terminate", "kill", "stop",
+        "disconnect", "server_close", "quit", "__exit__", "__aexit__", "__del__",
+    }
+)
+
+
 def _best_effort_cleanup(body: cst.BaseSuite) -> bool:
     """The ``try`` body only calls cleanup methods (``f.close()``, ``os.unlink(p)``...)."""
     lines = body.body if isinstance(body, cst.IndentedBlock) else [body]
@@ -200,16 +224,39 @@ def _best_effort_cleanup(body: cst.BaseSuite) -> bool:
     return bool(calls) and all(_last_name(func) in _CLEANUP_CALLS for func in calls)
 
 
+def _probe_with_fallback(statement: cst.Try | cst.TryStar) -> bool:
+    """The ``try`` only computes a value (so a failure leaves the default in place), or its
+    ``else:`` holds the work that a failure skips."""
+    return statement.orelse is not None or _only_binds(statement.body)
+
+
+def _only_binds(body: cst.BaseSuite) -> bool:
+    lines = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    for line in lines:
+        if isinstance(line, cst.If):
+            orelse = line.orelse
+            if not _only_binds(line.body) or (orelse is not None and not _only_binds(orelse.body)):
+                return False
+        elif not isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) or not all(
+            isinstance(s, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return, cst.Pass)) for s in line.body
+        ):
+            return False
+    return True
+
+
 def _handling_another_error(ctx: ModuleContext, statement: cst.CSTNode) -> bool:
-    """The ``try`` sits in an ``except`` body: a last-resort step while reporting another error
-    (sending a traceback, calling ``sys.excepthook``), which has nowhere left to report to."""
+    """The ``try`` sits in an ``except`` body, a last-resort step while reporting another error
+    (sending a traceback, calling ``sys.excepthook``) with nowhere left to report to; or in a
+    ``finally``, where raising would replace the error on its way out."""
     parent = ctx.parents.get(statement)
     while parent is not None and not isinstance(parent, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-        if isinstance(parent, (cst.ExceptHandler, cst.ExceptStarHandler)):
+        if isinstance(parent, (cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally)):
             return True
         parent = ctx.parents.get(parent)
     return False
 
 
-def _in_destructor(scope: Scope) -> bool:
-    return isinstance(scope, cst.FunctionDef) and scope.name.value == "__del__"
+def _in_cleanup_method(scope: Scope) -> bool:
+    """``__del__`` (an exception there can only be printed) or a method that releases
+    something (``close``, ``shutdown``): the try in it is best-effort cleanup."""
+    return isinstance(scope, cst.FunctionDef) and scope.name.value in _CLEANUP_METHODS
