@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import dataclasses
 import gc
 import builtins
 import hashlib
@@ -54,7 +55,7 @@ ParamKind = Literal[
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParamSummary:
     name: str
     kind: ParamKind
@@ -65,7 +66,7 @@ class ParamSummary:
     """Qualified name of the annotated class (``builtins.int``, ``pkg.mod.C``)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FunctionSummary:
     qualname: str
     """``pkg.mod.func`` or ``pkg.mod.Class.method``."""
@@ -107,7 +108,7 @@ class FunctionSummary:
         return self.is_async and not self.is_generator
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClassSummary:
     qualname: str
     bases: tuple[str, ...]
@@ -139,7 +140,7 @@ class ClassSummary:
         return "__exit__" in self.methods
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ModuleSummary:
     module: str
     is_package: bool
@@ -1026,7 +1027,9 @@ def build_summary(path: str | os.PathLike[str], source: bytes, module_name: str)
 def _text(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"expected a string, got {value!r}")
-    return value
+    # Names repeat across a project (``self``, ``builtins.str``, every qualname prefix): one
+    # copy each keeps the index, which every process holds, small.
+    return sys.intern(value)
 
 
 def _text_or_none(value: object) -> str | None:
@@ -1141,8 +1144,12 @@ def _load(path: Path) -> ModuleSummary | None:
 
 
 def _to_json(summary: ModuleSummary) -> str:
-    # ``vars`` turns each (non-slotted) dataclass into its field dict, in field order.
-    return json.dumps(summary, default=vars, separators=(",", ":"))
+    return json.dumps(summary, default=_field_dict, separators=(",", ":"))
+
+
+def _field_dict(value: object) -> dict[str, object]:
+    """A summary dataclass as its fields, in field order (they have slots, not ``vars``)."""
+    return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}  # type: ignore[arg-type]
 
 
 def _store(path: Path, summary: ModuleSummary) -> None:
