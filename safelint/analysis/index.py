@@ -1432,7 +1432,16 @@ def build_index(
     files = sorted({os.path.abspath(p) for p in paths})
     names = [namer.name(Path(f))[0] for f in files]
     cache = None if cache_dir is None else os.fspath(cache_dir)
-    summaries = list(map_fn(summarize_file, files, names, [cache] * len(files)))
-    index = ProjectIndex(summaries)
-    index.parsed_files = frozenset(f for f, s in zip(files, summaries) if s.parsed)
+    parsed: list[str] = []
+
+    def summaries() -> Iterator[ModuleSummary]:
+        # Streamed, not listed: a summary the index drops (a module name taken by an earlier
+        # file) is freed at once, and the run's peak memory does not hold every summary twice.
+        for path, summary in zip(files, map_fn(summarize_file, files, names, [cache] * len(files))):
+            if summary.parsed:
+                parsed.append(path)
+            yield summary
+
+    index = ProjectIndex(summaries())
+    index.parsed_files = frozenset(parsed)
     return index
