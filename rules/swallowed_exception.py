@@ -231,17 +231,22 @@ def _probe_with_fallback(statement: cst.Try | cst.TryStar) -> bool:
 
 
 def _only_binds(body: cst.BaseSuite) -> bool:
-    lines = body.body if isinstance(body, cst.IndentedBlock) else [body]
-    for line in lines:
-        if isinstance(line, cst.If):
-            orelse = line.orelse
-            if not _only_binds(line.body) or (orelse is not None and not _only_binds(orelse.body)):
-                return False
-        elif not isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) or not all(
+    """Only assignments and returns (and ``pass``), under ``if``s, with at least one of them."""
+    binds = False
+    lines: list[cst.CSTNode] = list(body.body) if isinstance(body, cst.IndentedBlock) else [body]
+    while lines:
+        line = lines.pop()
+        if isinstance(line, (cst.If, cst.Else)):
+            lines.extend(line.body.body if isinstance(line.body, cst.IndentedBlock) else [line.body])
+            if isinstance(line, cst.If) and line.orelse is not None:
+                lines.append(line.orelse)
+        elif isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) and all(
             isinstance(s, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return, cst.Pass)) for s in line.body
         ):
+            binds = binds or any(not isinstance(s, cst.Pass) for s in line.body)
+        else:
             return False
-    return True
+    return binds
 
 
 def _handling_another_error(ctx: ModuleContext, statement: cst.CSTNode) -> bool:

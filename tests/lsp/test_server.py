@@ -28,7 +28,7 @@ def read(p):
 def tidy(text):
     label = f"\U0001f600{text}"; label.strip()
     try:
-        return text.upper()
+        print(text.upper())
     except Exception:
         pass
 '''
