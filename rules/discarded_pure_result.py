@@ -50,8 +50,9 @@ class DiscardedPureResult(Rule):
 
     ## Known limits
     The receiver's type must be known without guessing: a literal, a local assigned exactly
-    once from something of known type, or `self`. A parameter annotated `str` is not typed
-    yet, so `def f(s: str): s.strip()` is missed. Left alone, because dropping the result is
+    once from something of known type, `self`, or a parameter never rebound whose annotation
+    names one class (`def f(s: str)`; not `Optional`, unions or interfaces such as
+    `Sequence`, which a list may implement). Left alone, because dropping the result is
     deliberate there: a call evaluated for the exception it may raise (in a `try` body with
     handlers, under `with pytest.raises(...)` or `assertRaises`); test code (a `test*`
     function, a `Test*` class, a `test_*.py` file or a file under `tests/`), which calls pure

@@ -48,8 +48,9 @@ class DroppedFuture(Rule):
 
     ## Known limits
     The executor's type must be known: created in the function (`with ThreadPoolExecutor()
-    as pool`), or `self` of an executor subclass. An executor held in an attribute or passed
-    as a parameter is not checked. A future bound to a name is taken as used. A call under
+    as pool`), a parameter annotated with an executor class, or `self` of an executor
+    subclass. An executor held in an attribute or passed as an unannotated parameter is not
+    checked. A future bound to a name is taken as used. A call under
     `with pytest.raises(...)`/`assertRaises` is made to fail and is not reported.
     """
 

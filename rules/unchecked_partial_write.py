@@ -49,9 +49,9 @@ class UncheckedPartialWrite(Rule):
     None.
 
     ## Known limits
-    The receiver's type must be known (a socket created in the function, or
-    `socket.create_connection(...)`); a socket held in an attribute or passed as a parameter
-    is not checked. A stream socket's `sendto` (rare) is missed. A call under
+    The receiver's type must be known (a socket created in the function,
+    `socket.create_connection(...)`, or a parameter annotated `socket.socket`); a socket held
+    in an attribute or passed as an unannotated parameter is not checked. A stream socket's `sendto` (rare) is missed. A call under
     `with pytest.raises(...)`/`assertRaises` is made to fail and is not reported.
     """
 

@@ -315,7 +315,8 @@ class Names:
 
         Known: literals; calls whose return type the oracle knows; a name bound exactly
         once in its scope (an assignment or walrus, or ``with ... as``) to something of
-        known type; ``self`` in a method; a variable the oracle knows (``os.environ``).
+        known type; ``self`` in a method; a parameter never rebound, annotated with a
+        class the oracle knows; a variable the oracle knows (``os.environ``).
         """
         return self._type(expr, self._effective_scope(expr, scope), True)
 
@@ -501,7 +502,42 @@ class Names:
             owner = self._parent(info.node)
             if isinstance(owner, cst.ClassDef):
                 return self._class_qualname(owner)
+        if site.kind == "param" and isinstance(site.node, cst.Param):
+            return self._param_type(site.node, site.scope)
         return None
+
+    def _param_type(self, param: cst.Param, function: Scope) -> str | None:
+        """The class a parameter's annotation names, as the oracle knows it.
+
+        ``*args`` and ``**kwargs`` stay untyped: their annotation is the items', and typing
+        them as a tuple and a dict made ``kwargs.pop(k, None)`` an Optional for SL2 where
+        real code checks it through a copy. A default of None makes the annotation an
+        implicit Optional: untyped, like ``X | None``, since whether the value may be None
+        is the SL2 analysis' concern.
+        """
+        if isinstance(function, (cst.FunctionDef, cst.Lambda)) and param in (
+            function.params.star_arg,
+            function.params.star_kwarg,
+        ):
+            return None
+        if param.annotation is None or self._oracle is None:
+            return None
+        default = param.default
+        if isinstance(default, cst.Name) and default.value == "None":
+            return None
+        expr = _unquoted(param.annotation.annotation)
+        if type(expr) is cst.Subscript:  # ``list[int]``: the class, whatever it holds
+            expr = expr.value
+        # An annotation is evaluated where the ``def`` is (or, postponed, at module level,
+        # which sees the same names unless the enclosing function shadows them).
+        name = self._qualified(expr, self._parent(function)) if expr is not None else None
+        if name is None:
+            return None
+        name = _TYPING_ALIASES.get(name, name)
+        if name.startswith(_INTERFACE_MODULES):
+            return None
+        result = self._oracle.return_type(name, None)
+        return None if result == "builtins.object" else result
 
     def _class_qualname(self, node: cst.ClassDef) -> str | None:
         parts = [node.name.value]
@@ -702,6 +738,39 @@ def _single_import(sites: list[_Site] | tuple[()]) -> str | None:
             return None
         target = site.target
     return target
+
+
+_TYPING_ALIASES: Final[dict[str, str]] = {
+    "typing.List": "builtins.list",
+    "typing.Dict": "builtins.dict",
+    "typing.Set": "builtins.set",
+    "typing.FrozenSet": "builtins.frozenset",
+    "typing.Tuple": "builtins.tuple",
+    "typing.Text": "builtins.str",
+    "typing.Deque": "collections.deque",
+    "typing.DefaultDict": "collections.defaultdict",
+    "typing.OrderedDict": "collections.OrderedDict",
+    "typing.Counter": "collections.Counter",
+}
+"""The ``typing`` names that stand for one concrete class."""
+
+_INTERFACE_MODULES: Final = ("typing.", "typing_extensions.", "collections.abc.", "_typeshed.")
+"""Their other names are special forms (``Any``, ``Optional``, ``Union``), aliases of
+unions (``StrPath``) or interfaces (``Sequence``, ``IO``, ``SupportsRead``) that any class
+may implement: a ``Sequence`` parameter may be given a list, whose methods differ."""
+
+
+def _unquoted(annotation: cst.BaseExpression) -> cst.BaseExpression | None:
+    """A string annotation (``"socket.socket"``) parsed, else the annotation itself."""
+    if not isinstance(annotation, (cst.SimpleString, cst.ConcatenatedString)):
+        return annotation
+    text = annotation.evaluated_value
+    if not isinstance(text, str):
+        return None
+    try:
+        return cst.parse_expression(text.strip())
+    except cst.ParserSyntaxError:
+        return None
 
 
 def _subtree_ids(roots: list[cst.CSTNode]) -> frozenset[int]:

@@ -762,8 +762,8 @@ class OptionalUseRule(Rule):
             """
             Test files (`test_*.py`, `*_test.py`, `conftest.py`, anything under `test/`, `tests/` or
             `testing/`) are not checked by this rule: there the bug fails or warns in the test run itself.
-            Only what safelint can see is a source: a parameter's annotation does not type its
-            methods (`def f(d: dict): d.get(k).x` is missed), and the call of a call's result
+            Only what safelint can see is a source: an unannotated parameter does not type its
+            methods (`def f(d): d.get(k).x` is missed), and the call of a call's result
             (`getattr(o, n, None)()`) is not followed. Facts about attributes survive calls that
             cannot reach the object (aliasing is ignored); a nested function starts with no facts
             about the names it captures (`cb = lambda: m.group()` is missed). A repeated lookup

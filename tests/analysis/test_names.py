@@ -26,6 +26,16 @@ class FakeOracle:
         "tempfile.TemporaryDirectory": "tempfile.TemporaryDirectory",
         "tempfile.TemporaryDirectory.__enter__": "builtins.str",
         "os._Environ.get": "builtins.str",
+        # A class called returns an instance of itself: how annotations are resolved.
+        "builtins.str": "builtins.str",
+        "builtins.list": "builtins.list",
+        "builtins.dict": "builtins.dict",
+        "builtins.object": "builtins.object",
+        "pathlib.Path": "pathlib.Path",
+        "socket.socket": "socket.socket",
+        "concurrent.futures.ThreadPoolExecutor": "concurrent.futures.ThreadPoolExecutor",
+        "typing.Sequence": "typing.Sequence",
+        "_typeshed.SupportsRead": "_typeshed.SupportsRead",
     }
     variables = {"os.environ": "os._Environ"}
 
@@ -541,6 +551,83 @@ def test_self_is_typed_in_methods() -> None:
     assert target(src, "self.close") == "pkg.mod.Conn.close"
     assert target(src, "self.close", occurrence=1) is None
     assert target(src, "this.close") == "pkg.mod.Conn.Inner.close"
+
+
+@pytest.mark.parametrize(
+    ("src", "callee", "expected"),
+    [
+        ("def f(s: str):\n    s.strip()", "s.strip", "builtins.str.strip"),
+        ("import pathlib\ndef f(p: pathlib.Path):\n    p.exists()", "p.exists", "pathlib.Path.exists"),
+        ("from pathlib import Path\ndef f(p: Path):\n    p.exists()", "p.exists", "pathlib.Path.exists"),
+        ("import socket\ndef f(s: 'socket.socket'):\n    s.send(b)", "s.send", "socket.socket.send"),
+        (
+            "from __future__ import annotations\nimport socket\ndef f(s: socket.socket):\n    s.send(b)",
+            "s.send",
+            "socket.socket.send",
+        ),
+        ("def f(xs: list[int]):\n    xs.append(1)", "xs.append", "builtins.list.append"),
+        ("from typing import Dict\ndef f(d: Dict[str, int]):\n    d.get(k)", "d.get", "builtins.dict.get"),
+        ("def f(d: 'dict[str, int]'):\n    d.get(k)", "d.get", "builtins.dict.get"),
+        ("def f(x: int = 0, *, s: str):\n    s.strip()", "s.strip", "builtins.str.strip"),
+        ("def f(str: str):\n    str.strip()", "str.strip", "builtins.str.strip"),
+        ("def f():\n    def g(s: str):\n        s.strip()", "s.strip", "builtins.str.strip"),
+        ("class C:\n    def m(self, s: str):\n        s.strip()", "s.strip", "builtins.str.strip"),
+        (
+            "from concurrent.futures import ThreadPoolExecutor\n"
+            "def f(ex: ThreadPoolExecutor):\n    ex.submit(g)",
+            "ex.submit",
+            "concurrent.futures.ThreadPoolExecutor.submit",
+        ),
+    ],
+)
+def test_annotated_parameter_is_typed(src: str, callee: str, expected: str) -> None:
+    assert target(src, callee) == expected
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "from typing import Optional\ndef f(s: Optional[str]):",
+        "def f(s: str | None):",
+        "from typing import Union\ndef f(s: Union[str, None]):",
+        "import typing\ndef f(s: typing.Union[str, bytes]):",
+        "def f(s: str = None):",  # an implicit Optional
+        "from typing import Any\ndef f(s: Any):",
+        "def f(s: object):",
+        "from typing import Sequence\ndef f(s: Sequence[str]):",  # a list may be passed
+        "from _typeshed import SupportsRead\ndef f(s: SupportsRead[str]):",
+        "from typing import TypeVar\nT = TypeVar('T')\ndef f(s: T):",
+        "def f(s: Unknown):",
+        "def f(s: 'not valid('):",
+        "def f(s: b'str'):",
+        "def f(s):",
+        "import socket\nsocket = None\ndef f(s: socket.socket):",
+        "import socket\ndef g(socket):\n    def f(s: socket.socket):",
+        "def f(s: str):\n    s = other()",
+        "def f(s: str):\n    s += 'x'",
+        "def f(s: str):\n    def g():\n        nonlocal s\n        s = None",
+        "def f(*s: str):\n    del s",
+        "def f(*s: str):",  # the annotation is the items'
+        "def f(**s: str):",
+    ],
+)
+def test_parameter_without_a_known_class_is_untyped(header: str) -> None:
+    indent = next(
+        len(line) - len(line.lstrip()) + 4 for line in header.split("\n") if line.lstrip().startswith("def f")
+    )
+    src = header + "\n" + " " * indent + "s.strip()\n"
+    assert target(src, "s.strip") is None
+
+
+def test_lambda_parameters_are_untyped() -> None:
+    assert target("g = lambda s: s.strip()", "s.strip") is None
+
+
+def test_annotations_need_the_oracle() -> None:
+    module = cst.parse_module("def f(s: str):\n    s.strip()\n")
+    names = Names(module, "pkg.mod")
+    calls = {module.code_for_node(c.func): (c, s) for c, s in _calls(module)}
+    assert names.call_target(*calls["s.strip"]) is None
 
 
 def test_literal_receivers() -> None:
