@@ -40,7 +40,7 @@ import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import libcst as cst
 
@@ -153,6 +153,10 @@ def _own_nodes(scope: ScopeNode) -> Iterator[cst.CSTNode]:
             push_children(node, stack)
 
 
+# Lookups that find nothing (None) exactly when the key is not ``in`` the container.
+_KEYED_LOOKUPS: Final = frozenset({"get", "get_all"})
+
+
 class _Module:
     def __init__(self, ctx: ModuleContext, code_evidence: bool) -> None:
         self.ctx = ctx
@@ -170,6 +174,9 @@ class _Module:
         not logging (``if not m: self.fail(...)``): the author handled their None."""
         self.containers: set[cst.CSTNode] = set()
         """Right operands of ``in``/``not in``: a container is iterated, SL204's case."""
+        self.members: dict[ScopeNode, set[tuple[str, str]]] = {}
+        """Per scope, ``(container, key)`` texts of its ``key in container`` tests: the
+        author knows whether ``container.get(key)`` finds something."""
         self.parents: dict[ScopeNode, ScopeNode | None] = dict(iter_scopes(ctx.module))
         self.class_fields = self._class_fields()
 
@@ -239,6 +246,8 @@ class _Module:
                 for target in node.comparisons:
                     if isinstance(target.operator, (cst.In, cst.NotIn)):
                         self.containers.add(target.comparator)
+                        pair = (self._text(target.comparator), self._text(node.left))
+                        self.members.setdefault(scope, set()).add(pair)
             elif kind is cst.UnaryOperation and isinstance(node.operator, cst.Not):  # type: ignore[attr-defined]
                 tested.append(node.expression)  # type: ignore[attr-defined]
         self.tested[scope] = [t for t in tested if type(t) is cst.Call]
@@ -375,6 +384,8 @@ class _Module:
         subject = _short(self._text(value))
         if event.key is None and value in self.sources and self._text(value) in self._tests_around(scope):
             return None  # `if d.get(k): d.get(k).x` — the lookup was tested
+        if self._membership_tested(scope, value):
+            return None  # `if k not in d: continue` ... `d.get(k).x`
         node = event.node
         if isinstance(node, cst.Attribute) and node.value is value and node.attr.value in _NONE_ATTRIBUTES:
             return None
@@ -474,6 +485,15 @@ class _Module:
         while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             test, truth = test.expression, not truth
         return self._text(test), truth
+
+    def _membership_tested(self, scope: ScopeNode, value: cst.CSTNode) -> bool:
+        """``d.get(k)`` (or ``msg.get_all(k)``) where the scope tests ``k in d``."""
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.args):
+            return False
+        if value.func.attr.value not in _KEYED_LOOKUPS or value.args[0].keyword is not None:
+            return False
+        pair = (self._text(value.func.value), self._text(value.args[0].value))
+        return pair in self.members.get(scope, ())
 
     def _tests_around(self, scope: ScopeNode) -> set[str]:
         """The texts of the calls tested in ``scope`` and, for a comprehension, around it."""
@@ -768,7 +788,8 @@ class OptionalUseRule(Rule):
             cannot reach the object (aliasing is ignored); a nested function starts with no facts
             about the names it captures (`cb = lambda: m.group()` is missed). A repeated lookup
             (`if d.get(k): d.get(k).x`) counts as checked whenever the scope tests the same call
-            text, whatever runs in between. Precision comes first: a None that only the code itself
+            text, and `d.get(k)`/`msg.get_all(k)` whenever it tests `k in d`, whatever runs in
+            between. Precision comes first: a None that only the code itself
             brings (a `None` literal, a comparison with None, an Optional field) is not reported at a
             use that runs under a condition not about the value (`if done: x.y`), since such code
             usually relies on the condition implying the value is set; a condition repeated as text
