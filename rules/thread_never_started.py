@@ -52,8 +52,9 @@ class ThreadNeverStarted(Rule):
     A project subclass that defines `__init__` (it may start itself there) is not reported,
     nor is test code (a `test*` function, a `Test*` class, a `test_*.py` file or a file under
     `tests/`), which creates threads to check their settings. Any other read of the local
-    counts as handing the thread on, and paths that leave the function by an exception are
-    not considered.
+    counts as handing the thread on. Paths where something raised are not considered, even
+    when a handler catches the exception and the function goes on: the handler decided
+    what happens to the work (and if it swallows the error, SL106 is the rule for that).
     """
 
     code = "SL109"
@@ -76,7 +77,7 @@ class ThreadNeverStarted(Rule):
         if found is None or not _creates_thread(ctx, found[2]) or _deliberate(ctx, node):
             return
         scope, name, call = found
-        if dropped_on_some_path(ctx, scope, node, name, _hands_on):
+        if dropped_on_some_path(ctx, scope, node, name, _hands_on, after_exceptions=False):
             ctx.report(
                 self,
                 call,

@@ -54,11 +54,14 @@ def dropped_on_some_path(
     statement: cst.BaseSmallStatement,
     name: str,
     keeps: Keeps | None = None,
+    *,
+    after_exceptions: bool = True,
 ) -> bool:
     """Whether the value ``statement`` (in ``function``'s own body) binds to the local
     ``name`` reaches, on some path, the function's normal exit or a rebinding of ``name``
     without a read that ``keeps`` it. False whenever the analysis cannot tell, and for ``_``,
-    the name of an explicit discard."""
+    the name of an explicit discard. ``after_exceptions=False`` leaves out the paths where
+    something raised and a handler caught it: the handler decided what happens then."""
     if name == "_":
         return False
     facts = _facts(ctx, function)
@@ -67,7 +70,7 @@ def dropped_on_some_path(
     nodes = facts.cfg.nodes_for(statement)
     if not nodes:
         return False
-    result = solve(facts.cfg, _Pending(set(nodes), name, keeps or _always, facts))
+    result = solve(facts.cfg, _Pending(set(nodes), name, keeps or _always, facts, after_exceptions))
     if not result.converged:
         return False
     if result.before(facts.cfg.exit):
@@ -85,11 +88,12 @@ def _always(attr: str | None) -> bool:
 class _Pending(ForwardAnalysis[bool]):
     """True: the value is bound and has not been read yet."""
 
-    def __init__(self, creators: set[CFGNode], name: str, keeps: Keeps, facts: _Facts) -> None:
+    def __init__(self, creators: set[CFGNode], name: str, keeps: Keeps, facts: _Facts, after_exceptions: bool) -> None:
         self.creators = creators
         self.name = name
         self.keeps = keeps
         self.facts = facts
+        self.after_exceptions = after_exceptions
 
     def initial(self) -> bool:
         return False
@@ -106,7 +110,7 @@ class _Pending(ForwardAnalysis[bool]):
     def transfer_exception(self, node: CFGNode, state: bool) -> bool:
         """A statement that raises has read its operands first: ``await t`` under
         ``assertRaises`` has used the task even though it raised."""
-        return state and not self.facts.kept(node, self.name, self.keeps)
+        return state and self.after_exceptions and not self.facts.kept(node, self.name, self.keeps)
 
 
 class _Facts:
