@@ -62,7 +62,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text", show_default=True)
 @click.option("--select", multiple=True, help="Rule codes or prefixes to check (replaces the configured set).")
 @click.option("--extend-select", multiple=True, help="Rule codes or prefixes to check in addition.")
