@@ -125,15 +125,4 @@ def _maybe_project(ctx: ModuleContext, last: str) -> bool:
 
 
 def _defines(ctx: ModuleContext, last: str) -> bool:
-    names = _PROJECT_NAMES.get(id(ctx.index))
-    if names is None:
-        names = set()
-        for summary in ctx.index.modules.values():
-            names.update(f.qualname.rsplit(".", 1)[-1] for f in summary.functions if f.returned_calls)
-            names.update(c.qualname.rsplit(".", 1)[-1] for c in summary.classes if c.bases)
-        _PROJECT_NAMES.clear()
-        _PROJECT_NAMES[id(ctx.index)] = names
-    return last in names
-
-
-_PROJECT_NAMES: dict[int, set[str]] = {}
+    return last in ctx.index.returning_names or last in ctx.index.derived_class_names

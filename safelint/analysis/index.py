@@ -26,6 +26,8 @@ import os
 import sys
 import threading
 import warnings
+import zlib
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Final, Iterable, Iterator, Literal, Mapping, Sequence, Union
@@ -1196,28 +1198,75 @@ _MAX_HOPS: Final = 16
 class ProjectIndex:
     """Lookups over every module's summary, by qualified name.
 
-    When two files claim the same module name, the first one given wins.
+    Summaries are kept packed (compressed JSON, a twentieth of their size as objects) and
+    unpacked on demand into a small cache: every worker process holds the index, and it is
+    what grows with the project. When two files claim the same module name, the first one
+    given wins.
     """
 
     def __init__(self, summaries: Iterable[ModuleSummary]) -> None:
-        self._modules: dict[str, ModuleSummary] = {}
-        self._functions: dict[str, FunctionSummary] = {}
-        self._classes: dict[str, ClassSummary] = {}
-        self._imports: dict[str, dict[str, str]] = {}
+        self._packed: dict[str, bytes] = {}
+        self._hashes: dict[str, bytes] = {}
+        self._loaded: OrderedDict[str, _Loaded] = OrderedDict()
+        self._thread_starts: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
+        self._class_bases: dict[str, tuple[str, ...]] = {}
+        self.returning_names: set[str] = set()
+        """Last components of the functions that return a call's value (``make_conn``)."""
+        self.derived_class_names: set[str] = set()
+        """Last components of the classes with explicit bases."""
         for summary in summaries:
-            if summary.module in self._modules:
+            if summary.module in self._packed:
                 continue
-            self._modules[summary.module] = summary
-            self._imports[summary.module] = dict(summary.imports)
+            text = _to_json(summary).encode("utf-8", "surrogateescape")
+            self._packed[summary.module] = zlib.compress(text, 1)
+            self._hashes[summary.module] = hashlib.sha256(text).digest()
+            if summary.thread_targets:
+                self._thread_starts.append((summary.module, summary.thread_targets, summary.repeated_thread_targets))
             for function in summary.functions:
-                self._functions.setdefault(function.qualname, function)
+                if function.returned_calls:
+                    self.returning_names.add(function.qualname.rpartition(".")[2])
             for klass in summary.classes:
-                self._classes.setdefault(klass.qualname, klass)
+                if klass.bases:
+                    self._class_bases.setdefault(klass.qualname, klass.bases)
+                    self.derived_class_names.add(klass.qualname.rpartition(".")[2])
         self._digest: str | None = None
         # Absolute paths of the files CPython's parser accepted in this pass: pass 2 need not
         # run it again to guard libcst's parser against pathological nesting.
         self.parsed_files: frozenset[str] = frozenset()
         self._threads: _ThreadReach | None = None
+
+    def _load(self, module: str) -> _Loaded | None:
+        loaded = self._loaded.get(module)
+        if loaded is not None:
+            self._loaded.move_to_end(module)
+            return loaded
+        packed = self._packed.get(module)
+        if packed is None:
+            return None
+        loaded = _Loaded(_decode_module(json.loads(zlib.decompress(packed))))
+        self._loaded[module] = loaded
+        if len(self._loaded) > _LOADED_MODULES:
+            self._loaded.popitem(last=False)
+        return loaded
+
+    def _locate(self, qualname: str) -> tuple[_Loaded, str] | None:
+        """The module that would define ``qualname`` (its longest indexed prefix), and the rest."""
+        cut = len(qualname)
+        while True:
+            cut = qualname.rfind(".", 0, cut)
+            if cut <= 0:
+                return None
+            if qualname[:cut] in self._packed:
+                loaded = self._load(qualname[:cut])
+                assert loaded is not None
+                return loaded, qualname[cut + 1 :]
+
+    def module_of(self, qualname: str) -> str | None:
+        """The module defining the function or class ``qualname`` (as written, not followed)."""
+        found = self._locate(qualname)
+        if found is None or (qualname not in found[0].functions and qualname not in found[0].classes):
+            return None
+        return found[0].summary.module
 
     def started_elsewhere(self, qualname: str) -> tuple[str, bool] | None:
         """The module that starts the function ``qualname`` on a thread, if another one does,
@@ -1241,18 +1290,28 @@ class ProjectIndex:
 
     @property
     def modules(self) -> Mapping[str, ModuleSummary]:
-        return self._modules
+        """Every summary, unpacked as it is read: iterating it costs a decode per module."""
+        return _Modules(self)
 
     def module(self, name: str) -> ModuleSummary | None:
-        return self._modules.get(name)
+        loaded = self._load(name)
+        return None if loaded is None else loaded.summary
 
     def function(self, qualname: str) -> FunctionSummary | None:
         """The function or method ``qualname`` names, through re-exports
         (``pkg.helper`` where ``pkg/__init__.py`` does ``from .util import helper``)."""
-        return self._functions.get(qualname) or self._functions.get(self.canonical(qualname))
+        return self._function(qualname) or self._function(self.canonical(qualname))
+
+    def _function(self, qualname: str) -> FunctionSummary | None:
+        found = self._locate(qualname)
+        return None if found is None else found[0].functions.get(qualname)
 
     def klass(self, qualname: str) -> ClassSummary | None:
-        return self._classes.get(qualname) or self._classes.get(self.canonical(qualname))
+        return self._klass(qualname) or self._klass(self.canonical(qualname))
+
+    def _klass(self, qualname: str) -> ClassSummary | None:
+        found = self._locate(qualname)
+        return None if found is None else found[0].classes.get(qualname)
 
     def find_method(self, class_qualname: str, name: str) -> FunctionSummary | None:
         """A method defined on a class or, depth-first left to right, its indexed bases."""
@@ -1264,7 +1323,7 @@ class ProjectIndex:
                 continue
             seen.add(klass.qualname)
             if name in klass.methods:
-                return self._functions.get(f"{klass.qualname}.{name}")
+                return self._function(f"{klass.qualname}.{name}")
             stack.extend(reversed(klass.bases))
         return None
 
@@ -1272,27 +1331,26 @@ class ProjectIndex:
         """What a module-level name ``module`` imports refers to, followed to where it is
         defined (``from pkg.util import helper`` → ``pkg.util.helper``); None if
         ``module`` does not import ``alias``."""
-        target = self._imports.get(module, {}).get(alias)
+        loaded = self._load(module)
+        target = None if loaded is None else loaded.imports.get(alias)
         return None if target is None else self.canonical(target)
 
     def canonical(self, qualname: str) -> str:
         """``qualname`` with imported names replaced by what they import, repeatedly."""
         for _ in range(_MAX_HOPS):
-            if qualname in self._functions or qualname in self._classes:
+            if qualname in self._packed:
                 return qualname
-            if qualname in self._modules:
+            found = self._locate(qualname)
+            if found is None:
                 return qualname
-            parts = qualname.split(".")
-            for cut in range(len(parts) - 1, 0, -1):
-                imports = self._imports.get(".".join(parts[:cut]))
-                if imports is not None:
-                    target = imports.get(parts[cut])
-                    if target is None:
-                        return qualname
-                    qualname = ".".join([target, *parts[cut + 1 :]])
-                    break
-            else:
+            loaded, rest = found
+            if qualname in loaded.functions or qualname in loaded.classes:
                 return qualname
+            head, dot, tail = rest.partition(".")
+            target = loaded.imports.get(head)
+            if target is None:
+                return qualname
+            qualname = target + dot + tail
         return qualname
 
     @property
@@ -1301,11 +1359,47 @@ class ProjectIndex:
         when some summary does."""
         if self._digest is None:
             digest = hashlib.sha256(f"safelint-index-{INDEX_FORMAT}".encode())
-            for name in sorted(self._modules):
-                digest.update(_to_json(self._modules[name]).encode())
-                digest.update(b"\0")
+            for name in sorted(self._hashes):
+                digest.update(self._hashes[name])
             self._digest = digest.hexdigest()
         return self._digest
+
+
+_LOADED_MODULES: Final = 512
+"""Unpacked summaries a process keeps: a module's checks touch its own and its imports'."""
+
+
+class _Loaded:
+    """One unpacked summary with its lookup tables."""
+
+    __slots__ = ("summary", "functions", "classes", "imports")
+
+    def __init__(self, summary: ModuleSummary) -> None:
+        self.summary = summary
+        self.functions: dict[str, FunctionSummary] = {}
+        for function in summary.functions:
+            self.functions.setdefault(function.qualname, function)
+        self.classes: dict[str, ClassSummary] = {}
+        for klass in summary.classes:
+            self.classes.setdefault(klass.qualname, klass)
+        self.imports = dict(summary.imports)
+
+
+class _Modules(Mapping[str, ModuleSummary]):
+    def __init__(self, index: ProjectIndex) -> None:
+        self._index = index
+
+    def __getitem__(self, name: str) -> ModuleSummary:
+        summary = self._index.module(name)
+        if summary is None:
+            raise KeyError(name)
+        return summary
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index._packed)
+
+    def __len__(self) -> int:
+        return len(self._index._packed)
 
 
 class _ThreadReach:
@@ -1318,16 +1412,16 @@ class _ThreadReach:
         self.started: dict[str, tuple[str, bool]] = {}
         self.called: dict[str, tuple[str, bool]] = {}
         self.modules: set[str] = set()
-        self._module_of = {f: m.module for m in index.modules.values() for f in (g.qualname for g in m.functions)}
+        self._module_of: dict[str, str | None] = {}
         roots: dict[str, bool] = {}
-        for summary in index.modules.values():
-            for target in summary.thread_targets:
+        for starter, targets, repeated_targets in index._thread_starts:
+            for target in targets:
                 key = index.canonical(target)
-                repeated = target in summary.repeated_thread_targets
+                repeated = target in repeated_targets
                 roots[key] = roots.get(key, False) or repeated or key in roots
-                home = self._module_of.get(key)
-                if home is not None and home != summary.module:
-                    module, before = self.started.get(key, (summary.module, False))
+                home = self.module_of(key)
+                if home is not None and home != starter:
+                    module, before = self.started.get(key, (starter, False))
                     self.started[key] = (module, before or repeated)
                     self.modules.add(home)
         for klass in self._thread_classes():
@@ -1336,25 +1430,31 @@ class _ThreadReach:
                 roots.setdefault(run.qualname, False)
         self._follow(roots)
 
+    def module_of(self, qualname: str) -> str | None:
+        if qualname not in self._module_of:
+            self._module_of[qualname] = self.index.module_of(qualname)
+        return self._module_of[qualname]
+
     def _thread_classes(self) -> Iterator[str]:
         """Project classes deriving from ``threading.Thread``: their ``run`` is a root."""
+        bases = self.index._class_bases
         derived: dict[str, bool] = {}
 
         def derives(name: str, depth: int) -> bool:
             if name == "threading.Thread":
                 return True
-            klass = self.index.klass(name)
-            if klass is None or depth > 8:
+            if name not in bases:
+                name = self.index.canonical(name)
+            if name not in bases or depth > 8:
                 return False
-            if klass.qualname not in derived:
-                derived[klass.qualname] = False
-                derived[klass.qualname] = any(derives(b, depth + 1) for b in klass.bases)
-            return derived[klass.qualname]
+            if name not in derived:
+                derived[name] = False
+                derived[name] = any(derives(b, depth + 1) for b in bases[name])
+            return derived[name]
 
-        for summary in self.index.modules.values():
-            for klass in summary.classes:
-                if derives(klass.qualname, 0):
-                    yield klass.qualname
+        for name in bases:
+            if derives(name, 0):
+                yield name
 
     def _follow(self, roots: Mapping[str, bool]) -> None:
         reached_by: dict[str, int] = {}
@@ -1369,14 +1469,16 @@ class _ThreadReach:
                 if repeated:
                     repeated_at.add(name)
                 for callee in self._callees(name):
-                    if self._module_of.get(callee) != self._module_of.get(name):
+                    if self.module_of(callee) != self.module_of(name):
                         callers.setdefault(callee, name)
                     if callee not in seen:
                         seen.add(callee)
                         stack.append(callee)
         for callee, caller in callers.items():
             self.called[callee] = (caller, callee in repeated_at or reached_by.get(callee, 0) > 1)
-            self.modules.add(self._module_of[callee])
+            home = self.module_of(callee)
+            assert home is not None
+            self.modules.add(home)
 
     def _callees(self, qualname: str) -> Iterator[str]:
         index = self.index
@@ -1398,7 +1500,7 @@ class _ThreadReach:
                 found = index.function(target)
                 if found is None and index.klass(target) is not None:
                     found = index.find_method(target, "__init__")
-            if found is not None and found.qualname in self._module_of:
+            if found is not None and self.module_of(found.qualname) is not None:
                 yield found.qualname
 
     def _attribute_class(self, owner: str, attribute: str) -> str | None:

@@ -680,3 +680,17 @@ def test_thread_reach_from_several_threads_is_repeated() -> None:
     assert shared is not None and shared[0] in ("pkg.a.one", "pkg.a.two") and shared[1]
     assert index.started_elsewhere("pkg.b.alone") == ("pkg.a", True)
     assert index.called_from_thread("pkg.c.deep") == ("pkg.b.alone", True)
+
+
+def test_summaries_are_unpacked_on_demand_into_a_bounded_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "_LOADED_MODULES", 2)
+    summaries = [summarize(f"def f{i}() -> None: ...\n", f"pkg.m{i}") for i in range(5)]
+    index = ProjectIndex(summaries)
+    for i, summary in enumerate(summaries):
+        assert index.module(f"pkg.m{i}") == summary
+        function = index.function(f"pkg.m{i}.f{i}")
+        assert function is not None and function.returns_none
+    assert len(index._loaded) == 2
+    assert index.module("pkg.m0") == summaries[0]  # evicted, then unpacked again
+    assert dict(index.modules) == {s.module: s for s in summaries}
+    assert index.module("pkg.missing") is None and "pkg.missing" not in index.modules
