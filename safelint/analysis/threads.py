@@ -27,7 +27,7 @@ import libcst as cst
 from safelint.analysis.callees import project_class
 from safelint.analysis.cfg_syntax import dotted_name, iter_scopes, push_children
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final, cast
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -60,6 +60,11 @@ _STARTERS = frozenset({"to_thread", "start_new_thread", "start_new"})
 class (``Thread``, ``Timer``, a subclass), which keeps name resolution off most calls."""
 _HANDLER_BASES = ("socketserver.BaseRequestHandler", "http.server.BaseHTTPRequestHandler")
 _HANDLER_METHODS = re.compile(r"handle|setup|finish|do_[A-Z]+")
+
+
+_LOOPS: Final = frozenset({cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp})
+"""Exact types (libcst's ABC ``isinstance`` is slow on this walk): code under them may
+start a thread more than once."""
 
 
 def mentions_threads(text: str) -> bool:
@@ -253,11 +258,12 @@ class ThreadModel:
             if not servers and _names_threading_server(node):
                 assert isinstance(node, (cst.Name, cst.Attribute))
                 servers = ctx.names.qualified_name(node, where.node if where else None) in _THREADING_SERVERS
-            inner = self.functions.get(node) if isinstance(node, cst.FunctionDef) else None
+            kind = type(node)
+            inner = self.functions.get(cast(cst.FunctionDef, node)) if kind is cst.FunctionDef else None
             if inner is not None:
                 where, looping = inner, False
                 tops[node] = top
-            elif isinstance(node, (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            elif kind in _LOOPS:
                 looping = True
             kids.clear()
             push_children(node, kids)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from typing import Final, Union
+from typing import Final, Union, cast
 
 import libcst as cst
 
@@ -24,6 +24,10 @@ SCOPE_TYPES: Final = (
     cst.GeneratorExp,
 )
 """Node types that open a scope."""
+
+_SCOPE_CLASSES: Final = frozenset(SCOPE_TYPES)
+"""The same, for an exact-type test: libcst's node classes are ABCs, whose ``isinstance``
+costs several times a set lookup, and these classes have no subclasses."""
 
 Scope = Union[
     cst.FunctionDef,
@@ -111,7 +115,7 @@ def walk_scoped(root: cst.CSTNode, scope: Scope = None) -> Iterator[tuple[cst.CS
     while stack:
         node, outer = pop()
         yield node, outer
-        inner = node if isinstance(node, SCOPE_TYPES) else outer
+        inner = cast(Scope, node) if type(node) in _SCOPE_CLASSES else outer
         kids.clear()
         push_children(node, kids)
         for kid in reversed(kids):
