@@ -1137,10 +1137,12 @@ def _cache_key(source: bytes, module_name: str, is_package: bool) -> str:
     return digest.hexdigest()
 
 
-def _load(path: Path) -> ModuleSummary | None:
-    """A cached summary, or None when absent or unreadable in any way (then rebuilt)."""
+def _load(path: Path) -> tuple[ModuleSummary, bytes] | None:
+    """A cached summary and its JSON text, or None when absent or unreadable in any way
+    (then rebuilt)."""
     try:
-        return _decode_module(json.loads(path.read_bytes()))
+        text = path.read_bytes()
+        return _decode_module(json.loads(text)), text
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
 
@@ -1154,13 +1156,13 @@ def _field_dict(value: object) -> dict[str, object]:
     return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}  # type: ignore[arg-type]
 
 
-def _store(path: Path, summary: ModuleSummary) -> None:
+def _store(path: Path, text: bytes) -> None:
     """Write atomically (a private temporary file, then rename): a concurrent reader or
     an interrupted run never sees half a file. A cache that cannot be written is skipped."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(_to_json(summary), encoding="utf-8")
+        tmp.write_bytes(text)
         os.replace(tmp, path)
     except OSError:
         try:
@@ -1170,29 +1172,71 @@ def _store(path: Path, summary: ModuleSummary) -> None:
 
 
 def summarize_file(path: str, module_name: str, cache_dir: str | None = None) -> ModuleSummary:
-    """Read and summarise one file, through the cache in ``cache_dir`` if given.
+    """Read and summarise one file, through the cache in ``cache_dir`` if given."""
+    return _summarize_file(path, module_name, cache_dir)[0]
 
-    A top-level function of picklable arguments, for ``ProcessPoolExecutor.map``.
-    """
+
+def _summarize_file(path: str, module_name: str, cache_dir: str | None) -> tuple[ModuleSummary, bytes | None]:
+    """The summary and, when the cache had or took it, its JSON text."""
     is_package = _is_init(path)
     try:
         source = Path(path).read_bytes()
     except OSError:
-        return ModuleSummary(module_name, is_package, (), (), parsed=False)
+        return ModuleSummary(module_name, is_package, (), (), parsed=False), None
     if cache_dir is None:
-        return build_summary(path, source, module_name)
+        return build_summary(path, source, module_name), None
     entry = Path(cache_dir) / f"{_cache_key(source, module_name, is_package)}.json"
     cached = _load(entry)
-    if cached is not None and cached.module == module_name:
+    if cached is not None and cached[0].module == module_name:
         return cached
     summary = build_summary(path, source, module_name)
-    _store(entry, summary)
-    return summary
+    text = _to_json(summary).encode()
+    _store(entry, text)
+    return summary, text
+
+
+def pack_file(path: str, module_name: str, cache_dir: str | None = None) -> PackedSummary:
+    """Pass 1's unit of work: one file summarised (through the cache) and packed. A
+    top-level function of picklable arguments, for ``ProcessPoolExecutor.map``."""
+    return PackedSummary.of(*_summarize_file(path, module_name, cache_dir))
 
 
 # --------------------------------------------------------------------------- the index
 
 _MAX_HOPS: Final = 16
+
+
+@dataclass(frozen=True, slots=True)
+class PackedSummary:
+    """A summary as the index keeps it (compressed JSON) with the few facts the index
+    needs about every module at once. Pass 1's workers send these, not summaries: they
+    pickle in a fraction of the time, and a cached summary is never decoded and encoded
+    again just to be packed."""
+
+    module: str
+    parsed: bool
+    compressed: bytes
+    digest: bytes
+    thread_targets: tuple[str, ...]
+    repeated_thread_targets: tuple[str, ...]
+    returning_names: tuple[str, ...]
+    class_bases: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @classmethod
+    def of(cls, summary: ModuleSummary, text: bytes | None = None) -> PackedSummary:
+        """``text``: the summary's JSON when at hand (read from the cache)."""
+        if text is None:
+            text = _to_json(summary).encode()
+        return cls(
+            module=summary.module,
+            parsed=summary.parsed,
+            compressed=zlib.compress(text, 1),
+            digest=hashlib.sha256(text).digest(),
+            thread_targets=summary.thread_targets,
+            repeated_thread_targets=summary.repeated_thread_targets,
+            returning_names=tuple({f.qualname.rpartition(".")[2]: None for f in summary.functions if f.returned_calls}),
+            class_bases=tuple((c.qualname, c.bases) for c in summary.classes if c.bases),
+        )
 
 
 class ProjectIndex:
@@ -1204,7 +1248,7 @@ class ProjectIndex:
     given wins.
     """
 
-    def __init__(self, summaries: Iterable[ModuleSummary]) -> None:
+    def __init__(self, summaries: Iterable[ModuleSummary | PackedSummary]) -> None:
         self._packed: dict[str, bytes] = {}
         self._hashes: dict[str, bytes] = {}
         self._loaded: OrderedDict[str, _Loaded] = OrderedDict()
@@ -1214,21 +1258,18 @@ class ProjectIndex:
         """Last components of the functions that return a call's value (``make_conn``)."""
         self.derived_class_names: set[str] = set()
         """Last components of the classes with explicit bases."""
-        for summary in summaries:
-            if summary.module in self._packed:
+        for item in summaries:
+            packed = item if isinstance(item, PackedSummary) else PackedSummary.of(item)
+            if packed.module in self._packed:
                 continue
-            text = _to_json(summary).encode("utf-8", "surrogateescape")
-            self._packed[summary.module] = zlib.compress(text, 1)
-            self._hashes[summary.module] = hashlib.sha256(text).digest()
-            if summary.thread_targets:
-                self._thread_starts.append((summary.module, summary.thread_targets, summary.repeated_thread_targets))
-            for function in summary.functions:
-                if function.returned_calls:
-                    self.returning_names.add(function.qualname.rpartition(".")[2])
-            for klass in summary.classes:
-                if klass.bases:
-                    self._class_bases.setdefault(klass.qualname, klass.bases)
-                    self.derived_class_names.add(klass.qualname.rpartition(".")[2])
+            self._packed[packed.module] = packed.compressed
+            self._hashes[packed.module] = packed.digest
+            if packed.thread_targets:
+                self._thread_starts.append((packed.module, packed.thread_targets, packed.repeated_thread_targets))
+            self.returning_names.update(packed.returning_names)
+            for qualname, bases in packed.class_bases:
+                self._class_bases.setdefault(qualname, bases)
+                self.derived_class_names.add(qualname.rpartition(".")[2])
         self._digest: str | None = None
         # Absolute paths of the files CPython's parser accepted in this pass: pass 2 need not
         # run it again to guard libcst's parser against pathological nesting.
@@ -1525,7 +1566,7 @@ def build_index(
     root: str | os.PathLike[str],
     *,
     cache_dir: str | os.PathLike[str] | None = None,
-    map_fn: Callable[..., Iterable[ModuleSummary]] = map,
+    map_fn: Callable[..., Iterable[PackedSummary]] = map,
 ) -> ProjectIndex:
     """Summarise every file and index them. Pass ``executor.map`` as ``map_fn`` to
     summarise in worker processes; files are taken in sorted order, so which of two
@@ -1536,13 +1577,13 @@ def build_index(
     cache = None if cache_dir is None else os.fspath(cache_dir)
     parsed: list[str] = []
 
-    def summaries() -> Iterator[ModuleSummary]:
+    def summaries() -> Iterator[PackedSummary]:
         # Streamed, not listed: a summary the index drops (a module name taken by an earlier
-        # file) is freed at once, and the run's peak memory does not hold every summary twice.
-        for path, summary in zip(files, map_fn(summarize_file, files, names, [cache] * len(files))):
-            if summary.parsed:
+        # file) is freed at once.
+        for path, packed in zip(files, map_fn(pack_file, files, names, [cache] * len(files))):
+            if packed.parsed:
                 parsed.append(path)
-            yield summary
+            yield packed
 
     index = ProjectIndex(summaries())
     index.parsed_files = frozenset(parsed)

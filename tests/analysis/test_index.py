@@ -19,6 +19,7 @@ from safelint.analysis.index import (
     build_index,
     build_summary,
     module_name_for,
+    pack_file,
     summarize_file,
 )
 
@@ -694,3 +695,18 @@ def test_summaries_are_unpacked_on_demand_into_a_bounded_cache(monkeypatch: pyte
     assert index.module("pkg.m0") == summaries[0]  # evicted, then unpacked again
     assert dict(index.modules) == {s.module: s for s in summaries}
     assert index.module("pkg.missing") is None and "pkg.missing" not in index.modules
+
+
+def test_packed_summaries_from_the_cache_index_like_fresh_ones(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("import threading\nclass W(threading.Thread):\n    def run(self): ...\ndef make(): return open('x')\n")
+    cache = tmp_path / "cache"
+    fresh = pack_file(str(path), "m", str(cache))
+    cached = pack_file(str(path), "m", str(cache))
+    assert cached == fresh == pack_file(str(path), "m")
+    assert pickle.loads(pickle.dumps(fresh)) == fresh
+    summary = summarize_file(str(path), "m")
+    packed_index, plain_index = ProjectIndex([cached]), ProjectIndex([summary])
+    assert packed_index.digest == plain_index.digest
+    assert packed_index.module("m") == summary
+    assert packed_index.returning_names == {"make"} and packed_index.derived_class_names == {"W"}
