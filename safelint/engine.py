@@ -89,11 +89,16 @@ class Checker:
         except OSError as error:
             reason = error.strerror or str(error)
             return self._source_error(display, SourceError(f"cannot read the file: {reason}"), path)
-        return self.check_bytes(data, display, path)
+        return self.check_bytes(data, display, path, from_disk=True)
 
-    def check_bytes(self, data: bytes, display: str, path: Path | None = None) -> FileResult:
+    def check_bytes(self, data: bytes, display: str, path: Path | None = None, *, from_disk: bool = False) -> FileResult:
+        """``from_disk``: ``data`` is what ``path`` holds on disk, so the index pass's parse of
+        that file stands in for the guard against pathological nesting. Any other text for the
+        path (stdin, an editor's buffer, a fix) gets the guard."""
         ignored = self.ignored_for(path) if path is not None else ()
-        already_parsed = self.project is not None and path is not None and str(path) in self.project.index.parsed_files
+        already_parsed = (
+            from_disk and self.project is not None and path is not None and str(path) in self.project.index.parsed_files
+        )
         try:
             text = decode(data)
             module = parse(text, guard=not already_parsed)

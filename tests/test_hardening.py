@@ -85,3 +85,21 @@ def test_unreadable_file_named_on_the_command_line_exits_2(tmp_path: Path) -> No
     locked.chmod(0)
     p = safelint(tmp_path, "locked.py")
     assert p.returncode == 2 and "permission denied" in p.stderr
+
+
+def test_deep_nesting_on_stdin_for_an_indexed_file_is_sl000(tmp_path: Path) -> None:
+    """The index pass parsed the file on disk, not the text on stdin: that text gets the guard."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "x.py").write_text("x = 1\n")
+    deep = "y = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
+    p = subprocess.run(
+        [sys.executable, "-m", "safelint", "check", "-", "--stdin-filename", "x.py", "--isolated", "--format", "json"],
+        cwd=tmp_path,
+        input=deep,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert p.returncode == 1, p.stderr
+    [finding] = json.loads(p.stdout)
+    assert finding["code"] == "SL000" and "nested too deeply" in finding["message"]
