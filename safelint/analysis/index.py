@@ -1249,8 +1249,7 @@ class ProjectIndex:
     """
 
     def __init__(self, summaries: Iterable[ModuleSummary | PackedSummary]) -> None:
-        self._packed: dict[str, bytes] = {}
-        self._hashes: dict[str, bytes] = {}
+        self._packed: dict[str, PackedSummary] = {}
         self._loaded: OrderedDict[str, _Loaded] = OrderedDict()
         self._thread_starts: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
         self._class_bases: dict[str, tuple[str, ...]] = {}
@@ -1262,8 +1261,7 @@ class ProjectIndex:
             packed = item if isinstance(item, PackedSummary) else PackedSummary.of(item)
             if packed.module in self._packed:
                 continue
-            self._packed[packed.module] = packed.compressed
-            self._hashes[packed.module] = packed.digest
+            self._packed[packed.module] = packed
             if packed.thread_targets:
                 self._thread_starts.append((packed.module, packed.thread_targets, packed.repeated_thread_targets))
             self.returning_names.update(packed.returning_names)
@@ -1284,7 +1282,7 @@ class ProjectIndex:
         packed = self._packed.get(module)
         if packed is None:
             return None
-        loaded = _Loaded(_decode_module(json.loads(zlib.decompress(packed))))
+        loaded = _Loaded(_decode_module(json.loads(zlib.decompress(packed.compressed))))
         self._loaded[module] = loaded
         if len(self._loaded) > _LOADED_MODULES:
             self._loaded.popitem(last=False)
@@ -1328,6 +1326,13 @@ class ProjectIndex:
         if self._threads is None:
             self._threads = _ThreadReach(self)
         return self._threads
+
+    def updated(self, summaries: Iterable[ModuleSummary]) -> ProjectIndex:
+        """A new index with ``summaries`` in place of the modules of the same names, the
+        others kept packed as they are (an editor re-summarises a file on each save)."""
+        fresh = [PackedSummary.of(summary) for summary in summaries]
+        names = {packed.module for packed in fresh}
+        return ProjectIndex([*fresh, *(p for name, p in self._packed.items() if name not in names)])
 
     @property
     def modules(self) -> Mapping[str, ModuleSummary]:
@@ -1400,8 +1405,8 @@ class ProjectIndex:
         when some summary does."""
         if self._digest is None:
             digest = hashlib.sha256(f"safelint-index-{INDEX_FORMAT}".encode())
-            for name in sorted(self._hashes):
-                digest.update(self._hashes[name])
+            for name in sorted(self._packed):
+                digest.update(self._packed[name].digest)
             self._digest = digest.hexdigest()
         return self._digest
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from safelint import runner
-from safelint.analysis.index import ProjectIndex
 from safelint.api import SettingsResolver
 from safelint.config import Overrides, Settings
 from safelint.discovery import discover
@@ -122,6 +121,4 @@ class Folder:
         with self._lock:
             if self._project is None:
                 return
-            old = self._project.index.modules
-            kept = [summary for name, summary in old.items() if name not in fresh]
-            self._project = Project(self._project.root, ProjectIndex([*fresh.values(), *kept]))
+            self._project = Project(self._project.root, self._project.index.updated(fresh.values()))

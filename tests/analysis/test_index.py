@@ -710,3 +710,13 @@ def test_packed_summaries_from_the_cache_index_like_fresh_ones(tmp_path: pathlib
     assert packed_index.digest == plain_index.digest
     assert packed_index.module("m") == summary
     assert packed_index.returning_names == {"make"} and packed_index.derived_class_names == {"W"}
+
+
+def test_updated_replaces_the_given_modules_and_keeps_the_others_packed() -> None:
+    a, b = summarize("def f() -> None: ...\n", "pkg.a"), summarize("def g() -> int: ...\n", "pkg.b")
+    index = ProjectIndex([a, b])
+    edited = summarize("def f() -> int: ...\n", "pkg.a")
+    new = index.updated([edited])
+    assert new.module("pkg.a") == edited and new.module("pkg.b") == b
+    assert index.module("pkg.a") == a  # the old index is untouched
+    assert new.digest == ProjectIndex([edited, b]).digest != index.digest
