@@ -1411,8 +1411,9 @@ class ProjectIndex:
         return self._digest
 
 
-_LOADED_MODULES: Final = 512
-"""Unpacked summaries a process keeps: a module's checks touch its own and its imports'."""
+_LOADED_MODULES: Final = 128
+"""Unpacked summaries a process keeps: a module's checks touch its own and its imports'.
+On the stdlib, 128 instead of 512 unpacks 4% more often and peaks 16 MB lower."""
 
 
 class _Loaded:
