@@ -238,6 +238,13 @@ def test_private_defining_modules_map_to_public_names(kb: Knowledge) -> None:
     assert kb.public_name("no.such.thing") is None
 
 
+def test_a_plain_import_behind_a_star_import_is_no_public_name(kb: Knowledge) -> None:
+    # tracemalloc.pyi star-imports _tracemalloc, which imports Sequence; curses does the same with Any.
+    assert kb.public_name("collections.abc.Sequence") == "typing.Sequence"
+    assert kb.public_name("typing.Any") == "typing.Any"
+    assert kb.public_name("_typeshed.SupportsRead") == "_typeshed.SupportsRead"
+
+
 # -- resources and locks --------------------------------------------------------------------
 
 

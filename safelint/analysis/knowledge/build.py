@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pickle
 from dataclasses import dataclass
+from typing import Iterator
 
 from .environment import Typeshed, stdlib_modules
 from .resolve import Definition, Linker
@@ -59,6 +60,21 @@ def _private(module: str) -> bool:
     return any(part.startswith("_") for part in module.split("."))
 
 
+def _star_exports(modules: dict[str, StubModule], module: str, seen: frozenset[str] = frozenset()) -> Iterator[str]:
+    """The public names ``from module import *`` re-exports in a stub. A plain import does
+    not: ``tracemalloc`` star-imports ``_tracemalloc``, which imports ``Sequence``, and that
+    must not make ``tracemalloc.Sequence`` a candidate name for ``typing.Sequence``."""
+    stub = modules.get(module)
+    if stub is None or module in seen:
+        return
+    if stub.all is not None:
+        yield from (name for name in stub.all if not name.startswith("_"))
+        return
+    yield from (name for name, binding in stub.members.items() if _reexported(stub, name, binding))
+    for star in stub.stars:
+        yield from _star_exports(modules, star, seen | {module})
+
+
 def _reexported(stub: StubModule, name: str, binding: StubBinding) -> bool:
     """Stub semantics: ``import x as x``, ``__all__``, and public assignments re-export."""
     if name.startswith("_"):
@@ -86,7 +102,7 @@ def public_names(modules: dict[str, StubModule]) -> dict[str, str]:
         stub = modules[module]
         names = [n for n, b in stub.members.items() if _reexported(stub, n, b)]
         for star in stub.stars:
-            names.extend(n for n in linker.exported_names(star) if not n.startswith("_"))
+            names.extend(_star_exports(modules, star))
         for name in dict.fromkeys(names):
             found = linker.member(module, name)
             if found is None or found.receiver is not None:
