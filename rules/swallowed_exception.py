@@ -198,13 +198,11 @@ _CLEANUP_CALLS = frozenset(
 )
 
 
-# Methods that are themselves a release: whatever they try is best effort.
-_CLEANUP_METHODS = frozenset(
-    {
-        "close", "aclose", "shutdown", "release", "cleanup", "terminate", "kill", "stop",
-        "disconnect", "server_close", "quit", "__exit__", "__aexit__", "__del__",
-    }
-)
+# Methods that are themselves a release: whatever they try is best effort. A method named
+# like a file operation or a wait (`remove`, `join`, `flush`) is not one.
+_CLEANUP_METHODS = (
+    _CLEANUP_CALLS - {"unlink", "remove", "rmdir", "removedirs", "rmtree", "cancel", "join", "flush", "wait"}
+) | {"__aexit__"}
 
 
 def _best_effort_cleanup(body: cst.BaseSuite) -> bool:

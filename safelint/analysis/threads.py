@@ -222,18 +222,14 @@ class ThreadModel:
                 targets.setdefault(function, []).append(
                     Entry("declared a thread entry point", function.node, True)
                 )
-            started = ctx.index.started_elsewhere(f"{module_name}.{function.qualname}")
-            if started is not None:
-                starter, repeated = started
-                targets.setdefault(function, []).append(
-                    Entry(f"started on a thread in `{starter}`", function.node, repeated)
-                )
-            called = ctx.index.called_from_thread(f"{module_name}.{function.qualname}")
-            if called is not None:
-                caller, repeated = called
-                targets.setdefault(function, []).append(
-                    Entry(f"called from `{caller}` on a thread", function.node, repeated)
-                )
+            qualname = f"{module_name}.{function.qualname}"
+            for how, known in (
+                ("started on a thread in `{}`", ctx.index.started_elsewhere(qualname)),
+                ("called from `{}` on a thread", ctx.index.called_from_thread(qualname)),
+            ):
+                if known is not None:
+                    origin, repeated = known
+                    targets.setdefault(function, []).append(Entry(how.format(origin), function.node, repeated))
         declared = [entry for entries in targets.values() for entry in entries]
         stack: list[tuple[cst.CSTNode, Function | None, bool, cst.CSTNode | None]] = [(ctx.module, None, False, None)]
         kids: list[cst.CSTNode] = []
