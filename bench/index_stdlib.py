@@ -71,8 +71,11 @@ def main() -> int:
 
     n_functions = sum(len(s.functions) for s in summaries)
     n_classes = sum(len(s.classes) for s in summaries)
-    print(f"files: {len(files)} ({unparsed} not parseable by this Python), "
-          f"{n_functions} functions, {n_classes} classes, jobs={args.jobs}")
+    print(
+        f"files: {len(files)} ({unparsed} not parseable by this Python), "
+        f"{n_functions} functions, {n_classes} classes, jobs={args.jobs}"
+    )
+
     def row(label: str, seconds: float) -> None:
         print(f"{label:<38}{seconds:7.2f} s  = {seconds / parse_s:.2f}x ast.parse")
 
@@ -91,8 +94,10 @@ def main() -> int:
             except Exception:  # not valid for libcst: not our concern here
                 pass
         libcst_s = time.perf_counter() - t0
-        print(f"{'libcst parse (floor of a run)':<38}{libcst_s:7.2f} s; "
-              f"cold index = {cold_s / libcst_s:.1%}, warm = {warm_s / libcst_s:.1%} of it")
+        print(
+            f"{'libcst parse (floor of a run)':<38}{libcst_s:7.2f} s; "
+            f"cold index = {cold_s / libcst_s:.1%}, warm = {warm_s / libcst_s:.1%} of it"
+        )
     return 0
 
 

@@ -62,7 +62,10 @@ class Client:
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "safelint.lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            [sys.executable, "-m", "safelint.lsp"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.stdin: IO[bytes] = self.proc.stdin
@@ -90,7 +93,9 @@ class Client:
                 length = int(value)
         message: dict[str, Any] = json.loads(self.stdout.read(length))
         if "id" in message and "method" in message:  # a request from the server: accept it
-            result = [None] * len(message["params"]["items"]) if message["method"] == "workspace/configuration" else None
+            result = (
+                [None] * len(message["params"]["items"]) if message["method"] == "workspace/configuration" else None
+            )
             body = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}).encode()
             self.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
             self.stdin.flush()
@@ -130,7 +135,9 @@ def main() -> int:
         client.send("initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}}, request=True)
         client.wait(lambda m: m.get("id") == 1)
         client.send("initialized", {})
-        client.send("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}})
+        client.send(
+            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}
+        )
         opened = client.wait(diagnostics_for(uri, 1))
         first = time.perf_counter() - started
         timings = []
@@ -155,8 +162,10 @@ def main() -> int:
     count = len(text.splitlines())
     print(f"file: {count} lines, {len(opened['params']['diagnostics'])} diagnostics")
     print(f"start + initialize + first diagnostics: {first * 1000:.0f} ms")
-    print(f"didChange -> publishDiagnostics over {args.runs} runs: median {statistics.median(timings) * 1000:.0f} ms"
-          f" (min {min(timings) * 1000:.0f}, max {max(timings) * 1000:.0f}; includes a {DEBOUNCE_SECONDS * 1000:.0f} ms debounce)")
+    print(
+        f"didChange -> publishDiagnostics over {args.runs} runs: median {statistics.median(timings) * 1000:.0f} ms"
+        f" (min {min(timings) * 1000:.0f}, max {max(timings) * 1000:.0f}; includes a {DEBOUNCE_SECONDS * 1000:.0f} ms debounce)"
+    )
     return 0
 
 

@@ -65,8 +65,28 @@ POSITIONS = "positions"
 FINDINGS = "findings: report, resolve, suppressions, sort"
 OUTPUT = "formatting and output"
 OTHER = "other (driver; samples with no Python stack)"
-PHASES = [IMPORTS, CONFIG, KNOWLEDGE, STUBS, INDEX, PARSE, WALK, NAMES, CFG, DATAFLOW, QUERIES,
-          SL0, SL1, SL2, SL3, SL4, POSITIONS, FINDINGS, OUTPUT, OTHER]
+PHASES = [
+    IMPORTS,
+    CONFIG,
+    KNOWLEDGE,
+    STUBS,
+    INDEX,
+    PARSE,
+    WALK,
+    NAMES,
+    CFG,
+    DATAFLOW,
+    QUERIES,
+    SL0,
+    SL1,
+    SL2,
+    SL3,
+    SL4,
+    POSITIONS,
+    FINDINGS,
+    OUTPUT,
+    OTHER,
+]
 
 # (file relative to the repository, function or "*") -> phase, for frames that claim their whole subtree.
 CLAIMING = {

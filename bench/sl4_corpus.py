@@ -52,7 +52,17 @@ def safelint(root: Path, stdlib: bool) -> list[dict[str, object]]:
 def peers(root: Path, stdlib: bool, target: str) -> dict[str, set[tuple[str, int]]]:
     env = dict(os.environ, PYTHONPATH=target)
     excludes = ",".join(STDLIB_EXCLUDES[:-1]) if stdlib else ""
-    ruff_command = [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "SIM115", "--output-format", "json"]
+    ruff_command = [
+        sys.executable,
+        "-m",
+        "ruff",
+        "check",
+        "--isolated",
+        "--select",
+        "SIM115",
+        "--output-format",
+        "json",
+    ]
     if excludes:
         ruff_command += ["--exclude", excludes]
     ruff_out = subprocess.run([*ruff_command, str(root)], capture_output=True, text=True, env=env, check=False).stdout
@@ -61,7 +71,9 @@ def peers(root: Path, stdlib: bool, target: str) -> dict[str, set[tuple[str, int
     pylint_command += ["--output-format=json", "--recursive=y", "-j", "2"]
     if excludes:
         pylint_command += [f"--ignore={excludes}"]
-    pylint_out = subprocess.run([*pylint_command, str(root)], capture_output=True, text=True, env=env, check=False).stdout
+    pylint_out = subprocess.run(
+        [*pylint_command, str(root)], capture_output=True, text=True, env=env, check=False
+    ).stdout
     pylint = {
         (os.path.realpath(f["path"]), f["line"])
         for f in json.loads(pylint_out or "[]")
@@ -103,7 +115,9 @@ def main() -> None:
     print(f"all: {total_lines} lines: {per}")
     ours = {(os.path.realpath(str(f["path"])), int(str(f["line"]))) for f in every}
     for tool, found in theirs.items():
-        print(f"{tool}: {len(found)}; both: {len(found & ours)}; only {tool}: {len(found - ours)}; only safelint: {len(ours - found)}")
+        print(
+            f"{tool}: {len(found)}; both: {len(found & ours)}; only {tool}: {len(found - ours)}; only safelint: {len(ours - found)}"
+        )
     rng = random.Random(args.seed)
     picked = sorted(rng.sample(range(len(every)), min(args.sample, len(every))))
     print(f"\nsample of {len(picked)} (seed {args.seed}):")

@@ -123,12 +123,25 @@ def main() -> None:
 
     try:
         cache = scratch / "cache"
-        base = [sys.executable, "-m", "safelint", "check", str(args.path), "--isolated", "--format", "json", "-j", str(jobs)]
+        base = [
+            sys.executable,
+            "-m",
+            "safelint",
+            "check",
+            str(args.path),
+            "--isolated",
+            "--format",
+            "json",
+            "-j",
+            str(jobs),
+        ]
         rows.append(
             ("safelint cold (--no-cache)", *median_of(runs, lambda: timed([*base, "--no-cache"], args.findings)))
         )
         timed([*base, "--cache-dir", str(cache)])
-        rows.append(("safelint warm (nothing changed)", *median_of(runs, lambda: timed([*base, "--cache-dir", str(cache)]))))
+        rows.append(
+            ("safelint warm (nothing changed)", *median_of(runs, lambda: timed([*base, "--cache-dir", str(cache)])))
+        )
         one = files[len(files) // 2]
         original = one.read_bytes()
 
@@ -141,7 +154,9 @@ def main() -> None:
 
         rows.append(("safelint after one file changed", *median_of(runs, after_one_change)))
         single = files[0]
-        rows.append(("safelint check one_file.py", *median_of(runs, lambda: timed([*base[:4], str(single), "--no-cache"]))))
+        rows.append(
+            ("safelint check one_file.py", *median_of(runs, lambda: timed([*base[:4], str(single), "--no-cache"])))
+        )
     finally:
         shutil.rmtree(scratch / "cache", ignore_errors=True)
 
@@ -150,15 +165,22 @@ def main() -> None:
         path = str(args.path)
         peers = {
             "pylint (consider-using-with, expression-not-assigned, broad-exception-caught, bare-except)": [
-                str(bin_ / "pylint"), "--disable=all",
+                str(bin_ / "pylint"),
+                "--disable=all",
                 "--enable=consider-using-with,expression-not-assigned,broad-exception-caught,bare-except",
-                f"-j{jobs}", "--recursive=y", path,
+                f"-j{jobs}",
+                "--recursive=y",
+                path,
             ],
             "fixit (default rules)": [str(bin_ / "fixit"), "lint", path],
             "flake8 + bugbear (B, E722)": [str(bin_ / "flake8"), "--select=B,E722", f"-j{jobs}", path],
             "ruff (SIM115, B018, S110, BLE001, E722, PLW0133, RUF006)": [
-                str(bin_ / "ruff"), "check", "--no-cache", "--isolated",
-                "--select=SIM115,B018,S110,BLE001,E722,PLW0133,RUF006", path,
+                str(bin_ / "ruff"),
+                "check",
+                "--no-cache",
+                "--isolated",
+                "--select=SIM115,B018,S110,BLE001,E722,PLW0133,RUF006",
+                path,
             ],
         }
         for label, command in peers.items():

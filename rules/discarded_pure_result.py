@@ -145,7 +145,9 @@ def _only_constants(call: cst.Call) -> bool:
         part = parts.pop()
         if isinstance(part, _CONTAINERS):
             parts.extend(e.value for e in part.elements)
-        elif not isinstance(part, _CONSTANTS) or (isinstance(part, cst.Name) and part.value not in ("None", "True", "False")):
+        elif not isinstance(part, _CONSTANTS) or (
+            isinstance(part, cst.Name) and part.value not in ("None", "True", "False")
+        ):
             return False
     return True
 

@@ -64,9 +64,7 @@ class MustUse(Rule):
     name = "must-use"
     severity = Severity.WARNING
     summary = "The result of a function declared must-use is dropped."
-    options = (
-        Option("functions", list, (), "fully qualified names of further must-use functions"),
-    )
+    options = (Option("functions", list, (), "fully qualified names of further must-use functions"),)
 
     def visit_Expr(self, node: cst.Expr, ctx: ModuleContext) -> None:
         call = node.value

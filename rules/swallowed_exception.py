@@ -96,7 +96,9 @@ class SwallowedException(Rule):
 
     visit_TryStar = visit_Try
 
-    def _check(self, node: cst.ExceptHandler | cst.ExceptStarHandler, statement: cst.Try | cst.TryStar, ctx: ModuleContext) -> None:
+    def _check(
+        self, node: cst.ExceptHandler | cst.ExceptStarHandler, statement: cst.Try | cst.TryStar, ctx: ModuleContext
+    ) -> None:
         caught = self._broad_name(node.type)
         if caught is None or not _does_nothing(node.body) or _has_comment(node):
             return
@@ -191,9 +193,28 @@ def _has_comment(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
 # Calls whose failure during cleanup is routinely ignored: the resource is going away anyway.
 _CLEANUP_CALLS = frozenset(
     {
-        "close", "aclose", "shutdown", "release", "cleanup", "terminate", "kill", "unlink",
-        "remove", "rmdir", "removedirs", "rmtree", "cancel", "join", "flush", "stop",
-        "disconnect", "wait", "server_close", "quit", "__exit__", "__del__",
+        "close",
+        "aclose",
+        "shutdown",
+        "release",
+        "cleanup",
+        "terminate",
+        "kill",
+        "unlink",
+        "remove",
+        "rmdir",
+        "removedirs",
+        "rmtree",
+        "cancel",
+        "join",
+        "flush",
+        "stop",
+        "disconnect",
+        "wait",
+        "server_close",
+        "quit",
+        "__exit__",
+        "__del__",
     }
 )
 

@@ -86,7 +86,9 @@ class UncheckedSubprocess(Rule):
             return
         if expects_exception(ctx, node, in_try=False) or in_test_code(ctx, node):
             return
-        ctx.report(self, call, f"the exit status of `{name}(...)` is dropped: a failed command goes unnoticed", help=help)
+        ctx.report(
+            self, call, f"the exit status of `{name}(...)` is dropped: a failed command goes unnoticed", help=help
+        )
 
 
 def _checks(call: cst.Call) -> bool:
@@ -102,7 +104,13 @@ def _silenced(call: cst.Call) -> bool:
         if keyword == "capture_output" and not (isinstance(arg.value, cst.Name) and arg.value.value == "False"):
             return True
         value = arg.value
-        name = value.attr.value if isinstance(value, cst.Attribute) else value.value if isinstance(value, cst.Name) else None
+        name = (
+            value.attr.value
+            if isinstance(value, cst.Attribute)
+            else value.value
+            if isinstance(value, cst.Name)
+            else None
+        )
         if keyword in ("stdout", "stderr") and name == "DEVNULL":
             return True
     return False

@@ -108,10 +108,18 @@ class UnclosedResource(Rule):
             if leak.kind is LeakKind.UNRELEASED:
                 where = f": the path leaving at line {line} keeps it open" if line else ""
                 message = f"{what} is not {release_verb(site)} on every path{where}"
-                ctx.report(self, site.call, message, help=release_help(site), related=_related(leak.where, "it is still open here"))
+                ctx.report(
+                    self,
+                    site.call,
+                    message,
+                    help=release_help(site),
+                    related=_related(leak.where, "it is still open here"),
+                )
             elif leak.kind is LeakKind.REBOUND:
                 message = f"`{site.name}` is rebound at line {line} while {what} is still open"
-                ctx.report(self, site.call, message, help=release_help(site), related=_related(leak.where, "rebound here"))
+                ctx.report(
+                    self, site.call, message, help=release_help(site), related=_related(leak.where, "rebound here")
+                )
             elif leak.kind is LeakKind.SQLITE_WITH:
                 message = (
                     f"`with {site.label}(...) as {site.name}` commits or rolls back but does not close the "

@@ -10,12 +10,50 @@ from safelint.rule import Rule
 
 _FIRST_NAMES = frozenset(
     {
-        "open", "urlopen", "Popen", "connect", "socket", "create_connection", "ZipFile", "TarFile",
-        "TemporaryFile", "NamedTemporaryFile", "TemporaryDirectory", "SpooledTemporaryFile", "mmap",
-        "ThreadPoolExecutor", "ProcessPoolExecutor", "Pool", "SMTP", "SMTP_SSL", "FTP", "FTP_TLS",
-        "HTTPConnection", "HTTPSConnection", "fdopen", "popen", "mkstemp", "wrap_socket", "DefaultSelector",
-        "urlretrieve", "new_event_loop", "epoll", "kqueue", "poll", "devpoll", "dup", "fromfd", "Telnet",
-        "IMAP4", "IMAP4_SSL", "POP3", "POP3_SSL", "Shelf", "DbfilenameShelf", "Client", "Listener",
+        "open",
+        "urlopen",
+        "Popen",
+        "connect",
+        "socket",
+        "create_connection",
+        "ZipFile",
+        "TarFile",
+        "TemporaryFile",
+        "NamedTemporaryFile",
+        "TemporaryDirectory",
+        "SpooledTemporaryFile",
+        "mmap",
+        "ThreadPoolExecutor",
+        "ProcessPoolExecutor",
+        "Pool",
+        "SMTP",
+        "SMTP_SSL",
+        "FTP",
+        "FTP_TLS",
+        "HTTPConnection",
+        "HTTPSConnection",
+        "fdopen",
+        "popen",
+        "mkstemp",
+        "wrap_socket",
+        "DefaultSelector",
+        "urlretrieve",
+        "new_event_loop",
+        "epoll",
+        "kqueue",
+        "poll",
+        "devpoll",
+        "dup",
+        "fromfd",
+        "Telnet",
+        "IMAP4",
+        "IMAP4_SSL",
+        "POP3",
+        "POP3_SSL",
+        "Shelf",
+        "DbfilenameShelf",
+        "Client",
+        "Listener",
     }
 )
 
@@ -79,7 +117,9 @@ class UnmanagedInlineResource(Rule):
 
     def visit_Call(self, node: cst.Call, ctx: ModuleContext) -> None:
         func = node.func
-        last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        last = (
+            func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        )
         if last is None:
             return
         parent = ctx.parents.get(node)

@@ -130,7 +130,9 @@ def check_source(data: bytes, display: str, resolver: SettingsResolver, path: Pa
     """Check one buffer (stdin, or an editor's unsaved text) as if it were the file at ``path``."""
     settings = resolver(path if path is not None else resolver.cwd)
     result = RunResult(enabled_rules=sorted(settings.enabled_codes()))
-    project = build_project([path] if path is not None and path.is_file() else [], settings.root, python=settings.python)
+    project = build_project(
+        [path] if path is not None and path.is_file() else [], settings.root, python=settings.python
+    )
     result.add(Checker(settings, project).check_bytes(data, display, path))
     try:
         result.sources[display] = decode(data)

@@ -68,7 +68,10 @@ class Baseline:
         if not isinstance(findings, list) or document.get("version") != VERSION:
             raise BaselineError(f"{path}: not a safelint baseline (expected version {VERSION} with a `findings` list)")
         try:
-            entries = [Entry(str(e["path"]), str(e["code"]), str(e["fingerprint"]), str(e.get("message", ""))) for e in findings]
+            entries = [
+                Entry(str(e["path"]), str(e["code"]), str(e["fingerprint"]), str(e.get("message", "")))
+                for e in findings
+            ]
         except (TypeError, KeyError, AttributeError) as error:
             raise BaselineError(f"{path}: malformed baseline entry ({error!r})") from None
         return cls(path, entries)
@@ -124,6 +127,4 @@ def _relative(baseline: Path, display: str) -> str:
 def _entries(baseline: Path, result: RunResult) -> list[tuple[Finding, Entry]]:
     texts = {f.path: result.source(f.path) for f in result.findings}
     prints = finding_fingerprints(result.findings, texts)
-    return [
-        (f, Entry(_relative(baseline, f.path), f.code, fp, f.message)) for f, fp in zip(result.findings, prints)
-    ]
+    return [(f, Entry(_relative(baseline, f.path), f.code, fp, f.message)) for f, fp in zip(result.findings, prints)]

@@ -123,12 +123,20 @@ def _decode(data: dict[str, Any]) -> FileResult:
                     str(fix["message"]),
                     Applicability(fix["applicability"]),
                     tuple(
-                        Edit(int(e["line"]), int(e["column"]), int(e["end_line"]), int(e["end_column"]), str(e["content"]))
+                        Edit(
+                            int(e["line"]),
+                            int(e["column"]),
+                            int(e["end_line"]),
+                            int(e["end_column"]),
+                            str(e["content"]),
+                        )
                         for e in fix["edits"]
                     ),
                 ),
                 related=tuple(
-                    Related(str(r["message"]), int(r["line"]), int(r["column"]), int(r["end_line"]), int(r["end_column"]))
+                    Related(
+                        str(r["message"]), int(r["line"]), int(r["column"]), int(r["end_line"]), int(r["end_column"])
+                    )
                     for r in f.get("related", [])
                 ),
             )

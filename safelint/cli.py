@@ -67,7 +67,9 @@ def main() -> None:
 @click.option("--select", multiple=True, help="Rule codes or prefixes to check (replaces the configured set).")
 @click.option("--extend-select", multiple=True, help="Rule codes or prefixes to check in addition.")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes not to check.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help="Use this configuration file.")
+@click.option(
+    "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help="Use this configuration file."
+)
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Show how many findings each rule has, instead of each finding.")
@@ -78,19 +80,56 @@ def main() -> None:
 @click.option("--extend-exclude", multiple=True, help="Glob patterns to skip in addition.")
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to files named on the command line too.")
 @click.option("--no-respect-gitignore", is_flag=True, help="Check files that .gitignore lists.")
-@click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file (whole or not at all); the summary still goes to the terminal.")
-@click.option("--fail-on", type=click.Choice(["error", "warning"]), default="warning", show_default=True, help="The lowest severity that makes the exit code 1.")
-@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path, dir_okay=False), help="Report only findings this baseline file does not record.")
-@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), help="Record every finding in this baseline file, and exit 0.")
-@click.option("--update-baseline", is_flag=True, help="With --baseline: remove the entries that no longer match a finding (never adds).")
-@click.option("--new-since", metavar="GIT_REV", help="Report only findings on lines changed since this git revision (untracked files count as new).")
+@click.option(
+    "--output-file",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to this file (whole or not at all); the summary still goes to the terminal.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default="warning",
+    show_default=True,
+    help="The lowest severity that makes the exit code 1.",
+)
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Report only findings this baseline file does not record.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Record every finding in this baseline file, and exit 0.",
+)
+@click.option(
+    "--update-baseline",
+    is_flag=True,
+    help="With --baseline: remove the entries that no longer match a finding (never adds).",
+)
+@click.option(
+    "--new-since",
+    metavar="GIT_REV",
+    help="Report only findings on lines changed since this git revision (untracked files count as new).",
+)
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place, then re-check.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour (with --fix or --diff).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
 @click.option("--show-fixes", is_flag=True, help="List each fix applied (or, with --diff, that would be).")
-@click.option("--python", "python", help="The interpreter of the checked project, whose installed stubs and typed packages safelint reads (default: the one running safelint).")
+@click.option(
+    "--python",
+    "python",
+    help="The interpreter of the checked project, whose installed stubs and typed packages safelint reads (default: the one running safelint).",
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache of results and index summaries.")
-@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), envvar="SAFELINT_CACHE_DIR", help="Where the cache lives (default: .safelint_cache in the project root).")
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="SAFELINT_CACHE_DIR",
+    help="Where the cache lives (default: .safelint_cache in the project root).",
+)
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -235,7 +274,9 @@ def _fix_notes(result: RunResult, fixed: list[FileFix], preview: bool, show: boo
         for outcome in fixed:
             for finding in outcome.applied:
                 assert finding.fix is not None
-                result.notes.append(f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.fix.message}")
+                result.notes.append(
+                    f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.fix.message}"
+                )
     safe = sum(1 for f in result.findings if allowed(f.fix, False))
     more = sum(1 for f in result.findings if allowed(f.fix, True)) - safe
     if safe and not preview:

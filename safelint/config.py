@@ -75,9 +75,7 @@ class Settings:
         """Codes on after select/extend-select/ignore, the most specific selector winning."""
         if self._enabled:
             return self._enabled
-        enabled = frozenset(
-            code for code, rule in all_rules().items() if _is_enabled(code, rule, self)
-        )
+        enabled = frozenset(code for code, rule in all_rules().items() if _is_enabled(code, rule, self))
         object.__setattr__(self, "_enabled", enabled)
         return enabled
 
@@ -125,7 +123,11 @@ class Overrides:
     python: str | None = None
 
     def apply(self, settings: Settings) -> Settings:
-        for name, codes in (("select", self.select or ()), ("extend-select", self.extend_select), ("ignore", self.ignore)):
+        for name, codes in (
+            ("select", self.select or ()),
+            ("extend-select", self.extend_select),
+            ("ignore", self.ignore),
+        ):
             _check_codes(codes, f"--{name}", None)
         return replace(
             settings,
@@ -208,6 +210,7 @@ _KEYS = {
 
 def parse_table(table: dict[str, Any], path: Path, where: str = "the top level") -> Settings:
     """Validate a ``[tool.safelint]``-shaped table read from ``path``."""
+
     def fail(key: str, problem: str) -> ConfigError:
         return ConfigError(f"{path}: `{key}` in {where} {problem}")
 

@@ -43,7 +43,10 @@ def render_rule(rule: type[Rule]) -> str:
 
 
 def render_index(rules: dict[str, type[Rule]]) -> str:
-    rows = [f"| [{code}]({page_name(r)}) | `{r.name}` | {r.family()} | {r.severity.value} | {r.summary} |" for code, r in rules.items()]
+    rows = [
+        f"| [{code}]({page_name(r)}) | `{r.name}` | {r.family()} | {r.severity.value} | {r.summary} |"
+        for code, r in rules.items()
+    ]
     table = ["| code | name | family | severity | summary |", "|---|---|---|---|---|", *rows]
     return "\n".join([_NOTICE, "# Rules", "", *table]) + "\n"
 
@@ -59,7 +62,11 @@ def pages() -> dict[str, str]:
 def stale(directory: Path) -> list[str]:
     """Pages missing or different on disk, and generated-looking pages no rule produces any more."""
     wanted = pages()
-    problems = [name for name, text in wanted.items() if not (directory / name).is_file() or (directory / name).read_text(encoding="utf-8") != text]
+    problems = [
+        name
+        for name, text in wanted.items()
+        if not (directory / name).is_file() or (directory / name).read_text(encoding="utf-8") != text
+    ]
     problems += [p.name for p in sorted(directory.glob("*.md")) if p.name not in wanted]
     return problems
 

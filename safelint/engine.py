@@ -91,7 +91,9 @@ class Checker:
             return self._source_error(display, SourceError(f"cannot read the file: {reason}"), path)
         return self.check_bytes(data, display, path, from_disk=True)
 
-    def check_bytes(self, data: bytes, display: str, path: Path | None = None, *, from_disk: bool = False) -> FileResult:
+    def check_bytes(
+        self, data: bytes, display: str, path: Path | None = None, *, from_disk: bool = False
+    ) -> FileResult:
         """``from_disk``: ``data`` is what ``path`` holds on disk, so the index pass's parse of
         that file stands in for the guard against pathological nesting. Any other text for the
         path (stdin, an editor's buffer, a fix) gets the guard."""

@@ -82,7 +82,10 @@ def _span(starts: list[int], text: str, line: int, column: int) -> int:
 def _apply_one(text: str, fix: Fix) -> str:
     starts = _offsets(text)
     spans = sorted(
-        ((_span(starts, text, e.line, e.column), _span(starts, text, e.end_line, e.end_column), e.content) for e in fix.edits),
+        (
+            (_span(starts, text, e.line, e.column), _span(starts, text, e.end_line, e.end_column), e.content)
+            for e in fix.edits
+        ),
         reverse=True,
     )
     for start, end, content in spans:

@@ -83,7 +83,7 @@ class Rule:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for attr in cls.__dict__:
-            if attr.startswith("visit_") and not _is_node_class(attr[len("visit_"):]):
+            if attr.startswith("visit_") and not _is_node_class(attr[len("visit_") :]):
                 raise TypeError(f"{cls.__name__}.{attr}: libcst has no node class {attr[6:]!r}")
         if "code" in cls.__dict__:
             _REGISTRY[cls.code] = cls

@@ -133,7 +133,10 @@ def _run_uncached(
     done: dict[int, FileResult] = {}
     try:
         with ProcessPoolExecutor(
-            max_workers=min(jobs, len(tasks)), mp_context=_context(), initializer=_init_worker, initargs=(settings, project)
+            max_workers=min(jobs, len(tasks)),
+            mp_context=_context(),
+            initializer=_init_worker,
+            initargs=(settings, project),
         ) as pool:
             futures = {pool.submit(_check_one, s, p, d): pos for pos, s, p, d in tasks}
             for future in as_completed(futures):

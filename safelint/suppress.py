@@ -17,7 +17,9 @@ _SAFELINT = re.compile(
     r"#\s*safelint:\s*(?P<kind>ignore-file|ignore)\b(?:\[(?P<codes>[^\]]*)\])?(?:\s*--\s*(?P<reason>.*\S))?",
     re.I,
 )
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?(?:\s*--\s*(?P<reason>.*\S))?", re.I)
+_NOQA = re.compile(
+    r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?(?:\s*--\s*(?P<reason>.*\S))?", re.I
+)
 
 
 @dataclass

@@ -49,7 +49,9 @@ def kill_while_writing(cwd: Path, target: Path, offset: float, *args: str) -> in
     before = state(target)
     process = subprocess.Popen(
         [sys.executable, "-m", "safelint", "check", "--jobs", "1", "--no-cache", *args],
-        cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         while process.poll() is None and state(target) == before:

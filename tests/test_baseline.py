@@ -105,17 +105,27 @@ def test_bad_baseline_and_option_misuse_exit_2(project: Path) -> None:
 
 
 def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=env).stdout
 
 
-def test_new_since_reports_only_changed_lines_and_untracked_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_new_since_reports_only_changed_lines_and_untracked_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     git(tmp_path, "init", "-q")
     (tmp_path / "old.py").write_text(swallow("f") + "\n" + swallow("g"))
     git(tmp_path, "add", "-A")
     git(tmp_path, "commit", "-qm", "one")
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "old.py").write_text(swallow("f") + "\n" + swallow("g").replace("except Exception", "except  Exception"))
+    (tmp_path / "old.py").write_text(
+        swallow("f") + "\n" + swallow("g").replace("except Exception", "except  Exception")
+    )
     (tmp_path / "new.py").write_text(swallow("h"))
     result = invoke("--new-since", "HEAD", "--format", "json")
     assert codes_and_lines(result) == [("new.py", "SL106", 4), ("old.py", "SL106", 10)]
@@ -144,6 +154,11 @@ def test_parse_diff_hunks() -> None:
 
 def test_subprocess_baseline_round_trip(project: Path) -> None:
     run = [sys.executable, "-m", "safelint", "check"]
-    assert subprocess.run([*run, "--write-baseline", "bl.json"], cwd=project, capture_output=True, timeout=300).returncode == 0
-    p = subprocess.run([*run, "--baseline", "bl.json", "--format", "json"], cwd=project, capture_output=True, text=True, timeout=300)
+    assert (
+        subprocess.run([*run, "--write-baseline", "bl.json"], cwd=project, capture_output=True, timeout=300).returncode
+        == 0
+    )
+    p = subprocess.run(
+        [*run, "--baseline", "bl.json", "--format", "json"], cwd=project, capture_output=True, text=True, timeout=300
+    )
     assert (p.returncode, p.stdout.strip()) == (0, "[]")

@@ -14,7 +14,20 @@ from safelint.cli import main
 
 SWALLOW = "def f(g):\n    try:\n        g()\n    except Exception:\n        pass\n"
 CLEAN = "def add(a: int, b: int) -> int:\n    return a + b\n"
-FIELDS = ["code", "name", "severity", "message", "path", "line", "column", "end_line", "end_column", "help", "fix", "related"]
+FIELDS = [
+    "code",
+    "name",
+    "severity",
+    "message",
+    "path",
+    "line",
+    "column",
+    "end_line",
+    "end_column",
+    "help",
+    "fix",
+    "related",
+]
 
 
 @pytest.fixture
@@ -31,7 +44,13 @@ def project(tmp_path: Path) -> Path:
 def run(cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     return subprocess.run(
-        [sys.executable, "-m", "safelint", *args], cwd=cwd, capture_output=True, text=True, input=stdin, env=env, timeout=120
+        [sys.executable, "-m", "safelint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=env,
+        timeout=120,
     )
 
 

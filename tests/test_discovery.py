@@ -15,7 +15,9 @@ def touch(root: Path, *names: str) -> None:
         path.write_text("x = 1\n")
 
 
-def found(root: Path, settings: Settings | None = None, paths: list[Path] | None = None, force: bool = False) -> list[str]:
+def found(
+    root: Path, settings: Settings | None = None, paths: list[Path] | None = None, force: bool = False
+) -> list[str]:
     s = settings or Settings(root=root)
     return [f.display for f in discover(paths or [root], lambda _: s, root, force)]
 

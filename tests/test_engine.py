@@ -106,7 +106,10 @@ def test_per_file_ignores(tmp_path: Path) -> None:
 
 SUPPRESSION_CASES = [
     ("x = 1  # safelint: ignore[SL401]", (False, ("SL401",), None)),
-    ("x = 1  # safelint: ignore[SL401, sl203] -- closed by the caller", (False, ("SL401", "SL203"), "closed by the caller")),
+    (
+        "x = 1  # safelint: ignore[SL401, sl203] -- closed by the caller",
+        (False, ("SL401", "SL203"), "closed by the caller"),
+    ),
     ("x = 1  # safelint: ignore", (False, None, None)),
     ("# safelint: ignore-file[SL3]", (True, ("SL3",), None)),
     ("x = 1  # noqa: SL106,E501", (False, ("SL106",), None)),
@@ -169,9 +172,17 @@ def test_related_locations_are_resolved_like_the_finding() -> None:
 
     try:
         src = "x = 1\n\n\ndef f():\n    pass\n"
-        (finding,) = [f for f in Checker(Settings(root=Path("."))).check_bytes(src.encode(), "x.py").findings if f.code == "SL196"]
+        (finding,) = [
+            f for f in Checker(Settings(root=Path("."))).check_bytes(src.encode(), "x.py").findings if f.code == "SL196"
+        ]
         assert (finding.line, finding.column) == (5, 5)
         (related,) = finding.related
-        assert (related.message, related.line, related.column, related.end_line, related.end_column) == ("because of this", 1, 1, 1, 6)
+        assert (related.message, related.line, related.column, related.end_line, related.end_column) == (
+            "because of this",
+            1,
+            1,
+            1,
+            6,
+        )
     finally:
         del _REGISTRY["SL196"]

@@ -102,11 +102,17 @@ def test_apply_fixes_columns_are_characters_and_edits_can_span_lines() -> None:
 def test_subprocess_fix(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / "m.py").write_text("if x == None:\n    pass\n")
-    launcher = "import sys, fix_rule; fix_rule.register(); from safelint.cli import main; sys.argv[0] = 'safelint'; main()"
+    launcher = (
+        "import sys, fix_rule; fix_rule.register(); from safelint.cli import main; sys.argv[0] = 'safelint'; main()"
+    )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
     p = subprocess.run(
         [sys.executable, "-c", launcher, "check", "--select", "SL197", "--fix"],
-        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert p.returncode == 0, p.stdout + p.stderr
     assert (tmp_path / "m.py").read_text() == "if x is None:\n    pass\n"

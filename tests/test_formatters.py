@@ -24,7 +24,7 @@ from safelint.rule import all_rules
 SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 SWALLOW = "def f(g):\n    try:\n        g()\n    except Exception:\n        pass\n"
 # One bug of each family; the families whose rules exist today are reported.
-EVERY_FAMILY = '''import os, re, threading
+EVERY_FAMILY = """import os, re, threading
 
 counts = {}
 
@@ -46,7 +46,7 @@ def run(g):
         g()
     except Exception:
         pass
-'''
+"""
 WEIRD = "weird, name%:x.py"
 
 
@@ -118,7 +118,10 @@ def test_sarif_fields_github_reads(project: Path) -> None:
     swallow = by_uri["weird%2C%20name%25%3Ax.py"]
     assert swallow["level"] == "warning"
     assert swallow["locations"][0]["physicalLocation"]["region"] == {
-        "startLine": 4, "startColumn": 5, "endLine": 4, "endColumn": 21
+        "startLine": 4,
+        "startColumn": 5,
+        "endLine": 4,
+        "endColumn": 21,
     }
     assert swallow["partialFingerprints"]["primaryLocationLineHash"] == line_hashes(SWALLOW)[3]
 
@@ -139,14 +142,31 @@ GITHUB_VECTORS = [
     (" a\nb\n  \t\tc\n d", ["271789c17abda88f:1", "54703d4cd895b18:1", "180aee12dab6264:1", "a23a3dc5e078b07b:1"]),
     (
         " hello; \t\r\nworld!!!\r\n\r\n\r\n  \t\tGreetings\r\n End\r\n",
-        ["e9496ae3ebfced30:1", "fb7c023a8b9ccb3f:1", "ce8ba1a563dcdaca:1", "e20e36e16fcb0cc8:1",
-         "b3edc88f2938467e:1", "c8e28b0b4002a3a0:1", "c129715d7a2bc9a3:1"],
+        [
+            "e9496ae3ebfced30:1",
+            "fb7c023a8b9ccb3f:1",
+            "ce8ba1a563dcdaca:1",
+            "e20e36e16fcb0cc8:1",
+            "b3edc88f2938467e:1",
+            "c8e28b0b4002a3a0:1",
+            "c129715d7a2bc9a3:1",
+        ],
     ),
     (
         "Lorem ipsum dolor sit amet.\n" * 10,
-        ["a7f2ff13bc495cf2:1", "a7f2ff13bc495cf2:2", "a7f2ff13bc495cf2:3", "a7f2ff13bc495cf2:4",
-         "a7f2ff13bc495cf2:5", "a7f2ff13bc495cf2:6", "a7f2ff1481e87703:1", "a9cf91f7bbf1862b:1",
-         "55ec222b86bcae53:1", "cc97dc7b1d7d8f7b:1", "c129715d7a2bc9a3:1"],
+        [
+            "a7f2ff13bc495cf2:1",
+            "a7f2ff13bc495cf2:2",
+            "a7f2ff13bc495cf2:3",
+            "a7f2ff13bc495cf2:4",
+            "a7f2ff13bc495cf2:5",
+            "a7f2ff13bc495cf2:6",
+            "a7f2ff1481e87703:1",
+            "a9cf91f7bbf1862b:1",
+            "55ec222b86bcae53:1",
+            "cc97dc7b1d7d8f7b:1",
+            "c129715d7a2bc9a3:1",
+        ],
     ),
 ]
 
@@ -204,8 +224,11 @@ def test_gitlab_fields_and_unique_stable_fingerprints(project: Path) -> None:
     # Lines inserted above do not change a fingerprint.
     before = {i["location"]["path"]: i["fingerprint"] for i in issues if i["location"]["path"] == WEIRD}
     (project / WEIRD).write_text("import os\n\n\n" + SWALLOW)
-    after = {i["location"]["path"]: i["fingerprint"] for i in json.loads(invoke("--format", "gitlab").stdout)
-             if i["location"]["path"] == WEIRD}
+    after = {
+        i["location"]["path"]: i["fingerprint"]
+        for i in json.loads(invoke("--format", "gitlab").stdout)
+        if i["location"]["path"] == WEIRD
+    }
     assert before == after
 
 
@@ -257,11 +280,21 @@ def test_fail_on_error_ignores_warnings(project: Path) -> None:
 def test_subprocess_sarif_and_github(project: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     sarif = subprocess.run(
-        [sys.executable, "-m", "safelint", "check", "--format", "sarif"], cwd=project, capture_output=True, text=True, env=env, timeout=300
+        [sys.executable, "-m", "safelint", "check", "--format", "sarif"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert sarif.returncode == 1 and sarif.stderr == ""
     assert json.loads(sarif.stdout)["runs"][0]["results"]
     github = subprocess.run(
-        [sys.executable, "-m", "safelint", "check", "--format", "github", WEIRD], cwd=project, capture_output=True, text=True, env=env, timeout=300
+        [sys.executable, "-m", "safelint", "check", "--format", "github", WEIRD],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert github.stdout.startswith("::warning file=weird%2C name%25%3Ax.py,line=4,")

@@ -59,7 +59,16 @@ def test_adversarial_tree_gives_a_clear_result(tmp_path: Path) -> None:
     assert p.returncode == 1, p.stderr
     assert "Traceback" not in p.stderr
     found = {Path(f["path"]).name: f for f in json.loads(p.stdout)}
-    for name in ("deep.py", "nul.py", "badutf8.py", "badutf8_cookie.py", "badcookie.py", "utf16.py", "python2.py", "loop.py"):
+    for name in (
+        "deep.py",
+        "nul.py",
+        "badutf8.py",
+        "badutf8_cookie.py",
+        "badcookie.py",
+        "utf16.py",
+        "python2.py",
+        "loop.py",
+    ):
         assert found[name]["code"] == "SL000", name
     assert "nested too deeply" in found["deep.py"]["message"]
     for name in ("longline.py", "empty.py", "comments.py"):

@@ -49,7 +49,13 @@ def python(sandbox: Path, demotion: dict[str, Any], *args: str) -> subprocess.Co
     home = sandbox / "home"
     env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
     return subprocess.run(
-        [sys.executable, *args], cwd=sandbox / "project", capture_output=True, text=True, env=env, timeout=120, **demotion
+        [sys.executable, *args],
+        cwd=sandbox / "project",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        **demotion,
     )
 
 
@@ -78,7 +84,10 @@ def sandbox() -> Iterator[Path]:
         for directory in (top / "home", top / "project", top / "project" / ".git"):
             directory.mkdir()
             directory.chmod(0o755)
-        for name, text in {"clean.py": "def add(a: int, b: int) -> int:\n    return a + b\n", "locked.py": "x = 1\n"}.items():
+        for name, text in {
+            "clean.py": "def add(a: int, b: int) -> int:\n    return a + b\n",
+            "locked.py": "x = 1\n",
+        }.items():
             (top / "project" / name).write_text(text)
             (top / "project" / name).chmod(0o644)
         yield top

@@ -49,8 +49,16 @@ _SCOPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda, *COMPREHENSIONS}
 # Nodes that hold no other node: walks looking for something else skip them unopened.
 _LEAVES = frozenset(
     {
-        cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis,
-        cst.FormattedStringText, cst.Pass, cst.Break, cst.Continue,
+        cst.Name,
+        cst.Integer,
+        cst.Float,
+        cst.Imaginary,
+        cst.SimpleString,
+        cst.Ellipsis,
+        cst.FormattedStringText,
+        cst.Pass,
+        cst.Break,
+        cst.Continue,
     }
 )
 

@@ -52,9 +52,7 @@ ReturnKind = Literal["unannotated", "value", "optional", "none", "never"]
 ``optional`` may be None (``X | None``), ``none`` is always None (``-> None``),
 ``never`` does not return (``NoReturn``/``Never``)."""
 
-ParamKind = Literal[
-    "positional_only", "positional", "var_positional", "keyword_only", "var_keyword"
-]
+ParamKind = Literal["positional_only", "positional", "var_positional", "keyword_only", "var_keyword"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,9 +185,7 @@ def _is_init(path: str | os.PathLike[str]) -> bool:
     return Path(path).stem == "__init__"
 
 
-def module_name_for(
-    path: str | os.PathLike[str], root: str | os.PathLike[str]
-) -> tuple[str, bool]:
+def module_name_for(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> tuple[str, bool]:
     """The dotted module name of a file, and whether it is a package ``__init__``.
 
     The name follows the chain of ``__init__.py`` directories up from the file; the
@@ -390,9 +386,7 @@ def _from_module(stmt: ast.ImportFrom, anchor: Callable[[int], str | None]) -> s
     return f"{package}.{module}" if module else package
 
 
-def _import_sites(
-    stmt: ast.Import | ast.ImportFrom, anchor: Callable[[int], str | None]
-) -> Iterator[tuple[str, str]]:
+def _import_sites(stmt: ast.Import | ast.ImportFrom, anchor: Callable[[int], str | None]) -> Iterator[tuple[str, str]]:
     """``(bound name, qualified name)`` for each alias of an import statement."""
     if isinstance(stmt, ast.Import):
         for alias in stmt.names:
@@ -438,17 +432,11 @@ _SOMETHING: Final = ast.Constant(value=Ellipsis)
 """Stands for a value we do not see (unpacking, augmented assignment): not None."""
 
 
-def _self_assignments(
-    stmt: ast.stmt, self_name: str
-) -> Iterator[tuple[str, ast.expr | None, ast.expr | None]]:
+def _self_assignments(stmt: ast.stmt, self_name: str) -> Iterator[tuple[str, ast.expr | None, ast.expr | None]]:
     """``(attr, value, annotation)`` for each ``self.<attr>`` a statement assigns."""
 
     def attr(node: ast.expr) -> str | None:
-        if (
-            isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id == self_name
-        ):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == self_name:
             return node.attr
         return None
 
@@ -488,9 +476,7 @@ class _Summarizer:
         # Lines mentioning ``yield``: only functions spanning one are walked for it, as
         # that walk (every expression of the body) would cost more than the rest.
         self.yield_lines = (
-            [i for i, line in enumerate(source.splitlines(), 1) if b"yield" in line]
-            if b"yield" in source
-            else []
+            [i for i, line in enumerate(source.splitlines(), 1) if b"yield" in line] if b"yield" in source else []
         )
         self.may_global = b"global" in source
         self.may_start_threads = b"hread" in source  # Thread, Timer's threading, to_thread
@@ -751,9 +737,7 @@ class _Summarizer:
 
     # ----------------------------------------------------------------- classes
 
-    def klass(
-        self, node: ast.ClassDef, qualname: str, functions: list[FunctionSummary]
-    ) -> list[ClassSummary]:
+    def klass(self, node: ast.ClassDef, qualname: str, functions: list[FunctionSummary]) -> list[ClassSummary]:
         """The class's summary and its nested classes'; methods go to ``functions``."""
         classes: list[ClassSummary] = []
         methods: dict[str, None] = {}
@@ -955,7 +939,17 @@ class _Summarizer:
 
 _RELEASING_ATTRS = frozenset({"close", "cleanup", "shutdown", "terminate", "release", "__exit__"})
 _REGISTERING_CALLS = frozenset(
-    {"enter_context", "enter_async_context", "push", "push_async_exit", "callback", "register", "finalize", "add", "append"}
+    {
+        "enter_context",
+        "enter_async_context",
+        "push",
+        "push_async_exit",
+        "callback",
+        "register",
+        "finalize",
+        "add",
+        "append",
+    }
 )
 
 
@@ -1069,9 +1063,7 @@ def _choice(value: object, allowed: tuple[str, ...]) -> Any:
 
 
 _RETURN_KINDS: Final = ("unannotated", "value", "optional", "none", "never")
-_PARAM_KINDS: Final = (
-    "positional_only", "positional", "var_positional", "keyword_only", "var_keyword"
-)
+_PARAM_KINDS: Final = ("positional_only", "positional", "var_positional", "keyword_only", "var_keyword")
 
 
 def _decode_module(data: Any) -> ModuleSummary:

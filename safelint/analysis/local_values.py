@@ -128,7 +128,9 @@ class _Facts:
         for node in walk(function.body):
             if isinstance(node, (cst.Global, cst.Nonlocal)):
                 self.unsure.update(n.name.value for n in node.names)
-            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("locals", "vars"):
+            elif (
+                isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("locals", "vars")
+            ):
                 self.opaque = True
         for scope in nested_scopes(function):
             for node in walk(scope):
@@ -165,7 +167,14 @@ def _read_roots(node: CFGNode, binds: set[str]) -> list[cst.CSTNode]:
     """The parts of a graph node's syntax that are evaluated there; names it binds go to ``binds``."""
     ast = node.ast
     kind = node.kind
-    if kind in (NodeKind.ENTRY, NodeKind.EXIT, NodeKind.RAISE_EXIT, NodeKind.NORETURN, NodeKind.RERAISE, NodeKind.WITH_EXIT):
+    if kind in (
+        NodeKind.ENTRY,
+        NodeKind.EXIT,
+        NodeKind.RAISE_EXIT,
+        NodeKind.NORETURN,
+        NodeKind.RERAISE,
+        NodeKind.WITH_EXIT,
+    ):
         return []
     if kind is NodeKind.FOR_NEXT:
         return bind_target(ast, binds)

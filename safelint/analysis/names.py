@@ -41,13 +41,14 @@ __all__ = [
 ]
 
 
-
 _COMP_TYPES: Final = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 _COMP_SET: Final[frozenset[type]] = frozenset(_COMP_TYPES)
 
-_BUILTINS: Final = frozenset(
-    name for name in dir(builtins) if not name.startswith("_")
-) | {"__import__", "__build_class__", "__debug__"}
+_BUILTINS: Final = frozenset(name for name in dir(builtins) if not name.startswith("_")) | {
+    "__import__",
+    "__build_class__",
+    "__debug__",
+}
 
 
 class TypeOracle(Protocol):
@@ -360,11 +361,7 @@ class Names:
         elif isinstance(binding, _ScopeInfo):
             sites = binding.sites.get(name, ())
             result = _single_import(sites)
-            if (
-                result is None
-                and binding.node is None
-                and not any(s.kind == "import" for s in sites)
-            ):
+            if result is None and binding.node is None and not any(s.kind == "import" for s in sites):
                 result = f"{self._prefix}.{name}"
         self._name_cache[key] = result
         return result
@@ -560,9 +557,7 @@ class Names:
             while stack:
                 child = self._info(stack.pop())
                 found |= child.nonlocals
-                stack.extend(
-                    c for c in child.children if isinstance(c, (cst.FunctionDef, cst.ClassDef))
-                )
+                stack.extend(c for c in child.children if isinstance(c, (cst.FunctionDef, cst.ClassDef)))
             info.inner_nonlocals = found
         return info.inner_nonlocals
 
@@ -791,9 +786,7 @@ def _subtree_ids(roots: list[cst.CSTNode]) -> frozenset[int]:
 _Region = list[cst.CSTNode]
 
 
-def _on_function(
-    n: Names, node: cst.FunctionDef, info: _ScopeInfo, w: _ScopeInfo, s: _Region
-) -> bool:
+def _on_function(n: Names, node: cst.FunctionDef, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
     info.bind(node.name.value, _Site("def", node, "", info.node))
     n._add_child(info, node)
     s.extend(_header_roots(node))
@@ -843,9 +836,7 @@ def _on_comprehension(
     return True
 
 
-def _on_named_expr(
-    n: Names, node: cst.NamedExpr, info: _ScopeInfo, w: _ScopeInfo, s: _Region
-) -> bool:
+def _on_named_expr(n: Names, node: cst.NamedExpr, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
     if isinstance(node.target, cst.Name):
         w.bind(node.target.value, _Site("value", node.value, "", info.node))
     return False
@@ -860,9 +851,7 @@ def _on_assign(n: Names, node: cst.Assign, info: _ScopeInfo, w: _ScopeInfo, s: _
     return False
 
 
-def _on_ann_assign(
-    n: Names, node: cst.AnnAssign, info: _ScopeInfo, w: _ScopeInfo, s: _Region
-) -> bool:
+def _on_ann_assign(n: Names, node: cst.AnnAssign, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
     if isinstance(node.target, cst.Name):
         if node.value is None:
             info.declared.add(node.target.value)
@@ -915,9 +904,7 @@ def _on_import(n: Names, node: cst.Import, info: _ScopeInfo, w: _ScopeInfo, s: _
     return True
 
 
-def _on_import_from(
-    n: Names, node: cst.ImportFrom, info: _ScopeInfo, w: _ScopeInfo, s: _Region
-) -> bool:
+def _on_import_from(n: Names, node: cst.ImportFrom, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
     if isinstance(node.names, cst.ImportStar):
         info.star_import = True
         return True
@@ -942,25 +929,19 @@ def _on_nonlocal(n: Names, node: cst.Nonlocal, info: _ScopeInfo, w: _ScopeInfo, 
     return True
 
 
-def _on_match_capture(
-    n: Names, node: cst.MatchAs | cst.MatchStar, info: _ScopeInfo, w: _ScopeInfo, s: _Region
-) -> bool:
+def _on_match_capture(n: Names, node: cst.MatchAs | cst.MatchStar, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
     if node.name is not None:
         info.bind(node.name.value, _OTHER)
     return False
 
 
-def _on_match_mapping(
-    n: Names, node: cst.MatchMapping, info: _ScopeInfo, w: _ScopeInfo, s: _Region
-) -> bool:
+def _on_match_mapping(n: Names, node: cst.MatchMapping, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
     if node.rest is not None:
         info.bind(node.rest.value, _OTHER)
     return False
 
 
-def _on_type_alias(
-    n: Names, node: cst.TypeAlias, info: _ScopeInfo, w: _ScopeInfo, s: _Region
-) -> bool:
+def _on_type_alias(n: Names, node: cst.TypeAlias, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
     info.bind(node.name.value, _OTHER)
     return True  # the value is evaluated lazily, in its own scope
 

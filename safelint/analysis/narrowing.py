@@ -60,8 +60,20 @@ _GUARDS = frozenset({"AttributeError", "TypeError", "Exception", "BaseException"
 # Nodes holding statement blocks, for scans that look at statements only.
 _BLOCKS = frozenset(
     {
-        cst.If, cst.Else, cst.While, cst.For, cst.With, cst.Try, cst.TryStar, cst.ExceptHandler,
-        cst.ExceptStarHandler, cst.Finally, cst.Match, cst.MatchCase, cst.FunctionDef, cst.ClassDef,
+        cst.If,
+        cst.Else,
+        cst.While,
+        cst.For,
+        cst.With,
+        cst.Try,
+        cst.TryStar,
+        cst.ExceptHandler,
+        cst.ExceptStarHandler,
+        cst.Finally,
+        cst.Match,
+        cst.MatchCase,
+        cst.FunctionDef,
+        cst.ClassDef,
     }
 )
 

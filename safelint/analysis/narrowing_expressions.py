@@ -59,10 +59,42 @@ _CONSTANT_NAMES = frozenset({"None", "True", "False", "__debug__"})
 # Builtins that neither rebind names nor reach attributes they are not handed.
 _PURE_CALLS = frozenset(
     {
-        "abs", "all", "any", "bool", "callable", "chr", "dict", "enumerate", "float", "format",
-        "frozenset", "hasattr", "hash", "id", "int", "isinstance", "issubclass", "iter", "len",
-        "list", "max", "min", "next", "ord", "print", "range", "repr", "reversed", "round",
-        "set", "sorted", "str", "sum", "tuple", "type", "zip",
+        "abs",
+        "all",
+        "any",
+        "bool",
+        "callable",
+        "chr",
+        "dict",
+        "enumerate",
+        "float",
+        "format",
+        "frozenset",
+        "hasattr",
+        "hash",
+        "id",
+        "int",
+        "isinstance",
+        "issubclass",
+        "iter",
+        "len",
+        "list",
+        "max",
+        "min",
+        "next",
+        "ord",
+        "print",
+        "range",
+        "repr",
+        "reversed",
+        "round",
+        "set",
+        "sorted",
+        "str",
+        "sum",
+        "tuple",
+        "type",
+        "zip",
     }
 )
 _ORDERING = frozenset({cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual})
@@ -272,7 +304,9 @@ class ExpressionEvaluator:
             return None
         return NOT_NONE if nullness is Nullness.NOT_NONE else Fact(nullness, frozenset((expr,)))
 
-    def _use(self, node: cst.CSTNode, value: cst.BaseExpression, fact: Fact | None, kind: UseKind, state: State) -> State:
+    def _use(
+        self, node: cst.CSTNode, value: cst.BaseExpression, fact: Fact | None, kind: UseKind, state: State
+    ) -> State:
         """A dereference of ``value``: record it, and continue knowing it was not None."""
         if fact is None or _is_none(value):
             return state

@@ -619,7 +619,9 @@ def _single_calls(nodes: list[cst.CSTNode]) -> dict[str, cst.Call]:
         if isinstance(node, cst.Assign):
             for target in node.targets:
                 for name in _names(target.target):
-                    bound.setdefault(name, []).append(node.value if isinstance(target.target, cst.Name) else target.target)
+                    bound.setdefault(name, []).append(
+                        node.value if isinstance(target.target, cst.Name) else target.target
+                    )
         elif isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name):
             bound.setdefault(node.target.value, []).append(node.value)
         elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.AsName)):

@@ -94,7 +94,20 @@ INDEPENDENT_METHODS = frozenset({"accept", "dup", "wrap_socket", "open", "socket
 return something its receiver owns or closes along with it."""
 
 GENERIC_RELEASES = frozenset(
-    {"close", "aclose", "shutdown", "server_close", "cleanup", "terminate", "kill", "wait", "release", "__exit__", "__aexit__", "quit"}
+    {
+        "close",
+        "aclose",
+        "shutdown",
+        "server_close",
+        "cleanup",
+        "terminate",
+        "kill",
+        "wait",
+        "release",
+        "__exit__",
+        "__aexit__",
+        "quit",
+    }
 )
 """Release methods accepted when the resource's class is not known."""
 
@@ -129,9 +142,32 @@ FD_BORROWERS = frozenset({"mmap.mmap", "socket.fromfd"})
 SQLITE_CONNECT = frozenset({"sqlite3.connect", "sqlite3.Connection", "sqlite3.dbapi2.connect"})
 
 _GETTER = re.compile(r"_?get(?:_|[A-Z]|$)")
-_OPENERS = frozenset({"builtins.open", "io.open", "_io.open", "os.fdopen", "os.open", "codecs.open", "tokenize.open", "io.open_code"})
+_OPENERS = frozenset(
+    {"builtins.open", "io.open", "_io.open", "os.fdopen", "os.open", "codecs.open", "tokenize.open", "io.open_code"}
+)
 _STREAM_NAMES = frozenset(
-    {"f", "fp", "fh", "fo", "fobj", "fileobj", "file_obj", "file", "stream", "buffer", "buf", "raw", "sock", "out", "stdin", "stdout", "stderr", "response", "resp", "self"}
+    {
+        "f",
+        "fp",
+        "fh",
+        "fo",
+        "fobj",
+        "fileobj",
+        "file_obj",
+        "file",
+        "stream",
+        "buffer",
+        "buf",
+        "raw",
+        "sock",
+        "out",
+        "stdin",
+        "stdout",
+        "stderr",
+        "response",
+        "resp",
+        "self",
+    }
 )
 
 
@@ -163,7 +199,9 @@ def _wraps_a_stream(call: cst.Call, qualname: str, wrapped: Iterable[str] = ()) 
 
 _QUIET_BUILTINS = frozenset({"isinstance", "issubclass", "hasattr", "getattr", "callable", "id", "type", "len", "bool"})
 
-_QUIET_METHODS = frozenset({"kill", "terminate", "send_signal", "poll", "is_set", "locked", "is_alive", "done", "cancelled"})
+_QUIET_METHODS = frozenset(
+    {"kill", "terminate", "send_signal", "poll", "is_set", "locked", "is_alive", "done", "cancelled"}
+)
 """Signalling a child (``proc.kill()`` in the documented ``TimeoutExpired`` idiom) and asking
 an event, lock, thread or future about its state do not raise."""
 
@@ -355,8 +393,10 @@ def method_effect(method: str, call: cst.Call, releases: frozenset[str], popen: 
     if method in MOVING_METHODS:
         return Effect.MOVE
     if method in releases:
-        if popen and method in ("wait", "communicate") and any(
-            a.keyword is not None and a.keyword.value == "timeout" for a in call.args
+        if (
+            popen
+            and method in ("wait", "communicate")
+            and any(a.keyword is not None and a.keyword.value == "timeout" for a in call.args)
         ):
             return Effect.RELEASE_IF_RETURNS
         if popen and method == "wait" and call.args and call.args[0].keyword is None:
@@ -365,7 +405,9 @@ def method_effect(method: str, call: cst.Call, releases: frozenset[str], popen: 
     return Effect.BORROW
 
 
-def inline_effect(ctx: ModuleContext, call: cst.Call, kind: str, releases: frozenset[str], popen: bool) -> tuple[Effect, str] | None:
+def inline_effect(
+    ctx: ModuleContext, call: cst.Call, kind: str, releases: frozenset[str], popen: bool
+) -> tuple[Effect, str] | None:
     """What happens to the result of an acquiring ``call`` that is never bound: released
     (``open(p).close()``), handed on (returned, stored, given to a constructor), or only
     used — the SL403 case, returned with a description of the use. None when not used
@@ -436,8 +478,9 @@ class _Function:
         self.reacquired: set[str] = set()
         self._order: dict[int, int] | None = None
         self.contextmanager = any(
-            (dotted_name(d.decorator if not isinstance(d.decorator, cst.Call) else d.decorator.func) or "")
-            .rsplit(".", 1)[-1]
+            (dotted_name(d.decorator if not isinstance(d.decorator, cst.Call) else d.decorator.func) or "").rsplit(
+                ".", 1
+            )[-1]
             in ("contextmanager", "asynccontextmanager")
             for d in function.decorators
         )
@@ -460,7 +503,11 @@ class _Function:
             kind = type(node)
             if kind in (cst.Global, cst.Nonlocal):
                 self.unsure.update(n.name.value for n in node.names)  # type: ignore[attr-defined]
-            elif kind is cst.Call and isinstance(node.func, cst.Name) and node.func.value in ("locals", "vars", "exec", "eval"):  # type: ignore[attr-defined]
+            elif (
+                kind is cst.Call
+                and isinstance(node.func, cst.Name)
+                and node.func.value in ("locals", "vars", "exec", "eval")
+            ):  # type: ignore[attr-defined]
                 self.opaque = True
             if kind in (cst.FunctionDef, cst.Lambda, cst.ClassDef):
                 inner: list[cst.CSTNode] = [node]
@@ -537,7 +584,11 @@ class _Function:
             if dotted_name(func) in FD_RELEASERS:
                 if node.args and isinstance(node.args[0].value, cst.Name):
                     self.released_in_finally.add(node.args[0].value.value)
-            elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value in GENERIC_RELEASES | POPEN_RELEASES:
+            elif (
+                isinstance(func, cst.Attribute)
+                and isinstance(func.value, cst.Name)
+                and func.attr.value in GENERIC_RELEASES | POPEN_RELEASES
+            ):
                 self.released_in_finally.add(func.value.value)
 
     def _assignment_site(self, node: CFGNode, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
@@ -574,7 +625,9 @@ class _Function:
             return None
         releases, popen = release_methods(self.ctx, qualname, type_name) if kind == "resource" else (frozenset(), False)
         label = dotted_name(call.func) or (qualname or "the call").rsplit(".", 1)[-1]
-        site = Acquisition(len(self.sites), call, name, kind, label, qualname, type_name, releases, popen, statement=statement)
+        site = Acquisition(
+            len(self.sites), call, name, kind, label, qualname, type_name, releases, popen, statement=statement
+        )
         self.sites.append(site)
         self.by_name.setdefault(name, []).append(site)
         return site
@@ -626,7 +679,15 @@ class _Function:
                 if name not in _QUIET_BUILTINS or (name == "getattr" and len(sub.args) != 3):  # type: ignore[attr-defined]
                     return False
                 saw_call = True
-            elif kind in (cst.Subscript, cst.Await, cst.Yield, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp):
+            elif kind in (
+                cst.Subscript,
+                cst.Await,
+                cst.Yield,
+                cst.ListComp,
+                cst.SetComp,
+                cst.DictComp,
+                cst.GeneratorExp,
+            ):
                 return False
         return saw_call
 
@@ -649,7 +710,11 @@ class _Function:
             self._refine(node.ast, facts)
         if node.kind is NodeKind.STMT and isinstance(node.ast, cst.Expr):
             call = node.ast.value.expression if isinstance(node.ast.value, cst.Await) else node.ast.value
-            if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "release":
+            if (
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Attribute)
+                and call.func.attr.value == "release"
+            ):
                 key = dotted_name(call.func.value)
                 if key is not None and key in self.lock_sites:
                     facts.lock_releases.add(key)
@@ -659,7 +724,14 @@ class _Function:
     def _roots(self, node: CFGNode, binds: set[str]) -> list[tuple[cst.CSTNode, _Roles]]:
         ast = node.ast
         kind = node.kind
-        if kind in (NodeKind.ENTRY, NodeKind.EXIT, NodeKind.RAISE_EXIT, NodeKind.NORETURN, NodeKind.RERAISE, NodeKind.WITH_EXIT):
+        if kind in (
+            NodeKind.ENTRY,
+            NodeKind.EXIT,
+            NodeKind.RAISE_EXIT,
+            NodeKind.NORETURN,
+            NodeKind.RERAISE,
+            NodeKind.WITH_EXIT,
+        ):
             return []
         if kind in (NodeKind.TEST, NodeKind.FOR_ITER, NodeKind.ASSERT):
             if isinstance(ast, cst.Assert):
@@ -689,8 +761,17 @@ class _Function:
         if isinstance(ast, (cst.FunctionDef, cst.ClassDef)):
             binds.add(ast.name.value)
             if isinstance(ast, cst.ClassDef):
-                return [(e, _Roles.MOVE) for e in (*(d.decorator for d in ast.decorators), *(a.value for a in (*ast.bases, *ast.keywords)))]
-            return [(e, _Roles.MOVE) for e in (*(d.decorator for d in ast.decorators), *(p.default for p in parameters(ast.params) if p.default))]
+                return [
+                    (e, _Roles.MOVE)
+                    for e in (*(d.decorator for d in ast.decorators), *(a.value for a in (*ast.bases, *ast.keywords)))
+                ]
+            return [
+                (e, _Roles.MOVE)
+                for e in (
+                    *(d.decorator for d in ast.decorators),
+                    *(p.default for p in parameters(ast.params) if p.default),
+                )
+            ]
         if isinstance(ast, cst.Assign):
             roots = [(ast.value, _Roles.MOVE)]
             for target in ast.targets:
@@ -1070,7 +1151,8 @@ def _leaks(ctx: ModuleContext, function: cst.FunctionDef) -> list[Leak]:
             if (
                 site.name not in f.released_keys
                 or site.name in f.reacquired
-                or site.name in f.released_in_finally and _OWNED not in exit_statuses
+                or site.name in f.released_in_finally
+                and _OWNED not in exit_statuses
                 or function.name.value in ("__enter__", "__aenter__", "acquire", "lock")
             ):
                 continue

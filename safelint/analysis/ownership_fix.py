@@ -89,8 +89,10 @@ def _is_close(stmt: cst.BaseStatement, name: str) -> bool:
 def _rebinds_or_multiline(stmt: cst.BaseStatement, name: str) -> bool:
     for node in walk(stmt):
         if isinstance(node, (cst.SimpleString, cst.FormattedString)):
-            code = node.value if isinstance(node, cst.SimpleString) else "".join(
-                p.value for p in node.parts if isinstance(p, cst.FormattedStringText)
+            code = (
+                node.value
+                if isinstance(node, cst.SimpleString)
+                else "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
             )
             if "\n" in code:
                 return True

@@ -52,24 +52,58 @@ class Kind(enum.Enum):
 _WRITES = frozenset({Kind.WRITE, Kind.MUTATE, Kind.RMW})
 _MUTATORS = frozenset(
     {
-        "append", "extend", "insert", "pop", "popitem", "remove", "clear", "update", "setdefault",
-        "add", "discard", "appendleft", "extendleft", "popleft", "sort", "reverse",
-        "difference_update", "intersection_update", "symmetric_difference_update",
+        "append",
+        "extend",
+        "insert",
+        "pop",
+        "popitem",
+        "remove",
+        "clear",
+        "update",
+        "setdefault",
+        "add",
+        "discard",
+        "appendleft",
+        "extendleft",
+        "popleft",
+        "sort",
+        "reverse",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
     }
 )
 _CONTAINERS = frozenset(
     {
-        "dict", "list", "set", "bytearray", "collections.defaultdict", "collections.OrderedDict",
-        "collections.deque", "collections.Counter", "weakref.WeakValueDictionary",
-        "weakref.WeakKeyDictionary", "weakref.WeakSet",
+        "dict",
+        "list",
+        "set",
+        "bytearray",
+        "collections.defaultdict",
+        "collections.OrderedDict",
+        "collections.deque",
+        "collections.Counter",
+        "weakref.WeakValueDictionary",
+        "weakref.WeakKeyDictionary",
+        "weakref.WeakSet",
     }
 )
 # Values that are thread-safe or thread-confined by design: never shared state.
 _SAFE_PREFIXES = ("threading.", "queue.", "contextvars.", "asyncio.", "multiprocessing.", "_thread.")
 _NOT_CONCURRENT = frozenset(
     {
-        "__init__", "__new__", "__post_init__", "__init_subclass__", "__del__", "setUp", "setUpClass",
-        "__set_name__", "_at_fork_reinit", "_after_fork", "_after_fork_child", "_reinit",
+        "__init__",
+        "__new__",
+        "__post_init__",
+        "__init_subclass__",
+        "__del__",
+        "setUp",
+        "setUpClass",
+        "__set_name__",
+        "_at_fork_reinit",
+        "_after_fork",
+        "_after_fork_child",
+        "_reinit",
     }
 )
 _JOINS = frozenset({"join", "shutdown"})
@@ -78,7 +112,15 @@ _ITERATING = frozenset({"items", "keys", "values"})
 _NESTED = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 # The nodes whose ``ast`` is code run right there (not a whole compound statement).
 _ACCESSING = frozenset(
-    {NodeKind.STMT, NodeKind.ASSERT, NodeKind.TEST, NodeKind.FOR_ITER, NodeKind.WITH_ENTER, NodeKind.MATCH, NodeKind.EXPR}
+    {
+        NodeKind.STMT,
+        NodeKind.ASSERT,
+        NodeKind.TEST,
+        NodeKind.FOR_ITER,
+        NodeKind.WITH_ENTER,
+        NodeKind.MATCH,
+        NodeKind.EXPR,
+    }
 )
 
 
@@ -245,10 +287,16 @@ class _Finder:
         ctx = self.ctx
         summary = self._summary()
         states = self.shared.states
-        safe = {name for name, value in _module_assignments(ctx.module) if isinstance(value, cst.Call) and _is_safe_call(ctx, value)}
+        safe = {
+            name
+            for name, value in _module_assignments(ctx.module)
+            if isinstance(value, cst.Call) and _is_safe_call(ctx, value)
+        }
         for name, kind in summary.mutable_globals:
             if name not in safe and not self.locks.is_lock(name):
-                states[f"g:{name}"] = State(f"g:{name}", name, kind in _CONTAINERS or kind.startswith("builtins."), None, False)
+                states[f"g:{name}"] = State(
+                    f"g:{name}", name, kind in _CONTAINERS or kind.startswith("builtins."), None, False
+                )
         for name in summary.global_rebound:
             if name not in safe and f"g:{name}" not in states and not self.locks.is_lock(name):
                 states[f"g:{name}"] = State(f"g:{name}", name, False, None, False)
@@ -273,7 +321,13 @@ class _Finder:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
                     value = small.value if isinstance(small, (cst.Assign, cst.AnnAssign)) else None
-                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target] if isinstance(small, cst.AnnAssign) else []
+                    targets = (
+                        [t.target for t in small.targets]
+                        if isinstance(small, cst.Assign)
+                        else [small.target]
+                        if isinstance(small, cst.AnnAssign)
+                        else []
+                    )
                     for target in targets:
                         if isinstance(target, cst.Name) and value is not None and _is_container(ctx, value):
                             class_level[target.value] = True
@@ -286,10 +340,16 @@ class _Finder:
                 if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
                     targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
                     for target in targets:
-                        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == me:
+                        if (
+                            isinstance(target, cst.Attribute)
+                            and isinstance(target.value, cst.Name)
+                            and target.value.value == me
+                        ):
                             attr = target.attr.value
                             value = node.value
-                            if self.locks.is_lock(f"self.{attr}") or (isinstance(value, cst.Call) and _is_safe_call(ctx, value)):
+                            if self.locks.is_lock(f"self.{attr}") or (
+                                isinstance(value, cst.Call) and _is_safe_call(ctx, value)
+                            ):
                                 own[attr] = False
                             elif own.get(attr, True):
                                 own[attr] = own.get(attr, False) or (value is not None and _is_container(ctx, value))
@@ -300,7 +360,9 @@ class _Finder:
             self.shared.states[f"s:{cname}.{attr}"] = State(f"s:{cname}.{attr}", f"self.{attr}", container, klass, True)
         for attr in class_level:
             if attr not in own:
-                self.shared.states[f"c:{cname}.{attr}"] = State(f"c:{cname}.{attr}", f"{cname}.{attr}", True, klass, False)
+                self.shared.states[f"c:{cname}.{attr}"] = State(
+                    f"c:{cname}.{attr}", f"{cname}.{attr}", True, klass, False
+                )
 
     def _guards(self) -> None:
         def scan(body: Sequence[cst.CSTNode], prefix: str, self_prefix: str | None) -> None:
@@ -309,7 +371,13 @@ class _Finder:
                     continue
                 comment = line.trailing_whitespace.comment
                 for small in line.body:
-                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target] if isinstance(small, cst.AnnAssign) else []
+                    targets = (
+                        [t.target for t in small.targets]
+                        if isinstance(small, cst.Assign)
+                        else [small.target]
+                        if isinstance(small, cst.AnnAssign)
+                        else []
+                    )
                     lock = None
                     if comment is not None:
                         found = _GUARD_COMMENT.search(comment.value)
@@ -394,7 +462,11 @@ class _Finder:
             if not caller.starts:
                 return False
             window = self.windows[caller]
-            calls = [n for n in self.nodes(caller) if isinstance(n, cst.Call) and self.model.resolve(n.func, caller) is function]
+            calls = [
+                n
+                for n in self.nodes(caller)
+                if isinstance(n, cst.Call) and self.model.resolve(n.func, caller) is function
+            ]
             if any(window(call) for call in calls):
                 return False
         return True
@@ -422,7 +494,14 @@ class _Finder:
                     if not any(h.rsplit(".", 1)[-1] == guard or h == "<caller's lock>" for h in a.held):
                         if id(a.node) not in reported:
                             reported.add(id(a.node))
-                            out.append(Race("SL304", a.node, f"`{state.label}` is declared guarded by `{guard}` but is {a.kind.value} in `{a.function.qualname}` without holding it", help_text))
+                            out.append(
+                                Race(
+                                    "SL304",
+                                    a.node,
+                                    f"`{state.label}` is declared guarded by `{guard}` but is {a.kind.value} in `{a.function.qualname}` without holding it",
+                                    help_text,
+                                )
+                            )
                     continue
                 if a.held or a.kind not in _WRITES:
                     continue
@@ -432,16 +511,24 @@ class _Finder:
                     out.append(Race(code, a.node, message, help_text))
         return out
 
-    def _classify(self, a: Access, locked: list[Access], writes: list[Access], iterations: list[Access]) -> tuple[str, str] | None:
+    def _classify(
+        self, a: Access, locked: list[Access], writes: list[Access], iterations: list[Access]
+    ) -> tuple[str, str] | None:
         label, where = a.state.label, a.function.qualname
         for b, lock in [(b, lock) for b in locked for lock in sorted(b.held) if _owns(a.state, lock)]:
             # RacerD's rule (the lock declares the class shared) for lost updates; a plain
             # write needs a visible thread too, or a setup or test hook would be reported.
             why = self._why(a, b, broad=True)
             if why is not None:
-                return "SL303", f"`{label}` is written without a lock in `{where}` but under `{lock}` in `{b.function.qualname}`, and {why}"
+                return (
+                    "SL303",
+                    f"`{label}` is written without a lock in `{where}` but under `{lock}` in `{b.function.qualname}`, and {why}",
+                )
             if isinstance(a.node, cst.AugAssign):
-                return "SL303", f"`{label}` is updated without a lock in `{where}` but written under `{lock}` in `{b.function.qualname}`, which declares it shared between threads"
+                return (
+                    "SL303",
+                    f"`{label}` is updated without a lock in `{where}` but written under `{lock}` in `{b.function.qualname}`, which declares it shared between threads",
+                )
         if a.kind is Kind.RMW or a.check_then_act:
             for b in writes:
                 if _same_constant(a, b):
@@ -449,14 +536,23 @@ class _Finder:
                 why = self._why(a, b)
                 if why is not None:
                     if a.kind is Kind.RMW:
-                        return "SL301", f"`{label}` is read and written back in `{where}` without a lock, and {why}: an update can be lost"
-                    return "SL302", f"`{label}` is checked and then changed in `{where}` without a lock, and {why}: both threads can act"
+                        return (
+                            "SL301",
+                            f"`{label}` is read and written back in `{where}` without a lock, and {why}: an update can be lost",
+                        )
+                    return (
+                        "SL302",
+                        f"`{label}` is checked and then changed in `{where}` without a lock, and {why}: both threads can act",
+                    )
             return None
         if a.kind is Kind.MUTATE:
             for b in iterations:
                 why = self._why(a, b)
                 if why is not None and b.function is not a.function:
-                    return "SL305", f"`{label}` is changed in `{where}` without a lock, and {why}: the loop in `{b.function.qualname}` can fail or miss items"
+                    return (
+                        "SL305",
+                        f"`{label}` is changed in `{where}` without a lock, and {why}: the loop in `{b.function.qualname}` can fail or miss items",
+                    )
         return None
 
     def _why(self, a: Access, b: Access, *, broad: bool = False) -> str | None:
@@ -591,8 +687,18 @@ class _Refs:
         for node in self.own:
             if isinstance(node, cst.Global):
                 declared.update(n.name.value for n in node.names)
-            elif isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.WithItem, cst.NamedExpr, cst.CompFor)):
-                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.asname.name] if isinstance(node, cst.WithItem) and node.asname is not None else [] if isinstance(node, cst.WithItem) else [node.target]
+            elif isinstance(
+                node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.WithItem, cst.NamedExpr, cst.CompFor)
+            ):
+                targets = (
+                    [t.target for t in node.targets]
+                    if isinstance(node, cst.Assign)
+                    else [node.asname.name]
+                    if isinstance(node, cst.WithItem) and node.asname is not None
+                    else []
+                    if isinstance(node, cst.WithItem)
+                    else [node.target]
+                )
                 for target in targets:
                     bound.update(t.value for t in _targets(target) if isinstance(t, cst.Name))
             elif isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
@@ -627,7 +733,9 @@ class _Refs:
         stack = [root]
         while stack:
             node = stack.pop()
-            if id(node) in consumed or isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.Global, cst.Nonlocal)):
+            if id(node) in consumed or isinstance(
+                node, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.Global, cst.Nonlocal)
+            ):
                 continue
             if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
                 self._assignment(node, out, consumed)
@@ -637,7 +745,11 @@ class _Refs:
                     if found is not None:
                         out.append((found, Kind.MUTATE, node))
                         consumed.add(id(inner))
-            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _MUTATORS:
+            elif (
+                isinstance(node, cst.Call)
+                and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value in _MUTATORS
+            ):
                 found = self.ref(node.func.value)
                 if found is not None and found.container:
                     out.append((found, Kind.MUTATE, node))
@@ -654,16 +766,28 @@ class _Refs:
             push_children(node, stack)
         return out
 
-    def _iteration(self, expr: cst.BaseExpression, out: list[tuple[State, Kind, cst.CSTNode]], consumed: set[int]) -> None:
+    def _iteration(
+        self, expr: cst.BaseExpression, out: list[tuple[State, Kind, cst.CSTNode]], consumed: set[int]
+    ) -> None:
         inner: cst.CSTNode = expr
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _ITERATING and not expr.args:
+        if (
+            isinstance(expr, cst.Call)
+            and isinstance(expr.func, cst.Attribute)
+            and expr.func.attr.value in _ITERATING
+            and not expr.args
+        ):
             inner = expr.func.value
         found = self.ref(inner)
         if found is not None and found.container:
             out.append((found, Kind.ITER, expr))
             consumed.add(id(inner))
 
-    def _assignment(self, node: cst.Assign | cst.AugAssign | cst.AnnAssign, out: list[tuple[State, Kind, cst.CSTNode]], consumed: set[int]) -> None:
+    def _assignment(
+        self,
+        node: cst.Assign | cst.AugAssign | cst.AnnAssign,
+        out: list[tuple[State, Kind, cst.CSTNode]],
+        consumed: set[int],
+    ) -> None:
         if isinstance(node, cst.AnnAssign) and node.value is None:
             return
         targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
@@ -741,7 +865,9 @@ def _module_assignments(module: cst.Module) -> list[tuple[str, cst.BaseExpressio
             for small in line.body:
                 if isinstance(small, cst.Assign):
                     found.extend((t.target.value, small.value) for t in small.targets if isinstance(t.target, cst.Name))
-                elif isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name):
+                elif (
+                    isinstance(small, cst.AnnAssign) and small.value is not None and isinstance(small.target, cst.Name)
+                ):
                     found.append((small.target.value, small.value))
     return found
 
@@ -753,7 +879,11 @@ def _is_lock_call(ctx: ModuleContext, call: cst.Call) -> bool:
 
 def _is_safe_call(ctx: ModuleContext, call: cst.Call) -> bool:
     name = ctx.names.qualified_name(call.func, None) or dotted_name(call.func) or ""
-    return name.startswith(_SAFE_PREFIXES) or name in ("local", "Queue", "SimpleQueue", "ContextVar") or _is_lock_call(ctx, call)
+    return (
+        name.startswith(_SAFE_PREFIXES)
+        or name in ("local", "Queue", "SimpleQueue", "ContextVar")
+        or _is_lock_call(ctx, call)
+    )
 
 
 def _is_container(ctx: ModuleContext, value: cst.BaseExpression) -> bool:
@@ -761,13 +891,22 @@ def _is_container(ctx: ModuleContext, value: cst.BaseExpression) -> bool:
         return True
     if isinstance(value, cst.Call):
         name = ctx.names.qualified_name(value.func, None) or dotted_name(value.func) or ""
-        return name.removeprefix("builtins.") in _CONTAINERS or name.rsplit(".", 1)[-1] in ("defaultdict", "OrderedDict", "deque", "Counter")
+        return name.removeprefix("builtins.") in _CONTAINERS or name.rsplit(".", 1)[-1] in (
+            "defaultdict",
+            "OrderedDict",
+            "deque",
+            "Counter",
+        )
     return False
 
 
 def _guarded_by_annotation(annotation: cst.BaseExpression) -> str | None:
     for node in _own_nodes(annotation):
-        if isinstance(node, cst.Call) and (dotted_name(node.func) or "").rsplit(".", 1)[-1] == "GuardedBy" and node.args:
+        if (
+            isinstance(node, cst.Call)
+            and (dotted_name(node.func) or "").rsplit(".", 1)[-1] == "GuardedBy"
+            and node.args
+        ):
             value = node.args[0].value
             if isinstance(value, cst.SimpleString):
                 text = value.evaluated_value

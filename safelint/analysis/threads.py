@@ -219,9 +219,7 @@ class ThreadModel:
                 for pattern in extra
                 for name in (function.qualname, f"{module_name}.{function.qualname}")
             ):
-                targets.setdefault(function, []).append(
-                    Entry("declared a thread entry point", function.node, True)
-                )
+                targets.setdefault(function, []).append(Entry("declared a thread entry point", function.node, True))
             qualname = f"{module_name}.{function.qualname}"
             for how, known in (
                 ("started on a thread in `{}`", ctx.index.started_elsewhere(qualname)),
@@ -276,7 +274,9 @@ class ThreadModel:
             elif servers and self.is_subclass(klass, _HANDLER_BASES):
                 for name, method in self._nested.get(klass, {}).items():
                     if _HANDLER_METHODS.fullmatch(name):
-                        entry = Entry("run for every request by a threading server", klass, True, shares_self=False, top=klass)
+                        entry = Entry(
+                            "run for every request by a threading server", klass, True, shares_self=False, top=klass
+                        )
                         targets.setdefault(method, []).append(entry)
         for target, entries in targets.items():
             if len(entries) > 1:
@@ -396,7 +396,11 @@ class ThreadModel:
         entry_functions = {f for f in self.functions.values() if f.contexts}
         for function in self.functions.values():
             name = function.node.name.value
-            if function not in entry_functions and not function.callers and (not _private(name) or name in self._referenced):
+            if (
+                function not in entry_functions
+                and not function.callers
+                and (not _private(name) or name in self._referenced)
+            ):
                 function.contexts.add(MAIN)
         changed = True
         while changed:

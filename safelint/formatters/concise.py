@@ -12,8 +12,10 @@ if TYPE_CHECKING:
 
 
 def render(result: RunResult, options: FormatOptions) -> str:
-    lines = [] if options.quiet else [
-        f"{f.path}:{f.line}:{f.column}: {f.code} [{f.name}] {f.message}" for f in result.findings
-    ]
+    lines = (
+        []
+        if options.quiet
+        else [f"{f.path}:{f.line}:{f.column}: {f.code} [{f.name}] {f.message}" for f in result.findings]
+    )
     lines.append(summary(result))
     return "\n".join(lines) + "\n"

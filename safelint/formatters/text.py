@@ -37,8 +37,7 @@ def render(result: RunResult, options: FormatOptions) -> str:
 def _diagnostic(f: Finding, lines: dict[int, str], style: Styler) -> str:
     colour = "red" if f.severity is Severity.ERROR else "yellow"
     head = (
-        f"{style(f.path, bold=True)}:{f.line}:{f.column}: "
-        f"{style(f.code, fg=colour, bold=True)} [{f.name}] {f.message}"
+        f"{style(f.path, bold=True)}:{f.line}:{f.column}: {style(f.code, fg=colour, bold=True)} [{f.name}] {f.message}"
     )
     parts = [head]
     shown = [n for n in range(f.line, min(f.end_line, f.line + 2) + 1) if n in lines]
@@ -70,9 +69,7 @@ def _totals(result: RunResult, style: Styler) -> str:
         return style("All checks passed", fg="green", bold=True) + f" ({files} checked)."
     errors = sum(1 for f in result.findings if f.severity is Severity.ERROR)
     warnings = len(result.findings) - errors
-    counts = ", ".join(
-        p for p in (_plural(errors, "error"), _plural(warnings, "warning")) if not p.startswith("0 ")
-    )
+    counts = ", ".join(p for p in (_plural(errors, "error"), _plural(warnings, "warning")) if not p.startswith("0 "))
     total = _plural(len(result.findings), "finding")
     return style(f"Found {total}", bold=True) + f" ({counts}) in {files}."
 

@@ -181,7 +181,12 @@ def replacement(codec: PositionCodec, before: str, after: str) -> types.TextEdit
         end += 1
     if 0 < start < len(before) and before[start - 1] == "\r" and before[start] == "\n":
         start -= 1  # never split a CRLF: a position cannot point between its two characters
-    if end and len(before) - end > start and before[len(before) - end - 1] == "\r" and before[len(before) - end] == "\n":
+    if (
+        end
+        and len(before) - end > start
+        and before[len(before) - end - 1] == "\r"
+        and before[len(before) - end] == "\n"
+    ):
         end -= 1
     lines = split_lines(before)
     return types.TextEdit(

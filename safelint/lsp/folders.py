@@ -45,7 +45,12 @@ class ClientOptions:
             value = value["safelint"]
         if not isinstance(value, Mapping):
             return None
-        keys = {"select": "select", "extendSelect": "extend_select", "extend-select": "extend_select", "ignore": "ignore"}
+        keys = {
+            "select": "select",
+            "extendSelect": "extend_select",
+            "extend-select": "extend_select",
+            "ignore": "ignore",
+        }
         found = {field: _codes(value[key]) for key, field in keys.items() if key in value}
         if not found:
             return None

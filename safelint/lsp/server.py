@@ -134,7 +134,9 @@ class SafelintServer(LanguageServer):
         self.log(f"safelint: {message}")
         if message not in self.shown_errors:
             self.shown_errors.add(message)
-            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"safelint: {message}"))
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Error, message=f"safelint: {message}")
+            )
 
     # -- folders and configuration ------------------------------------------------------------
 

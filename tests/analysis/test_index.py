@@ -137,8 +137,13 @@ def test_params() -> None:
     """
     params = {p.name: p for p in function(src, "f").params}
     assert [p.kind for p in params.values()] == [
-        "positional_only", "positional", "positional", "var_positional",
-        "keyword_only", "keyword_only", "var_keyword",
+        "positional_only",
+        "positional",
+        "positional",
+        "var_positional",
+        "keyword_only",
+        "keyword_only",
+        "var_keyword",
     ]
     assert {n for n, p in params.items() if p.optional} == {"b", "c", "d"}
     assert {n for n, p in params.items() if p.has_default} == {"c", "d", "e"}
@@ -573,7 +578,13 @@ def test_thread_targets_include_own_functions_methods_and_pool_submissions() -> 
             threading.Timer(1, jobs.tick).start()
     """
     summary = summarize(src)
-    assert summary.thread_targets == ("pkg.jobs.each", "pkg.jobs.one", "pkg.jobs.tick", "pkg.mod.Server.serve", "pkg.mod.work")
+    assert summary.thread_targets == (
+        "pkg.jobs.each",
+        "pkg.jobs.one",
+        "pkg.jobs.tick",
+        "pkg.mod.Server.serve",
+        "pkg.mod.work",
+    )
     assert summary.repeated_thread_targets == ("pkg.jobs.each", "pkg.jobs.tick")
 
 
@@ -699,7 +710,9 @@ def test_summaries_are_unpacked_on_demand_into_a_bounded_cache(monkeypatch: pyte
 
 def test_packed_summaries_from_the_cache_index_like_fresh_ones(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "m.py"
-    path.write_text("import threading\nclass W(threading.Thread):\n    def run(self): ...\ndef make(): return open('x')\n")
+    path.write_text(
+        "import threading\nclass W(threading.Thread):\n    def run(self): ...\ndef make(): return open('x')\n"
+    )
     cache = tmp_path / "cache"
     fresh = pack_file(str(path), "m", str(cache))
     cached = pack_file(str(path), "m", str(cache))

@@ -106,9 +106,7 @@ def test_build_and_load_times_for_the_running_interpreter(tmp_path: Path) -> Non
         ("str.strip", "s.strip()", False),
     ],
 )
-def test_returns_optional_per_call(
-    kb: Knowledge, name: str, source: str, expected: bool | None
-) -> None:
+def test_returns_optional_per_call(kb: Knowledge, name: str, source: str, expected: bool | None) -> None:
     assert kb.returns_optional(name, call(source)) is expected
 
 
@@ -128,9 +126,7 @@ def test_call_shapes_without_libcst(kb: Knowledge) -> None:
 
 
 def test_call_shape_reads_literals() -> None:
-    shape = CallShape.of(
-        call("f(None, True, 'rb', b'x', -1, 2.5, x, 'a' 'b', f'{x}', k=None, *a, **kw)")
-    )
+    shape = CallShape.of(call("f(None, True, 'rb', b'x', -1, 2.5, x, 'a' 'b', f'{x}', k=None, *a, **kw)"))
     assert shape.positional == (None, True, "rb", b"x", -1, 2.5, UNKNOWN, "ab", UNKNOWN)
     assert shape.keywords == (("k", None),)
     assert shape.star_args and shape.star_kwargs
@@ -229,9 +225,7 @@ def test_private_defining_modules_map_to_public_names(kb: Knowledge) -> None:
     assert kb.public_name("_collections_abc.Mapping") == "typing.Mapping"
     assert kb.public_name("collections.abc.Mapping") == "typing.Mapping"
     assert kb.public_name("asyncio.locks.Lock") == "asyncio.Lock"
-    assert kb.public_name("concurrent.futures.thread.ThreadPoolExecutor") == (
-        "concurrent.futures.ThreadPoolExecutor"
-    )
+    assert kb.public_name("concurrent.futures.thread.ThreadPoolExecutor") == ("concurrent.futures.ThreadPoolExecutor")
     assert kb.public_name("typing.Match") == "re.Match"
     assert kb.class_facts("_io.TextIOWrapper") == kb.class_facts("io.TextIOWrapper")
     assert kb.public_name("os") == "os"
@@ -616,8 +610,7 @@ def _site_packages(root: Path) -> Path:
     site = root / "site-packages"
     _write(
         site / "foo-stubs" / "__init__.pyi",
-        "from foo.net import Conn as Conn, connect as connect\n"
-        "def find(name: str) -> int | None: ...\n",
+        "from foo.net import Conn as Conn, connect as connect\ndef find(name: str) -> int | None: ...\n",
     )
     _write(
         site / "foo-stubs" / "net.pyi",

@@ -167,9 +167,7 @@ def test_import_rebound_at_module_level_is_ambiguous() -> None:
         ("from ... import x\nx()", "x", "pkg.mod", False, "...x"),  # beyond the top
     ],
 )
-def test_relative_imports(
-    src: str, callee: str, module_name: str | None, is_package: bool, expected: str
-) -> None:
+def test_relative_imports(src: str, callee: str, module_name: str | None, is_package: bool, expected: str) -> None:
     assert qualified(src, callee, module_name=module_name, is_package=is_package) == expected
 
 
@@ -573,8 +571,7 @@ def test_self_is_typed_in_methods() -> None:
         ("def f():\n    def g(s: str):\n        s.strip()", "s.strip", "builtins.str.strip"),
         ("class C:\n    def m(self, s: str):\n        s.strip()", "s.strip", "builtins.str.strip"),
         (
-            "from concurrent.futures import ThreadPoolExecutor\n"
-            "def f(ex: ThreadPoolExecutor):\n    ex.submit(g)",
+            "from concurrent.futures import ThreadPoolExecutor\ndef f(ex: ThreadPoolExecutor):\n    ex.submit(g)",
             "ex.submit",
             "concurrent.futures.ThreadPoolExecutor.submit",
         ),
@@ -752,10 +749,7 @@ def test_walk_reaches_every_name() -> None:
 def test_new_syntax() -> None:
     module = cst.parse_module(NEW_SYNTAX)
     names = Names(module, "pkg.mod")
-    resolved = {
-        module.code_for_node(call.func): names.call_target(call, scope)
-        for call, scope in _calls(module)
-    }
+    resolved = {module.code_for_node(call.func): names.call_target(call, scope) for call, scope in _calls(module)}
     assert resolved["re.match"] == "re.match"
     assert resolved["re.split"] == "re.split"
     assert resolved["re.escape"] == "re.escape"

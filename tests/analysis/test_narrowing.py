@@ -59,9 +59,7 @@ def events(source: str, initial: Mapping[str, Fact | Nullness] | None = None) ->
 def unsafe(source: str, initial: Mapping[str, Fact | Nullness] | None = None) -> list[str]:
     """The uses a rule would report: the value may be None there and nothing catches it."""
     return sorted(
-        code(e.node)
-        for e in events(source, initial)
-        if e.nullness is not Nullness.NOT_NONE and not e.guarded
+        code(e.node) for e in events(source, initial) if e.nullness is not Nullness.NOT_NONE and not e.guarded
     )
 
 
@@ -264,7 +262,7 @@ def test_only_the_first_unchecked_use_is_reported() -> None:
 
 def test_call_results_are_dereferenced_directly() -> None:
     (event,) = [e for e in events("re.match(p, s).group(1)\n") if e.nullness is Nullness.MAYBE]
-    assert (code(event.node), event.key, code(event.value)) == ('re.match(p, s).group', None, "re.match(p, s)")
+    assert (code(event.node), event.key, code(event.value)) == ("re.match(p, s).group", None, "re.match(p, s)")
     assert [code(o) for o in event.origins] == ["re.match(p, s)"]
 
 
@@ -535,4 +533,3 @@ ODD_BUT_PARSEABLE = [
 def test_odd_code_never_raises(source: str) -> None:
     narrowing = narrow(source)
     assert all(narrowing.result(scope).converged for scope in narrowing.scopes())
-

@@ -23,7 +23,18 @@ URI = "file:///ws/mod.py"
 
 
 def finding(line: int, column: int, end_line: int, end_column: int, code: str = "SL106") -> Finding:
-    return Finding(code, "swallowed-exception", Severity.WARNING, "msg", "mod.py", line, column, end_line, end_column, help="do this")
+    return Finding(
+        code,
+        "swallowed-exception",
+        Severity.WARNING,
+        "msg",
+        "mod.py",
+        line,
+        column,
+        end_line,
+        end_column,
+        help="do this",
+    )
 
 
 @pytest.fixture
@@ -98,7 +109,10 @@ def test_fix_actions_convert_the_engine_edits(fix_rule: None) -> None:
     assert safe.is_preferred and safe.kind == types.CodeActionKind.QuickFix and safe.title == "SL197: use `is`"
     assert safe.edit is not None and safe.edit.changes is not None
     (edit,) = safe.edit.changes[URI]
-    assert edit.range == types.Range(types.Position(0, 4), types.Position(0, 16)) and edit.new_text == "'\U0001f600' is None"
+    assert (
+        edit.range == types.Range(types.Position(0, 4), types.Position(0, 16))
+        and edit.new_text == "'\U0001f600' is None"
+    )
     assert not unsafe.is_preferred and unsafe.title.endswith("(unsafe)")
 
 
@@ -122,7 +136,6 @@ def test_replacement_is_one_minimal_edit(before: str, after: str, new_text: str)
 
     assert before[: offset(edit.range.start)] + edit.new_text + before[offset(edit.range.end) :] == after
     assert edit.new_text == new_text
-
 
 
 def test_second_locations_become_related_information() -> None:

@@ -13,7 +13,7 @@ from lsp_helpers import apply_edit, codes, diagnostics_where, open_file, replace
 
 pytestmark = pytest.mark.asyncio
 
-BUGGY = '''import os
+BUGGY = """import os
 
 
 def home():
@@ -31,7 +31,7 @@ def tidy(text):
         print(text.upper())
     except Exception:
         pass
-'''
+"""
 # Where the SL2 and SL4 bugs of BUGGY are (0-based line, and the text the finding covers).
 SL2_AT = (4, 'os.environ.get("HOME").lower')
 SL4_AT = (8, "open(p)")
@@ -61,7 +61,9 @@ async def test_open_publishes_diagnostics_with_ranges_codes_and_links(client: La
     assert by_code["SL401"].related_information, "SL401 points at where the resource stays open"
 
 
-async def test_fixing_a_bug_in_the_unsaved_buffer_removes_its_diagnostic(client: LanguageClient, tmp_path: Path) -> None:
+async def test_fixing_a_bug_in_the_unsaved_buffer_removes_its_diagnostic(
+    client: LanguageClient, tmp_path: Path
+) -> None:
     await start(client, tmp_path)
     uri = open_file(client, tmp_path / "mod.py", BUGGY)
     await diagnostics_where(client, uri, lambda ds: {"SL101", "SL106"} <= set(codes(ds)))
@@ -167,7 +169,9 @@ async def test_quick_fix_and_fix_all(plugin_client: LanguageClient, tmp_path: Pa
     diagnostics = await diagnostics_where(plugin_client, uri, lambda ds: codes(ds).count("SL197") == 3)
     first = min((d for d in diagnostics if d.code == "SL197"), key=lambda d: d.range.start.character)
     actions = await plugin_client.text_document_code_action_async(
-        types.CodeActionParams(types.TextDocumentIdentifier(uri=uri), first.range, types.CodeActionContext(diagnostics=[first]))
+        types.CodeActionParams(
+            types.TextDocumentIdentifier(uri=uri), first.range, types.CodeActionContext(diagnostics=[first])
+        )
     )
     assert actions is not None
     fix = next(a for a in actions if isinstance(a, types.CodeAction) and a.is_preferred)
@@ -195,7 +199,9 @@ async def test_cross_module_facts_come_from_the_workspace_index_and_follow_a_sav
     client: LanguageClient, tmp_path: Path
 ) -> None:
     library = tmp_path / "lib.py"
-    library.write_text("def must_use(f):\n    return f\n\n\n@must_use\ndef compute():\n    return 1\n", encoding="utf-8")
+    library.write_text(
+        "def must_use(f):\n    return f\n\n\n@must_use\ndef compute():\n    return 1\n", encoding="utf-8"
+    )
     await start(client, tmp_path)
     uri = open_file(client, tmp_path / "main.py", "import lib\n\n\ndef run():\n    lib.compute()\n")
     diagnostics = await diagnostics_where(client, uri, lambda ds: "SL107" in codes(ds))

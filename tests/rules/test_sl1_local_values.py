@@ -21,7 +21,9 @@ def dropped(body: str, keeps: object = None) -> bool:
     statement = next(
         node
         for node in _small_statements(function)
-        if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call) and module.code_for_node(node.value) == "make()"
+        if isinstance(node, cst.Assign)
+        and isinstance(node.value, cst.Call)
+        and module.code_for_node(node.value) == "make()"
     )
     return dropped_on_some_path(ctx, function, statement, "v", keeps)  # type: ignore[arg-type]
 

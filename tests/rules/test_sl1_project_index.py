@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from safelint.cli import main
 
-UTIL = '''\
+UTIL = """\
 def must_use(function):
     return function
 
@@ -22,9 +22,9 @@ def token(user):
 
 async def refresh(user):
     return user
-'''
+"""
 
-APP = '''\
+APP = """\
 from pkg.util import refresh, token
 from pkg import util
 
@@ -36,7 +36,7 @@ async def login(user):
     kept = token(user)
     await refresh(user)
     return kept
-'''
+"""
 
 
 def test_must_use_and_coroutines_across_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,30 +4,28 @@ from __future__ import annotations
 
 from safelint.testing import check_source
 
-MATCH = '''\
+MATCH = """\
 import re
 
 
 def version(text):
     m = re.match(r"v([0-9]+)", text)
     return m.group(1)
-'''
+"""
 
-EVIDENCE = '''\
+EVIDENCE = """\
 def first(items):
     found = None
     for item in items:
         found = item
     return found.strip()
-'''
+"""
 
 
 def test_message_names_the_source_and_its_line() -> None:
     (finding,) = [f for f in check_source(MATCH) if f.code.startswith("SL2")]
     assert (finding.code, finding.line, finding.column) == ("SL201", 6, 12)
-    assert finding.message == (
-        "`m` may be None here: `re.match(...)` (line 5) returns None when there is no match"
-    )
+    assert finding.message == ("`m` may be None here: `re.match(...)` (line 5) returns None when there is no match")
     assert finding.help == "check it first: `if m is not None:`"
 
 

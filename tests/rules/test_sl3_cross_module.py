@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from safelint.cli import main
 
-WORKER = '''\
+WORKER = """\
 COUNTS = {}
 
 
@@ -20,9 +20,9 @@ def work(key):
 
 def total():
     return sum(COUNTS.values())
-'''
+"""
 
-STARTER = '''\
+STARTER = """\
 import threading
 
 from pkg.worker import work
@@ -31,7 +31,7 @@ from pkg.worker import work
 def start():
     for key in ("a", "b"):
         threading.Thread(target=work, args=(key,)).start()
-'''
+"""
 
 
 def run_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: dict[str, str]) -> list[tuple[str, int, str]]:
@@ -55,12 +55,14 @@ def test_a_thread_target_in_another_module_is_an_entry_point(tmp_path: Path, mon
     assert [f for f in found if f[0] == "worker.py"] == [("worker.py", 5, "SL301")]
 
 
-def test_without_the_other_module_starting_it_there_is_no_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_other_module_starting_it_there_is_no_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     found = run(tmp_path, monkeypatch, "from pkg.worker import work\n\n\ndef start():\n    work('a')\n")
     assert found == []
 
 
-HELPER = '''\
+HELPER = """\
 SEEN = set()
 TOTAL = 0
 
@@ -73,10 +75,12 @@ def remember(key):
 
 def snapshot():
     return [key for key in SEEN]
-'''
+"""
 
 
-def test_calls_are_followed_across_modules_from_a_thread_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_calls_are_followed_across_modules_from_a_thread_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     worker = "from pkg import helper\n\n\ndef work(key):\n    helper.remember(key)\n"
     found = run_with(tmp_path, monkeypatch, {"worker.py": worker, "starter.py": STARTER, "helper.py": HELPER})
     assert [f for f in found if f[0] == "helper.py"] == [("helper.py", 7, "SL305"), ("helper.py", 8, "SL301")]

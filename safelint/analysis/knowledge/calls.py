@@ -93,9 +93,7 @@ class ClassRelation(Protocol):
         """Whether ``subclass`` is ``klass`` or derives from it; None when unknown (protocols)."""
 
 
-def fits(
-    value: ArgValue, facts: TypeFacts | None, relation: ClassRelation, uniform: bool = False
-) -> Fit:
+def fits(value: ArgValue, facts: TypeFacts | None, relation: ClassRelation, uniform: bool = False) -> Fit:
     """Whether an argument with ``value`` can be passed to a parameter annotated ``facts``.
 
     ``uniform``: every overload declares this parameter with this type, so whatever the
@@ -115,8 +113,7 @@ def fits(
         return Fit.NO
     if isinstance(value, Unknown):
         if uniform or any(
-            a.kind in (Kind.ANY, Kind.TYPEVAR) or (a.kind is Kind.CLASS and a.name == _OBJECT)
-            for a in alternatives
+            a.kind in (Kind.ANY, Kind.TYPEVAR) or (a.kind is Kind.CLASS and a.name == _OBJECT) for a in alternatives
         ):
             return Fit.YES
         # Only None and literals left: an expression of unknown type matches neither.
@@ -152,16 +149,10 @@ def bind(
     ``uniform`` names the parameters every overload declares alike (see ``fits``).
     """
     params = signature.params
-    positional = [
-        p for p in params if p.kind in (ParamKind.POSITIONAL_ONLY, ParamKind.POSITIONAL_OR_KEYWORD)
-    ]
+    positional = [p for p in params if p.kind in (ParamKind.POSITIONAL_ONLY, ParamKind.POSITIONAL_OR_KEYWORD)]
     var_positional = next((p for p in params if p.kind is ParamKind.VAR_POSITIONAL), None)
     var_keyword = next((p for p in params if p.kind is ParamKind.VAR_KEYWORD), None)
-    by_keyword = {
-        p.name: p
-        for p in params
-        if p.kind in (ParamKind.POSITIONAL_OR_KEYWORD, ParamKind.KEYWORD_ONLY)
-    }
+    by_keyword = {p.name: p for p in params if p.kind in (ParamKind.POSITIONAL_OR_KEYWORD, ParamKind.KEYWORD_ONLY)}
     fit = Fit.MAYBE if call.star_args or call.star_kwargs else Fit.YES
     bound: dict[str, ArgValue] = {}
     for index, value in enumerate(call.positional):
@@ -196,9 +187,7 @@ def bind(
 Candidate = tuple[Signature, dict[str, ArgValue]]
 
 
-def candidates(
-    signatures: Sequence[Signature], call: CallShape | None, relation: ClassRelation
-) -> list[Candidate]:
+def candidates(signatures: Sequence[Signature], call: CallShape | None, relation: ClassRelation) -> list[Candidate]:
     """The overloads ``call`` may select: those that may fit, up to the first that surely does.
 
     Without a call, every overload. Overloads returning ``Never`` mark calls typeshed
@@ -225,9 +214,7 @@ def _uniform_params(signatures: Sequence[Signature]) -> frozenset[str]:
     types: dict[str, set[object]] = {}
     for signature in signatures:
         for param in signature.params:
-            types.setdefault(param.name, set()).add(
-                param.type.alternatives if param.type is not None else None
-            )
+            types.setdefault(param.name, set()).add(param.type.alternatives if param.type is not None else None)
     return frozenset(
         name
         for name, seen in types.items()

@@ -98,8 +98,7 @@ def probe_environment(python: str | None) -> Environment:
         raise KnowledgeError(f"cannot run the interpreter {python}: {error}") from error
     if completed.returncode != 0:
         raise KnowledgeError(
-            f"the interpreter {python} failed (exit {completed.returncode}): "
-            f"{completed.stderr.strip()}"
+            f"the interpreter {python} failed (exit {completed.returncode}): {completed.stderr.strip()}"
         )
     try:
         data = json.loads(completed.stdout)

@@ -127,10 +127,7 @@ class FunctionFacts:
     @property
     def is_coroutine_function(self) -> bool:
         """Calling it makes a coroutine: ``async def`` or a declared ``Coroutine`` return."""
-        return any(
-            s.is_async or (s.returns is not None and _COROUTINE in s.returns.classes)
-            for s in self.signatures
-        )
+        return any(s.is_async or (s.returns is not None and _COROUTINE in s.returns.classes) for s in self.signatures)
 
     @property
     def returns_none(self) -> bool:
@@ -142,9 +139,7 @@ class FunctionFacts:
     @property
     def noreturn(self) -> bool:
         """Every signature is annotated ``NoReturn``/``Never``."""
-        return bool(self.signatures) and all(
-            s.returns is not None and s.returns.noreturn for s in self.signatures
-        )
+        return bool(self.signatures) and all(s.returns is not None and s.returns.noreturn for s in self.signatures)
 
 
 _COROUTINE = "typing.Coroutine"
@@ -188,9 +183,7 @@ RELEASE_METHODS = frozenset(
 )
 """Methods that end a resource's or a lock's life; a rule accepts any of them as the release."""
 
-FREEING_METHODS = frozenset(
-    {"close", "aclose", "shutdown", "server_close", "cleanup", "terminate", "kill"}
-)
+FREEING_METHODS = frozenset({"close", "aclose", "shutdown", "server_close", "cleanup", "terminate", "kill"})
 """Release methods that free something: a class with one of these (and not a lock) is a
 resource. ``__exit__`` alone is not enough (``contextlib.suppress`` holds nothing), nor is
 ``wait`` (``threading.Event``), ``release`` (locks, ``memoryview``) or ``quit`` (every

@@ -91,14 +91,12 @@ PURE_FUNCTIONS: tuple[Override, ...] = (
 NOT_RESOURCES: tuple[Override, ...] = (
     Override(
         "typing.Generator",
-        "close() stops a generator early; the garbage collector "
-        "does the same, and an unclosed generator leaks nothing",
+        "close() stops a generator early; the garbage collector does the same, and an unclosed generator leaks nothing",
     ),
     Override("typing.AsyncGenerator", "as typing.Generator"),
     Override(
         "typing.Coroutine",
-        "close() abandons a coroutine; an un-awaited coroutine "
-        "is another rule's concern (SL1), not a leak",
+        "close() abandons a coroutine; an un-awaited coroutine is another rule's concern (SL1), not a leak",
     ),
     Override("io.StringIO", "in memory: nothing to release, no ResourceWarning"),
     Override("io.BytesIO", "in memory: nothing to release, no ResourceWarning"),
@@ -128,8 +126,7 @@ NOT_RESOURCES: tuple[Override, ...] = (
     ),
     Override(
         "multiprocessing.queues.Queue",
-        "the pipe and feeder thread are released by "
-        "the collector; close() is an optional early signal",
+        "the pipe and feeder thread are released by the collector; close() is an optional early signal",
     ),
     Override(
         "requests.models.Response",

@@ -194,9 +194,7 @@ class Knowledge:
             return False
         if facts.is_coroutine_function:
             return True
-        return any(
-            self._is_awaitable_class(name) for s in facts.signatures for name in _classes(s.returns)
-        )
+        return any(self._is_awaitable_class(name) for s in facts.signatures for name in _classes(s.returns))
 
     def returns_none(self, qualname: str) -> bool:
         """Every overload returns exactly None (``list.append``): there is no result to keep."""
@@ -331,9 +329,7 @@ class Knowledge:
         for signature in facts.signatures:
             items = signature.returns.items if signature.returns is not None else None
             if items and any(item.optional for item in items):
-                optional_items = ", ".join(
-                    f"{index}: {item.text}" for index, item in enumerate(items) if item.optional
-                )
+                optional_items = ", ".join(f"{index}: {item.text}" for index, item in enumerate(items) if item.optional)
                 yield f"  returns a tuple with Optional items ({optional_items})"
         resource = self.returns_resource(name)
         if resource is not None and resource:
@@ -389,10 +385,7 @@ class Knowledge:
             binding = target.binding
             if isinstance(binding, StubClass):
                 facts = self._constructor(target)
-            elif (
-                isinstance(binding, StubOverloads)
-                and "property" not in binding.signatures[0].decorators
-            ):
+            elif isinstance(binding, StubOverloads) and "property" not in binding.signatures[0].decorators:
                 facts = self._function(target, found.receiver)
             elif isinstance(binding, StubVariable):  # a callable instance: ``exit`` is a Quitter
                 instance_of = self._linker.single_class(self._linker.variable_type(target))
@@ -422,18 +415,11 @@ class Knowledge:
                 annotation = params[0].annotation
                 if annotation is not None:
                     inner = _TYPE_OF.match(annotation)
-                    self_type = linker.type_of(
-                        module, owner, inner.group(1) if inner else annotation
-                    )
-                    if (
-                        len(self_type.alternatives) == 1
-                        and self_type.alternatives[0].kind is Kind.TYPEVAR
-                    ):
+                    self_type = linker.type_of(module, owner, inner.group(1) if inner else annotation)
+                    if len(self_type.alternatives) == 1 and self_type.alternatives[0].kind is Kind.TYPEVAR:
                         self_typevar = self_type.alternatives[0].name
                 params = params[1:]
-            returns = (
-                linker.type_of(module, owner, stub.returns) if stub.returns is not None else None
-            )
+            returns = linker.type_of(module, owner, stub.returns) if stub.returns is not None else None
             if replaced is not None:
                 returns = TypeFacts(replaced, (Alternative(Kind.CLASS, replaced),))
             elif returns is not None and self_name is not None:
@@ -445,9 +431,7 @@ class Knowledge:
                             p.name,
                             ParamKind(p.kind),
                             p.has_default,
-                            linker.type_of(module, owner, p.annotation)
-                            if p.annotation is not None
-                            else None,
+                            linker.type_of(module, owner, p.annotation) if p.annotation is not None else None,
                         )
                         for p in params
                     ),
@@ -471,9 +455,7 @@ class Knowledge:
             if ancestor.qualname == OBJECT:
                 break
             members = ancestor.binding.members if isinstance(ancestor.binding, StubClass) else {}
-            method = (
-                "__init__" if "__init__" in members else "__new__" if "__new__" in members else None
-            )
+            method = "__init__" if "__init__" in members else "__new__" if "__new__" in members else None
             if method is None:
                 continue
             found = self._linker.class_member(klass, method)
@@ -500,9 +482,7 @@ class Knowledge:
         for ancestor in mro:
             if ancestor.qualname != OBJECT and isinstance(ancestor.binding, StubClass):
                 methods.update(
-                    name
-                    for name, member in ancestor.binding.members.items()
-                    if isinstance(member, StubOverloads)
+                    name for name, member in ancestor.binding.members.items() if isinstance(member, StubOverloads)
                 )
         releases = frozenset(RELEASE_METHODS & methods)
         # A lock is acquired and released, and also a context manager (``with lock:``);
@@ -535,15 +515,11 @@ class Knowledge:
         owner = found.target.owner
         immutable = self._overrides("immutable", overrides.IMMUTABLE_CLASSES)
         return any(
-            value_type in immutable
-            and owner.qualname != OBJECT
-            and owner in self._linker.mro(value_type)
+            value_type in immutable and owner.qualname != OBJECT and owner in self._linker.mro(value_type)
             for value_type in self._linker.mro(klass)
         )
 
-    def _overrides(
-        self, kind: str, entries: tuple[overrides.Override, ...]
-    ) -> dict[Definition, str]:
+    def _overrides(self, kind: str, entries: tuple[overrides.Override, ...]) -> dict[Definition, str]:
         """An override list resolved to definitions (resolved once, on first use)."""
         resolved = self._override_sets.get(kind)
         if resolved is None:

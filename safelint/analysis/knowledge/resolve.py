@@ -35,9 +35,7 @@ from .stubs import (
 
 _TYPING_MODULES = frozenset({"typing", "typing_extensions", "_typeshed"})
 """Where special forms live (``_typeshed`` for the ``Self`` TypeVar older stubs import)."""
-_WRAPPERS = frozenset(
-    {"Annotated", "ClassVar", "Final", "Required", "NotRequired", "ReadOnly", "InitVar"}
-)
+_WRAPPERS = frozenset({"Annotated", "ClassVar", "Final", "Required", "NotRequired", "ReadOnly", "InitVar"})
 _SPECIAL_CLASSES = {
     "Tuple": "builtins.tuple",
     "Type": "builtins.type",
@@ -175,9 +173,7 @@ class Linker:
             return name in stub.all
         if name.startswith("_"):
             return False
-        return name in stub.members or any(
-            self.exports(star, name, seen | {module}) for star in stub.stars
-        )
+        return name in stub.members or any(self.exports(star, name, seen | {module}) for star in stub.stars)
 
     def exported_names(self, module: str, seen: frozenset[str] = frozenset()) -> Iterator[str]:
         """Every name ``from module import *`` binds."""
@@ -201,9 +197,7 @@ class Linker:
     ) -> Resolved | None:
         if isinstance(binding, StubImport):
             if binding.name is None:
-                return (
-                    Resolved(ModuleRef(binding.module)) if self.has_module(binding.module) else None
-                )
+                return Resolved(ModuleRef(binding.module)) if self.has_module(binding.module) else None
             submodule = f"{binding.module}.{binding.name}"
             if self.has_module(submodule):
                 return Resolved(ModuleRef(submodule))
@@ -215,9 +209,7 @@ class Linker:
                 return target
         return Resolved(definition)
 
-    def _dotted(
-        self, module: str, owner: Definition | None, text: str, depth: int
-    ) -> Resolved | None:
+    def _dotted(self, module: str, owner: Definition | None, text: str, depth: int) -> Resolved | None:
         """Resolve ``text`` when it is a plain dotted name, else None."""
         parts = text.split(".")
         if not all(part.isidentifier() for part in parts):
@@ -225,9 +217,7 @@ class Linker:
         current = self.lookup(module, owner, parts[0], depth)
         return self._walk(current, parts[1:]) if current is not None else None
 
-    def lookup(
-        self, module: str, owner: Definition | None, name: str, depth: int = 0
-    ) -> Resolved | None:
+    def lookup(self, module: str, owner: Definition | None, name: str, depth: int = 0) -> Resolved | None:
         """A bare name in a stub's scope: the enclosing class bodies, the module, builtins."""
         scope = owner
         while scope is not None:
@@ -381,9 +371,7 @@ class Linker:
             return [ANY], None
         return self._entity_type(found, depth)
 
-    def _expression(
-        self, node: ast.expr, module: str, owner: Definition | None, depth: int
-    ) -> Resolved | None:
+    def _expression(self, node: ast.expr, module: str, owner: Definition | None, depth: int) -> Resolved | None:
         if isinstance(node, ast.Name):
             return self.lookup(module, owner, node.id, depth)
         if isinstance(node, ast.Attribute):
@@ -391,9 +379,7 @@ class Linker:
             return self.attribute(base, node.attr) if base is not None else None
         return None
 
-    def _entity_type(
-        self, found: Resolved, depth: int
-    ) -> tuple[list[Alternative], tuple[TypeFacts, ...] | None]:
+    def _entity_type(self, found: Resolved, depth: int) -> tuple[list[Alternative], tuple[TypeFacts, ...] | None]:
         target = found.target
         if isinstance(target, ModuleRef):
             return [ANY], None
@@ -498,9 +484,7 @@ class _NotLiteral:
 
 
 def _literal_value(node: ast.expr) -> LiteralValue | _NotLiteral:
-    if isinstance(node, ast.Constant) and isinstance(
-        node.value, (str, bytes, int, bool, float, complex, type(None))
-    ):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes, int, bool, float, complex, type(None))):
         return node.value
     if (
         isinstance(node, ast.UnaryOp)
@@ -518,9 +502,7 @@ def substitute_self(facts: TypeFacts, klass: str, typevar: str | None = None) ->
     replacement = Alternative(Kind.CLASS, klass)
     alternatives = tuple(
         dict.fromkeys(
-            replacement
-            if a.kind is Kind.SELF or (a.kind is Kind.TYPEVAR and a.name == typevar)
-            else a
+            replacement if a.kind is Kind.SELF or (a.kind is Kind.TYPEVAR and a.name == typevar) else a
             for a in facts.alternatives
         )
     )

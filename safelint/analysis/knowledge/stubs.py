@@ -131,9 +131,7 @@ def read_stub(source: bytes, name: str, is_package: bool, target: Target) -> Stu
             exports = _extend_all(exports, node)
         else:
             reader.declare(node, members)
-    return StubModule(
-        name, is_package, members, tuple(stars), tuple(exports) if exports is not None else None
-    )
+    return StubModule(name, is_package, members, tuple(stars), tuple(exports) if exports is not None else None)
 
 
 def _assigns_all(node: ast.stmt) -> bool:
@@ -308,11 +306,7 @@ class _Reader:
         params: list[StubParam] = []
         for index, arg in enumerate(positional):
             kind = POSITIONAL_ONLY if index < len(arguments.posonlyargs) else POSITIONAL_OR_KEYWORD
-            if (
-                kind == POSITIONAL_OR_KEYWORD
-                and not arguments.posonlyargs
-                and _dunder_private(arg.arg)
-            ):
+            if kind == POSITIONAL_OR_KEYWORD and not arguments.posonlyargs and _dunder_private(arg.arg):
                 kind = POSITIONAL_ONLY  # the pre-PEP 570 convention: ``__x`` is positional-only
             params.append(self._param(arg, kind, index >= first_default))
         if arguments.vararg is not None:
