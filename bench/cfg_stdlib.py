@@ -33,8 +33,8 @@ from pathlib import Path
 
 import libcst as cst
 
-from safelint.analysis.cfg import build_cfg, dotted_name
-from safelint.analysis.narrowing import ModuleNarrowing, Nullness
+from safelint.analysis.flow.cfg import build_cfg, dotted_name
+from safelint.analysis.optional.narrowing import ModuleNarrowing, Nullness
 
 # A stand-in for the knowledge base, so that MAYBE facts flow as they will with real rules.
 _OPTIONAL_RESULTS = ("get", "match", "search", "fullmatch", "getenv", "find_spec", "getattr")

@@ -21,7 +21,7 @@ import tempfile
 import time
 import warnings
 
-from safelint.analysis.index import build_index, build_summary, module_name_for
+from safelint.analysis.facts.index.index import build_index, build_summary, module_name_for
 
 
 def main() -> int:

@@ -4,7 +4,7 @@ Usage: python bench/names_stdlib.py [--limit N] [--profile]
 
 Per file: parse (libcst), collect every Call with its innermost enclosing scope (a plain
 walk, standing in for the visit the engine does anyway), then ``Names.call_target`` on each
-call. The resolution figure is what ``safelint.analysis.names`` adds on top of the parse.
+call. The resolution figure is what ``safelint.analysis.names.names`` adds on top of the parse.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 
 import libcst as cst
 
-from safelint.analysis.names import SCOPE_TYPES, Names, Scope
+from safelint.analysis.names.names import SCOPE_TYPES, Names, Scope
 
 
 class _Oracle:

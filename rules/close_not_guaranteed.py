@@ -2,10 +2,17 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.ownership import LeakKind, describe, function_leaks, line_of, release_help, release_verb
-from safelint.analysis.ownership_fix import with_block_fix
+from safelint.analysis.resources.fix import with_block_fix
+from safelint.analysis.resources.ownership import (
+    LeakKind,
+    describe,
+    function_leaks,
+    line_of,
+    release_help,
+    release_verb,
+)
 from safelint.context import ModuleContext
-from safelint.finding import Severity
+from safelint.results import Severity
 from safelint.rule import Rule
 
 

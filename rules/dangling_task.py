@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.callees import call_target
 from safelint.analysis.deliberate import expects_exception
-from safelint.analysis.local_values import dropped_on_some_path, local_from_call
+from safelint.analysis.facts.callees import call_target
+from safelint.analysis.mustuse.local_values import dropped_on_some_path, local_from_call
 from safelint.context import ModuleContext
-from safelint.finding import Severity
+from safelint.results import Severity
 from safelint.rule import Rule
 
 

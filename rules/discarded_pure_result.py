@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.callees import call_target, project_class
-from safelint.analysis.cfg_syntax import push_children
 from safelint.analysis.deliberate import expects_exception, in_test_code
-from safelint.analysis.names import Scope
+from safelint.analysis.facts.callees import call_target, project_class
+from safelint.analysis.flow.cfg_syntax import push_children
+from safelint.analysis.names.names import Scope
 from safelint.context import ModuleContext
-from safelint.finding import Severity
+from safelint.results import Severity
 from safelint.rule import Rule
 
 

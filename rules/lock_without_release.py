@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.ownership import LeakKind, function_leaks, line_of
+from safelint.analysis.resources.ownership import LeakKind, function_leaks, line_of
 from safelint.context import ModuleContext
-from safelint.finding import Severity
+from safelint.results import Severity
 from safelint.rule import Rule
 
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.callees import call_target, project_function
+from safelint.analysis.facts.callees import call_target, project_function
 from safelint.context import ModuleContext
-from safelint.finding import Severity
+from safelint.results import Severity
 from safelint.rule import Option, Rule
 
 

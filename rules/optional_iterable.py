@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from safelint.analysis.optional_uses import OptionalUseRule
-from safelint.finding import Severity
+from safelint.analysis.optional.uses import OptionalUseRule
+from safelint.results import Severity
 
 
 class OptionalIterable(OptionalUseRule):

@@ -1,4 +1,4 @@
-from safelint.finding import Severity
+from safelint.results import Severity
 from safelint.rule import Rule
 
 

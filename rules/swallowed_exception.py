@@ -5,9 +5,9 @@ import re
 import libcst as cst
 
 from safelint.analysis.deliberate import in_test_code
-from safelint.analysis.tree import Scope
+from safelint.analysis.syntax import Scope
 from safelint.context import ModuleContext
-from safelint.finding import Severity
+from safelint.results import Severity
 from safelint.rule import Option, Rule
 
 

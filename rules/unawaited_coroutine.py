@@ -4,11 +4,11 @@ from typing import Literal
 
 import libcst as cst
 
-from safelint.analysis.callees import call_target, project_function
 from safelint.analysis.deliberate import expects_exception
-from safelint.analysis.local_values import dropped_on_some_path, local_from_call
+from safelint.analysis.facts.callees import call_target, project_function
+from safelint.analysis.mustuse.local_values import dropped_on_some_path, local_from_call
 from safelint.context import ModuleContext
-from safelint.finding import Applicability, Edit, Fix, Severity
+from safelint.results import Applicability, Edit, Fix, Severity
 from safelint.rule import Rule
 
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.callees import call_target
 from safelint.analysis.deliberate import expects_exception, in_test_code
+from safelint.analysis.facts.callees import call_target
 from safelint.context import ModuleContext
-from safelint.finding import Severity
+from safelint.results import Severity
 from safelint.rule import Rule
 
 

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.callees import call_target
-from safelint.analysis.cfg_syntax import walk
 from safelint.analysis.deliberate import expects_exception, in_test_code
+from safelint.analysis.facts.callees import call_target
+from safelint.analysis.flow.cfg_syntax import walk
 from safelint.context import ModuleContext
-from safelint.finding import Severity
+from safelint.results import Severity
 from safelint.rule import Rule
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.ownership import (
+from safelint.analysis.resources.ownership import (
     LeakKind,
     acquisition,
     describe,
@@ -13,7 +13,7 @@ from safelint.analysis.ownership import (
     release_verb,
 )
 from safelint.context import ModuleContext
-from safelint.finding import Severity
+from safelint.results import Severity
 from safelint.rule import Rule
 
 _SQLITE_HELP = (

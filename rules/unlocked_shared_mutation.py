@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from safelint.analysis.races import RaceRule
-from safelint.finding import Severity
+from safelint.analysis.threads.races import RaceRule
+from safelint.results import Severity
 
 
 class UnlockedSharedMutation(RaceRule):

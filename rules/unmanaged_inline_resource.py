@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.cfg_syntax import dotted_name
-from safelint.analysis.ownership import TUPLE_ACQUIRERS, Effect, acquisition, inline_effect, release_methods
+from safelint.analysis.flow.cfg_syntax import dotted_name
+from safelint.analysis.resources.ownership import TUPLE_ACQUIRERS, Effect, acquisition, inline_effect, release_methods
 from safelint.context import ModuleContext
-from safelint.finding import Severity
+from safelint.results import Severity
 from safelint.rule import Rule
 
 _FIRST_NAMES = frozenset(

@@ -3,55 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from safelint import runner
-from safelint.analysis.knowledge import KnowledgeError
+from safelint.analysis.facts.knowledge import KnowledgeError
+from safelint.cache import ResultCache
 from safelint.config import ConfigError, Overrides, Settings, find_config_file, load_settings
 from safelint.discovery import SourceFile, discover
-from safelint.engine import Checker, FileResult
-from safelint.finding import Finding
-from safelint.source import SourceError, decode
-from safelint.cache import ResultCache
+from safelint.engine import Checker
 from safelint.project import CACHE_DIR_NAME, build_project, knowledge
-
-
-@dataclass
-class RunResult:
-    """Everything formatters render. ``files`` and ``enabled_rules`` let SARIF and JUnit list what
-    was checked (not only what was found); ``sources`` keeps text that is not on disk (stdin);
-    ``notes`` are summary sentences about findings hidden (baseline, ``--new-since``) or fixed."""
-
-    findings: list[Finding] = field(default_factory=list)
-    files_checked: int = 0
-    internal_errors: list[str] = field(default_factory=list)
-    lines: dict[str, dict[int, str]] = field(default_factory=dict)
-    files: list[str] = field(default_factory=list)
-    enabled_rules: list[str] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, result: FileResult) -> None:
-        self.files_checked += 1
-        self.files.append(result.path)
-        self.findings.extend(result.findings)
-        self.internal_errors.extend(result.internal_errors)
-        if result.lines:
-            self.lines[result.path] = result.lines
-
-    def finish(self) -> RunResult:
-        self.findings.sort(key=Finding.sort_key)
-        return self
-
-    def source(self, path: str) -> str | None:
-        """The text of a checked file, for fingerprints: kept for stdin, else read (once) from disk."""
-        if path not in self.sources:
-            try:
-                self.sources[path] = decode(Path(path).read_bytes())
-            except (OSError, SourceError):
-                return None
-        return self.sources[path]
+from safelint.results import RunResult
+from safelint.source import SourceError, decode
 
 
 class SettingsResolver:

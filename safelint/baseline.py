@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from safelint.api import RunResult
-from safelint.finding import Finding
 from safelint.fingerprint import finding_fingerprints
 from safelint.output import write_atomically
+from safelint.results import Finding, RunResult
 
 VERSION = 1
 

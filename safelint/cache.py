@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from safelint import __version__
-from safelint.engine import FileResult
-from safelint.finding import Applicability, Edit, Finding, Fix, Related, Severity
+from safelint.results import Applicability, Edit, FileResult, Finding, Fix, Related, Severity
 
 SCHEMA = 2
 

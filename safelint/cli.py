@@ -10,16 +10,16 @@ from pathlib import Path
 import click
 
 from safelint import __version__
-from safelint.api import RunResult, SettingsResolver, check_paths, check_source
+from safelint.api import SettingsResolver, check_paths, check_source
 from safelint.baseline import Baseline, BaselineError
 from safelint.config import ConfigError, Overrides
 from safelint.discovery import DiscoveryError, display_path
-from safelint.finding import Severity
 from safelint.fixes import FileFix, allowed, run_fixes
 from safelint.formatters import FORMATS, FormatOptions
 from safelint.formatters.text import summary
 from safelint.gitdiff import GitDiffError, changed_since
 from safelint.output import write_atomically
+from safelint.results import RunResult, Severity
 from safelint.rule import all_rules
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -356,7 +356,7 @@ def server() -> None:
 @click.option("--python", "python", help="The interpreter whose installed stubs and typed packages to read.")
 def knowledge(names: tuple[str, ...], python: str | None) -> None:
     """Show what safelint knows about NAMES (e.g. re.match, open), from typeshed and installed stubs."""
-    from safelint.analysis.knowledge import Knowledge
+    from safelint.analysis.facts.knowledge import Knowledge
 
     try:
         kb = Knowledge.load(python=python)

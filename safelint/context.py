@@ -6,21 +6,21 @@ positions are resolved only when the first finding of a file is reported.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from safelint.analysis.cfg import CFG, ScopeNode, build_cfg
-from safelint.analysis.index import ProjectIndex
-from safelint.analysis.knowledge import Knowledge
-from safelint.analysis.names import Names, Scope
-from safelint.analysis.tree import parent_map, walk
-from safelint.finding import Finding, Fix, Related
+from safelint.analysis.facts.index.index import ProjectIndex
+from safelint.analysis.facts.knowledge import Knowledge
+from safelint.analysis.flow.cfg import CFG, ScopeNode, build_cfg
+from safelint.analysis.names.names import Names, Scope
+from safelint.analysis.syntax import parent_map, walk
 from safelint.project import Project, knowledge
+from safelint.results import Finding, Fix, Related
 from safelint.rule import Rule
 
 

@@ -10,33 +10,22 @@ from __future__ import annotations
 import fnmatch
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
 import pathspec
 
 from safelint.analysis.deliberate import is_test_path
-from safelint.analysis.tree import walk_scoped
+from safelint.analysis.syntax import walk_scoped
 from safelint.config import Settings
 from safelint.context import ModuleContext
-from safelint.finding import Finding
 from safelint.project import Project
+from safelint.results import FileResult, Finding
 from safelint.rule import Rule, all_rules
 from safelint.source import SourceError, decode, parse
 from safelint.suppress import Suppression, apply_suppressions, parse_suppressions
 
 Handler = Callable[[cst.CSTNode, ModuleContext], None]
-
-
-@dataclass
-class FileResult:
-    """What checking one file produced; ``lines`` holds the source lines findings point at."""
-
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    internal_errors: list[str] = field(default_factory=list)
-    lines: dict[int, str] = field(default_factory=dict)
 
 
 class Checker:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from safelint.finding import Finding
+from safelint.results import Finding
 
 _BLOCK = 100
 _BASE = 37

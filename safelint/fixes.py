@@ -10,19 +10,18 @@ endings included; a file whose bytes would not survive decoding and re-encoding 
 
 from __future__ import annotations
 
-import re
-
 import difflib
 import io
+import re
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from safelint.api import RunResult, SettingsResolver
-from safelint.engine import Checker, FileResult
-from safelint.finding import Applicability, Finding, Fix
+from safelint.api import SettingsResolver
+from safelint.engine import Checker
 from safelint.output import write_atomically
 from safelint.project import build_project
+from safelint.results import Applicability, FileResult, Finding, Fix, RunResult
 from safelint.source import SourceError, decode, parse
 
 MAX_ROUNDS = 4

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from safelint.analysis.index import ProjectIndex, build_index, module_name_for
-from safelint.analysis.knowledge import Knowledge
+from safelint.analysis.facts.index.index import ProjectIndex, build_index, module_name_for
+from safelint.analysis.facts.knowledge import Knowledge
 
 CACHE_DIR_NAME = ".safelint_cache"
 

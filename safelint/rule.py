@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 
-from safelint.finding import Severity
+from safelint.results import Severity
 
 if TYPE_CHECKING:
-    from safelint.context import ModuleContext
+    pass
 
 DOC_SECTIONS = (
     "What it does",

@@ -19,9 +19,9 @@ from pathlib import Path
 from safelint.cache import ResultCache
 from safelint.config import Settings
 from safelint.discovery import SourceFile
-from safelint.engine import Checker, FileResult
-from safelint.finding import Finding
+from safelint.engine import Checker
 from safelint.project import Project, build_project
+from safelint.results import FileResult, Finding
 from safelint.rule import all_rules
 
 # Below this much source, starting processes costs more than it saves.

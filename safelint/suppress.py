@@ -11,7 +11,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
-from safelint.finding import Finding
+from safelint.results import Finding
 
 _SAFELINT = re.compile(
     r"#\s*safelint:\s*(?P<kind>ignore-file|ignore)\b(?:\[(?P<codes>[^\]]*)\])?(?:\s*--\s*(?P<reason>.*\S))?",

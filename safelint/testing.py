@@ -13,7 +13,7 @@ from pathlib import Path
 
 from safelint.config import Settings, parse_table
 from safelint.engine import Checker
-from safelint.finding import Finding
+from safelint.results import Finding
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -4,7 +4,7 @@
 import libcst as cst
 
 from safelint.context import ModuleContext
-from safelint.finding import Applicability, Edit, Fix, Severity
+from safelint.results import Applicability, Edit, Fix, Severity
 from safelint.rule import Rule
 
 

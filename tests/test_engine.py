@@ -6,12 +6,12 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from safelint.analysis.tree import walk
+from safelint.analysis.syntax import walk
 from safelint.config import Settings
 from safelint.context import ModuleContext
 from safelint.engine import Checker
-from safelint.finding import Severity
-from safelint.rule import Rule, _REGISTRY
+from safelint.results import Severity
+from safelint.rule import _REGISTRY, Rule
 from safelint.suppress import parse_suppressions
 
 PROGRAM = '''#!/usr/bin/env python

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
 from fix_rule import register
+
 from safelint.cli import main
-from safelint.finding import Applicability, Edit, Finding, Fix, Severity
 from safelint.fixes import apply_fixes
+from safelint.results import Applicability, Edit, Finding, Fix, Severity
 from safelint.rule import _REGISTRY
 
 HERE = Path(__file__).resolve().parent

@@ -12,13 +12,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from safelint.api import RunResult
 from safelint.cli import main
-from safelint.finding import Finding, Severity
 from safelint.fingerprint import line_hashes
 from safelint.formatters import FORMATS, FormatOptions
 from safelint.formatters.github import annotation
 from safelint.output import write_atomically
+from safelint.results import Finding, RunResult, Severity
 from safelint.rule import all_rules
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"

@@ -6,7 +6,7 @@ import pytest
 
 from safelint.config import Settings
 from safelint.engine import Checker
-from safelint.finding import Finding
+from safelint.results import Finding
 from safelint.source import SourceError, decode, parse
 
 SWALLOW = b"def f(g):\n    try:\n        g()\n    except Exception:\n        pass\n"

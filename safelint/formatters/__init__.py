@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from safelint.api import RunResult
 from safelint.formatters import concise, github, gitlab, json, json_lines, junit, pylint, sarif, text
+from safelint.results import RunResult
 
 
 @dataclass(frozen=True)

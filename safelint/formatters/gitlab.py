@@ -11,12 +11,12 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
-from safelint.finding import Severity
 from safelint.fingerprint import finding_fingerprints
+from safelint.results import Severity
 
 if TYPE_CHECKING:
-    from safelint.api import RunResult
     from safelint.formatters import FormatOptions
+    from safelint.results import RunResult
 
 _SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor"}
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from safelint.rule import all_rules
 
 if TYPE_CHECKING:
-    from safelint.api import RunResult
     from safelint.formatters import FormatOptions
+    from safelint.results import RunResult
 
 
 def render(result: RunResult, options: FormatOptions) -> str:

@@ -6,8 +6,8 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from safelint.api import RunResult
     from safelint.formatters import FormatOptions
+    from safelint.results import RunResult
 
 
 def render(result: RunResult, options: FormatOptions) -> str:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
-from safelint.finding import Finding
+from safelint.results import Finding
 
 if TYPE_CHECKING:
-    from safelint.api import RunResult
     from safelint.formatters import FormatOptions
+    from safelint.results import RunResult
 
 
 def _failure(case: ET.Element, f: Finding) -> None:

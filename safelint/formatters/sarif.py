@@ -17,13 +17,13 @@ from urllib.parse import quote
 
 from safelint import __version__
 from safelint.docs import PROJECT_URL, rule_url
-from safelint.finding import Finding, Severity
 from safelint.fingerprint import line_hashes
+from safelint.results import Finding, Severity
 from safelint.rule import Rule, all_rules
 
 if TYPE_CHECKING:
-    from safelint.api import RunResult
     from safelint.formatters import FormatOptions
+    from safelint.results import RunResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _ROOT = "%SRCROOT%"

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import click
 
-from safelint.finding import Finding, Severity
+from safelint.results import Finding, Severity
 from safelint.rule import all_rules
 
 if TYPE_CHECKING:
-    from safelint.api import RunResult
     from safelint.formatters import FormatOptions
+    from safelint.results import RunResult
 
 _TAB = 4
 

@@ -15,7 +15,7 @@ from lsprotocol import types
 from pygls.workspace import PositionCodec
 
 from safelint.docs import rule_url
-from safelint.finding import Applicability, Finding, Severity
+from safelint.results import Applicability, Finding, Severity
 from safelint.rule import all_rules
 from safelint.suppress import Suppression
 

@@ -30,12 +30,12 @@ from pygls.workspace import TextDocument
 from safelint import __version__
 from safelint.config import CONFIG_FILES, ConfigError
 from safelint.discovery import SOURCE_SUFFIXES
-from safelint.engine import Checker, FileResult
-from safelint.finding import Finding
+from safelint.engine import Checker
 from safelint.fixes import allowed, apply_fixes
 from safelint.lsp import convert
 from safelint.lsp.folders import ClientOptions, Folder
 from safelint.project import knowledge
+from safelint.results import FileResult, Finding
 from safelint.rule import all_rules
 from safelint.suppress import parse_suppressions
 

@@ -7,7 +7,7 @@ import textwrap
 import libcst as cst
 import pytest
 
-from safelint.analysis.cfg import (
+from safelint.analysis.flow.cfg import (
     CFG,
     CFGNode,
     EdgeKind,
@@ -667,13 +667,13 @@ def test_jump_tags_copies_only() -> None:
 
 def test_big_and_deep_code_builds() -> None:
     statements = "".join(f"v{i} = f{i}(v{i - 1})\n" for i in range(1, 1001))
-    cfg = graph(f"def f(v0):\n" + textwrap.indent(statements, "    "), scope=1)
+    cfg = graph("def f(v0):\n" + textwrap.indent(statements, "    "), scope=1)
     assert len(cfg.reverse_postorder()) == 1003  # entry, 1000 statements, exit, raise-exit
     depth = 98  # the tokenizer allows 100 levels of indentation
     nested = "".join("    " * i + f"if x{i}:\n" for i in range(depth)) + "    " * depth + "deepest()\n"
     cfg = graph(nested)
     assert node(cfg, "deepest()") in cfg.reachable()
-    loops = "".join("    " * i + f"try:\n" + "    " * (i + 1) + f"while x{i}:\n" for i in range(0, 40, 2))
+    loops = "".join("    " * i + "try:\n" + "    " * (i + 1) + f"while x{i}:\n" for i in range(0, 40, 2))
     closing = "".join("    " * (i) + "finally:\n" + "    " * (i + 1) + f"c{i}()\n" for i in reversed(range(0, 40, 2)))
     cfg = graph(loops + "    " * 40 + "deepest()\n" + closing)
     assert node(cfg, "deepest()") in cfg.reachable()

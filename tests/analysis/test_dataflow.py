@@ -6,8 +6,8 @@ import textwrap
 
 import libcst as cst
 
-from safelint.analysis.cfg import CFG, CFGNode, EdgeKind, NodeKind, build_cfg, dotted_name, iter_scopes
-from safelint.analysis.dataflow import ForwardAnalysis, solve
+from safelint.analysis.flow.cfg import CFG, CFGNode, EdgeKind, NodeKind, build_cfg, dotted_name, iter_scopes
+from safelint.analysis.flow.dataflow import ForwardAnalysis, solve
 
 
 def graph(source: str) -> tuple[cst.Module, CFG]:

@@ -10,8 +10,8 @@ import textwrap
 
 import pytest
 
-from safelint.analysis import index as index_module
-from safelint.analysis.index import (
+from safelint.analysis.facts.index import index as index_module
+from safelint.analysis.facts.index.index import (
     ClassSummary,
     FunctionSummary,
     ModuleSummary,

@@ -12,7 +12,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from safelint.analysis.knowledge import (
+from safelint.analysis.facts.knowledge import (
     UNKNOWN,
     CallShape,
     Environment,
@@ -23,9 +23,9 @@ from safelint.analysis.knowledge import (
     probe_environment,
     query,
 )
-from safelint.analysis.knowledge.build import Table
-from safelint.analysis.knowledge.environment import Typeshed, stdlib_modules
-from safelint.analysis.knowledge.stubs import Target, read_stub
+from safelint.analysis.facts.knowledge.build import Table
+from safelint.analysis.facts.knowledge.environment import Typeshed, stdlib_modules
+from safelint.analysis.facts.knowledge.stubs import Target, read_stub
 
 # Facts are pinned to one target so they do not move with the interpreter running the tests.
 TARGET = Environment((3, 12, 0), "linux", ())

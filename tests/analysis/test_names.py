@@ -9,8 +9,8 @@ from typing import Any
 import libcst as cst
 import pytest
 
-from safelint.analysis.names import SCOPE_TYPES, Names, Scope, dotted_name
-from safelint.analysis.tree import push_children
+from safelint.analysis.names.names import SCOPE_TYPES, Names, Scope, dotted_name
+from safelint.analysis.syntax import push_children
 
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
@@ -675,9 +675,10 @@ def test_long_chains_do_not_raise() -> None:
 def test_never_raises_on_real_code() -> None:
     """Every call of a few real modules (all the syntax they use), with odd scopes too."""
     import libcst
+
     import safelint
 
-    sources = [pathlib.Path(safelint.__file__).parent / "analysis" / "names.py"]
+    sources = [pathlib.Path(safelint.__file__).parent / "analysis" / "names" / "names.py"]
     sources += sorted(pathlib.Path(libcst.__file__).parent.glob("_nodes/*.py"))[:6]
     for path in sources:
         module = cst.parse_module(path.read_bytes())

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 import libcst as cst
 import pytest
 
-from safelint.analysis.cfg import ScopeNode, build_cfg, dotted_name
-from safelint.analysis.cfg_syntax import walk
-from safelint.analysis.narrowing import (
+from safelint.analysis.flow.cfg import ScopeNode, build_cfg, dotted_name
+from safelint.analysis.flow.cfg_syntax import walk
+from safelint.analysis.optional.narrowing import (
     DerefEvent,
     Fact,
     ModuleNarrowing,

@@ -11,8 +11,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import fix_rule  # noqa: E402
 
 from safelint.context import ModuleContext  # noqa: E402
-from safelint.finding import Severity  # noqa: E402
 from safelint.lsp.server import main  # noqa: E402
+from safelint.results import Severity  # noqa: E402
 from safelint.rule import Rule, all_rules  # noqa: E402
 
 all_rules()

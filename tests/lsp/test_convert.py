@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fix_rule import register
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
-from fix_rule import register
 from safelint.config import Settings
 from safelint.engine import Checker
-from safelint.finding import Finding, Severity
 from safelint.lsp import convert
+from safelint.results import Finding, Severity
 from safelint.rule import _REGISTRY
 from safelint.suppress import parse_suppressions
 
@@ -141,7 +141,7 @@ def test_replacement_is_one_minimal_edit(before: str, after: str, new_text: str)
 def test_second_locations_become_related_information() -> None:
     from dataclasses import replace
 
-    from safelint.finding import Related
+    from safelint.results import Related
 
     f = replace(finding(2, 5, 2, 21), related=(Related("the None comes from here", 1, 1, 1, 4),))
     d = convert.diagnostic(f, UTF16, convert.split_lines("try:\n    except Exception:\n"), URI)

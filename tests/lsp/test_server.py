@@ -6,10 +6,9 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from lsp_helpers import apply_edit, codes, diagnostics_where, open_file, replace_text, start
 from lsprotocol import types
 from pytest_lsp import LanguageClient
-
-from lsp_helpers import apply_edit, codes, diagnostics_where, open_file, replace_text, start
 
 pytestmark = pytest.mark.asyncio
 

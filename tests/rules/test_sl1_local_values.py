@@ -7,7 +7,7 @@ import textwrap
 import libcst as cst
 import pytest
 
-from safelint.analysis.local_values import dropped_on_some_path
+from safelint.analysis.mustuse.local_values import dropped_on_some_path
 from safelint.context import ModuleContext
 
 

@@ -6,11 +6,11 @@ import textwrap
 
 import libcst as cst
 
-from safelint.analysis.cfg import build_cfg
-from safelint.analysis.dataflow import solve
-from safelint.analysis.locks import LockAnalysis, LockNames
-from safelint.analysis.races import races
-from safelint.analysis.threads import MAIN, ThreadModel, mentions_threads, thread_model
+from safelint.analysis.flow.cfg import build_cfg
+from safelint.analysis.flow.dataflow import solve
+from safelint.analysis.threads.locks import LockAnalysis, LockNames
+from safelint.analysis.threads.model import MAIN, ThreadModel, mentions_threads, thread_model
+from safelint.analysis.threads.races import races
 from safelint.context import ModuleContext
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
-from safelint.finding import Applicability, Finding
 from safelint.fixes import apply_fixes
+from safelint.results import Applicability, Finding
 from safelint.testing import check_source
 
 

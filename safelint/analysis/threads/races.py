@@ -16,8 +16,8 @@ them, cannot race.
 
 from __future__ import annotations
 
-import inspect
 import enum
+import inspect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
-from safelint.analysis.cfg import CFG, NodeKind
-from safelint.analysis.cfg_syntax import dotted_name, push_children
-from safelint.analysis.dataflow import solve
-from safelint.analysis.index import ModuleSummary, build_summary
-from safelint.analysis.locks import Held, LockAnalysis, LockNames
-from safelint.analysis.threads import MAIN, Entry, Function, ThreadModel, mentions_threads, thread_model
+from safelint.analysis.facts.index.index import ModuleSummary, build_summary
+from safelint.analysis.flow.cfg import CFG, NodeKind
+from safelint.analysis.flow.cfg_syntax import dotted_name, push_children
+from safelint.analysis.flow.dataflow import solve
+from safelint.analysis.threads.locks import Held, LockAnalysis, LockNames
+from safelint.analysis.threads.model import MAIN, Entry, Function, ThreadModel, mentions_threads, thread_model
 from safelint.rule import Option, Rule
 
 if TYPE_CHECKING:

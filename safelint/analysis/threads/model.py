@@ -21,13 +21,12 @@ import fnmatch
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final, cast
 
 import libcst as cst
 
-from safelint.analysis.callees import project_class
-from safelint.analysis.cfg_syntax import dotted_name, iter_scopes, push_children
-
-from typing import TYPE_CHECKING, Final, cast
+from safelint.analysis.facts.callees import project_class
+from safelint.analysis.flow.cfg_syntax import dotted_name, iter_scopes, push_children
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext

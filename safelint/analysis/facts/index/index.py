@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import ast
 import bisect
+import builtins
 import dataclasses
 import gc
-import builtins
 import hashlib
 import json
 import os

@@ -1,10 +1,16 @@
-"""The finding: what every rule produces and every formatter consumes (a contract, see ARCHITECTURE.md)."""
+"""What a run produces: findings (a contract, see ARCHITECTURE.md), per-file and whole-run results.
+
+Every result type lives here, so the engine, the api, the formatters and the language server
+agree on one definition of each."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any
+
+from safelint.source import SourceError, decode
 
 
 class Severity(str, Enum):
@@ -107,3 +113,50 @@ class Finding:
             "fix": self.fix.to_json() if self.fix else None,
             "related": [r.to_json() for r in self.related],
         }
+
+
+@dataclass
+class FileResult:
+    """What checking one file produced; ``lines`` holds the source lines findings point at."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    internal_errors: list[str] = field(default_factory=list)
+    lines: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    """Everything formatters render. ``files`` and ``enabled_rules`` let SARIF and JUnit list what
+    was checked (not only what was found); ``sources`` keeps text that is not on disk (stdin);
+    ``notes`` are summary sentences about findings hidden (baseline, ``--new-since``) or fixed."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files_checked: int = 0
+    internal_errors: list[str] = field(default_factory=list)
+    lines: dict[str, dict[int, str]] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    enabled_rules: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, result: FileResult) -> None:
+        self.files_checked += 1
+        self.files.append(result.path)
+        self.findings.extend(result.findings)
+        self.internal_errors.extend(result.internal_errors)
+        if result.lines:
+            self.lines[result.path] = result.lines
+
+    def finish(self) -> RunResult:
+        self.findings.sort(key=Finding.sort_key)
+        return self
+
+    def source(self, path: str) -> str | None:
+        """The text of a checked file, for fingerprints: kept for stdin, else read (once) from disk."""
+        if path not in self.sources:
+            try:
+                self.sources[path] = decode(Path(path).read_bytes())
+            except (OSError, SourceError):
+                return None
+        return self.sources[path]

@@ -34,10 +34,10 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from safelint.analysis.callees import project_class, project_function
-from safelint.analysis.cfg import CFG, CFGNode, EdgeKind, Jump, NodeKind
-from safelint.analysis.cfg_syntax import bind_target, dotted_name, expression_can_raise, parameters, push_children
-from safelint.analysis.dataflow import ForwardAnalysis, solve
+from safelint.analysis.facts.callees import project_class, project_function
+from safelint.analysis.flow.cfg import CFG, CFGNode, EdgeKind, Jump, NodeKind
+from safelint.analysis.flow.cfg_syntax import bind_target, dotted_name, expression_can_raise, parameters, push_children
+from safelint.analysis.flow.dataflow import ForwardAnalysis, solve
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -503,12 +503,10 @@ class _Function:
             kind = type(node)
             if kind in (cst.Global, cst.Nonlocal):
                 self.unsure.update(n.name.value for n in node.names)  # type: ignore[attr-defined]
-            elif (
-                kind is cst.Call
-                and isinstance(node.func, cst.Name)
-                and node.func.value in ("locals", "vars", "exec", "eval")
-            ):  # type: ignore[attr-defined]
-                self.opaque = True
+            elif kind is cst.Call:
+                func = node.func  # type: ignore[attr-defined]
+                if isinstance(func, cst.Name) and func.value in ("locals", "vars", "exec", "eval"):
+                    self.opaque = True
             if kind in (cst.FunctionDef, cst.Lambda, cst.ClassDef):
                 inner: list[cst.CSTNode] = [node]
                 while inner:

@@ -1,4 +1,4 @@
-"""A generic forward dataflow solver over the graphs of :mod:`safelint.analysis.cfg`.
+"""A generic forward dataflow solver over the graphs of :mod:`safelint.analysis.flow.cfg`.
 
 None narrowing (SL2), resource release (SL4) and held locks (SL3) are each an analysis —
 a lattice of states and a transfer function — handed to :func:`solve`. The solver owns the
@@ -18,7 +18,7 @@ from typing import Generic, TypeVar
 
 import libcst as cst
 
-from safelint.analysis.cfg import CFG, CFGNode, EdgeKind
+from safelint.analysis.flow.cfg import CFG, CFGNode, EdgeKind
 
 __all__ = ["ForwardAnalysis", "Result", "solve"]
 

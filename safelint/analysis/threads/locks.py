@@ -19,9 +19,9 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from safelint.analysis.cfg import CFGNode, EdgeKind, NodeKind
-from safelint.analysis.cfg_syntax import dotted_name, walk
-from safelint.analysis.dataflow import ForwardAnalysis
+from safelint.analysis.flow.cfg import CFGNode, EdgeKind, NodeKind
+from safelint.analysis.flow.cfg_syntax import dotted_name, walk
+from safelint.analysis.flow.dataflow import ForwardAnalysis
 
 __all__ = ["Held", "LockAnalysis", "LockNames", "acquire_release"]
 

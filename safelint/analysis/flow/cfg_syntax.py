@@ -10,8 +10,8 @@ from typing import Union
 
 import libcst as cst
 
-from safelint.analysis.names import dotted_name
-from safelint.analysis.tree import push_children, walk
+from safelint.analysis.names.names import dotted_name
+from safelint.analysis.syntax import push_children, walk
 
 __all__ = [
     "COMPREHENSIONS",

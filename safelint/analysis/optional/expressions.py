@@ -33,9 +33,9 @@ from typing import Any, NamedTuple
 
 import libcst as cst
 
-from safelint.analysis.cfg import CFGNode
-from safelint.analysis.cfg_syntax import dotted_name, push_children, walk
-from safelint.analysis.nullness import (
+from safelint.analysis.flow.cfg import CFGNode
+from safelint.analysis.flow.cfg_syntax import dotted_name, push_children, walk
+from safelint.analysis.optional.nullness import (
     NOT_NONE,
     Fact,
     Nullness,

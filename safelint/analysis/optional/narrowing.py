@@ -35,12 +35,12 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from safelint.analysis.cfg import CFG, CFGNode, EdgeKind, NodeKind, build_cfg
-from safelint.analysis.cfg_syntax import COMPREHENSIONS, ScopeNode, dotted_name, iter_scopes, parameters, walk
-from safelint.analysis.dataflow import ForwardAnalysis, Result, solve
-from safelint.analysis.narrowing_expressions import NullnessOracle, Recorder, Use, UseKind
-from safelint.analysis.narrowing_transfer import Evaluator, Outcome, import_names, target_names
-from safelint.analysis.nullness import NOT_NONE, Fact, Nullness, State, join_facts, join_states
+from safelint.analysis.flow.cfg import CFG, CFGNode, EdgeKind, NodeKind, build_cfg
+from safelint.analysis.flow.cfg_syntax import COMPREHENSIONS, ScopeNode, dotted_name, iter_scopes, parameters, walk
+from safelint.analysis.flow.dataflow import ForwardAnalysis, Result, solve
+from safelint.analysis.optional.expressions import NullnessOracle, Recorder, Use, UseKind
+from safelint.analysis.optional.nullness import NOT_NONE, Fact, Nullness, State, join_facts, join_states
+from safelint.analysis.optional.transfer import Evaluator, Outcome, import_names, target_names
 
 __all__ = [
     "DerefEvent",

@@ -38,7 +38,7 @@ _ALLOWED_CLASSES = frozenset(
         "StubVariable",
     }
 )
-_STUBS_MODULE = "safelint.analysis.knowledge.stubs"
+_STUBS_MODULE = "safelint.analysis.facts.knowledge.stubs"
 
 
 def cache_directory() -> Path:
@@ -57,6 +57,7 @@ def cache_key(typeshed: Typeshed, target: Target) -> str:
     digest = hashlib.blake2b(digest_size=16)
     for part in (
         SCHEMA,
+        _STUBS_MODULE,  # the records' classes are pickled by module path: a move must rebuild
         typeshed.mypy_version,
         str(typeshed.stdlib),
         target.version,

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from safelint.analysis.cfg_syntax import walk
-from safelint.finding import Applicability, Edit, Fix
+from safelint.analysis.flow.cfg_syntax import walk
+from safelint.results import Applicability, Edit, Fix
 
 if TYPE_CHECKING:
-    from safelint.analysis.ownership import Acquisition
+    from safelint.analysis.resources.ownership import Acquisition
     from safelint.context import ModuleContext
 
 __all__ = ["with_block_fix"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from safelint.analysis.index import (
+from safelint.analysis.facts.index.index import (
     ClassSummary,
     FunctionSummary,
     ModuleSummary,

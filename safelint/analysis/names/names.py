@@ -30,7 +30,7 @@ from typing import Callable, Final, Literal, Mapping, NamedTuple, Protocol, Unio
 
 import libcst as cst
 
-from safelint.analysis.tree import SCOPE_TYPES, Scope, push_children
+from safelint.analysis.syntax import SCOPE_TYPES, Scope, push_children
 
 __all__ = [
     "SCOPE_TYPES",

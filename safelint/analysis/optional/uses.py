@@ -32,8 +32,8 @@ looked at.
 
 from __future__ import annotations
 
-import inspect
 import importlib
+import inspect
 import re
 import sys
 import weakref
@@ -44,9 +44,16 @@ from typing import TYPE_CHECKING, Final
 
 import libcst as cst
 
-from safelint.analysis.callees import project_class, project_function
-from safelint.analysis.cfg_syntax import COMPREHENSIONS, ScopeNode, dotted_name, iter_scopes, push_children, walk
-from safelint.analysis.narrowing import DerefEvent, Fact, ModuleNarrowing, Nullness, UseKind, optional_parameter_facts
+from safelint.analysis.facts.callees import project_class, project_function
+from safelint.analysis.flow.cfg_syntax import COMPREHENSIONS, ScopeNode, dotted_name, iter_scopes, push_children, walk
+from safelint.analysis.optional.narrowing import (
+    DerefEvent,
+    Fact,
+    ModuleNarrowing,
+    Nullness,
+    UseKind,
+    optional_parameter_facts,
+)
 from safelint.rule import Option, Rule
 
 if TYPE_CHECKING:

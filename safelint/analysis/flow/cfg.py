@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import libcst as cst
 
-from safelint.analysis.cfg_syntax import (
+from safelint.analysis.flow.cfg_syntax import (
     Comprehension,
     ScopeNode,
     comprehension_elements,

@@ -14,10 +14,10 @@ from typing import Any, NamedTuple
 
 import libcst as cst
 
-from safelint.analysis.cfg import CFGNode, NodeKind
-from safelint.analysis.cfg_syntax import walk
-from safelint.analysis.narrowing_expressions import ExpressionEvaluator, UseKind
-from safelint.analysis.nullness import NOT_NONE, Nullness, State, bind, join_optional, refine
+from safelint.analysis.flow.cfg import CFGNode, NodeKind
+from safelint.analysis.flow.cfg_syntax import walk
+from safelint.analysis.optional.expressions import ExpressionEvaluator, UseKind
+from safelint.analysis.optional.nullness import NOT_NONE, Nullness, State, bind, join_optional, refine
 
 __all__ = ["Evaluator", "Outcome", "import_names", "target_names"]
 
