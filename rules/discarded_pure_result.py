@@ -4,8 +4,8 @@ import libcst as cst
 
 from safelint.analysis.deliberate import expects_exception, in_test_code
 from safelint.analysis.facts.callees import call_target, project_class
-from safelint.analysis.flow.cfg_syntax import push_children
 from safelint.analysis.names.names import Scope
+from safelint.analysis.syntax import push_children
 from safelint.context import ModuleContext
 from safelint.results import Severity
 from safelint.rule import Rule

@@ -4,7 +4,7 @@ import libcst as cst
 
 from safelint.analysis.deliberate import expects_exception, in_test_code
 from safelint.analysis.facts.callees import call_target
-from safelint.analysis.flow.cfg_syntax import walk
+from safelint.analysis.syntax import walk
 from safelint.context import ModuleContext
 from safelint.results import Severity
 from safelint.rule import Rule

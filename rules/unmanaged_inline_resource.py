@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.flow.cfg_syntax import dotted_name
 from safelint.analysis.resources.ownership import TUPLE_ACQUIRERS, Effect, acquisition, inline_effect, release_methods
+from safelint.analysis.syntax import dotted_name
 from safelint.context import ModuleContext
 from safelint.results import Severity
 from safelint.rule import Rule

@@ -1,4 +1,7 @@
-"""A lean walk over libcst trees: child nodes read straight from node fields.
+"""Syntax queries every analysis shares, each written once: the lean tree walk, scopes and
+what runs in them, parameters, assignment targets, dotted names.
+
+The walk reads child nodes straight from node fields.
 
 libcst's visitor machinery rebuilds every node as it goes and costs as much as the parse
 itself; rules and analyses only *read* the tree, so every walk in safelint goes through
@@ -163,3 +166,224 @@ def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
         for child in kids:
             parents[child] = node
     return parents
+
+
+def dotted_name(expr: cst.BaseExpression) -> str | None:
+    """The dotted source text of a plain name or attribute chain (``a.b.c``), else None."""
+    parts: list[str] = []
+    node: cst.BaseExpression = expr
+    while type(node) is cst.Attribute:
+        parts.append(node.attr.value)
+        node = node.value
+    if type(node) is not cst.Name:
+        return None
+    parts.append(node.value)
+    parts.reverse()
+    return ".".join(parts)
+
+
+# -- scopes and what runs in them -------------------------------------------------------
+
+ScopeNode = Union[
+    cst.Module,
+    cst.FunctionDef,
+    cst.ClassDef,
+    cst.Lambda,
+    cst.ListComp,
+    cst.SetComp,
+    cst.DictComp,
+    cst.GeneratorExp,
+]
+"""A node that opens a scope and gets a graph of its own."""
+
+Comprehension = Union[cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp]
+COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+# Nodes that hold no other node: walks looking for something else skip them unopened.
+LEAVES = frozenset(
+    {
+        cst.Name,
+        cst.Integer,
+        cst.Float,
+        cst.Imaginary,
+        cst.SimpleString,
+        cst.Ellipsis,
+        cst.FormattedStringText,
+        cst.Pass,
+        cst.Break,
+        cst.Continue,
+    }
+)
+
+
+def parameters(params: cst.Parameters) -> list[cst.Param]:
+    """Every parameter of a def or lambda in source order, ``*args`` and ``**kwargs`` included."""
+    star = [params.star_arg] if isinstance(params.star_arg, cst.Param) else []
+    kwargs = [params.star_kwarg] if params.star_kwarg is not None else []
+    return [*params.posonly_params, *params.params, *star, *params.kwonly_params, *kwargs]
+
+
+def comprehension_elements(comp: Comprehension) -> list[cst.BaseExpression]:
+    """What a comprehension produces per item: its element, or a dict comprehension's key and value."""
+    if isinstance(comp, cst.DictComp):
+        return [comp.key, comp.value]
+    return [comp.elt]
+
+
+def own_roots(scope: ScopeNode) -> list[cst.CSTNode]:
+    """The parts of ``scope`` that run in it (a def's defaults run in the enclosing scope)."""
+    if isinstance(scope, cst.Module):
+        return list(scope.body)
+    if isinstance(scope, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        return [scope.body]
+    first = scope.for_in
+    roots: list[cst.CSTNode] = [*comprehension_elements(scope), first.target, *first.ifs]
+    if first.inner_for_in is not None:
+        roots.append(first.inner_for_in)
+    return roots
+
+
+def header_roots(scope: ScopeNode) -> list[cst.CSTNode]:
+    """The parts of a nested scope that the enclosing scope evaluates."""
+    if isinstance(scope, cst.FunctionDef):
+        roots: list[cst.CSTNode] = [d.decorator for d in scope.decorators]
+        for param in parameters(scope.params):
+            if param.default is not None:
+                roots.append(param.default)
+            if param.annotation is not None:
+                roots.append(param.annotation)
+        if scope.returns is not None:
+            roots.append(scope.returns)
+        return roots
+    if isinstance(scope, cst.ClassDef):
+        return [*(d.decorator for d in scope.decorators), *(a.value for a in (*scope.bases, *scope.keywords))]
+    if isinstance(scope, cst.Lambda):
+        return [*(p.default for p in parameters(scope.params) if p.default is not None)]
+    if isinstance(scope, cst.Module):
+        return []
+    return [scope.for_in.iter]
+
+
+def nested_scopes(scope: ScopeNode) -> list[ScopeNode]:
+    """The scopes directly inside ``scope`` (functions, classes, lambdas, comprehensions),
+    in source order. Each gets its own graph; none is inlined into ``scope``'s."""
+    found: list[ScopeNode] = []
+    stack = own_roots(scope)
+    stack.reverse()
+    more: list[cst.CSTNode] = []
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind in LEAVES:
+            continue
+        if kind in _SCOPE_CLASSES:
+            found.append(node)  # type: ignore[arg-type]
+            more = header_roots(node)  # type: ignore[arg-type]
+        else:
+            more.clear()
+            push_children(node, more)
+        more.reverse()
+        stack += more
+    return found
+
+
+def iter_scopes(root: ScopeNode) -> Iterator[tuple[ScopeNode, ScopeNode | None]]:
+    """``root`` and every scope inside it, each with its enclosing scope, parents first."""
+    stack: list[tuple[ScopeNode, ScopeNode | None]] = [(root, None)]
+    while stack:
+        scope, parent = stack.pop()
+        yield scope, parent
+        stack.extend((child, scope) for child in reversed(nested_scopes(scope)))
+
+
+def own_nodes(scope: ScopeNode) -> Iterator[cst.CSTNode]:
+    """The nodes that run in ``scope`` itself: nested scopes are skipped (a comprehension's
+    outermost iterable, which runs here, excepted), and so are a def's header parts."""
+    if isinstance(scope, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        stack: list[cst.CSTNode] = [scope.body]
+    elif isinstance(scope, cst.Module):
+        stack = list(scope.body)
+    else:
+        stack = []
+        push_children(scope, stack)
+    while stack:
+        node = stack.pop()
+        yield node
+        kind = type(node)
+        if kind in _COMPREHENSION_CLASSES:
+            stack.append(node.for_in.iter)  # type: ignore[attr-defined]
+        elif kind not in _SCOPE_CLASSES:
+            push_children(node, stack)
+
+
+_DEFS: Final = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+_COMPREHENSION_CLASSES: Final = frozenset(COMPREHENSIONS)
+
+
+def without_nested_defs(root: cst.CSTNode) -> list[cst.CSTNode]:
+    """``root`` and what is under it, nested functions, classes and lambdas left out
+    (comprehensions are kept: their code runs where they stand)."""
+    found: list[cst.CSTNode] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        if node is root or type(node) not in _DEFS:
+            push_children(node, stack)
+    return found
+
+
+def preorder(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``root`` and everything under it in source order (slower than :func:`walk`)."""
+    stack = [root]
+    kids: list[cst.CSTNode] = []
+    while stack:
+        node = stack.pop()
+        yield node
+        kids.clear()
+        push_children(node, kids)
+        kids.reverse()
+        stack += kids
+
+
+# -- assignment targets ----------------------------------------------------------------------
+
+
+def target_elements(target: cst.CSTNode) -> list[cst.CSTNode]:
+    """The single targets of a (possibly unpacking) target: ``a, (b.x, *c)`` → a, b.x, c."""
+    found: list[cst.CSTNode] = []
+    stack = [target]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Tuple, cst.List)):
+            stack.extend(reversed([e.value for e in node.elements]))
+        elif isinstance(node, cst.StarredElement):
+            stack.append(node.value)
+        else:
+            found.append(node)
+    return found
+
+
+def target_names(target: cst.CSTNode) -> list[str]:
+    """The names an assignment target binds (``a, (b, *c) = ...`` binds a, b and c)."""
+    return [t.value for t in target_elements(target) if isinstance(t, cst.Name)]
+
+
+def bind_target(target: cst.CSTNode, binds: set[str]) -> list[cst.CSTNode]:
+    """Record the names a target binds; return the parts of it that are read (``a[i]``, ``a.x``)."""
+    reads: list[cst.CSTNode] = []
+    for node in target_elements(target):
+        if isinstance(node, cst.Name):
+            binds.add(node.value)
+        else:
+            reads.append(node)
+    return reads
+
+
+def callee_name(func: cst.BaseExpression) -> str | None:
+    """The last name of what a call calls: ``f`` for ``f()``, ``m`` for ``a.b.m()``."""
+    if type(func) is cst.Name:
+        return func.value
+    if type(func) is cst.Attribute:
+        return func.attr.value
+    return None

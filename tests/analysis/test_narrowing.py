@@ -10,7 +10,6 @@ import libcst as cst
 import pytest
 
 from safelint.analysis.flow.cfg import ScopeNode, build_cfg, dotted_name
-from safelint.analysis.flow.cfg_syntax import walk
 from safelint.analysis.optional.narrowing import (
     DerefEvent,
     Fact,
@@ -20,6 +19,7 @@ from safelint.analysis.optional.narrowing import (
     analyze_narrowing,
     optional_parameter_facts,
 )
+from safelint.analysis.syntax import walk
 
 _EMPTY = cst.Module([])
 

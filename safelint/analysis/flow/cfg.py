@@ -24,17 +24,15 @@ from typing import NamedTuple
 
 import libcst as cst
 
-from safelint.analysis.flow.cfg_syntax import (
+from safelint.analysis.flow.raising import constant_truth, expression_can_raise, statement_can_raise
+from safelint.analysis.syntax import (
     Comprehension,
     ScopeNode,
     comprehension_elements,
-    constant_truth,
     dotted_name,
-    expression_can_raise,
     iter_scopes,
     nested_scopes,
     parameters,
-    statement_can_raise,
 )
 
 __all__ = [

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from safelint.analysis.flow.cfg import CFG, CFGNode, NodeKind, nested_scopes
-from safelint.analysis.flow.cfg_syntax import bind_target, parameters, push_children, walk
 from safelint.analysis.flow.dataflow import ForwardAnalysis, solve
+from safelint.analysis.syntax import bind_target, parameters, push_children, walk
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext

@@ -30,7 +30,7 @@ from typing import Callable, Final, Literal, Mapping, NamedTuple, Protocol, Unio
 
 import libcst as cst
 
-from safelint.analysis.syntax import SCOPE_TYPES, Scope, push_children
+from safelint.analysis.syntax import SCOPE_TYPES, Scope, dotted_name, header_roots, parameters, push_children
 
 __all__ = [
     "SCOPE_TYPES",
@@ -68,54 +68,6 @@ class TypeOracle(Protocol):
         """The class of a module-level variable or attribute (``os.environ`` →
         ``os._Environ``), or None if unknown."""
         ...
-
-
-def dotted_name(expr: cst.BaseExpression) -> str | None:
-    """The dotted source text of a plain name or attribute chain (``a.b.c``), else None."""
-    parts: list[str] = []
-    node: cst.BaseExpression = expr
-    while type(node) is cst.Attribute:
-        parts.append(node.attr.value)
-        node = node.value
-    if type(node) is not cst.Name:
-        return None
-    parts.append(node.value)
-    parts.reverse()
-    return ".".join(parts)
-
-
-def _all_params(params: cst.Parameters) -> list[cst.Param]:
-    out = [*params.posonly_params, *params.params]
-    if isinstance(params.star_arg, cst.Param):
-        out.append(params.star_arg)
-    out.extend(params.kwonly_params)
-    if params.star_kwarg is not None:
-        out.append(params.star_kwarg)
-    return out
-
-
-def _header_roots(scope: cst.CSTNode) -> list[cst.CSTNode]:
-    """The parts of a scope-opening node that Python evaluates in the *enclosing* scope:
-    decorators, defaults, annotations, bases, a comprehension's outermost iterable."""
-    roots: list[cst.CSTNode] = []
-    if isinstance(scope, cst.FunctionDef):
-        roots.extend(d.decorator for d in scope.decorators)
-        for p in _all_params(scope.params):
-            if p.default is not None:
-                roots.append(p.default)
-            if p.annotation is not None:
-                roots.append(p.annotation.annotation)
-        if scope.returns is not None:
-            roots.append(scope.returns.annotation)
-    elif isinstance(scope, cst.ClassDef):
-        roots.extend(d.decorator for d in scope.decorators)
-        roots.extend(a.value for a in scope.bases)
-        roots.extend(a.value for a in scope.keywords)
-    elif isinstance(scope, cst.Lambda):
-        roots.extend(p.default for p in _all_params(scope.params) if p.default is not None)
-    elif isinstance(scope, _COMP_TYPES):
-        roots.append(scope.for_in.iter)
-    return roots
 
 
 def _type_param_names(node: cst.FunctionDef | cst.ClassDef) -> list[str]:
@@ -571,7 +523,7 @@ class Names:
             key = id(scope)
             header = self._headers.get(key)
             if header is None:
-                header = self._headers[key] = _subtree_ids(_header_roots(scope))
+                header = self._headers[key] = _subtree_ids(header_roots(scope))
             if id(expr) not in header:
                 return scope
             scope = self._parent(scope)
@@ -657,7 +609,7 @@ class Names:
         info = _ScopeInfo(scope)
         self._infos[id(scope)] = info
         if isinstance(scope, (cst.FunctionDef, cst.Lambda)):
-            for param in _all_params(scope.params):
+            for param in parameters(scope.params):
                 info.bind(param.name.value, _Site("param", param, "", scope))
         if isinstance(scope, cst.FunctionDef):
             positional = [*scope.params.posonly_params, *scope.params.params]
@@ -789,21 +741,21 @@ _Region = list[cst.CSTNode]
 def _on_function(n: Names, node: cst.FunctionDef, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
     info.bind(node.name.value, _Site("def", node, "", info.node))
     n._add_child(info, node)
-    s.extend(_header_roots(node))
+    s.extend(header_roots(node))
     return True
 
 
 def _on_class(n: Names, node: cst.ClassDef, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
     info.bind(node.name.value, _Site("class", node, "", info.node))
     n._add_child(info, node)
-    s.extend(_header_roots(node))
+    s.extend(header_roots(node))
     return True
 
 
 def _on_lambda(n: Names, node: cst.Lambda, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
     n._add_child(info, node)
-    info.nested_names.update(p.name.value for p in _all_params(node.params))
-    s.extend(_header_roots(node))
+    info.nested_names.update(p.name.value for p in parameters(node.params))
+    s.extend(header_roots(node))
     return True
 
 

@@ -34,7 +34,6 @@ from typing import Any, NamedTuple
 import libcst as cst
 
 from safelint.analysis.flow.cfg import CFGNode
-from safelint.analysis.flow.cfg_syntax import dotted_name, push_children, walk
 from safelint.analysis.optional.nullness import (
     NOT_NONE,
     Fact,
@@ -46,6 +45,7 @@ from safelint.analysis.optional.nullness import (
     join_states,
     refine,
 )
+from safelint.analysis.syntax import dotted_name, push_children, walk
 
 __all__ = ["ExpressionEvaluator", "NullnessOracle", "Recorder", "Use", "UseKind"]
 

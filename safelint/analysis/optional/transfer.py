@@ -9,17 +9,17 @@ raising leaves ``x`` as it was).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import libcst as cst
 
 from safelint.analysis.flow.cfg import CFGNode, NodeKind
-from safelint.analysis.flow.cfg_syntax import walk
 from safelint.analysis.optional.expressions import ExpressionEvaluator, UseKind
 from safelint.analysis.optional.nullness import NOT_NONE, Nullness, State, bind, join_optional, refine
+from safelint.analysis.syntax import walk
 
-__all__ = ["Evaluator", "Outcome", "import_names", "target_names"]
+__all__ = ["Evaluator", "Outcome", "import_names"]
 
 
 class Outcome(NamedTuple):
@@ -34,19 +34,6 @@ class Outcome(NamedTuple):
 
 def _plain(state: State) -> Outcome:
     return Outcome(state, state, state, state)
-
-
-def target_names(target: cst.BaseExpression) -> Iterator[str]:
-    """The names an assignment target binds (``a, (b, *c) = ...`` binds a, b and c)."""
-    stack = [target]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name):
-            yield node.value
-        elif isinstance(node, (cst.Tuple, cst.List)):
-            stack.extend(element.value for element in node.elements)
-        elif isinstance(node, cst.StarredElement):
-            stack.append(node.value)
 
 
 def import_names(stmt: cst.Import | cst.ImportFrom) -> list[str] | None:

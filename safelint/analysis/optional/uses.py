@@ -45,7 +45,6 @@ from typing import TYPE_CHECKING, Final
 import libcst as cst
 
 from safelint.analysis.facts.callees import project_class, project_function
-from safelint.analysis.flow.cfg_syntax import COMPREHENSIONS, ScopeNode, dotted_name, iter_scopes, push_children, walk
 from safelint.analysis.optional.narrowing import (
     DerefEvent,
     Fact,
@@ -53,6 +52,15 @@ from safelint.analysis.optional.narrowing import (
     Nullness,
     UseKind,
     optional_parameter_facts,
+)
+from safelint.analysis.syntax import (
+    COMPREHENSIONS,
+    ScopeNode,
+    dotted_name,
+    iter_scopes,
+    own_nodes,
+    target_names,
+    walk,
 )
 from safelint.rule import Option, Rule
 
@@ -140,26 +148,6 @@ def optional_uses(ctx: ModuleContext, code_evidence: bool) -> list[OptionalUse]:
     return found
 
 
-def _own_nodes(scope: ScopeNode) -> Iterator[cst.CSTNode]:
-    """The nodes that run in ``scope`` itself: nested scopes are skipped, and so are a def's
-    header parts (``-> None`` is no source of None)."""
-    if isinstance(scope, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-        stack: list[cst.CSTNode] = [scope.body]
-    elif isinstance(scope, cst.Module):
-        stack = list(scope.body)
-    else:
-        stack = []
-        push_children(scope, stack)
-    while stack:
-        node = stack.pop()
-        yield node
-        kind = type(node)
-        if kind in _COMPREHENSION_TYPES:
-            stack.append(node.for_in.iter)  # type: ignore[attr-defined]  # runs in the enclosing scope
-        elif kind not in _SCOPE_TYPES:
-            push_children(node, stack)
-
-
 # Lookups that find nothing (None) exactly when the key is not ``in`` the container.
 _KEYED_LOOKUPS: Final = frozenset({"get", "get_all"})
 
@@ -215,7 +203,7 @@ class _Module:
             found = True
         ns = None if isinstance(scope, cst.Module) else scope
         tested: list[cst.CSTNode] = []
-        nodes = list(_own_nodes(scope))
+        nodes = list(own_nodes(scope))
         patterns: tuple[dict[str, str], dict[str, str]] | None = None
         # Calls whose value goes straight into another call or is dropped cannot be
         # dereferenced here: resolving them would be most of this function's cost.
@@ -263,7 +251,7 @@ class _Module:
     @cached_property
     def module_calls(self) -> dict[str, cst.Call]:
         """Module names bound once to a call (``PATTERN = re.compile(...)``)."""
-        return _single_calls(list(_own_nodes(self.ctx.module)))
+        return _single_calls(list(own_nodes(self.ctx.module)))
 
     def _vouch(self, scope: ScopeNode, node: cst.CSTNode, test: cst.BaseExpression) -> None:
         vouched = self.vouched.setdefault(scope, set())
@@ -625,7 +613,7 @@ def _single_calls(nodes: list[cst.CSTNode]) -> dict[str, cst.Call]:
     for node in nodes:
         if isinstance(node, cst.Assign):
             for target in node.targets:
-                for name in _names(target.target):
+                for name in target_names(target.target):
                     bound.setdefault(name, []).append(
                         node.value if isinstance(target.target, cst.Name) else target.target
                     )
@@ -633,7 +621,7 @@ def _single_calls(nodes: list[cst.CSTNode]) -> dict[str, cst.Call]:
             bound.setdefault(node.target.value, []).append(node.value)
         elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.AsName)):
             rebound = node.name if isinstance(node, cst.AsName) else node.target
-            for name in _names(rebound):  # bound another way: never a single binding
+            for name in target_names(rebound):  # bound another way: never a single binding
                 bound.setdefault(name, []).extend((rebound, rebound))
     return {name: values[0] for name, values in bound.items() if len(values) == 1 and isinstance(values[0], cst.Call)}
 
@@ -709,16 +697,6 @@ def _always_matches(pattern: str | None) -> bool:
             elif name == "ATOMIC_GROUP":
                 stack.append(arg)
     return True
-
-
-def _names(target: cst.BaseExpression) -> Iterator[str]:
-    if isinstance(target, cst.Name):
-        yield target.value
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            yield from _names(element.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _names(target.value)
 
 
 def _optional_groups(pattern: str) -> frozenset[int | str]:

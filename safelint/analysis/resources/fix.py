@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from safelint.analysis.flow.cfg_syntax import walk
+from safelint.analysis.syntax import walk
 from safelint.results import Applicability, Edit, Fix
 
 if TYPE_CHECKING:

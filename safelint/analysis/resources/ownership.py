@@ -28,7 +28,7 @@ from __future__ import annotations
 import enum
 import re
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -36,8 +36,9 @@ import libcst as cst
 
 from safelint.analysis.facts.callees import project_class, project_function
 from safelint.analysis.flow.cfg import CFG, CFGNode, EdgeKind, Jump, NodeKind
-from safelint.analysis.flow.cfg_syntax import bind_target, dotted_name, expression_can_raise, parameters, push_children
 from safelint.analysis.flow.dataflow import ForwardAnalysis, solve
+from safelint.analysis.flow.raising import expression_can_raise
+from safelint.analysis.syntax import bind_target, dotted_name, parameters, preorder, push_children, walk
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -556,7 +557,7 @@ class _Function:
         for site in self.sites:
             if site.kind == "lock":
                 first_acquire.setdefault(site.name, self.offset(site.call))
-        for sub in _walk(self.function.body):
+        for sub in walk(self.function.body):
             if isinstance(sub, cst.Finally):
                 self._scan_finally(sub)
             elif isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute) and sub.func.attr.value == "release":
@@ -569,13 +570,13 @@ class _Function:
     def offset(self, node: cst.CSTNode) -> int:
         """A node's place in source order (the index of its first token in a pre-order walk)."""
         if self._order is None:
-            self._order = {id(n): i for i, n in enumerate(_preorder(self.function.body))}
+            self._order = {id(n): i for i, n in enumerate(preorder(self.function.body))}
         return self._order.get(id(node), 0)
 
     def _scan_finally(self, final: cst.Finally) -> None:
         """Names released in a ``finally``: the author took charge of every path, often with a
         flag this analysis cannot correlate (``if not closed: os.close(fd)``)."""
-        for node in _walk(final.body):
+        for node in walk(final.body):
             if not isinstance(node, cst.Call):
                 continue
             func = node.func
@@ -664,7 +665,7 @@ class _Function:
         if isinstance(ast, (cst.Raise, cst.Del, cst.AugAssign, cst.Import, cst.ImportFrom)):
             return False
         saw_call = False
-        for sub in _walk(ast):
+        for sub in walk(ast):
             kind = type(sub)
             if kind is cst.Call:
                 name = dotted_name(sub.func)  # type: ignore[attr-defined]
@@ -750,7 +751,7 @@ class _Function:
         if isinstance(ast, cst.Match):
             return [(ast.subject, _Roles.BORROW)]
         if isinstance(ast, cst.MatchCase):
-            for sub in _walk(ast.pattern):
+            for sub in walk(ast.pattern):
                 if isinstance(sub, cst.MatchAs) and sub.name is not None:
                     binds.add(sub.name.value)
                 elif isinstance(sub, cst.MatchStar) and sub.name is not None:
@@ -924,7 +925,7 @@ class _Function:
             return
         var = loop.target.value
         releases = False
-        for sub in _walk(loop.body):
+        for sub in walk(loop.body):
             if isinstance(sub, cst.Call):
                 func = sub.func
                 if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == var:
@@ -947,7 +948,7 @@ def _settle(state: State, origins: set[int], status: int) -> State:
 
 def _reraises(handler: cst.CSTNode) -> bool:
     body = getattr(handler, "body", None)
-    return body is None or any(isinstance(n, cst.Raise) for n in _walk(body))
+    return body is None or any(isinstance(n, cst.Raise) for n in walk(body))
 
 
 def _catches_exception(handler: cst.CSTNode) -> bool:
@@ -964,25 +965,6 @@ def _catches_timeout(handler: cst.CSTNode) -> bool:
         return False
     types = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
     return any((dotted_name(t) or "").endswith("TimeoutExpired") for t in types)
-
-
-def _preorder(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        children: list[cst.CSTNode] = []
-        push_children(node, children)
-        children.reverse()
-        stack += children
-
-
-def _walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        push_children(node, stack)
 
 
 class _Ownership(ForwardAnalysis[State]):
@@ -1096,7 +1078,7 @@ def function_leaks(ctx: ModuleContext, function: cst.FunctionDef) -> list[Leak]:
 
 def _has_candidates(function: cst.FunctionDef) -> bool:
     """A cheap syntactic screen: a call bound by an assignment or ``with ... as``, or an ``.acquire()``."""
-    for node in _walk(function.body):
+    for node in walk(function.body):
         kind = type(node)
         if kind is cst.Assign or kind is cst.AnnAssign:
             value = node.value  # type: ignore[attr-defined]

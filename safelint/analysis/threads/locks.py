@@ -20,8 +20,8 @@ from collections.abc import Iterable
 import libcst as cst
 
 from safelint.analysis.flow.cfg import CFGNode, EdgeKind, NodeKind
-from safelint.analysis.flow.cfg_syntax import dotted_name, walk
 from safelint.analysis.flow.dataflow import ForwardAnalysis
+from safelint.analysis.syntax import dotted_name, walk
 
 __all__ = ["Held", "LockAnalysis", "LockNames", "acquire_release"]
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Final, cast
 import libcst as cst
 
 from safelint.analysis.facts.callees import project_class
-from safelint.analysis.flow.cfg_syntax import dotted_name, iter_scopes, push_children
+from safelint.analysis.syntax import dotted_name, iter_scopes, push_children
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext

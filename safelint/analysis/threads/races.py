@@ -27,8 +27,8 @@ import libcst as cst
 
 from safelint.analysis.facts.index.index import ModuleSummary, build_summary
 from safelint.analysis.flow.cfg import CFG, NodeKind
-from safelint.analysis.flow.cfg_syntax import dotted_name, push_children
 from safelint.analysis.flow.dataflow import solve
+from safelint.analysis.syntax import dotted_name, parameters, push_children, target_elements, without_nested_defs
 from safelint.analysis.threads.locks import Held, LockAnalysis, LockNames
 from safelint.analysis.threads.model import MAIN, Entry, Function, ThreadModel, mentions_threads, thread_model
 from safelint.rule import Option, Rule
@@ -264,7 +264,7 @@ class _Finder:
             state = result.before(node)
             if state is None:
                 continue
-            for inner in _own_nodes(node.ast):
+            for inner in without_nested_defs(node.ast):
                 if isinstance(inner, cst.Call):
                     callee = self.model.resolve(inner.func, caller)
                     if callee is not None:
@@ -278,7 +278,7 @@ class _Finder:
         """The nodes of ``function``'s own code, computed once."""
         found = self._nodes.get(function)
         if found is None:
-            found = self._nodes[function] = _own_nodes(function.node.body)
+            found = self._nodes[function] = without_nested_defs(function.node.body)
         return found
 
     # ----------------------------------------------------------------- states
@@ -428,7 +428,7 @@ class _Finder:
             if node.kind is NodeKind.TEST and isinstance(node.stmt, cst.If) and node.ast is node.stmt.test:
                 tested = {r.key for r in refs.all_refs(node.ast)}
                 if tested:
-                    for inner in _own_nodes(node.stmt.body):
+                    for inner in without_nested_defs(node.stmt.body):
                         for state, _kind, target in refs.writes(inner):
                             if state.key in tested:
                                 checked.add(id(target))
@@ -682,7 +682,7 @@ class _Refs:
         self.cls = _cls_name(function)
         self.klass = function.klass.name.value if function.klass is not None else None
         declared: set[str] = set()
-        bound: set[str] = {p.name.value for p in _params(function.node.params)}
+        bound: set[str] = {p.name.value for p in parameters(function.node.params)}
         self.own = finder.nodes(function)
         for node in self.own:
             if isinstance(node, cst.Global):
@@ -700,7 +700,7 @@ class _Refs:
                     else [node.target]
                 )
                 for target in targets:
-                    bound.update(t.value for t in _targets(target) if isinstance(t, cst.Name))
+                    bound.update(t.value for t in target_elements(target) if isinstance(t, cst.Name))
             elif isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
                 bound.update((a.evaluated_alias or a.evaluated_name).split(".")[0] for a in node.names)
         self.locals = bound - declared
@@ -722,7 +722,7 @@ class _Refs:
         return any(self.ref(n) is not None for n in self.own if isinstance(n, (cst.Name, cst.Attribute)))
 
     def all_refs(self, root: cst.CSTNode) -> list[State]:
-        return [s for n in _own_nodes(root) if (s := self.ref(n)) is not None]
+        return [s for n in without_nested_defs(root) if (s := self.ref(n)) is not None]
 
     def writes(self, root: cst.CSTNode) -> list[tuple[State, Kind, cst.CSTNode]]:
         return [a for a in self.accesses(root) if a[1] in _WRITES]
@@ -740,7 +740,7 @@ class _Refs:
             if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
                 self._assignment(node, out, consumed)
             elif isinstance(node, cst.Del):
-                for inner in _targets(node.target):
+                for inner in target_elements(node.target):
                     found = self._container_item(inner)
                     if found is not None:
                         out.append((found, Kind.MUTATE, node))
@@ -793,7 +793,7 @@ class _Refs:
         targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
         keys = {s.key for s in (self.all_refs(node.value) if node.value is not None else [])}
         for target in targets:
-            for inner in _targets(target):
+            for inner in target_elements(target):
                 found = self.ref(inner)
                 kind = Kind.WRITE
                 if found is None:
@@ -814,20 +814,6 @@ class _Refs:
         return None
 
 
-def _targets(target: cst.CSTNode) -> list[cst.CSTNode]:
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [t for e in target.elements for t in _targets(e.value)]
-    if isinstance(target, cst.StarredElement):
-        return _targets(target.value)
-    return [target]
-
-
-def _params(params: cst.Parameters) -> list[cst.Param]:
-    star = [params.star_arg] if isinstance(params.star_arg, cst.Param) else []
-    kwargs = [params.star_kwarg] if params.star_kwarg is not None else []
-    return [*params.posonly_params, *params.params, *star, *params.kwonly_params, *kwargs]
-
-
 def _decorated(function: Function, name: str) -> bool:
     return any(dotted_name(d.decorator) == name for d in function.node.decorators)
 
@@ -835,27 +821,15 @@ def _decorated(function: Function, name: str) -> bool:
 def _self_name(function: Function) -> str | None:
     if function.klass is None or _decorated(function, "staticmethod") or _decorated(function, "classmethod"):
         return None
-    params = _params(function.node.params)
+    params = parameters(function.node.params)
     return params[0].name.value if params else None
 
 
 def _cls_name(function: Function) -> str | None:
     if function.klass is None or not _decorated(function, "classmethod"):
         return None
-    params = _params(function.node.params)
+    params = parameters(function.node.params)
     return params[0].name.value if params else None
-
-
-def _own_nodes(root: cst.CSTNode) -> list[cst.CSTNode]:
-    """``root`` and what is under it, nested functions, classes and lambdas left out."""
-    found: list[cst.CSTNode] = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        if node is root or type(node) not in _NESTED:
-            push_children(node, stack)
-    return found
 
 
 def _module_assignments(module: cst.Module) -> list[tuple[str, cst.BaseExpression]]:
@@ -901,7 +875,7 @@ def _is_container(ctx: ModuleContext, value: cst.BaseExpression) -> bool:
 
 
 def _guarded_by_annotation(annotation: cst.BaseExpression) -> str | None:
-    for node in _own_nodes(annotation):
+    for node in without_nested_defs(annotation):
         if (
             isinstance(node, cst.Call)
             and (dotted_name(node.func) or "").rsplit(".", 1)[-1] == "GuardedBy"
@@ -958,7 +932,7 @@ def _window(function: Function, own: list[cst.CSTNode]) -> Callable[[cst.CSTNode
             if position > start:
                 end = min(end, position)
         elif isinstance(node, cst.With) and any(isinstance(i.item, cst.Call) for i in node.items):
-            inside = [order[id(n)] for n in _own_nodes(node) if id(n) in order]
+            inside = [order[id(n)] for n in without_nested_defs(node) if id(n) in order]
             if inside and min(inside) <= start <= max(inside):
                 end = min(end, max(inside) + 1)
     return lambda node: start <= order.get(id(node), start) < end

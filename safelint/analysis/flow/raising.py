@@ -1,0 +1,66 @@
+"""What can raise, and the truth of literal tests: the questions the CFG builder asks of a
+statement to decide its exception edges and which branch of a constant test is never taken.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from safelint.analysis.syntax import COMPREHENSIONS, LEAVES, push_children
+
+# What can raise. Calls, awaits, yields (a generator can be thrown into), subscripts and
+# comprehensions (which iterate) can; names, constants, attribute loads and operators are
+# taken not to: an edge from every ``x.y`` or ``a + b`` would put most of a ``try`` body
+# on the path to each handler, and each such path is a chance for a false positive.
+_RAISING_EXPRESSIONS = frozenset({cst.Call, cst.Await, cst.Yield, cst.Subscript, *COMPREHENSIONS})
+_QUIET_STATEMENTS = frozenset({cst.Pass, cst.Global, cst.Nonlocal, cst.Break, cst.Continue, cst.TypeAlias})
+
+
+def expression_can_raise(root: cst.CSTNode) -> bool:
+    """Whether evaluating ``root`` may raise, by the rule above (lambda bodies do not run)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind in _RAISING_EXPRESSIONS:
+            return True
+        if kind is not cst.Lambda and kind not in LEAVES:
+            push_children(node, stack)
+    return False
+
+
+def statement_can_raise(stmt: cst.BaseSmallStatement) -> bool:
+    """Whether a small statement may raise: by what it evaluates, or by what it is."""
+    kind = type(stmt)
+    if kind in _QUIET_STATEMENTS:
+        return False
+    if type(stmt) is cst.Expr:
+        return expression_can_raise(stmt.value)
+    if type(stmt) is cst.Assign:
+        return expression_can_raise(stmt.value) or any(expression_can_raise(t.target) for t in stmt.targets)
+    if type(stmt) is cst.AnnAssign:
+        # The annotation of a local is never evaluated; a module's is, but only ever names.
+        value = stmt.value
+        return expression_can_raise(stmt.target) or (value is not None and expression_can_raise(value))
+    if type(stmt) is cst.Return:
+        return stmt.value is not None and expression_can_raise(stmt.value)
+    return True  # AugAssign, Del, Import, ImportFrom, Raise, and kinds newer than this code
+
+
+def constant_truth(expr: cst.BaseExpression) -> bool | None:
+    """The truth of a literal test (``True``, ``0``, ``not False``), else None."""
+    negate = False
+    while isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
+        negate = not negate
+        expr = expr.expression
+    value: bool | None = None
+    if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
+        value = expr.value == "True"
+    elif isinstance(expr, cst.Integer):
+        try:
+            value = int(expr.value, 0) != 0
+        except ValueError:  # 007, 1_000: leave it to the reader
+            value = None
+    if value is None:
+        return None
+    return value != negate
