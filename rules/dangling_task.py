@@ -5,6 +5,7 @@ import libcst as cst
 from safelint.analysis.deliberate import expects_exception
 from safelint.analysis.facts.callees import call_target
 from safelint.analysis.mustuse.local_values import dropped_on_some_path, local_from_call
+from safelint.analysis.syntax import callee_name
 from safelint.context import ModuleContext
 from safelint.results import Severity
 from safelint.rule import Rule
@@ -97,8 +98,7 @@ _TASK_FACTORIES = frozenset({"create_task", "ensure_future"})
 
 def _creates_task(ctx: ModuleContext, call: cst.Call) -> bool:
     """A call that schedules a task the caller must keep (not ``TaskGroup.create_task``)."""
-    func = call.func
-    last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    last = callee_name(call.func) or ""
     if last not in _TASK_FACTORIES:
         return False
     target = call_target(ctx, call)

@@ -5,6 +5,7 @@ import libcst as cst
 from safelint.analysis.deliberate import expects_exception, in_test_code
 from safelint.analysis.facts.callees import project_class
 from safelint.analysis.mustuse.local_values import dropped_on_some_path, local_from_call
+from safelint.analysis.syntax import callee_name
 from safelint.context import ModuleContext
 from safelint.results import Severity
 from safelint.rule import Rule
@@ -101,7 +102,7 @@ def _hands_on(attribute: str | None) -> bool:
 
 def _creates_thread(ctx: ModuleContext, call: cst.Call) -> bool:
     func = call.func
-    last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    last = callee_name(func) or ""
     if not last[:1].isupper():  # a class, by the naming convention every Thread subclass follows
         return False
     target = ctx.names.qualified_name(func, ctx.scope)

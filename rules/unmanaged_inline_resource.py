@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from safelint.analysis.resources.ownership import TUPLE_ACQUIRERS, Effect, acquisition, inline_effect, release_methods
-from safelint.analysis.syntax import dotted_name
+from safelint.analysis.syntax import callee_name, dotted_name
 from safelint.context import ModuleContext
 from safelint.results import Severity
 from safelint.rule import Rule
@@ -117,9 +117,7 @@ class UnmanagedInlineResource(Rule):
 
     def visit_Call(self, node: cst.Call, ctx: ModuleContext) -> None:
         func = node.func
-        last = (
-            func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
-        )
+        last = callee_name(func)
         if last is None:
             return
         parent = ctx.parents.get(node)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from safelint.analysis.syntax import callee_name
+
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
@@ -65,6 +67,4 @@ def in_test_code(ctx: ModuleContext, node: cst.CSTNode) -> bool:
 def _raises_manager(item: cst.BaseExpression) -> bool:
     if not isinstance(item, cst.Call):
         return False
-    func = item.func
-    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
-    return name in _RAISES_MANAGERS
+    return callee_name(item.func) in _RAISES_MANAGERS

@@ -56,6 +56,7 @@ from safelint.analysis.optional.narrowing import (
 from safelint.analysis.syntax import (
     COMPREHENSIONS,
     ScopeNode,
+    callee_name,
     dotted_name,
     iter_scopes,
     own_nodes,
@@ -532,7 +533,7 @@ def _ends_in_call(body: cst.BaseSuite) -> bool:
     if not isinstance(last, cst.Expr) or not isinstance(last.value, cst.Call):
         return False
     func = last.value.func
-    name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+    name = callee_name(func)
     receiver = func.value if isinstance(func, cst.Attribute) else None
     logs = isinstance(receiver, (cst.Name, cst.Attribute)) and "log" in (dotted_name(receiver) or "").lower()
     return bool(name) and name not in _LOGGING and not logs

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Final, cast
 import libcst as cst
 
 from safelint.analysis.facts.callees import project_class
-from safelint.analysis.syntax import dotted_name, iter_scopes, push_children
+from safelint.analysis.syntax import callee_name, dotted_name, iter_scopes, push_children
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -305,9 +305,7 @@ class ThreadModel:
         elif method == "add_done_callback" and isinstance(func, cst.Attribute):
             if ctx.names.type_of(func.value, scope) in _FUTURES or _submitted(func.value):
                 argument, how = _positional(call, 0), "registered as a done-callback of a thread-pool future"
-        elif (method or (func.value if isinstance(func, cst.Name) else ""))[:1].isupper() or (
-            method or (func.value if isinstance(func, cst.Name) else "")
-        ) in _STARTERS:
+        elif (callee_name(func) or "")[:1].isupper() or callee_name(func) in _STARTERS:
             # `try: import threading except ImportError: import dummy_threading as threading`
             # leaves the name unresolved; the spelling is evidence enough.
             name = ctx.names.qualified_name(func, scope) or dotted_name(func)
