@@ -5,7 +5,8 @@ import re
 import libcst as cst
 
 from safelint.analysis.deliberate import in_test_code
-from safelint.analysis.syntax import Scope
+from safelint.analysis.facts.apis import CLEANUP_CALLS
+from safelint.analysis.syntax import Scope, callee_name
 from safelint.context import ModuleContext
 from safelint.results import Severity
 from safelint.rule import Option, Rule
@@ -130,18 +131,10 @@ class SwallowedException(Rule):
         candidates = handler_type.elements if isinstance(handler_type, cst.Tuple) else [handler_type]
         for candidate in candidates:
             expr = candidate.value if isinstance(candidate, cst.BaseElement) else candidate
-            name = _last_name(expr)
+            name = callee_name(expr)
             if name in broad:
                 return name
         return None
-
-
-def _last_name(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        return expr.attr.value
-    return None
 
 
 def _does_nothing(body: cst.BaseSuite) -> bool:
@@ -190,39 +183,10 @@ def _has_comment(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
     return False
 
 
-# Calls whose failure during cleanup is routinely ignored: the resource is going away anyway.
-_CLEANUP_CALLS = frozenset(
-    {
-        "close",
-        "aclose",
-        "shutdown",
-        "release",
-        "cleanup",
-        "terminate",
-        "kill",
-        "unlink",
-        "remove",
-        "rmdir",
-        "removedirs",
-        "rmtree",
-        "cancel",
-        "join",
-        "flush",
-        "stop",
-        "disconnect",
-        "wait",
-        "server_close",
-        "quit",
-        "__exit__",
-        "__del__",
-    }
-)
-
-
 # Methods that are themselves a release: whatever they try is best effort. A method named
 # like a file operation or a wait (`remove`, `join`, `flush`) is not one.
 _CLEANUP_METHODS = (
-    _CLEANUP_CALLS - {"unlink", "remove", "rmdir", "removedirs", "rmtree", "cancel", "join", "flush", "wait"}
+    CLEANUP_CALLS - {"unlink", "remove", "rmdir", "removedirs", "rmtree", "cancel", "join", "flush", "wait"}
 ) | {"__aexit__"}
 
 
@@ -240,7 +204,7 @@ def _best_effort_cleanup(body: cst.BaseSuite) -> bool:
             if not isinstance(value, cst.Call):
                 return False
             calls.append(value.func)
-    return bool(calls) and all(_last_name(func) in _CLEANUP_CALLS for func in calls)
+    return bool(calls) and all(callee_name(func) in CLEANUP_CALLS for func in calls)
 
 
 def _probe_with_fallback(statement: cst.Try | cst.TryStar) -> bool:

@@ -34,6 +34,22 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from safelint.analysis.facts.apis import (
+    FD_BORROWERS,
+    FD_FUNCTIONS,
+    FD_MODULES,
+    FD_RELEASERS,
+    GENERIC_RELEASES,
+    INDEPENDENT_METHODS,
+    LOCK_NAME,
+    MOVING_METHODS,
+    NOT_ACQUIRED,
+    OPENERS,
+    OWNERSHIP_TAKERS,
+    POPEN_RELEASES,
+    SQLITE_CONNECT,
+    TUPLE_ACQUIRERS,
+)
 from safelint.analysis.facts.callees import project_class, project_function
 from safelint.analysis.flow.cfg import CFG, CFGNode, EdgeKind, Jump, NodeKind
 from safelint.analysis.flow.dataflow import ForwardAnalysis, solve
@@ -57,95 +73,8 @@ __all__ = [
 
 # -- what acquires, releases and takes ownership ---------------------------------------------
 
-FD_FUNCTIONS = frozenset({"os.open", "os.dup", "os.eventfd", "os.memfd_create", "os.pidfd_open", "os.openat"})
-"""Calls returning a raw file descriptor (an ``int``) that ``os.close`` must release."""
-
-TUPLE_ACQUIRERS: dict[str, tuple[str, tuple[int, ...]]] = {
-    "os.pipe": ("fd", (0, 1)),
-    "os.pipe2": ("fd", (0, 1)),
-    "os.openpty": ("fd", (0, 1)),
-    "pty.openpty": ("fd", (0, 1)),
-    "tempfile.mkstemp": ("fd", (0,)),
-    "socket.socketpair": ("resource", (0, 1)),
-    "socket.socket.accept": ("resource", (0,)),
-}
-"""Calls returning a tuple some of whose items are owned: the kind and the positions."""
-
-NOT_ACQUIRED = frozenset(
-    {
-        "os.scandir",  # iterating to the end closes it, and that is how it is used
-        "fileinput.input",  # closes each file as it goes, and the last one at the end
-        "fileinput.FileInput",
-        "contextlib.ExitStack.enter_context",  # the stack owns what it enters
-        "contextlib.ExitStack.enter_async_context",
-        "contextlib.AsyncExitStack.enter_context",
-        "contextlib.AsyncExitStack.enter_async_context",
-        "contextlib.closing",
-        "contextlib.nullcontext",
-        "selectors.SelectSelector",  # holds no descriptor: close() only forgets registrations
-        "selectors.PollSelector",
-    }
-)
-"""Calls the knowledge base calls resource-returning, whose result nobody has to release."""
-
-INDEPENDENT_METHODS = frozenset({"accept", "dup", "wrap_socket", "open", "socket"})
-"""Methods of a resource that return a resource of its own, not a view of the receiver
-(``sock.accept()``, ``sock.dup()``). Other resource-returning methods of a resource
-(``conn.cursor()``, ``sock.makefile()``, ``zf.open(name)``, ``conn.getresponse()``)
-return something its receiver owns or closes along with it."""
-
-GENERIC_RELEASES = frozenset(
-    {
-        "close",
-        "aclose",
-        "shutdown",
-        "server_close",
-        "cleanup",
-        "terminate",
-        "kill",
-        "wait",
-        "release",
-        "__exit__",
-        "__aexit__",
-        "quit",
-    }
-)
-"""Release methods accepted when the resource's class is not known."""
-
-POPEN_RELEASES = frozenset({"wait", "communicate", "poll", "__exit__"})
-"""A child process is released when it is reaped; ``kill()``/``terminate()`` alone are not enough."""
-
-MOVING_METHODS = frozenset({"detach", "pop_all"})
-"""Methods that hand what the object holds to someone else."""
-
-OWNERSHIP_TAKERS = frozenset(
-    {
-        "os.fdopen",
-        "builtins.open",
-        "io.open",
-        "atexit.register",
-        "weakref.finalize",
-        "contextlib.closing",
-        "builtins.setattr",
-        "builtins.iter",
-        "builtins.vars",
-        "builtins.id",  # a key in someone's table
-        "builtins.memoryview",  # the view keeps the object alive and is handed on with it
-    }
-)
-"""Functions that take over (or may take over) what they are given."""
-
-_FD_MODULES = frozenset({"os", "posix", "nt", "fcntl", "termios", "tty", "select", "builtins", "pty", "stat"})
-FD_RELEASERS = frozenset({"os.close", "posix.close", "nt.close"})
-FD_BORROWERS = frozenset({"mmap.mmap", "socket.fromfd"})
-"""Constructors that duplicate a descriptor instead of taking it."""
-
-SQLITE_CONNECT = frozenset({"sqlite3.connect", "sqlite3.Connection", "sqlite3.dbapi2.connect"})
 
 _GETTER = re.compile(r"_?get(?:_|[A-Z]|$)")
-_OPENERS = frozenset(
-    {"builtins.open", "io.open", "_io.open", "os.fdopen", "os.open", "codecs.open", "tokenize.open", "io.open_code"}
-)
 _STREAM_NAMES = frozenset(
     {
         "f",
@@ -181,7 +110,7 @@ def _wraps_a_stream(call: cst.Call, qualname: str, wrapped: Iterable[str] = ()) 
     wrapper is the stream owner's decision. Recognised by a ``fileobj=`` keyword or an
     argument named like a stream or bound to a resource of the same function (``wrapped``);
     ``open()`` and friends take paths, and are not wrappers."""
-    if qualname in _OPENERS:
+    if qualname in OPENERS:
         return False
     for arg in call.args:
         if arg.keyword is not None and arg.keyword.value in ("fileobj", "fp", "buffer", "raw", "stream", "sock"):
@@ -205,8 +134,6 @@ _QUIET_METHODS = frozenset(
 )
 """Signalling a child (``proc.kill()`` in the documented ``TimeoutExpired`` idiom) and asking
 an event, lock, thread or future about its state do not raise."""
-
-_LOCK_NAME = re.compile(r"(?:^|_)(?:r?lock|mutex|sem|semaphore|cond|condition|cv)$|[a-z]lock$", re.I)
 
 
 def is_sqlite_connection(qualname: str | None) -> bool:
@@ -359,7 +286,7 @@ def lock_key(ctx: ModuleContext, receiver: cst.BaseExpression, scope: cst.CSTNod
                 if attr == receiver.attr.value:
                     return key if knowledge.is_lock_class(callee) else None
     last = key.rsplit(".", 1)[-1]
-    return key if _LOCK_NAME.search(last) and not last.lower().endswith("block") else None
+    return key if LOCK_NAME.search(last) and not last.lower().endswith("block") else None
 
 
 # -- what a use of an owned name does ----------------------------------------------------------
@@ -376,7 +303,7 @@ def call_effect(ctx: ModuleContext, call: cst.Call, arg: cst.Arg, kind: str, sco
     if kind == "fd":
         if qualname in FD_RELEASERS:
             return Effect.RELEASE
-        if qualname in FD_BORROWERS or (qualname.split(".", 1)[0] in _FD_MODULES and qualname not in OWNERSHIP_TAKERS):
+        if qualname in FD_BORROWERS or (qualname.split(".", 1)[0] in FD_MODULES and qualname not in OWNERSHIP_TAKERS):
             return Effect.BORROW
         return Effect.MOVE  # a descriptor given to anything else may be kept there
     if qualname in OWNERSHIP_TAKERS or target in OWNERSHIP_TAKERS:

@@ -14,11 +14,11 @@ lock silences the rules, and a lock mistaken for something else would cost a fal
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import libcst as cst
 
+from safelint.analysis.facts.apis import LOCK_LIKE_NAME
 from safelint.analysis.flow.cfg import CFGNode, EdgeKind, NodeKind
 from safelint.analysis.flow.dataflow import ForwardAnalysis
 from safelint.analysis.syntax import dotted_name, walk
@@ -27,8 +27,6 @@ __all__ = ["Held", "LockAnalysis", "LockNames", "acquire_release"]
 
 Held = frozenset[str]
 """The dotted names of the locks held (``self._lock``, ``_cache_lock``)."""
-
-_LOCKISH = re.compile(r"(?:^|_)(?:r?lock|mutex|mtx|cond(?:ition)?|cv|sem(?:aphore)?)(?:_|$|\d)|lock$", re.I)
 
 
 class LockNames:
@@ -49,7 +47,7 @@ class LockNames:
     def is_lock(self, name: str | None) -> bool:
         if name is None:
             return False
-        return name in self.known or bool(_LOCKISH.search(name.rsplit(".", 1)[-1]))
+        return name in self.known or bool(LOCK_LIKE_NAME.search(name.rsplit(".", 1)[-1]))
 
     def entered(self, item: cst.WithItem) -> Held:
         """The locks ``with <item>:`` takes."""

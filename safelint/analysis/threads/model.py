@@ -25,6 +25,13 @@ from typing import TYPE_CHECKING, Final, cast
 
 import libcst as cst
 
+from safelint.analysis.facts.apis import (
+    FUTURES,
+    REQUEST_HANDLER_BASES,
+    THREAD_POOLS,
+    THREAD_STARTER_NAMES,
+    THREADING_SERVERS,
+)
 from safelint.analysis.facts.callees import project_class
 from safelint.analysis.syntax import callee_name, dotted_name, iter_scopes, push_children
 
@@ -35,29 +42,6 @@ __all__ = ["MAIN", "Entry", "Function", "ThreadModel", "mentions_threads", "thre
 
 _THREADY = re.compile(r"Thread|threading|_thread\b|Executor|executor|to_thread|GuardedBy|guarded-by")
 
-_THREAD_POOLS = frozenset(
-    {
-        "concurrent.futures.ThreadPoolExecutor",
-        "concurrent.futures.thread.ThreadPoolExecutor",
-        "multiprocessing.pool.ThreadPool",
-        "multiprocessing.dummy.Pool",
-    }
-)
-_FUTURES = frozenset({"concurrent.futures.Future", "concurrent.futures._base.Future"})
-_THREADING_SERVERS = frozenset(
-    {
-        "socketserver.ThreadingMixIn",
-        "socketserver.ThreadingTCPServer",
-        "socketserver.ThreadingUDPServer",
-        "socketserver.ThreadingUnixStreamServer",
-        "socketserver.ThreadingUnixDatagramServer",
-        "http.server.ThreadingHTTPServer",
-    }
-)
-_STARTERS = frozenset({"to_thread", "start_new_thread", "start_new"})
-"""Lower-case callables that start threads; other calls are resolved only when they name a
-class (``Thread``, ``Timer``, a subclass), which keeps name resolution off most calls."""
-_HANDLER_BASES = ("socketserver.BaseRequestHandler", "http.server.BaseHTTPRequestHandler")
 _HANDLER_METHODS = re.compile(r"handle|setup|finish|do_[A-Z]+")
 
 
@@ -250,7 +234,7 @@ class ThreadModel:
                 self._referenced.add(node.attr.value)
             if not servers and _names_threading_server(node):
                 assert isinstance(node, (cst.Name, cst.Attribute))
-                servers = ctx.names.qualified_name(node, where.node if where else None) in _THREADING_SERVERS
+                servers = ctx.names.qualified_name(node, where.node if where else None) in THREADING_SERVERS
             kind = type(node)
             inner = self.functions.get(cast(cst.FunctionDef, node)) if kind is cst.FunctionDef else None
             if inner is not None:
@@ -270,7 +254,7 @@ class ThreadModel:
                 run = self._nested.get(klass, {}).get("run")  # an inherited `run` is its class's entry
                 if run is not None:
                     targets.setdefault(run, []).append(Entry("run by a Thread subclass", klass, False, top=klass))
-            elif servers and self.is_subclass(klass, _HANDLER_BASES):
+            elif servers and self.is_subclass(klass, REQUEST_HANDLER_BASES):
                 for name, method in self._nested.get(klass, {}).items():
                     if _HANDLER_METHODS.fullmatch(name):
                         entry = Entry(
@@ -303,9 +287,9 @@ class ThreadModel:
         elif method == "run_in_executor":
             argument, how = _positional(call, 1), "run in an executor"
         elif method == "add_done_callback" and isinstance(func, cst.Attribute):
-            if ctx.names.type_of(func.value, scope) in _FUTURES or _submitted(func.value):
+            if ctx.names.type_of(func.value, scope) in FUTURES or _submitted(func.value):
                 argument, how = _positional(call, 0), "registered as a done-callback of a thread-pool future"
-        elif (callee_name(func) or "")[:1].isupper() or callee_name(func) in _STARTERS:
+        elif (callee_name(func) or "")[:1].isupper() or callee_name(func) in THREAD_STARTER_NAMES:
             # `try: import threading except ImportError: import dummy_threading as threading`
             # leaves the name unresolved; the spelling is evidence enough.
             name = ctx.names.qualified_name(func, scope) or dotted_name(func)
@@ -337,7 +321,7 @@ class ThreadModel:
 
     def _is_pool(self, receiver: cst.BaseExpression, where: Function | None) -> bool:
         ctx = self.ctx
-        if ctx.names.type_of(receiver, where.node if where else None) in _THREAD_POOLS:
+        if ctx.names.type_of(receiver, where.node if where else None) in THREAD_POOLS:
             return True
         name = dotted_name(receiver)
         if name is None:
@@ -346,7 +330,7 @@ class ThreadModel:
             module = ctx.module_name[0] or "<module>"
             summary = project_class(ctx, f"{module}.{where.klass.name.value}")
             calls = dict(summary.attribute_calls) if summary is not None else {}
-            return calls.get(name[5:]) in _THREAD_POOLS
+            return calls.get(name[5:]) in THREAD_POOLS
         return _bound_to_pool(ctx, name, where)
 
     def _link_calls(self) -> None:
@@ -437,10 +421,10 @@ def _bound_to_pool(ctx: ModuleContext, name: str, where: Function | None) -> boo
         node = stack.pop()
         if isinstance(node, cst.WithItem) and isinstance(node.item, cst.Call) and node.asname is not None:
             if dotted_name(node.asname.name) == name:
-                return ctx.names.qualified_name(node.item.func, where.node) in _THREAD_POOLS
+                return ctx.names.qualified_name(node.item.func, where.node) in THREAD_POOLS
         elif isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
             if any(dotted_name(t.target) == name for t in node.targets):
-                return ctx.names.qualified_name(node.value.func, where.node) in _THREAD_POOLS
+                return ctx.names.qualified_name(node.value.func, where.node) in THREAD_POOLS
         push_children(node, stack)
     return False
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
+from safelint.analysis.facts.apis import CONTAINER_MUTATORS, ITERATING_METHODS, MUTABLE_CONTAINERS, THREAD_SAFE_PREFIXES
 from safelint.analysis.facts.index.index import ModuleSummary, build_summary
 from safelint.analysis.flow.cfg import CFG, NodeKind
 from safelint.analysis.flow.dataflow import solve
@@ -50,46 +51,6 @@ class Kind(enum.Enum):
 
 
 _WRITES = frozenset({Kind.WRITE, Kind.MUTATE, Kind.RMW})
-_MUTATORS = frozenset(
-    {
-        "append",
-        "extend",
-        "insert",
-        "pop",
-        "popitem",
-        "remove",
-        "clear",
-        "update",
-        "setdefault",
-        "add",
-        "discard",
-        "appendleft",
-        "extendleft",
-        "popleft",
-        "sort",
-        "reverse",
-        "difference_update",
-        "intersection_update",
-        "symmetric_difference_update",
-    }
-)
-_CONTAINERS = frozenset(
-    {
-        "dict",
-        "list",
-        "set",
-        "bytearray",
-        "collections.defaultdict",
-        "collections.OrderedDict",
-        "collections.deque",
-        "collections.Counter",
-        "weakref.WeakValueDictionary",
-        "weakref.WeakKeyDictionary",
-        "weakref.WeakSet",
-    }
-)
-# Values that are thread-safe or thread-confined by design: never shared state.
-_SAFE_PREFIXES = ("threading.", "queue.", "contextvars.", "asyncio.", "multiprocessing.", "_thread.")
 _NOT_CONCURRENT = frozenset(
     {
         "__init__",
@@ -108,7 +69,6 @@ _NOT_CONCURRENT = frozenset(
 )
 _JOINS = frozenset({"join", "shutdown"})
 _GUARD_COMMENT = re.compile(r"#\s*guarded[-_ ]by:\s*([\w.]+)", re.I)
-_ITERATING = frozenset({"items", "keys", "values"})
 _NESTED = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 # The nodes whose ``ast`` is code run right there (not a whole compound statement).
 _ACCESSING = frozenset(
@@ -295,7 +255,7 @@ class _Finder:
         for name, kind in summary.mutable_globals:
             if name not in safe and not self.locks.is_lock(name):
                 states[f"g:{name}"] = State(
-                    f"g:{name}", name, kind in _CONTAINERS or kind.startswith("builtins."), None, False
+                    f"g:{name}", name, kind in MUTABLE_CONTAINERS or kind.startswith("builtins."), None, False
                 )
         for name in summary.global_rebound:
             if name not in safe and f"g:{name}" not in states and not self.locks.is_lock(name):
@@ -748,7 +708,7 @@ class _Refs:
             elif (
                 isinstance(node, cst.Call)
                 and isinstance(node.func, cst.Attribute)
-                and node.func.attr.value in _MUTATORS
+                and node.func.attr.value in CONTAINER_MUTATORS
             ):
                 found = self.ref(node.func.value)
                 if found is not None and found.container:
@@ -773,7 +733,7 @@ class _Refs:
         if (
             isinstance(expr, cst.Call)
             and isinstance(expr.func, cst.Attribute)
-            and expr.func.attr.value in _ITERATING
+            and expr.func.attr.value in ITERATING_METHODS
             and not expr.args
         ):
             inner = expr.func.value
@@ -854,7 +814,7 @@ def _is_lock_call(ctx: ModuleContext, call: cst.Call) -> bool:
 def _is_safe_call(ctx: ModuleContext, call: cst.Call) -> bool:
     name = ctx.names.qualified_name(call.func, None) or dotted_name(call.func) or ""
     return (
-        name.startswith(_SAFE_PREFIXES)
+        name.startswith(THREAD_SAFE_PREFIXES)
         or name in ("local", "Queue", "SimpleQueue", "ContextVar")
         or _is_lock_call(ctx, call)
     )
@@ -865,11 +825,16 @@ def _is_container(ctx: ModuleContext, value: cst.BaseExpression) -> bool:
         return True
     if isinstance(value, cst.Call):
         name = ctx.names.qualified_name(value.func, None) or dotted_name(value.func) or ""
-        return name.removeprefix("builtins.") in _CONTAINERS or name.rsplit(".", 1)[-1] in (
-            "defaultdict",
-            "OrderedDict",
-            "deque",
-            "Counter",
+        return (
+            name in MUTABLE_CONTAINERS
+            or f"builtins.{name}" in MUTABLE_CONTAINERS
+            or name.rsplit(".", 1)[-1]
+            in (
+                "defaultdict",
+                "OrderedDict",
+                "deque",
+                "Counter",
+            )
         )
     return False
 

@@ -1,0 +1,239 @@
+"""The hand-reviewed API tables: what the stubs cannot say about resources, file descriptors,
+thread pools and thread starters, containers and cleanup calls.
+
+Every analysis and rule reads these tables from here and nowhere else: two copies of one
+table drift apart (a thread pool known to one analysis and not to another), and a reviewer
+must find in one place everything safelint assumes about an API by name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# -- resources and file descriptors (SL4) ------------------------------------------------------
+
+FD_FUNCTIONS: Final = frozenset({"os.open", "os.dup", "os.eventfd", "os.memfd_create", "os.pidfd_open", "os.openat"})
+"""Calls returning a raw file descriptor (an ``int``) that ``os.close`` must release."""
+
+FD_MODULES: Final = frozenset({"os", "posix", "nt", "fcntl", "termios", "tty", "select", "builtins", "pty", "stat"})
+"""Modules whose functions take a descriptor only to use it, never to keep it."""
+
+FD_RELEASERS: Final = frozenset({"os.close", "posix.close", "nt.close"})
+
+FD_BORROWERS: Final = frozenset({"mmap.mmap", "socket.fromfd"})
+"""Constructors that duplicate a descriptor instead of taking it."""
+
+TUPLE_ACQUIRERS: Final[dict[str, tuple[str, tuple[int, ...]]]] = {
+    "os.pipe": ("fd", (0, 1)),
+    "os.pipe2": ("fd", (0, 1)),
+    "os.openpty": ("fd", (0, 1)),
+    "pty.openpty": ("fd", (0, 1)),
+    "tempfile.mkstemp": ("fd", (0,)),
+    "socket.socketpair": ("resource", (0, 1)),
+    "socket.socket.accept": ("resource", (0,)),
+}
+"""Calls returning a tuple some of whose items are owned: the kind and the positions."""
+
+NOT_ACQUIRED: Final = frozenset(
+    {
+        "os.scandir",  # iterating to the end closes it, and that is how it is used
+        "fileinput.input",  # closes each file as it goes, and the last one at the end
+        "fileinput.FileInput",
+        "contextlib.ExitStack.enter_context",  # the stack owns what it enters
+        "contextlib.ExitStack.enter_async_context",
+        "contextlib.AsyncExitStack.enter_context",
+        "contextlib.AsyncExitStack.enter_async_context",
+        "contextlib.closing",
+        "contextlib.nullcontext",
+        "selectors.SelectSelector",  # holds no descriptor: close() only forgets registrations
+        "selectors.PollSelector",
+    }
+)
+"""Calls the knowledge base calls resource-returning, whose result nobody has to release."""
+
+INDEPENDENT_METHODS: Final = frozenset({"accept", "dup", "wrap_socket", "open", "socket"})
+"""Methods of a resource that return a resource of its own, not a view of the receiver
+(``sock.accept()``, ``sock.dup()``). Other resource-returning methods of a resource
+(``conn.cursor()``, ``sock.makefile()``, ``zf.open(name)``, ``conn.getresponse()``)
+return something its receiver owns or closes along with it."""
+
+GENERIC_RELEASES: Final = frozenset(
+    {
+        "close",
+        "aclose",
+        "shutdown",
+        "server_close",
+        "cleanup",
+        "terminate",
+        "kill",
+        "wait",
+        "release",
+        "__exit__",
+        "__aexit__",
+        "quit",
+    }
+)
+"""Release methods accepted when the resource's class is not known."""
+
+POPEN_RELEASES: Final = frozenset({"wait", "communicate", "poll", "__exit__"})
+"""A child process is released when it is reaped; ``kill()``/``terminate()`` alone are not enough."""
+
+MOVING_METHODS: Final = frozenset({"detach", "pop_all"})
+"""Methods that hand what the object holds to someone else."""
+
+OWNERSHIP_TAKERS: Final = frozenset(
+    {
+        "os.fdopen",
+        "builtins.open",
+        "io.open",
+        "atexit.register",
+        "weakref.finalize",
+        "contextlib.closing",
+        "builtins.setattr",
+        "builtins.iter",
+        "builtins.vars",
+        "builtins.id",  # a key in someone's table
+        "builtins.memoryview",  # the view keeps the object alive and is handed on with it
+    }
+)
+"""Functions that take over (or may take over) what they are given."""
+
+SQLITE_CONNECT: Final = frozenset({"sqlite3.connect", "sqlite3.Connection", "sqlite3.dbapi2.connect"})
+"""A sqlite3 connection's ``with`` commits or rolls back; it does not close."""
+
+OPENERS: Final = frozenset(
+    {"builtins.open", "io.open", "_io.open", "os.fdopen", "os.open", "codecs.open", "tokenize.open", "io.open_code"}
+)
+"""Calls that open a path: they acquire a descriptor, they never wrap a stream."""
+
+LOCK_NAME: Final = re.compile(r"(?:^|_)(?:r?lock|mutex|sem|semaphore|cond|condition|cv)$|[a-z]lock$", re.I)
+"""A name that ends like a lock, for SL404: strict, because a lock taken for something else
+would be a false report of a lock never released."""
+
+# -- threads (SL3) ------------------------------------------------------------------------------
+
+LOCK_LIKE_NAME: Final = re.compile(
+    r"(?:^|_)(?:r?lock|mutex|mtx|cond(?:ition)?|cv|sem(?:aphore)?)(?:_|$|\d)|lock$", re.I
+)
+"""A name that may be a lock, for SL3: liberal, because holding any lock silences a race
+report, so a lock mistaken for something else would cost a false report."""
+
+THREAD_POOLS: Final = frozenset(
+    {
+        "concurrent.futures.ThreadPoolExecutor",
+        "concurrent.futures.thread.ThreadPoolExecutor",
+        "multiprocessing.pool.ThreadPool",
+        "multiprocessing.dummy.Pool",
+    }
+)
+"""Pools whose tasks run on threads (``multiprocessing`` process pools share no memory)."""
+
+THREAD_STARTERS: Final[dict[str, tuple[str, int | None]]] = {
+    "threading.Thread": ("target", None),
+    "threading.Timer": ("function", 1),
+    "_thread.start_new_thread": ("function", 0),
+    "asyncio.to_thread": ("func", 0),
+}
+"""Callables that run their argument on a new thread: its keyword and its position."""
+
+THREAD_STARTER_NAMES: Final = frozenset({"to_thread", "start_new_thread", "start_new"})
+"""Lower-case callables that start threads; other calls are resolved only when they name a
+class (``Thread``, ``Timer``, a subclass), which keeps name resolution off most calls."""
+
+FUTURES: Final = frozenset({"concurrent.futures.Future", "concurrent.futures._base.Future"})
+
+THREADING_SERVERS: Final = frozenset(
+    {
+        "socketserver.ThreadingMixIn",
+        "socketserver.ThreadingTCPServer",
+        "socketserver.ThreadingUDPServer",
+        "socketserver.ThreadingUnixStreamServer",
+        "socketserver.ThreadingUnixDatagramServer",
+        "http.server.ThreadingHTTPServer",
+    }
+)
+"""Servers that handle each request on a thread of its own."""
+
+REQUEST_HANDLER_BASES: Final = ("socketserver.BaseRequestHandler", "http.server.BaseHTTPRequestHandler")
+
+THREAD_SAFE_PREFIXES: Final = ("threading.", "queue.", "contextvars.", "asyncio.", "multiprocessing.", "_thread.")
+"""Values from these modules are thread-safe or thread-confined by design: never shared state."""
+
+# -- containers ---------------------------------------------------------------------------------
+
+MUTABLE_CONTAINERS: Final = frozenset(
+    {
+        "builtins.dict",
+        "builtins.list",
+        "builtins.set",
+        "builtins.bytearray",
+        "collections.defaultdict",
+        "collections.OrderedDict",
+        "collections.Counter",
+        "collections.deque",
+        "collections.ChainMap",
+        "weakref.WeakKeyDictionary",
+        "weakref.WeakValueDictionary",
+        "weakref.WeakSet",
+    }
+)
+"""Classes whose instances change in place: shared ones are state threads can race on."""
+
+CONTAINER_MUTATORS: Final = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "pop",
+        "popitem",
+        "remove",
+        "clear",
+        "update",
+        "setdefault",
+        "add",
+        "discard",
+        "appendleft",
+        "extendleft",
+        "popleft",
+        "sort",
+        "reverse",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
+    }
+)
+"""Methods that change a container in place: each call is a write."""
+
+ITERATING_METHODS: Final = frozenset({"items", "keys", "values"})
+"""Views that iterate a mapping: changing it meanwhile raises ``RuntimeError``."""
+
+# -- cleanup (SL1) ------------------------------------------------------------------------------
+
+CLEANUP_CALLS: Final = frozenset(
+    {
+        "close",
+        "aclose",
+        "shutdown",
+        "release",
+        "cleanup",
+        "terminate",
+        "kill",
+        "unlink",
+        "remove",
+        "rmdir",
+        "removedirs",
+        "rmtree",
+        "cancel",
+        "join",
+        "flush",
+        "stop",
+        "disconnect",
+        "wait",
+        "server_close",
+        "quit",
+        "__exit__",
+        "__del__",
+    }
+)
+"""Calls whose failure during cleanup is routinely ignored: the resource is going away anyway."""
