@@ -6,10 +6,11 @@ positions are resolved only when the first finding of a file is reported.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar, cast
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -22,6 +23,8 @@ from safelint.analysis.syntax import parent_map, walk
 from safelint.project import Project, knowledge
 from safelint.results import Finding, Fix, Related
 from safelint.rule import Rule
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -56,6 +59,7 @@ class ModuleContext:
         self.current_top: cst.CSTNode | None = None
         self.scope: Scope = None  # the innermost scope around the node being visited
         self._top_lines: dict[cst.CSTNode, int] = {}
+        self._memo: dict[Hashable, object] = {}
 
     @cached_property
     def module_name(self) -> tuple[str | None, bool]:
@@ -77,16 +81,22 @@ class ModuleContext:
         name, is_package = self.module_name
         return Names(self.module, name, is_package=is_package, oracle=self.knowledge)
 
-    def cfg(self, scope: ScopeNode) -> CFG:
-        """The control-flow graph of a scope, built once per file and shared by every rule."""
-        graph = self._cfgs.get(scope)
-        if graph is None:
-            graph = self._cfgs[scope] = build_cfg(scope)
-        return graph
+    def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """The analysis ``key`` names (with its parameters: ``("leaks", function)``), computed
+        on first use and shared by every rule of every family for the rest of this file.
 
-    @cached_property
-    def _cfgs(self) -> dict[cst.CSTNode, CFG]:
-        return {}
+        Analyses keep their per-file results here and nowhere else, so they live exactly as
+        long as the file's check and a second rule asking costs a dictionary lookup.
+        """
+        memo = self._memo
+        if key in memo:
+            return cast(_T, memo[key])
+        value = memo[key] = compute()
+        return value
+
+    def cfg(self, scope: ScopeNode) -> CFG:
+        """The control-flow graph of a scope, built once per file and shared by every family."""
+        return self.memo(("cfg", scope), lambda: build_cfg(scope))
 
     @cached_property
     def lines(self) -> list[str]:

@@ -1,6 +1,7 @@
 """The engine: positions, rule isolation, per-file ignores, suppressions, determinism."""
 
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
 import pytest
@@ -186,3 +187,29 @@ def test_related_locations_are_resolved_like_the_finding() -> None:
         )
     finally:
         del _REGISTRY["SL196"]
+
+
+def test_every_family_shares_one_cfg_per_scope(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SL1, SL2 and SL4 all need the flow graph of `f`: it is built once (ctx.memo)."""
+    from safelint.analysis.flow import cfg
+
+    built: list[cst.CSTNode] = []
+    original = cfg.CFG.__init__
+
+    def counting(self: cfg.CFG, scope: cfg.ScopeNode, *args: Any) -> None:
+        built.append(scope)
+        original(self, scope, *args)
+
+    monkeypatch.setattr(cfg.CFG, "__init__", counting)
+    source = (
+        "import asyncio, os, re\n\n"
+        "async def f(p, text):\n"
+        "    t = asyncio.create_task(g())\n"
+        "    h = open(p)\n"
+        "    m = re.match('x', text)\n"
+        "    return m.group(0), h.read()\n"
+    )
+    findings = Checker(Settings(root=Path.cwd())).check_bytes(source.encode(), "m.py", Path.cwd() / "m.py").findings
+    assert {"SL103", "SL201", "SL401"} <= {f.code for f in findings}
+    functions = [s for s in built if isinstance(s, cst.FunctionDef)]
+    assert len(functions) == 1

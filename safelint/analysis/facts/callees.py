@@ -8,7 +8,6 @@ the module is summarised on demand, once, the same way pass 1 would have.
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -25,20 +24,12 @@ if TYPE_CHECKING:
 
 __all__ = ["call_target", "project_class", "project_function"]
 
-_OWN: weakref.WeakKeyDictionary[ModuleContext, ModuleSummary] = weakref.WeakKeyDictionary()
-_TARGETS: weakref.WeakKeyDictionary[ModuleContext, dict[int, str | None]] = weakref.WeakKeyDictionary()
-
 
 def call_target(ctx: ModuleContext, call: cst.Call) -> str | None:
     """``ctx.names.call_target`` for a call in the scope being visited, asked once per call:
     several rules look at every expression statement, and typing a receiver is not free."""
-    targets = _TARGETS.get(ctx)
-    if targets is None:
-        targets = _TARGETS[ctx] = {}
-    key = id(call)
-    if key not in targets:
-        targets[key] = ctx.names.call_target(call, ctx.scope)
-    return targets[key]
+    scope = ctx.scope
+    return ctx.memo(("call target", call), lambda: ctx.names.call_target(call, scope))
 
 
 def project_function(ctx: ModuleContext, qualname: str) -> FunctionSummary | None:
@@ -85,7 +76,4 @@ def _own_summary(ctx: ModuleContext, qualname: str) -> ModuleSummary | None:
     prefix = module or "<module>"
     if not qualname.startswith(prefix + ".") or (module is not None and ctx.index.module(module) is not None):
         return None
-    own = _OWN.get(ctx)
-    if own is None:
-        own = _OWN[ctx] = build_summary(ctx.path, ctx.text.encode("utf-8"), prefix)
-    return own
+    return ctx.memo("own summary", lambda: build_summary(ctx.path, ctx.text.encode("utf-8"), prefix))

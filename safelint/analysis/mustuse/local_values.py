@@ -16,7 +16,6 @@ that calls ``locals()`` or ``vars()``.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -231,13 +230,6 @@ def _collect_reads(root: cst.CSTNode, reads: list[tuple[str, str | None]], binds
             push_children(node, stack)
 
 
-_CACHE: weakref.WeakKeyDictionary[ModuleContext, dict[int, _Facts]] = weakref.WeakKeyDictionary()
-
-
 def _facts(ctx: ModuleContext, function: cst.FunctionDef) -> _Facts:
     """Built once per function and file, whichever rule asks first."""
-    per_file = _CACHE.setdefault(ctx, {})
-    facts = per_file.get(id(function))
-    if facts is None:
-        facts = per_file[id(function)] = _Facts(function, ctx.cfg(function))
-    return facts
+    return ctx.memo(("local values", function), lambda: _Facts(function, ctx.cfg(function)))

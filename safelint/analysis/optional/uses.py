@@ -36,7 +36,6 @@ import importlib
 import inspect
 import re
 import sys
-import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -135,18 +134,12 @@ class _FieldSeed(cst.Name):
 _PARSER = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
 """The stdlib's own regular-expression parser (``sre_parse`` before 3.11): no copy of its grammar here."""
 
-_CACHE: weakref.WeakKeyDictionary[ModuleContext, dict[bool, list[OptionalUse]]] = weakref.WeakKeyDictionary()
-
 
 def optional_uses(ctx: ModuleContext, code_evidence: bool) -> list[OptionalUse]:
     """Every unguarded use of a maybe-None value in the module, computed once per context.
     Without ``code_evidence``, uses only the code says may be None (``inferred``) are not
     looked for at all — and scopes whose only hint of None is a literal are not analysed."""
-    cached = _CACHE.setdefault(ctx, {})
-    found = cached.get(code_evidence)
-    if found is None:
-        found = cached[code_evidence] = list(_Module(ctx, code_evidence).uses())
-    return found
+    return ctx.memo(("optional uses", code_evidence), lambda: list(_Module(ctx, code_evidence).uses()))
 
 
 # Lookups that find nothing (None) exactly when the key is not ``in`` the container.
@@ -185,7 +178,7 @@ class _Module:
             parent = self.parents[scope]
             if isinstance(scope, COMPREHENSIONS) and parent in selected:
                 selected.add(scope)
-        narrowing = ModuleNarrowing(self.ctx.module, self._nullness, initial_facts=self._initial)
+        narrowing = ModuleNarrowing(self.ctx.module, self._nullness, initial_facts=self._initial, cfg_of=self.ctx.cfg)
         for scope in self.parents:
             if scope not in selected:
                 continue

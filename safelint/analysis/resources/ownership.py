@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import enum
 import re
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -990,17 +989,11 @@ class _Ownership(ForwardAnalysis[State]):
 
 # -- results -----------------------------------------------------------------------------------
 
-_CACHE: weakref.WeakKeyDictionary[ModuleContext, dict[int, list[Leak]]] = weakref.WeakKeyDictionary()
-
 
 def function_leaks(ctx: ModuleContext, function: cst.FunctionDef) -> list[Leak]:
     """Every leak in ``function``'s own body (nested functions are analysed on their own),
     computed once per function whichever SL4 rule asks first."""
-    per_file = _CACHE.setdefault(ctx, {})
-    found = per_file.get(id(function))
-    if found is None:
-        found = per_file[id(function)] = _leaks(ctx, function)
-    return found
+    return ctx.memo(("leaks", function), lambda: _leaks(ctx, function))
 
 
 def _has_candidates(function: cst.FunctionDef) -> bool:

@@ -106,8 +106,6 @@ class ThreadModel:
         self.classes: dict[str, cst.ClassDef] = {}
         self.entries: list[Entry] = []
         self.targets: set[Function] = set()
-        self.races: object = None
-        """Slot for :mod:`races` to cache its findings with the model."""
         self._nested: dict[cst.CSTNode, dict[str, Function]] = {}
         self._referenced: set[str] = set()
         """Names and attribute names the module mentions: a private function passed as a
@@ -453,16 +451,7 @@ def _keyword(call: cst.Call, name: str) -> cst.BaseExpression | None:
     return next((a.value for a in call.args if a.keyword is not None and a.keyword.value == name), None)
 
 
-_MODELS: dict[int, tuple[ModuleContext, tuple[str, ...], ThreadModel]] = {}
-
-
 def thread_model(ctx: ModuleContext, extra_entries: Sequence[str] = ()) -> ThreadModel:
     """The model of ``ctx``'s module, computed once per module (and entry-point option)."""
     key = tuple(extra_entries)
-    cached = _MODELS.get(id(ctx))
-    if cached is not None and cached[0] is ctx and cached[1] == key:
-        return cached[2]
-    model = ThreadModel(ctx, key)
-    _MODELS.clear()
-    _MODELS[id(ctx)] = (ctx, key, model)
-    return model
+    return ctx.memo(("thread model", key), lambda: ThreadModel(ctx, key))

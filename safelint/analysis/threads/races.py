@@ -21,7 +21,7 @@ import inspect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -129,14 +129,12 @@ class _Module:
 
 
 def races(ctx: ModuleContext, extra_entries: Sequence[str] = ()) -> list[Race]:
-    """Every SL3 finding of the module, computed once (and cached with the thread model)."""
+    """Every race of the module, computed once per file and entry-point option."""
     started = ctx.module_name[0] is not None and ctx.index.starts_threads_in(ctx.module_name[0])
     if not extra_entries and not started and not mentions_threads(ctx.text):
         return []
     model = thread_model(ctx, extra_entries)
-    if model.races is None:
-        model.races = _Finder(ctx, model).find()
-    return cast("list[Race]", model.races)
+    return ctx.memo(("races", model), lambda: _Finder(ctx, model).find())
 
 
 class _Finder:
