@@ -1,7 +1,19 @@
 from __future__ import annotations
 
-from safelint.analysis.optional.uses import OptionalUseRule
+import libcst as cst
+
+from safelint.families.none_safety import Cause, OptionalUse, OptionalUseRule, UseKind
 from safelint.results import Severity
+
+_HOW = {
+    UseKind.ATTRIBUTE: "is used",
+    UseKind.SUBSCRIPT: "is subscripted",
+    UseKind.CALL: "is called",
+    UseKind.ITERATION: "is iterated",
+    UseKind.UNPACKING: "is unpacked",
+    UseKind.MEMBERSHIP: "is searched with `in`",
+    UseKind.OPERAND: "is an operand of arithmetic or an ordering comparison",
+}
 
 
 class OptionalAttributeUse(OptionalUseRule):
@@ -64,3 +76,11 @@ class OptionalAttributeUse(OptionalUseRule):
     name = "optional-attribute-use"
     severity = Severity.ERROR
     summary = "A field declared Optional, or set to None in `__init__`, is used in a method without a check."
+
+    def claims(self, use: OptionalUse) -> bool:
+        return use.cause is Cause.FIELD
+
+    def use(self, use: OptionalUse, it: str) -> str:
+        if isinstance(use.node, cst.Attribute):
+            return f"`.{use.node.attr.value}` is used on {it}"
+        return f"{it} {_HOW[use.kind]}"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from safelint.analysis.optional.uses import OptionalUseRule
+from safelint.families.none_safety import Cause, OptionalUse, OptionalUseRule, UseKind
 from safelint.results import Severity
 
 
@@ -41,3 +41,9 @@ class OptionalCall(OptionalUseRule):
     name = "optional-call"
     severity = Severity.ERROR
     summary = "A value that may be None is called without a check."
+
+    def claims(self, use: OptionalUse) -> bool:
+        return use.cause is Cause.VALUE and use.kind is UseKind.CALL
+
+    def use(self, use: OptionalUse, it: str) -> str:
+        return f"{it} is called"

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
-from safelint.analysis.optional.uses import OptionalUseRule
+from safelint.families.none_safety import Cause, OptionalUse, OptionalUseRule, UseKind
 from safelint.results import Severity
+
+_HOW = {
+    UseKind.ITERATION: "is iterated",
+    UseKind.UNPACKING: "is unpacked",
+    UseKind.MEMBERSHIP: "is searched with `in`",
+}
 
 
 class OptionalIterable(OptionalUseRule):
@@ -41,3 +47,9 @@ class OptionalIterable(OptionalUseRule):
     name = "optional-iterable"
     severity = Severity.ERROR
     summary = "A value that may be None is iterated, unpacked or searched without a check."
+
+    def claims(self, use: OptionalUse) -> bool:
+        return use.cause is Cause.VALUE and use.kind in _HOW
+
+    def use(self, use: OptionalUse, it: str) -> str:
+        return f"{it} {_HOW[use.kind]}"

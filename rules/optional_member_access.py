@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from safelint.analysis.optional.uses import OptionalUseRule
+import libcst as cst
+
+from safelint.families.none_safety import Cause, OptionalUse, OptionalUseRule, UseKind
 from safelint.results import Severity
 
 
@@ -48,3 +50,11 @@ class OptionalMemberAccess(OptionalUseRule):
     name = "optional-member-access"
     severity = Severity.ERROR
     summary = "An attribute or method of a value that may be None is used without a check."
+
+    def claims(self, use: OptionalUse) -> bool:
+        return use.cause is Cause.OPTIONAL_GROUP or (use.cause is Cause.VALUE and use.kind is UseKind.ATTRIBUTE)
+
+    def use(self, use: OptionalUse, it: str) -> str:
+        if isinstance(use.node, cst.Attribute):
+            return f"`.{use.node.attr.value}` is used on {it}"
+        return f"{it} is used"

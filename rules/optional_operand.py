@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from safelint.analysis.optional.uses import OptionalUseRule
+from safelint.families.none_safety import Cause, OptionalUse, OptionalUseRule, UseKind
 from safelint.results import Severity
 
 
@@ -38,3 +38,9 @@ class OptionalOperand(OptionalUseRule):
     name = "optional-operand"
     severity = Severity.ERROR
     summary = "A value that may be None is an operand of arithmetic or an ordering comparison without a check."
+
+    def claims(self, use: OptionalUse) -> bool:
+        return use.cause is Cause.VALUE and use.kind is UseKind.OPERAND
+
+    def use(self, use: OptionalUse, it: str) -> str:
+        return f"{it} is an operand of arithmetic or an ordering comparison"

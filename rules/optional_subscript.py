@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from safelint.analysis.optional.uses import OptionalUseRule
+from safelint.families.none_safety import Cause, OptionalUse, OptionalUseRule, UseKind
 from safelint.results import Severity
 
 
@@ -37,3 +37,9 @@ class OptionalSubscript(OptionalUseRule):
     name = "optional-subscript"
     severity = Severity.ERROR
     summary = "A value that may be None is subscripted without a check."
+
+    def claims(self, use: OptionalUse) -> bool:
+        return use.cause is Cause.VALUE and use.kind is UseKind.SUBSCRIPT
+
+    def use(self, use: OptionalUse, it: str) -> str:
+        return f"{it} is subscripted"

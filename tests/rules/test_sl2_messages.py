@@ -25,7 +25,10 @@ def first(items):
 def test_message_names_the_source_and_its_line() -> None:
     (finding,) = [f for f in check_source(MATCH) if f.code.startswith("SL2")]
     assert (finding.code, finding.line, finding.column) == ("SL201", 6, 12)
-    assert finding.message == ("`m` may be None here: `re.match(...)` (line 5) returns None when there is no match")
+    assert finding.message == (
+        "`m` may be None here, and `.group` is used on it without a check: "
+        "`re.match(...)` (line 5) returns None when there is no match"
+    )
     assert finding.help == "check it first: `if m is not None:`"
 
 
@@ -42,3 +45,26 @@ def test_values_only_the_code_makes_none_need_the_option() -> None:
     (finding,) = [f for f in check_source(config + EVIDENCE) if f.code.startswith("SL2")]
     assert finding.code == "SL201"
     assert "it is set to None on line 4" in finding.message
+
+
+def test_each_unchecked_use_belongs_to_exactly_one_rule() -> None:
+    """The analysis yields uses; the six SL2 rules partition them between themselves."""
+    from pathlib import Path
+
+    from safelint.analysis.optional.uses import optional_uses
+    from safelint.context import ModuleContext
+    from safelint.rule import all_rules
+    from safelint.source import parse
+    from safelint.testing import without_markers
+
+    rules = [rule({}) for code, rule in all_rules().items() if code.startswith("SL2")]
+    fixtures = sorted(Path(__file__).parents[2].glob("fixtures/SL2*/*.py"))
+    seen = 0
+    for fixture in fixtures:
+        text = without_markers(fixture.read_text(encoding="utf-8"))
+        ctx = ModuleContext(str(fixture), text, parse(text))
+        for use in optional_uses(ctx, code_evidence=True):
+            owners = [r.code for r in rules if r.claims(use)]  # type: ignore[attr-defined]
+            assert len(owners) == 1, (fixture.name, use.subject, owners)
+            seen += 1
+    assert seen > 50

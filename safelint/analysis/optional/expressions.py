@@ -114,7 +114,8 @@ class UseKind(enum.Enum):
     CALL = "call"  # x(...)
     ITERATION = "iteration"  # for _ in x, [... for _ in x], f(*x), [*x], yield from x
     UNPACKING = "unpacking"  # a, b = x; f(**x); {**x}
-    OPERAND = "operand"  # x + 1, -x, x < y, y in x, x += 1
+    OPERAND = "operand"  # x + 1, -x, x < y, x += 1
+    MEMBERSHIP = "membership"  # y in x (the container is iterated or hashed into)
 
 
 def _is_none(expr: cst.CSTNode) -> bool:
@@ -587,7 +588,7 @@ class ExpressionEvaluator:
                 state = self._use(left, left, left_fact, UseKind.OPERAND, state)
                 state = self._use(right, right, right_fact, UseKind.OPERAND, state)
             elif operator in _MEMBERSHIP:
-                state = self._use(right, right, right_fact, UseKind.OPERAND, state)
+                state = self._use(right, right, right_fact, UseKind.MEMBERSHIP, state)
             left, left_fact = right, right_fact
         return state
 

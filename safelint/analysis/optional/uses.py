@@ -6,7 +6,8 @@ module and cached on its context: find the sources of None per scope (calls the 
 base or the project index says may return None, ``None`` literals, Optional parameters,
 Optional fields of ``self``), run the None narrowing of :mod:`narrowing` on the scopes that
 hold one — never on the others, which is most of them — and keep the unguarded dereference
-events, each classified into the rule that owns it and described by where its None comes from.
+events, each with how the value is used and every place its None may come from. The rules
+decide which uses they report and how they say it.
 
 What this adds to the narrowing, all of it for precision (when unsure, stay silent):
 
@@ -32,12 +33,12 @@ looked at.
 
 from __future__ import annotations
 
+import enum
 import importlib
-import inspect
 import re
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Final
 
@@ -62,12 +63,11 @@ from safelint.analysis.syntax import (
     target_names,
     walk,
 )
-from safelint.rule import Option, Rule
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
-__all__ = ["CODE_EVIDENCE", "OptionalUse", "OptionalUseRule", "optional_uses"]
+__all__ = ["Cause", "OptionalUse", "Origin", "OriginKind", "UseKind", "optional_uses"]
 
 _SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda, *COMPREHENSIONS})
 _COMPREHENSION_TYPES = frozenset(COMPREHENSIONS)
@@ -75,60 +75,86 @@ _TESTS = frozenset({cst.If, cst.While, cst.IfExp, cst.Assert, cst.CompIf})
 _NO_PATTERNS: tuple[dict[str, str], dict[str, str]] = ({}, {})
 _MATCHERS = frozenset({"match", "search", "fullmatch"})
 _PATTERN_METHODS = _MATCHERS | {"group"}
-# What a source's name says about when it returns None, by its last name component.
-_WHEN = {
-    "match": "returns None when there is no match",
-    "search": "returns None when there is no match",
-    "fullmatch": "returns None when there is no match",
-    "get": "returns None when the key is missing",
-    "which": "returns None when the program is not found",
-    "getattr": "returns the default None when the attribute is missing",
-    "next": "returns the default None when the iterator is exhausted",
-    "find": "returns None when nothing matches",
-}
-_CODES = {
-    UseKind.ATTRIBUTE: "SL201",
-    UseKind.SUBSCRIPT: "SL202",
-    UseKind.CALL: "SL203",
-    UseKind.ITERATION: "SL204",
-    UseKind.UNPACKING: "SL204",
-    UseKind.OPERAND: "SL205",
-}
-_ATTRIBUTE_RULE = "SL206"
-_DECLARED = "is declared Optional"
-_SET_NONE = "is set to None in `__init__`"
 # Attributes None has itself: `getattr(o, "f", None).__class__` does not fail.
 _NONE_ATTRIBUTES = frozenset(dir(None))
 # Matchers that succeed whenever the pattern can match the empty string at the start.
 _ANCHORED = frozenset({"re.match", "re.search", "re.Pattern.match", "re.Pattern.search"})
 
 
+class Cause(enum.Enum):
+    """What makes a use's None possible, which is what decides the rule that owns it."""
+
+    VALUE = "value"
+    """A call, a parameter, a literal or a comparison."""
+    FIELD = "field"
+    """An Optional field of ``self`` (declared, or set to None in ``__init__``)."""
+    OPTIONAL_GROUP = "optional group"
+    """``m.group(n)`` of a group of a literal pattern that need not take part in the match."""
+
+
+class OriginKind(enum.Enum):
+    """Where a None may come from."""
+
+    CALL = "call"
+    """A call the knowledge base says may return None (``re.match``, ``dict.get``)."""
+    ANNOTATED_CALL = "annotated call"
+    """A call of a project function annotated ``-> T | None``."""
+    OPTIONAL_GROUP = "optional group"
+    PARAMETER = "parameter"
+    """A parameter annotated Optional."""
+    PARAMETER_DEFAULT = "parameter default"
+    """A parameter annotated, and defaulting to None."""
+    ASSIGNED_NONE = "assigned None"
+    COMPARED_WITH_NONE = "compared with None"
+    FIELD = "field"
+    """A field of ``self`` declared Optional."""
+    FIELD_SET_NONE = "field set to None"
+    """A field of ``self`` set to None in ``__init__`` and to something else elsewhere."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """One place a None may come from."""
+
+    kind: OriginKind
+    line: int
+    """0 for a field (its None is wherever the object was left that way)."""
+    text: str = ""
+    """The call's code, the parameter's name, or the field as read (``self.conn``)."""
+    callee: str | None = None
+    """The qualified name a call calls (``re.match``)."""
+    group: int | str | None = None
+    """An optional group's number or name."""
+    owner: str | None = None
+    """A field's class."""
+
+
 @dataclass(frozen=True)
 class OptionalUse:
-    """An unguarded use of a value that may be None, assigned to the SL2 rule that owns it."""
+    """An unguarded use of a value that may be None."""
 
-    code: str
     node: cst.CSTNode
-    message: str
-    help: str
+    """Where the use is: the Attribute, Subscript or Call; for iteration, unpacking,
+    membership and operators, the value itself."""
+    kind: UseKind
+    cause: Cause
+    subject: str
+    """The code of the value that may be None."""
+    certain: bool
+    """The value is None on every path here, not only on some."""
+    direct: bool
+    """The use is applied to the result of a call that may return None, and that call is the
+    only origin (``re.match(p, s).group(1)``)."""
+    origins: tuple[Origin, ...]
+    """In source order; fields first."""
     inferred: bool
     """Only the code itself says the value may be None (a ``None`` literal on some path, a
     comparison with None left unacted on, a field set to None in ``__init__``), no declared
     type or API: rules report these only when their ``code-evidence`` option is on."""
 
 
-@dataclass(frozen=True)
-class _Source:
-    """A call that may return None, and what to say about it."""
-
-    text: str
-    why: str
-    group: bool = False
-    """``m.group(n)`` of an optional group: SL201 reports every use of it."""
-
-
 class _FieldSeed(cst.Name):
-    """The origin of an Optional field of ``self``: marks an event as SL206's."""
+    """The origin of an Optional field of ``self`` in the narrowing's facts."""
 
 
 _PARSER = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
@@ -150,19 +176,18 @@ class _Module:
     def __init__(self, ctx: ModuleContext, code_evidence: bool) -> None:
         self.ctx = ctx
         self.code_evidence = code_evidence
-        self.sources: dict[cst.CSTNode, _Source] = {}
+        self.sources: dict[cst.CSTNode, Origin] = {}
+        """Calls that may return None, each with its origin (its line filled in when used)."""
         self.fields: dict[cst.FunctionDef, dict[str, Fact]] = {}
         self.tested: dict[ScopeNode, list[cst.Call]] = {}
         """Per scope, the calls its conditions test (``if d.get(k):``)."""
-        self.seeds: dict[_FieldSeed, str] = {}
+        self.seeds: dict[_FieldSeed, Origin] = {}
         self.declared: set[_FieldSeed] = set()
         """Seeds of fields declared Optional (the others are set to None in ``__init__``)."""
         self.vouched: dict[ScopeNode, set[str]] = {}
         """Per scope, the texts of values some condition passes to a predicate (``ismodule(m)``,
         ``getattr(m, "a", None)``) or checks in an ``if`` whose branch ends in a call that is
         not logging (``if not m: self.fail(...)``): the author handled their None."""
-        self.containers: set[cst.CSTNode] = set()
-        """Right operands of ``in``/``not in``: a container is iterated, SL204's case."""
         self.members: dict[ScopeNode, set[tuple[str, str]]] = {}
         """Per scope, ``(container, key)`` texts of its ``key in container`` tests: the
         author knows whether ``container.get(key)`` finds something."""
@@ -234,7 +259,6 @@ class _Module:
                 tested.append(node.left)
                 for target in node.comparisons:
                     if isinstance(target.operator, (cst.In, cst.NotIn)):
-                        self.containers.add(target.comparator)
                         pair = (self._text(target.comparator), self._text(node.left))
                         self.members.setdefault(scope, set()).add(pair)
             elif kind is cst.UnaryOperation and isinstance(node.operator, cst.Not):  # type: ignore[attr-defined]
@@ -285,19 +309,19 @@ class _Module:
         facts: dict[str, Fact] = {}
         for field, reason in self.class_fields[klass].items():
             seed = _FieldSeed(value=field)
-            self.seeds[seed] = f"field `{me}.{field}` of `{klass.name.value}` {reason}"
-            if reason is _DECLARED:
+            self.seeds[seed] = Origin(reason, 0, f"{me}.{field}", owner=klass.name.value)
+            if reason is OriginKind.FIELD:
                 self.declared.add(seed)
             facts[f"{me}.{field}"] = Fact(Nullness.MAYBE, frozenset((seed,)))
         return facts
 
-    def _class_fields(self) -> dict[ScopeNode, dict[str, str]]:
+    def _class_fields(self) -> dict[ScopeNode, dict[str, OriginKind]]:
         """Per class, the fields its methods must check and why: declared Optional, or set to
         None in ``__init__`` and elsewhere to something else *and* tested against None by at
         least half of the methods reading it — otherwise a field set up by a lifecycle call
         (``connect()``) is one the class never expects to be None there."""
         module = self.ctx.module_name[0] or "<module>"
-        found: dict[ScopeNode, dict[str, str]] = {}
+        found: dict[ScopeNode, dict[str, OriginKind]] = {}
         for scope, parent in self.parents.items():
             if not isinstance(scope, cst.ClassDef):
                 continue
@@ -311,15 +335,15 @@ class _Module:
             if summary is None or not (summary.optional_attributes or summary.none_then_set_attributes):
                 continue
             checked = _checked_fields(scope) if self.code_evidence and summary.none_then_set_attributes else set()
-            reasons = {n: _SET_NONE for n in summary.none_then_set_attributes if n in checked}
-            reasons.update((n, _DECLARED) for n in summary.optional_attributes)
+            reasons = {n: OriginKind.FIELD_SET_NONE for n in summary.none_then_set_attributes if n in checked}
+            reasons.update((n, OriginKind.FIELD) for n in summary.optional_attributes)
             if reasons:
                 found[scope] = reasons
         return found
 
     def _call_source(
         self, call: cst.Call, scope: ScopeNode | None, patterns: tuple[dict[str, str], dict[str, str]]
-    ) -> _Source | None:
+    ) -> Origin | None:
         compiled, matches = patterns
         func = call.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value == "group":
@@ -327,11 +351,7 @@ class _Module:
             if pattern is not None and len(call.args) == 1:
                 group = _literal(call.args[0].value)
                 if group is not None and group in _optional_groups(pattern):
-                    return _Source(
-                        self._text(call),
-                        f"is None when the optional group {group!r} of the pattern did not take part in the match",
-                        group=True,
-                    )
+                    return Origin(OriginKind.OPTIONAL_GROUP, 0, self._text(call), group=group)
             return None
         target = self.ctx.names.call_target(call, scope)  # type: ignore[arg-type]
         if target is None:
@@ -349,11 +369,10 @@ class _Module:
                 and not any(p.optional and not p.has_default for p in summary.params)
             )
             if optional:
-                return _Source(_short(self._text(call), 0), "is annotated to return None in some cases")
+                return Origin(OriginKind.ANNOTATED_CALL, 0, self._text(call), callee=target)
         if not optional:
             return None
-        why = _WHEN.get(target.rpartition(".")[2], "may return None")
-        return _Source(_short(self._text(call), 0), why)
+        return Origin(OriginKind.CALL, 0, self._text(call), callee=target)
 
     def _nullness(self, expr: cst.BaseExpression) -> Nullness | None:
         return Nullness.MAYBE if expr in self.sources else None
@@ -368,9 +387,7 @@ class _Module:
     # -- events
 
     def _classify(self, scope: ScopeNode, event: DerefEvent) -> OptionalUse | None:
-        origins = event.origins
         value = event.value
-        subject = _short(self._text(value))
         if event.key is None and value in self.sources and self._text(value) in self._tests_around(scope):
             return None  # `if d.get(k): d.get(k).x` — the lookup was tested
         if self._membership_tested(scope, value):
@@ -384,38 +401,39 @@ class _Module:
             return None
         if event.key is not None and event.key in self.vouched.get(scope, ()):
             return None
-        code = _CODES[event.kind]
-        if event.kind is UseKind.OPERAND and value in self.containers:
-            code = "SL204"
-        reasons: list[str] = []
-        help = f"check it first: `if {subject} is not None:`"
-        for origin in sorted(origins, key=self._line):
-            if isinstance(origin, _FieldSeed):
-                code = _ATTRIBUTE_RULE
-                reasons.append(self.seeds[origin])
-                help = f"check it first (`if {subject} is None: raise ...`), or set it in `__init__`"
-            elif origin in self.sources:
-                source = self.sources[origin]
-                if source.group:
-                    code = "SL201"
-                reasons.append(f"`{source.text}` (line {self._line(origin)}) {source.why}")
-            elif isinstance(origin, cst.Param):
-                says = "annotation" if origin.default is None else "default"
-                reasons.append(f"parameter `{origin.name.value}` may be None (its {says} says so)")
-            elif isinstance(origin, cst.Name):
-                reasons.append(f"it is set to None on line {self._line(origin)}")
-            else:
-                reasons.append(f"it is compared with None on line {self._line(origin)}")
-        if event.key is None and value in self.sources:
-            help = f"bind it and check: `if (value := {subject}) is not None:`"
-        if event.key is None and origins == {value} and value in self.sources:
-            source = self.sources[value]
-            message = f"`{source.text}` {source.why}, and its result is used without a check"
+        found = tuple(self._origin(origin) for origin in sorted(event.origins, key=self._line))
+        kinds = {origin.kind for origin in found}
+        if OriginKind.OPTIONAL_GROUP in kinds:
+            cause = Cause.OPTIONAL_GROUP
+        elif kinds & {OriginKind.FIELD, OriginKind.FIELD_SET_NONE}:
+            cause = Cause.FIELD
         else:
-            how = "is None" if event.nullness is Nullness.NONE else "may be None"
-            message = f"`{subject}` {how} here: " + "; ".join(reasons or ["its value may be None"])
-        inferred = not any(o in self.sources or isinstance(o, cst.Param) or o in self.declared for o in origins)
-        return OptionalUse(code, event.node, message, help, inferred)
+            cause = Cause.VALUE
+        return OptionalUse(
+            node=event.node,
+            kind=event.kind,
+            cause=cause,
+            subject=self._text(value),
+            certain=event.nullness is Nullness.NONE,
+            direct=event.key is None and event.origins == {value} and value in self.sources,
+            origins=found,
+            inferred=not any(
+                o in self.sources or isinstance(o, cst.Param) or o in self.declared for o in event.origins
+            ),
+        )
+
+    def _origin(self, node: cst.CSTNode) -> Origin:
+        if isinstance(node, _FieldSeed):
+            return self.seeds[node]
+        line = self._line(node)
+        if node in self.sources:
+            return replace(self.sources[node], line=line)
+        if isinstance(node, cst.Param):
+            kind = OriginKind.PARAMETER if node.default is None else OriginKind.PARAMETER_DEFAULT
+            return Origin(kind, line, node.name.value)
+        if isinstance(node, cst.Name):
+            return Origin(OriginKind.ASSIGNED_NONE, line)
+        return Origin(OriginKind.COMPARED_WITH_NONE, line)
 
     def _correlated(self, event: DerefEvent) -> bool:
         """Whether each ``None`` the value may hold was chosen under a condition whose
@@ -503,14 +521,6 @@ class _Module:
             return self.ctx.position(node).start.line
         except KeyError:
             return 0
-
-
-def _short(text: str, limit: int = 40) -> str:
-    """A call as the message names it: ``re.match(...)`` when it is long."""
-    text = " ".join(text.split())
-    if len(text) > limit and text.endswith(")") and "(" in text:
-        return text[: text.index("(")] + "(...)"
-    return text
 
 
 _LOGGING = frozenset({"print", "debug", "info", "warning", "warn", "log", "exception", "critical", "error"})
@@ -732,68 +742,3 @@ def _optional_groups(pattern: str) -> frozenset[int | str]:
     except (re.error, RecursionError, OverflowError):
         return frozenset()
     return frozenset(optional)
-
-
-CODE_EVIDENCE = Option(
-    "code-evidence",
-    bool,
-    False,
-    "also report values that only the code makes None (a None literal on some path, an unacted None check)",
-)
-
-
-class OptionalUseRule(Rule):
-    """The SL2 rules' common part: the analysis sorts each unchecked use into one rule's
-    code, and each rule reports its own."""
-
-    shared_sections = {
-        "Options": inspect.cleandoc(
-            """
-            - `code-evidence` (bool, default `false`): also report a value that only the code
-              itself makes None — a name set to `None` on some path (`x = None`, then a loop or a
-              branch that may not set it), a value compared with None and then used on the path where
-              it was None, a field set to None in `__init__` (not declared Optional). Off by default:
-              such code often relies on an invariant the analysis cannot see (a flag set together
-              with the value, a loop that always runs). Declared types and APIs (`Optional`
-              parameters and fields, calls that return `X | None`) are always reported.
-              Set it for the whole family with `[tool.safelint.rules.SL2]`.
-            """
-        ),
-        "Known limits": inspect.cleandoc(
-            """
-            Test files (`test_*.py`, `*_test.py`, `conftest.py`, anything under `test/`, `tests/` or
-            `testing/`) are not checked by this rule: there the bug fails or warns in the test run itself.
-            Only what safelint can see is a source: an unannotated parameter does not type its
-            methods (`def f(d): d.get(k).x` is missed), and the call of a call's result
-            (`getattr(o, n, None)()`) is not followed. Facts about attributes survive calls that
-            cannot reach the object (aliasing is ignored); a nested function starts with no facts
-            about the names it captures (`cb = lambda: m.group()` is missed). A repeated lookup
-            (`if d.get(k): d.get(k).x`) counts as checked whenever the scope tests the same call
-            text, and `d.get(k)`/`msg.get_all(k)` whenever it tests `k in d`, whatever runs in
-            between. Precision comes first: a None that only the code itself
-            brings (a `None` literal, a comparison with None, an Optional field) is not reported at a
-            use that runs under a condition not about the value (`if done: x.y`), since such code
-            usually relies on the condition implying the value is set; a condition repeated as text
-            (`x = f() if on else None` ... `if on: x.y`) and a name set to None in `except
-            ImportError` are taken as handled. A callee that always raises but is not annotated
-            `NoReturn` is not known to; instead, a check whose branch ends in a call that is not
-            logging (`if m is None: self.fail(...)`) is taken as handling the None, and so is a
-            condition that passes the value to any predicate (`if not inspect.ismodule(m): raise`),
-            both judged as text within the scope. Unannotated parameters defaulting
-            to None are not taken as Optional (in unannotated code they are mostly sentinels callers
-            override) unless, with `code-evidence`, the function itself compares them with None.
-            A call whose result goes straight into another call (`print(d.get(k))`) is no use. A project function
-            `f(x: T | None) -> U | None` is taken to pass None through (overloads are not read), so
-            its result is not a source. Uses inside a `try` whose handlers catch `AttributeError`,
-            `TypeError` or anything broader are taken as handled.
-            """
-        ),
-    }
-
-    options = (CODE_EVIDENCE,)
-    checks_test_files = False
-
-    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
-        for use in optional_uses(ctx, self.settings["code-evidence"]):
-            if use.code == self.code:
-                ctx.report(self, use.node, use.message, help=use.help)

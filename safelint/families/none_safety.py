@@ -1,0 +1,153 @@
+"""The SL2 family: one analysis finds every unchecked use of a value that may be None; each
+rule claims the uses it owns and says what the use does."""
+
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, ClassVar
+
+import libcst as cst
+
+from safelint.analysis.optional.uses import Cause, OptionalUse, Origin, OriginKind, UseKind, optional_uses
+from safelint.rule import Option, Rule
+
+if TYPE_CHECKING:
+    from safelint.context import ModuleContext
+
+__all__ = ["CODE_EVIDENCE", "Cause", "OptionalUse", "OptionalUseRule", "UseKind"]
+
+CODE_EVIDENCE = Option(
+    "code-evidence",
+    bool,
+    False,
+    "also report values that only the code makes None (a None literal on some path, an unacted None check)",
+)
+
+# What a source's name says about when it returns None, by its last name component.
+_WHEN = {
+    "match": "returns None when there is no match",
+    "search": "returns None when there is no match",
+    "fullmatch": "returns None when there is no match",
+    "get": "returns None when the key is missing",
+    "which": "returns None when the program is not found",
+    "getattr": "returns the default None when the attribute is missing",
+    "next": "returns the default None when the iterator is exhausted",
+    "find": "returns None when nothing matches",
+}
+
+
+def short(text: str, limit: int = 40) -> str:
+    """Code as a message names it: one line, and ``re.match(...)`` when a call is long."""
+    text = " ".join(text.split())
+    if len(text) > limit and text.endswith(")") and "(" in text:
+        return text[: text.index("(")] + "(...)"
+    return text
+
+
+def _call_why(origin: Origin) -> str:
+    if origin.kind is OriginKind.OPTIONAL_GROUP:
+        return f"is None when the optional group {origin.group!r} of the pattern did not take part in the match"
+    if origin.kind is OriginKind.ANNOTATED_CALL:
+        return "is annotated to return None in some cases"
+    return _WHEN.get((origin.callee or "").rpartition(".")[2], "may return None")
+
+
+def _reason(origin: Origin) -> str:
+    """Where one None comes from, as a clause."""
+    kind = origin.kind
+    if kind in (OriginKind.CALL, OriginKind.ANNOTATED_CALL):
+        return f"`{short(origin.text, 0)}` (line {origin.line}) {_call_why(origin)}"
+    if kind is OriginKind.OPTIONAL_GROUP:
+        return f"`{origin.text}` (line {origin.line}) {_call_why(origin)}"
+    if kind in (OriginKind.PARAMETER, OriginKind.PARAMETER_DEFAULT):
+        says = "annotation" if kind is OriginKind.PARAMETER else "default"
+        return f"parameter `{origin.text}` may be None (its {says} says so)"
+    if kind is OriginKind.FIELD:
+        return f"field `{origin.text}` of `{origin.owner}` is declared Optional"
+    if kind is OriginKind.FIELD_SET_NONE:
+        return f"field `{origin.text}` of `{origin.owner}` is set to None in `__init__`"
+    if kind is OriginKind.ASSIGNED_NONE:
+        return f"it is set to None on line {origin.line}"
+    return f"it is compared with None on line {origin.line}"
+
+
+class OptionalUseRule(Rule):
+    """An SL2 rule: :meth:`claims` says which unchecked uses are its own (each use belongs to
+    exactly one rule of the family), :meth:`use` says what the use does to the value."""
+
+    shared_sections: ClassVar[dict[str, str]] = {
+        "Options": inspect.cleandoc(
+            """
+            - `code-evidence` (bool, default `false`): also report a value that only the code
+              itself makes None — a name set to `None` on some path (`x = None`, then a loop or a
+              branch that may not set it), a value compared with None and then used on the path where
+              it was None, a field set to None in `__init__` (not declared Optional). Off by default:
+              such code often relies on an invariant the analysis cannot see (a flag set together
+              with the value, a loop that always runs). Declared types and APIs (`Optional`
+              parameters and fields, calls that return `X | None`) are always reported.
+              Set it for the whole family with `[tool.safelint.rules.SL2]`.
+            """
+        ),
+        "Known limits": inspect.cleandoc(
+            """
+            Test files (`test_*.py`, `*_test.py`, `conftest.py`, anything under `test/`, `tests/` or
+            `testing/`) are not checked by this rule: there the bug fails or warns in the test run itself.
+            Only what safelint can see is a source: an unannotated parameter does not type its
+            methods (`def f(d): d.get(k).x` is missed), and the call of a call's result
+            (`getattr(o, n, None)()`) is not followed. Facts about attributes survive calls that
+            cannot reach the object (aliasing is ignored); a nested function starts with no facts
+            about the names it captures (`cb = lambda: m.group()` is missed). A repeated lookup
+            (`if d.get(k): d.get(k).x`) counts as checked whenever the scope tests the same call
+            text, and `d.get(k)`/`msg.get_all(k)` whenever it tests `k in d`, whatever runs in
+            between. Precision comes first: a None that only the code itself
+            brings (a `None` literal, a comparison with None, an Optional field) is not reported at a
+            use that runs under a condition not about the value (`if done: x.y`), since such code
+            usually relies on the condition implying the value is set; a condition repeated as text
+            (`x = f() if on else None` ... `if on: x.y`) and a name set to None in `except
+            ImportError` are taken as handled. A callee that always raises but is not annotated
+            `NoReturn` is not known to; instead, a check whose branch ends in a call that is not
+            logging (`if m is None: self.fail(...)`) is taken as handling the None, and so is a
+            condition that passes the value to any predicate (`if not inspect.ismodule(m): raise`),
+            both judged as text within the scope. Unannotated parameters defaulting
+            to None are not taken as Optional (in unannotated code they are mostly sentinels callers
+            override) unless, with `code-evidence`, the function itself compares them with None.
+            A call whose result goes straight into another call (`print(d.get(k))`) is no use. A project function
+            `f(x: T | None) -> U | None` is taken to pass None through (overloads are not read), so
+            its result is not a source. Uses inside a `try` whose handlers catch `AttributeError`,
+            `TypeError` or anything broader are taken as handled.
+            """
+        ),
+    }
+
+    options = (CODE_EVIDENCE,)
+    checks_test_files = False
+
+    def claims(self, use: OptionalUse) -> bool:
+        """Whether ``use`` is this rule's to report."""
+        raise NotImplementedError
+
+    def use(self, use: OptionalUse, it: str) -> str:
+        """What the use does to the value, ``it`` naming the value: "`.group` is used on it"."""
+        raise NotImplementedError
+
+    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
+        for use in optional_uses(ctx, self.settings["code-evidence"]):
+            if self.claims(use):
+                ctx.report(self, use.node, self.message(use), help=self.help(use))
+
+    def message(self, use: OptionalUse) -> str:
+        """Where the None comes from, then what the use does: one sentence."""
+        if use.direct:
+            (origin,) = use.origins
+            return f"`{short(origin.text, 0)}` {_call_why(origin)}, and {self.use(use, 'its result')} without a check"
+        how = "is None" if use.certain else "may be None"
+        reasons = "; ".join(_reason(o) for o in use.origins) or "its value may be None"
+        return f"`{short(use.subject)}` {how} here, and {self.use(use, 'it')} without a check: {reasons}"
+
+    def help(self, use: OptionalUse) -> str:
+        subject = short(use.subject)
+        if use.direct:
+            return f"bind it and check: `if (value := {subject}) is not None:`"
+        if use.cause is Cause.FIELD:
+            return f"check it first (`if {subject} is None: raise ...`), or set it in `__init__`"
+        return f"check it first: `if {subject} is not None:`"
