@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from safelint.analysis.threads.races import RaceRule
+from safelint.families.thread_safety import PARTICIPLE, Race, RaceKind, RaceRule
 from safelint.results import Severity
 
 
@@ -49,3 +49,12 @@ class GuardedByViolation(RaceRule):
     name = "guarded-by-violation"
     severity = Severity.ERROR
     summary = "State declared guarded by a lock is read or written without holding that lock."
+
+    kinds = frozenset({RaceKind.GUARD_VIOLATION})
+
+    def message(self, race: Race) -> str:
+        a = race.access
+        return (
+            f"`{a.state.label}` is declared guarded by `{race.lock}` but is {PARTICIPLE[a.kind]} "
+            f"in `{a.function.qualname}` without holding it"
+        )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from safelint.analysis.threads.races import RaceRule
+from safelint.families.thread_safety import Race, RaceKind, RaceRule, why
 from safelint.results import Severity
 
 
@@ -64,3 +64,18 @@ class InconsistentLocking(RaceRule):
     name = "inconsistent-locking"
     severity = Severity.ERROR
     summary = "A field or global written under a lock in one place is written without any lock in another."
+
+    kinds = frozenset({RaceKind.INCONSISTENT_LOCKING, RaceKind.UPDATE_OUTSIDE_LOCK})
+
+    def message(self, race: Race) -> str:
+        a, b = race.access, race.other
+        assert b is not None
+        if race.overlap is None:
+            return (
+                f"`{a.state.label}` is updated without a lock in `{a.function.qualname}` but written under "
+                f"`{race.lock}` in `{b.function.qualname}`, which declares it shared between threads"
+            )
+        return (
+            f"`{a.state.label}` is written without a lock in `{a.function.qualname}` but under `{race.lock}` "
+            f"in `{b.function.qualname}`, and {why(race.overlap)}"
+        )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from safelint.analysis.threads.races import RaceRule
+from safelint.families.thread_safety import Race, RaceKind, RaceRule, why
 from safelint.results import Severity
 
 
@@ -61,3 +61,13 @@ class UnlockedCheckThenAct(RaceRule):
     name = "unlocked-check-then-act"
     severity = Severity.ERROR
     summary = "Shared state is tested and then changed without a lock, so two threads can both act on the same test."
+
+    kinds = frozenset({RaceKind.CHECK_THEN_ACT})
+
+    def message(self, race: Race) -> str:
+        a = race.access
+        assert race.overlap is not None
+        return (
+            f"`{a.state.label}` is checked and then changed in `{a.function.qualname}` without a lock, "
+            f"and {why(race.overlap)}: both threads can act"
+        )

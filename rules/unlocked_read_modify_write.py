@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from safelint.analysis.threads.races import RaceRule
+from safelint.families.thread_safety import Race, RaceKind, RaceRule, why
 from safelint.results import Severity
 
 
@@ -65,3 +65,13 @@ class UnlockedReadModifyWrite(RaceRule):
     name = "unlocked-read-modify-write"
     severity = Severity.ERROR
     summary = "Shared state is read, changed and written back without a lock where threads can race."
+
+    kinds = frozenset({RaceKind.LOST_UPDATE})
+
+    def message(self, race: Race) -> str:
+        a = race.access
+        assert race.overlap is not None
+        return (
+            f"`{a.state.label}` is read and written back in `{a.function.qualname}` without a lock, "
+            f"and {why(race.overlap)}: an update can be lost"
+        )

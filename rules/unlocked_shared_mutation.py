@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from safelint.analysis.threads.races import RaceRule
+from safelint.families.thread_safety import Race, RaceKind, RaceRule, why
 from safelint.results import Severity
 
 
@@ -71,3 +71,13 @@ class UnlockedSharedMutation(RaceRule):
     name = "unlocked-shared-mutation"
     severity = Severity.WARNING
     summary = "A shared container is mutated without a lock while another thread iterates it."
+
+    kinds = frozenset({RaceKind.CHANGED_WHILE_ITERATED})
+
+    def message(self, race: Race) -> str:
+        a, b = race.access, race.other
+        assert race.overlap is not None and b is not None
+        return (
+            f"`{a.state.label}` is changed in `{a.function.qualname}` without a lock, and {why(race.overlap)}: "
+            f"the loop in `{b.function.qualname}` can fail or miss items"
+        )

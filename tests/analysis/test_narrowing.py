@@ -235,7 +235,7 @@ def test_narrowing_form_unsafe(form: str) -> None:
         ("{**x}", "x", UseKind.UNPACKING),
         ("-x", "x", UseKind.OPERAND),
         ("x < 1", "x", UseKind.OPERAND),
-        ("1 in x", "x", UseKind.OPERAND),
+        ("1 in x", "x", UseKind.MEMBERSHIP),
         ("x.attr = 1", "x.attr", UseKind.ATTRIBUTE),
         ("del x[0]", "x[0]", UseKind.SUBSCRIPT),
         ("x += 1", "x", UseKind.OPERAND),

@@ -9,7 +9,7 @@ import libcst as cst
 from safelint.analysis.flow.cfg import build_cfg
 from safelint.analysis.flow.dataflow import solve
 from safelint.analysis.threads.locks import LockAnalysis, LockNames
-from safelint.analysis.threads.model import MAIN, ThreadModel, mentions_threads, thread_model
+from safelint.analysis.threads.model import MAIN, EntryKind, ThreadModel, mentions_threads, thread_model
 from safelint.analysis.threads.races import races
 from safelint.context import ModuleContext
 
@@ -19,8 +19,8 @@ def _ctx(source: str) -> ModuleContext:
     return ModuleContext("example.py", text, cst.parse_module(text))
 
 
-def _contexts(model: ThreadModel) -> dict[str, set[str]]:
-    return {f.qualname: {c.how for c in f.contexts} for f in model.functions.values()}
+def _contexts(model: ThreadModel) -> dict[str, set[EntryKind]]:
+    return {f.qualname: {c.kind for c in f.contexts} for f in model.functions.values()}
 
 
 def test_entry_points_of_every_kind() -> None:
@@ -50,13 +50,13 @@ def test_entry_points_of_every_kind() -> None:
         )
     )
     found = _contexts(model)
-    assert found["a"] == {"started as a Thread target"}
-    assert found["helper"] == {"started as a Thread target"}
-    assert found["b"] == {"run by a threading.Timer"}
-    assert found["c"] == {"submitted to a thread pool"}
-    assert found["d"] == {"run by `asyncio.to_thread`"}
-    assert found["e"] == {"registered as a done-callback of a thread-pool future"}
-    assert found["in_process"] == {MAIN.how}
+    assert found["a"] == {EntryKind.THREAD_TARGET}
+    assert found["helper"] == {EntryKind.THREAD_TARGET}
+    assert found["b"] == {EntryKind.TIMER}
+    assert found["c"] == {EntryKind.POOL_SUBMIT}
+    assert found["d"] == {EntryKind.TO_THREAD}
+    assert found["e"] == {EntryKind.DONE_CALLBACK}
+    assert found["in_process"] == {MAIN.kind}
 
 
 def test_thread_subclass_and_handlers() -> None:
@@ -78,7 +78,7 @@ def test_thread_subclass_and_handlers() -> None:
         )
     )
     found = _contexts(model)
-    assert found["Worker.run"] == found["Worker._step"] == {"run by a Thread subclass"}
+    assert found["Worker.run"] == found["Worker._step"] == {EntryKind.THREAD_SUBCLASS}
     handler = next(f for f in model.functions.values() if f.qualname == "Handler.do_GET")
     (entry,) = handler.contexts
     assert entry.repeated and not entry.shares_self

@@ -17,6 +17,7 @@ more than once (in a loop, by a pool's ``map``, by a server for every request).
 
 from __future__ import annotations
 
+import enum
 import fnmatch
 import re
 from collections.abc import Sequence
@@ -38,7 +39,7 @@ from safelint.analysis.syntax import callee_name, dotted_name, iter_scopes, push
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
-__all__ = ["MAIN", "Entry", "Function", "ThreadModel", "mentions_threads", "thread_model"]
+__all__ = ["MAIN", "Entry", "EntryKind", "Function", "ThreadModel", "mentions_threads", "thread_model"]
 
 _THREADY = re.compile(r"Thread|threading|_thread\b|Executor|executor|to_thread|GuardedBy|guarded-by")
 
@@ -55,12 +56,34 @@ def mentions_threads(text: str) -> bool:
     return _THREADY.search(text) is not None
 
 
+class EntryKind(enum.Enum):
+    """How code comes to run on another thread."""
+
+    MAIN = "main"
+    """The thread that starts the others."""
+    THREAD_TARGET = "thread target"
+    TIMER = "timer"
+    START_NEW_THREAD = "start_new_thread"
+    TO_THREAD = "to_thread"
+    POOL_SUBMIT = "pool submit"
+    POOL_MAP = "pool map"
+    EXECUTOR = "executor"
+    DONE_CALLBACK = "done callback"
+    THREAD_SUBCLASS = "Thread subclass"
+    REQUEST_HANDLER = "request handler"
+    DECLARED = "declared"
+    """Named in the ``thread-entry-points`` option."""
+    STARTED_ELSEWHERE = "started elsewhere"
+    """Another module starts it on a thread (``origin`` says which)."""
+    CALLED_ELSEWHERE = "called elsewhere"
+    """Another module's thread code calls it (``origin`` says which function)."""
+
+
 @dataclass(eq=False)
 class Entry:
     """A way code is started on another thread."""
 
-    how: str
-    """``started as a Thread target``, ``submitted to a thread pool``, ..."""
+    kind: EntryKind
     site: cst.CSTNode
     """The call (or class) that starts it, for the line in messages."""
     repeated: bool
@@ -71,12 +94,14 @@ class Entry:
     """The function it starts."""
     starter: Function | None = None
     """The function whose call starts it (None: module-level code, a class, the option)."""
+    origin: str | None = None
+    """For an entry known from another module: the module or function that starts it."""
     top: cst.CSTNode | None = None
     """The module-level statement holding ``site``: its line is found without laying out
     the whole module."""
 
 
-MAIN = Entry("on the thread that starts the others", cst.Pass(), False)
+MAIN = Entry(EntryKind.MAIN, cst.Pass(), False)
 
 
 @dataclass(eq=False)
@@ -200,15 +225,15 @@ class ThreadModel:
                 for pattern in extra
                 for name in (function.qualname, f"{module_name}.{function.qualname}")
             ):
-                targets.setdefault(function, []).append(Entry("declared a thread entry point", function.node, True))
+                targets.setdefault(function, []).append(Entry(EntryKind.DECLARED, function.node, True))
             qualname = f"{module_name}.{function.qualname}"
-            for how, known in (
-                ("started on a thread in `{}`", ctx.index.started_elsewhere(qualname)),
-                ("called from `{}` on a thread", ctx.index.called_from_thread(qualname)),
+            for elsewhere, known in (
+                (EntryKind.STARTED_ELSEWHERE, ctx.index.started_elsewhere(qualname)),
+                (EntryKind.CALLED_ELSEWHERE, ctx.index.called_from_thread(qualname)),
             ):
                 if known is not None:
                     origin, repeated = known
-                    targets.setdefault(function, []).append(Entry(how.format(origin), function.node, repeated))
+                    targets.setdefault(function, []).append(Entry(elsewhere, function.node, repeated, origin=origin))
         declared = [entry for entries in targets.values() for entry in entries]
         stack: list[tuple[cst.CSTNode, Function | None, bool, cst.CSTNode | None]] = [(ctx.module, None, False, None)]
         kids: list[cst.CSTNode] = []
@@ -251,13 +276,11 @@ class ThreadModel:
             if self.is_subclass(klass, ("threading.Thread",)):
                 run = self._nested.get(klass, {}).get("run")  # an inherited `run` is its class's entry
                 if run is not None:
-                    targets.setdefault(run, []).append(Entry("run by a Thread subclass", klass, False, top=klass))
+                    targets.setdefault(run, []).append(Entry(EntryKind.THREAD_SUBCLASS, klass, False, top=klass))
             elif servers and self.is_subclass(klass, REQUEST_HANDLER_BASES):
                 for name, method in self._nested.get(klass, {}).items():
                     if _HANDLER_METHODS.fullmatch(name):
-                        entry = Entry(
-                            "run for every request by a threading server", klass, True, shares_self=False, top=klass
-                        )
+                        entry = Entry(EntryKind.REQUEST_HANDLER, klass, True, shares_self=False, top=klass)
                         targets.setdefault(method, []).append(entry)
         for target, entries in targets.items():
             if len(entries) > 1:
@@ -276,33 +299,33 @@ class ThreadModel:
         func = call.func
         method = func.attr.value if isinstance(func, cst.Attribute) else None
         argument: cst.BaseExpression | None = None
-        how = ""
+        kind = EntryKind.MAIN
         repeated = looping
         if method in ("submit", "map") and isinstance(func, cst.Attribute) and self._is_pool(func.value, where):
             argument = _positional(call, 0) or _keyword(call, "fn")
-            how = "submitted to a thread pool" if method == "submit" else "mapped over a thread pool"
+            kind = EntryKind.POOL_SUBMIT if method == "submit" else EntryKind.POOL_MAP
             repeated = repeated or method == "map"
         elif method == "run_in_executor":
-            argument, how = _positional(call, 1), "run in an executor"
+            argument, kind = _positional(call, 1), EntryKind.EXECUTOR
         elif method == "add_done_callback" and isinstance(func, cst.Attribute):
             if ctx.names.type_of(func.value, scope) in FUTURES or _submitted(func.value):
-                argument, how = _positional(call, 0), "registered as a done-callback of a thread-pool future"
+                argument, kind = _positional(call, 0), EntryKind.DONE_CALLBACK
         elif (callee_name(func) or "")[:1].isupper() or callee_name(func) in THREAD_STARTER_NAMES:
             # `try: import threading except ImportError: import dummy_threading as threading`
             # leaves the name unresolved; the spelling is evidence enough.
             name = ctx.names.qualified_name(func, scope) or dotted_name(func)
             if name == "asyncio.to_thread":
-                argument, how = _positional(call, 0), "run by `asyncio.to_thread`"
+                argument, kind = _positional(call, 0), EntryKind.TO_THREAD
             elif name in ("_thread.start_new_thread", "_thread.start_new"):
-                argument, how = _positional(call, 0), "started by `_thread.start_new_thread`"
+                argument, kind = _positional(call, 0), EntryKind.START_NEW_THREAD
             elif name == "threading.Timer":
-                argument, how = _positional(call, 1) or _keyword(call, "function"), "run by a threading.Timer"
+                argument, kind = _positional(call, 1) or _keyword(call, "function"), EntryKind.TIMER
             elif name is not None and self._is_thread_class(func, name):
-                argument, how = _keyword(call, "target") or _positional(call, 1), "started as a Thread target"
+                argument, kind = _keyword(call, "target") or _positional(call, 1), EntryKind.THREAD_TARGET
         if argument is None:
             return None
         target = self._target(argument, where)
-        return (target, Entry(how, call, repeated)) if target is not None else None
+        return (target, Entry(kind, call, repeated)) if target is not None else None
 
     def _target(self, expr: cst.BaseExpression, where: Function | None) -> Function | None:
         if isinstance(expr, cst.Call) and dotted_name(expr.func) in ("functools.partial", "partial") and expr.args:

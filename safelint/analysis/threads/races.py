@@ -17,7 +17,6 @@ them, cannot race.
 from __future__ import annotations
 
 import enum
-import inspect
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,17 +30,24 @@ from safelint.analysis.flow.cfg import CFG, NodeKind
 from safelint.analysis.flow.dataflow import solve
 from safelint.analysis.syntax import dotted_name, parameters, push_children, target_elements, without_nested_defs
 from safelint.analysis.threads.locks import Held, LockAnalysis, LockNames
-from safelint.analysis.threads.model import MAIN, Entry, Function, ThreadModel, mentions_threads, thread_model
-from safelint.rule import Option, Rule
+from safelint.analysis.threads.model import (
+    MAIN,
+    Entry,
+    EntryKind,
+    Function,
+    ThreadModel,
+    mentions_threads,
+    thread_model,
+)
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
-__all__ = ["THREAD_ENTRY_POINTS", "Access", "Kind", "Race", "RaceRule", "races"]
+__all__ = ["Access", "Kind", "Overlap", "OverlapKind", "Race", "RaceKind", "State", "races"]
 
 
 class Kind(enum.Enum):
-    """How an access uses shared state; the value is the participle messages use."""
+    """How an access uses shared state."""
 
     READ = "read"
     ITER = "iterated"
@@ -111,14 +117,63 @@ class Access:
     check_then_act: bool = False
 
 
+class RaceKind(enum.Enum):
+    """What is wrong with an unprotected access, most specific first: each access has one."""
+
+    GUARD_VIOLATION = "guard violation"
+    """The state is declared guarded by a lock (``GuardedBy``, ``# guarded-by:``) that is not held."""
+    INCONSISTENT_LOCKING = "inconsistent locking"
+    """Written without a lock here, under a lock of its object elsewhere; ``overlap`` shows the
+    two can meet."""
+    UPDATE_OUTSIDE_LOCK = "update outside lock"
+    """Updated (``+=``) without a lock here, written under a lock of its object elsewhere: the
+    lock declares the state shared, as RacerD takes it."""
+    LOST_UPDATE = "lost update"
+    """Read, changed and written back without a lock while another write can run."""
+    CHECK_THEN_ACT = "check then act"
+    """Tested and then changed without a lock while another write can run."""
+    CHANGED_WHILE_ITERATED = "changed while iterated"
+    """Changed without a lock while another function iterates it."""
+
+
+class OverlapKind(enum.Enum):
+    """Why two accesses can run at once."""
+
+    SELF = "self"
+    """The function runs on an entry started more than once: it races with itself."""
+    SAME_ENTRY = "same entry"
+    """Both functions run on one entry started more than once."""
+    BESIDE = "beside"
+    """The thread's function runs while the access's function may run on another thread."""
+    OTHER_ACCESS = "other access"
+    """The other access runs while the thread's function runs."""
+
+
+@dataclass(frozen=True)
+class Overlap:
+    kind: OverlapKind
+    function: Function
+    """The function that runs on ``entry``."""
+    entry: Entry
+    entry_line: int | None
+    """The line of the entry's site; None when it is the function's own ``def``."""
+    other: Access
+    """The access the race is with (for ``SELF``, the access itself)."""
+
+
 @dataclass(frozen=True)
 class Race:
-    """A finding for the rule ``code``: the unprotected access, why it races, which lock to take."""
+    """An unprotected access to shared state, what is wrong with it, and which lock to take."""
 
-    code: str
-    node: cst.CSTNode
-    message: str
-    help: str
+    kind: RaceKind
+    access: Access
+    other: Access | None
+    """The access it conflicts with: the locked write, the other write or the iteration."""
+    lock: str | None
+    """The declared guard (``GUARD_VIOLATION``) or the lock the other access holds."""
+    overlap: Overlap | None
+    lock_hint: str
+    """The lock to hold around it."""
 
 
 @dataclass
@@ -147,6 +202,7 @@ class _Finder:
         self.windows: dict[Function, Callable[[cst.CSTNode], bool]] = {}
         self._nodes: dict[Function, list[cst.CSTNode]] = {}
         self._besides: dict[Entry, set[Function]] = {}
+        self._entry_order = {entry: i for i, entry in enumerate(model.entries)}
 
     def find(self) -> list[Race]:
         self._learn_locks()
@@ -442,8 +498,7 @@ class _Finder:
             locked_writes = [a for a in accesses if a.kind in _WRITES and a.held and a.concurrent]
             writes = [a for a in accesses if a.kind in _WRITES and a.concurrent]
             iterations = [a for a in accesses if a.kind is Kind.ITER and a.concurrent]
-            lock_hint = self._lock_hint(state, accesses, guard)
-            help_text = f"hold `{lock_hint}` around it (`with {lock_hint}:`)"
+            hint = self._lock_hint(state, accesses, guard)
             reported: set[int] = set()
             for a in accesses:
                 if not a.concurrent:
@@ -452,76 +507,52 @@ class _Finder:
                     if not any(h.rsplit(".", 1)[-1] == guard or h == "<caller's lock>" for h in a.held):
                         if id(a.node) not in reported:
                             reported.add(id(a.node))
-                            out.append(
-                                Race(
-                                    "SL304",
-                                    a.node,
-                                    f"`{state.label}` is declared guarded by `{guard}` but is {a.kind.value} in `{a.function.qualname}` without holding it",
-                                    help_text,
-                                )
-                            )
+                            out.append(Race(RaceKind.GUARD_VIOLATION, a, None, guard, None, hint))
                     continue
                 if a.held or a.kind not in _WRITES:
                     continue
-                race = self._classify(a, locked_writes, writes, iterations)
+                race = self._classify(a, locked_writes, writes, iterations, hint)
                 if race is not None:
-                    code, message = race
-                    out.append(Race(code, a.node, message, help_text))
+                    out.append(race)
         return out
 
     def _classify(
-        self, a: Access, locked: list[Access], writes: list[Access], iterations: list[Access]
-    ) -> tuple[str, str] | None:
-        label, where = a.state.label, a.function.qualname
+        self, a: Access, locked: list[Access], writes: list[Access], iterations: list[Access], hint: str
+    ) -> Race | None:
         for b, lock in [(b, lock) for b in locked for lock in sorted(b.held) if _owns(a.state, lock)]:
             # RacerD's rule (the lock declares the class shared) for lost updates; a plain
             # write needs a visible thread too, or a setup or test hook would be reported.
-            why = self._why(a, b, broad=True)
-            if why is not None:
-                return (
-                    "SL303",
-                    f"`{label}` is written without a lock in `{where}` but under `{lock}` in `{b.function.qualname}`, and {why}",
-                )
+            overlap = self._overlap(a, b, broad=True)
+            if overlap is not None:
+                return Race(RaceKind.INCONSISTENT_LOCKING, a, b, lock, overlap, hint)
             if isinstance(a.node, cst.AugAssign):
-                return (
-                    "SL303",
-                    f"`{label}` is updated without a lock in `{where}` but written under `{lock}` in `{b.function.qualname}`, which declares it shared between threads",
-                )
+                return Race(RaceKind.UPDATE_OUTSIDE_LOCK, a, b, lock, None, hint)
         if a.kind is Kind.RMW or a.check_then_act:
             for b in writes:
                 if _same_constant(a, b):
                     continue
-                why = self._why(a, b)
-                if why is not None:
-                    if a.kind is Kind.RMW:
-                        return (
-                            "SL301",
-                            f"`{label}` is read and written back in `{where}` without a lock, and {why}: an update can be lost",
-                        )
-                    return (
-                        "SL302",
-                        f"`{label}` is checked and then changed in `{where}` without a lock, and {why}: both threads can act",
-                    )
+                overlap = self._overlap(a, b)
+                if overlap is not None:
+                    kind = RaceKind.LOST_UPDATE if a.kind is Kind.RMW else RaceKind.CHECK_THEN_ACT
+                    return Race(kind, a, b, None, overlap, hint)
             return None
         if a.kind is Kind.MUTATE:
             for b in iterations:
-                why = self._why(a, b)
-                if why is not None and b.function is not a.function:
-                    return (
-                        "SL305",
-                        f"`{label}` is changed in `{where}` without a lock, and {why}: the loop in `{b.function.qualname}` can fail or miss items",
-                    )
+                overlap = self._overlap(a, b)
+                if overlap is not None and b.function is not a.function:
+                    return Race(RaceKind.CHANGED_WHILE_ITERATED, a, b, None, overlap, hint)
         return None
 
-    def _why(self, a: Access, b: Access, *, broad: bool = False) -> str | None:
+    def _overlap(self, a: Access, b: Access, *, broad: bool = False) -> Overlap | None:
         """Why ``a`` and ``b`` can run at once, RacerD-style, or None if nothing shows it.
 
         Code on the starting thread races with a thread only where it visibly runs while
         the thread does (:meth:`_beside`), unless ``broad``: a lock on the state declares
         every method concurrent (RacerD's rule).
         """
-        for ca in _contexts(a):
-            for cb in _contexts(b):
+        order = self._entry_order
+        for ca in _contexts(a, order):
+            for cb in _contexts(b, order):
                 if ca is MAIN and cb is MAIN or (ca is cb and not ca.repeated):
                     continue
                 if not broad and (
@@ -529,13 +560,12 @@ class _Finder:
                 ):
                     continue
                 if ca is cb and a.function is b.function:
-                    return f"{self._runs(a.function, ca)}, several at once"
+                    return Overlap(OverlapKind.SELF, a.function, ca, self._entry_line(ca), a)
                 if ca is cb:
-                    return f"{self._runs(a.function, ca)}, several at once, and so does `{b.function.qualname}`"
+                    return Overlap(OverlapKind.SAME_ENTRY, a.function, ca, self._entry_line(ca), b)
                 (x, cx), (y, cy) = ((b, cb), (a, ca)) if ca is MAIN else ((a, ca), (b, cb))
-                if y is a:
-                    return f"{self._runs(x.function, cx)}, while `{y.function.qualname}` may run on another thread"
-                return f"it is {y.kind.value} in `{y.function.qualname}` while {self._runs(x.function, cx)}"
+                kind = OverlapKind.BESIDE if y is a else OverlapKind.OTHER_ACCESS
+                return Overlap(kind, x.function, cx, self._entry_line(cx), y)
         return None
 
     def _beside(self, entry: Entry, function: Function) -> bool:
@@ -544,7 +574,7 @@ class _Finder:
         ``Thread`` subclass (the object is a handle other threads use) or a thread started at
         module level."""
         starter = entry.starter
-        if starter is None or entry.how == "declared a thread entry point":
+        if starter is None or entry.kind is EntryKind.DECLARED:
             return True
         if entry not in self._besides:
             window = self.windows[starter]
@@ -562,15 +592,12 @@ class _Finder:
             self._besides[entry] = found
         return function in self._besides[entry]
 
-    def _runs(self, function: Function, entry: Entry) -> str:
-        """E.g. "`worker` runs on a thread (started as a Thread target at line 40)"."""
-        # An entry known from elsewhere (another module, the option) sits on the def itself.
-        at = "" if entry.target is not None and entry.site is entry.target.node else f" at line {self._line(entry)}"
-        threads = f"threads ({entry.how}{at})" if entry.repeated else f"a thread ({entry.how}{at})"
-        if function is entry.target:
-            return f"`{function.qualname}` runs on {threads}"
-        assert entry.target is not None
-        return f"`{function.qualname}` runs, called from `{entry.target.qualname}`, on {threads}"
+    def _entry_line(self, entry: Entry) -> int | None:
+        """The line of an entry's site; None for an entry known from elsewhere (another
+        module, the option), which sits on the ``def`` itself."""
+        if entry.target is not None and entry.site is entry.target.node:
+            return None
+        return self._line(entry)
 
     def _line(self, entry: Entry) -> int:
         """The line of an entry site: found in the text when it occurs once there (laying
@@ -624,10 +651,11 @@ def _owns(state: State, lock: str) -> bool:
     return lock.count(".") == 1 and lock.split(".")[0] in ("self", "cls", state.owner.name.value)
 
 
-def _contexts(a: Access) -> set[Entry]:
-    if a.state.via_self:
-        return {c for c in a.function.contexts if c.shares_self}
-    return a.function.contexts
+def _contexts(a: Access, order: dict[Entry, int]) -> list[Entry]:
+    """The threads ``a`` runs on, in the order the model found them: a set of entries iterates
+    in memory order, and the race a message explains must not change from run to run."""
+    found = [c for c in a.function.contexts if c.shares_self or not a.state.via_self]
+    return sorted(found, key=lambda c: order.get(c, -1))
 
 
 class _Refs:
@@ -899,48 +927,3 @@ def _window(function: Function, own: list[cst.CSTNode]) -> Callable[[cst.CSTNode
             if inside and min(inside) <= start <= max(inside):
                 end = min(end, max(inside) + 1)
     return lambda node: start <= order.get(id(node), start) < end
-
-
-THREAD_ENTRY_POINTS = Option(
-    "thread-entry-points",
-    list,
-    (),
-    "functions that run on worker threads, as fnmatch patterns over qualified names",
-)
-
-
-class RaceRule(Rule):
-    """The SL3 rules' common part: each reports the races of its own code (the analysis
-    decides once per module which rule a racy access belongs to)."""
-
-    shared_sections = {
-        "Options": inspect.cleandoc(
-            """
-            - `thread-entry-points` (list of strings, default `[]`): functions that run on worker
-              threads although no visible code starts them (framework views, callbacks), as
-              `fnmatch` patterns over their qualified names (`app.views.*`, `*.Handler.handle`).
-              Set it once for the family under `[tool.safelint.rules.SL3]`.
-            """
-        ),
-        "Known limits": inspect.cleandoc(
-            """
-            Calls are followed from module to module through the project index: a function that a
-            thread target of another module calls, directly or through further calls (`f()`,
-            `mod.f()`, `Class()`, `self.m()`, `self.attr.m()` where `__init__` constructs `attr`),
-            runs on that thread. Across modules, only calls within the same top-level package are
-            followed, and only thread starts the index sees (`Thread`/`Timer` targets, `to_thread`,
-            `run_in_executor`, `submit`/`map` on a `ThreadPoolExecutor` bound in the module, `run`
-            of a `Thread` subclass). An object handed to a thread through a variable, or a
-            callback passed around, is not seen; name such functions in `thread-entry-points`. A
-            lock is recognised by its type or its name (`_lock`, `mutex`, `cond`), and holding
-            *any* lock silences the report.
-            """
-        ),
-    }
-
-    options = (THREAD_ENTRY_POINTS,)
-
-    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
-        for race in races(ctx, self.settings["thread-entry-points"]):
-            if race.code == self.code:
-                ctx.report(self, race.node, race.message, help=race.help)

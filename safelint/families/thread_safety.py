@@ -1,0 +1,122 @@
+"""The SL3 family: one analysis finds every unprotected access to shared state that can meet
+another thread, and what is wrong with it; each rule reports the kinds of race it owns."""
+
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, ClassVar
+
+import libcst as cst
+
+from safelint.analysis.threads.model import MAIN, Entry, EntryKind
+from safelint.analysis.threads.races import Kind, Overlap, OverlapKind, Race, RaceKind, races
+from safelint.rule import Option, Rule
+
+if TYPE_CHECKING:
+    from safelint.context import ModuleContext
+
+__all__ = ["THREAD_ENTRY_POINTS", "Race", "RaceKind", "RaceRule"]
+
+THREAD_ENTRY_POINTS = Option(
+    "thread-entry-points",
+    list,
+    (),
+    "functions that run on worker threads, as fnmatch patterns over qualified names",
+)
+
+_HOW = {
+    EntryKind.MAIN: "on the thread that starts the others",
+    EntryKind.THREAD_TARGET: "started as a Thread target",
+    EntryKind.TIMER: "run by a threading.Timer",
+    EntryKind.START_NEW_THREAD: "started by `_thread.start_new_thread`",
+    EntryKind.TO_THREAD: "run by `asyncio.to_thread`",
+    EntryKind.POOL_SUBMIT: "submitted to a thread pool",
+    EntryKind.POOL_MAP: "mapped over a thread pool",
+    EntryKind.EXECUTOR: "run in an executor",
+    EntryKind.DONE_CALLBACK: "registered as a done-callback of a thread-pool future",
+    EntryKind.THREAD_SUBCLASS: "run by a Thread subclass",
+    EntryKind.REQUEST_HANDLER: "run for every request by a threading server",
+    EntryKind.DECLARED: "declared a thread entry point",
+    EntryKind.STARTED_ELSEWHERE: "started on a thread in `{}`",
+    EntryKind.CALLED_ELSEWHERE: "called from `{}` on a thread",
+}
+
+PARTICIPLE = {
+    Kind.READ: "read",
+    Kind.ITER: "iterated",
+    Kind.WRITE: "written",
+    Kind.MUTATE: "mutated",
+    Kind.RMW: "updated",
+}
+"""How an access uses the state, as a message says it: "`_cache` is mutated in ..."."""
+
+
+def how(entry: Entry) -> str:
+    """How code comes to run on the thread: "started as a Thread target"."""
+    return _HOW[entry.kind].format(entry.origin)
+
+
+def runs(overlap: Overlap) -> str:
+    """E.g. "`worker` runs on a thread (started as a Thread target at line 40)"."""
+    entry, function = overlap.entry, overlap.function
+    at = "" if overlap.entry_line is None else f" at line {overlap.entry_line}"
+    threads = f"threads ({how(entry)}{at})" if entry.repeated else f"a thread ({how(entry)}{at})"
+    if entry is MAIN or function is entry.target or entry.target is None:
+        return f"`{function.qualname}` runs on {threads}"
+    return f"`{function.qualname}` runs, called from `{entry.target.qualname}`, on {threads}"
+
+
+def why(overlap: Overlap) -> str:
+    """Why the two accesses can run at once, as a clause."""
+    other = overlap.other
+    if overlap.kind is OverlapKind.SELF:
+        return f"{runs(overlap)}, several at once"
+    if overlap.kind is OverlapKind.SAME_ENTRY:
+        return f"{runs(overlap)}, several at once, and so does `{other.function.qualname}`"
+    if overlap.kind is OverlapKind.BESIDE:
+        return f"{runs(overlap)}, while `{other.function.qualname}` may run on another thread"
+    return f"it is {PARTICIPLE[other.kind]} in `{other.function.qualname}` while {runs(overlap)}"
+
+
+class RaceRule(Rule):
+    """An SL3 rule: it reports the races of the kinds in :attr:`kinds`, in its own words."""
+
+    kinds: ClassVar[frozenset[RaceKind]]
+
+    shared_sections: ClassVar[dict[str, str]] = {
+        "Options": inspect.cleandoc(
+            """
+            - `thread-entry-points` (list of strings, default `[]`): functions that run on worker
+              threads although no visible code starts them (framework views, callbacks), as
+              `fnmatch` patterns over their qualified names (`app.views.*`, `*.Handler.handle`).
+              Set it once for the family under `[tool.safelint.rules.SL3]`.
+            """
+        ),
+        "Known limits": inspect.cleandoc(
+            """
+            Calls are followed from module to module through the project index: a function that a
+            thread target of another module calls, directly or through further calls (`f()`,
+            `mod.f()`, `Class()`, `self.m()`, `self.attr.m()` where `__init__` constructs `attr`),
+            runs on that thread. Across modules, only calls within the same top-level package are
+            followed, and only thread starts the index sees (`Thread`/`Timer` targets, `to_thread`,
+            `run_in_executor`, `submit`/`map` on a `ThreadPoolExecutor` bound in the module, `run`
+            of a `Thread` subclass). An object handed to a thread through a variable, or a
+            callback passed around, is not seen; name such functions in `thread-entry-points`. A
+            lock is recognised by its type or its name (`_lock`, `mutex`, `cond`), and holding
+            *any* lock silences the report.
+            """
+        ),
+    }
+
+    options = (THREAD_ENTRY_POINTS,)
+
+    def message(self, race: Race) -> str:
+        raise NotImplementedError
+
+    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
+        for race in races(ctx, self.settings["thread-entry-points"]):
+            if race.kind in self.kinds:
+                ctx.report(self, race.access.node, self.message(race), help=self.help(race))
+
+    def help(self, race: Race) -> str:
+        return f"hold `{race.lock_hint}` around it (`with {race.lock_hint}:`)"
