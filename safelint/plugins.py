@@ -98,7 +98,8 @@ def load_module(module: str) -> Plugin:
         raise PluginError(f"{module!r} is not a module name (like mypkg.lint_rules)")
     all_rules()  # safelint's own and the installed plugins' first: a plugin may import or clash with them
     with _lock:
-        return _load(module, module, _providing_distribution(module), False)
+        known = _state.by_module.get(module)
+        return known if known is not None else _load(module, module, _providing_distribution(module), False)
 
 
 def plugin_of(code: str) -> Plugin | None:
