@@ -15,12 +15,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lsprotocol.types import PositionEncodingKind
+from pygls.workspace import PositionCodec
 
 from safelint import plugins, rule, runner
 from safelint.api import SettingsResolver, check_paths
 from safelint.cli import main
 from safelint.config import ConfigError, Overrides, Settings, parse_table
 from safelint.formatters import FORMATS
+from safelint.lsp import convert
 from safelint.plugins import plugin_of
 from safelint.rule import all_rules
 from safelint.testing import check_source
@@ -352,6 +355,19 @@ def test_every_format_reports_a_plugin_finding(project: Path, output_format: str
         descriptor = next(d for d in described if d["id"] == "ACME101")
         assert descriptor["helpUri"] == "https://example.com/ACME101"
         assert descriptor["properties"]["tags"] == ["acme_cli"]
+
+
+def test_the_editor_links_a_plugin_rule_to_its_own_page_or_to_none(lab: Lab) -> None:
+    lab.module("acme_linked", rule_source(extra='url = "https://example.com/ACME101"'))
+    lab.module("acme_unlinked", rule_source("ACME201", "other-word"))
+    on = '# safelint-config: plugins = ["acme_linked", "acme_unlinked"]\nfoo\n'
+    lines = convert.split_lines(on)
+    links = {
+        f.code: convert.diagnostic(f, PositionCodec(PositionEncodingKind.Utf16), lines).code_description
+        for f in check_source(on)
+    }
+    assert links["ACME101"] is not None and links["ACME101"].href == "https://example.com/ACME101"
+    assert links["ACME201"] is None
 
 
 def test_an_unknown_plugin_stops_every_command_with_one_line(project: Path) -> None:
