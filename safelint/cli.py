@@ -12,15 +12,16 @@ import click
 from safelint import __version__
 from safelint.api import SettingsResolver, check_paths, check_source
 from safelint.baseline import Baseline, BaselineError
-from safelint.config import ConfigError, Overrides
+from safelint.config import ConfigError, Overrides, find_config_file, load_settings
 from safelint.discovery import DiscoveryError, display_path
 from safelint.fixes import FileFix, allowed, run_fixes
 from safelint.formatters import FORMATS, FormatOptions
 from safelint.formatters.text import summary
 from safelint.gitdiff import GitDiffError, changed_since
 from safelint.output import write_atomically
+from safelint.plugins import plugin_of
 from safelint.results import RunResult, Severity
-from safelint.rule import all_rules
+from safelint.rule import Rule
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -44,6 +45,9 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
+        except ConfigError as error:  # e.g. an installed plugin that cannot be loaded, met by any command
+            click.echo(f"safelint: error: {error}", err=True)
+            ctx.exit(EXIT_ERROR)
         except BrokenPipeError:  # `safelint explain X | head`: the reader left, nothing is wrong
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(EXIT_CLEAN)
@@ -321,26 +325,41 @@ def _progress_factory(quiet: bool) -> Callable[[int], Callable[[], None] | None]
 
 @main.command(name="rules")
 def list_rules() -> None:
-    """List every rule: code, name, family, summary."""
-    rules = all_rules()
+    """List every rule: code, name, family (a plugin's name for its rules), summary."""
+    rules = _known_rules()
     width = max(len(r.name) for r in rules.values())
+    code_width = max(len(code) for code in rules)
     for code, rule in rules.items():
         default = "" if rule.enabled_by_default else " (opt-in)"
-        click.echo(f"{code}  {rule.name:<{width}}  {rule.family():<12} {rule.summary}{default}")
+        click.echo(f"{code:<{code_width}}  {rule.name:<{width}}  {rule.family():<12} {rule.summary}{default}")
 
 
 @main.command()
 @click.argument("code")
 def explain(code: str) -> None:
     """Show the documentation of the rule CODE (e.g. SL106, or its name)."""
-    rules = all_rules()
+    rules = _known_rules()
     rule = rules.get(code.upper()) or next((r for r in rules.values() if r.name == code), None)
     if rule is None:
         _fail(f"{code}: no such rule; `safelint rules` lists them")
         return
     click.echo(f"{rule.code} {rule.name} ({rule.severity.value}, {rule.family()})\n")
+    plugin = plugin_of(rule.code)
+    if plugin is not None:
+        click.echo(f"From the {plugin.describe()}." + (f" Documentation: {rule.url}" if rule.url else "") + "\n")
     click.echo(f"{rule.summary}\n")
     click.echo(rule.documentation())
+
+
+def _known_rules() -> dict[str, type[Rule]]:
+    """The rules a check from here would know: safelint's, the installed plugins', and those of
+    the plugins the configuration governing the current directory names."""
+    cwd = Path.cwd()
+    try:
+        return load_settings(find_config_file(cwd), cwd).available_rules()
+    except ConfigError as error:
+        _fail(str(error))
+        return {}
 
 
 @main.command()

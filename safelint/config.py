@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from safelint.rule import Rule, all_rules
+from safelint.rule import Rule, all_rules, code_letters
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -69,13 +69,21 @@ class Settings:
     python: str | None = None
     require_suppression_reason: bool = False
     rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+    plugins: tuple[str, ...] = ()
     _enabled: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+
+    def available_rules(self) -> dict[str, type[Rule]]:
+        """safelint's rules, the installed plugins' and those of the plugins this file names
+        (a plugin another configuration names is not one of this one's)."""
+        from safelint.plugins import usable
+
+        return {code: rule for code, rule in all_rules().items() if usable(code, self.plugins)}
 
     def enabled_codes(self) -> frozenset[str]:
         """Codes on after select/extend-select/ignore, the most specific selector winning."""
         if self._enabled:
             return self._enabled
-        enabled = frozenset(code for code, rule in all_rules().items() if _is_enabled(code, rule, self))
+        enabled = frozenset(code for code, rule in self.available_rules().items() if _is_enabled(code, rule, self))
         object.__setattr__(self, "_enabled", enabled)
         return enabled
 
@@ -89,17 +97,23 @@ class Settings:
 
     def digest(self) -> str:
         """A stable hash of everything that changes findings, for the result cache key."""
+        from safelint.plugins import plugins_for
+
         data = {
             "enabled": sorted(self.enabled_codes()),
             "per_file_ignores": self.per_file_ignores,
             "reason": self.require_suppression_reason,
             "options": self.rule_options,
+            "plugins": [p.identity() for p in plugins_for(self.plugins)],
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _is_enabled(code: str, rule: type[Rule], settings: Settings) -> bool:
-    on = settings.select if settings.select is not None else (("SL",) if rule.enabled_by_default else ())
+    # By default every rule on by default is selected through its letters (SL, ACME), so that a
+    # more specific `ignore` (SL1, ACME1) wins over it.
+    default = (code_letters(code),) if rule.enabled_by_default else ()
+    on = settings.select if settings.select is not None else default
     if not rule.enabled_by_default:
         # Opt-in rules need their own code named: selecting a whole family does not turn them on.
         on = tuple(s for s in on if s == code)
@@ -128,7 +142,7 @@ class Overrides:
             ("extend-select", self.extend_select),
             ("ignore", self.ignore),
         ):
-            _check_codes(codes, f"--{name}", None)
+            _check_codes(codes, f"--{name}", None, settings.available_rules())
         return replace(
             settings,
             select=self.select if self.select is not None else settings.select,
@@ -205,6 +219,7 @@ _KEYS = {
     "python": "the path of the interpreter whose installed stubs and typed packages to read",
     "require-suppression-reason": "true or false",
     "rules": "a table of [rules.<CODE>] option tables",
+    "plugins": "a list of module names importable by safelint's Python, whose rules to add (like mypkg.lint_rules)",
 }
 
 
@@ -231,11 +246,14 @@ def parse_table(table: dict[str, Any], path: Path, where: str = "the top level")
         return value
 
     settings = Settings(root=path.parent, config_path=path)
+    if "plugins" in table:
+        settings = replace(settings, plugins=_load_plugins(strings("plugins"), f"{path}: `plugins` in {where}"))
+    rules = settings.available_rules()
     changes: dict[str, Any] = {}
     for key in ("select", "extend-select", "ignore"):
         if key in table:
             codes = strings(key)
-            _check_codes(codes, f"`{key}`", f"{path}: ")
+            _check_codes(codes, f"`{key}`", f"{path}: ", rules)
             changes[key.replace("-", "_")] = codes
     for key in ("exclude", "extend-exclude"):
         if key in table:
@@ -254,33 +272,51 @@ def parse_table(table: dict[str, Any], path: Path, where: str = "the top level")
             raise fail("python", f"must be {_KEYS['python']}, not {python!r}")
         changes["python"] = str((path.parent / python).resolve()) if "/" in python else python
     if "per-file-ignores" in table:
-        changes["per_file_ignores"] = _parse_per_file_ignores(table["per-file-ignores"], path, fail)
+        changes["per_file_ignores"] = _parse_per_file_ignores(table["per-file-ignores"], path, fail, rules)
     if "rules" in table:
-        changes["rule_options"] = _parse_rule_options(table["rules"], path, where)
+        changes["rule_options"] = _parse_rule_options(table["rules"], path, where, rules)
     return replace(settings, **changes)
 
 
-def _parse_per_file_ignores(value: Any, path: Path, fail: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _load_plugins(modules: tuple[str, ...], where: str) -> tuple[str, ...]:
+    """Import each plugin now: its codes must be known before `select` and `rules` are checked."""
+    from safelint.plugins import PluginError, load_module
+
+    for module in modules:
+        try:
+            load_module(module)
+        except PluginError as error:
+            raise ConfigError(f"{where}: {error}") from None
+    return modules
+
+
+def _parse_per_file_ignores(
+    value: Any, path: Path, fail: Any, rules: dict[str, type[Rule]]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if not isinstance(value, dict):
         raise fail("per-file-ignores", f"must be {_KEYS['per-file-ignores']}")
     entries = []
     for pattern, codes in value.items():
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise fail(f"per-file-ignores.{pattern}", "must be a list of rule codes or prefixes")
-        _check_codes(tuple(codes), f"`per-file-ignores.{pattern}`", f"{path}: ")
+        _check_codes(tuple(codes), f"`per-file-ignores.{pattern}`", f"{path}: ", rules)
         entries.append((pattern, tuple(codes)))
     return tuple(entries)
 
 
-def _parse_rule_options(value: Any, path: Path, where: str) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
+def _parse_rule_options(
+    value: Any, path: Path, where: str, rules: dict[str, type[Rule]]
+) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
     if not isinstance(value, dict):
         raise ConfigError(f"{path}: `rules` in {where} must be {_KEYS['rules']}")
-    rules = all_rules()
     parsed = []
     for code, options in value.items():
-        matching = [rule for c, rule in rules.items() if c.startswith(code)]
+        matching = [rule for c, rule in rules.items() if _selects(code, c)]
         if not matching:
-            raise ConfigError(f"{path}: `rules.{code}` names no rule; rule codes look like SL106 or a prefix like SL1")
+            raise ConfigError(
+                f"{path}: `rules.{code}` names no rule; rule codes look like SL106 or a prefix like SL1"
+                " (`safelint rules` lists them)"
+            )
         if not isinstance(options, dict):
             raise ConfigError(f"{path}: `rules.{code}` must be a table of options")
         known = {o.name: o for rule in matching for o in rule.options}
@@ -297,10 +333,15 @@ def _parse_rule_options(value: Any, path: Path, where: str) -> tuple[tuple[str, 
     return tuple(parsed)
 
 
-def _check_codes(codes: tuple[str, ...], what: str, prefix: str | None) -> None:
-    known = all_rules()
+def _check_codes(codes: tuple[str, ...], what: str, prefix: str | None, rules: dict[str, type[Rule]]) -> None:
     for code in codes:
-        if not any(c.startswith(code) for c in known) or not code.startswith("SL"):
+        if not any(_selects(code, c) for c in rules):
             raise ConfigError(
                 f"{prefix or ''}{code!r} in {what} matches no rule; use a code like SL106 or a prefix like SL1"
+                " (`safelint rules` lists them)"
             )
+
+
+def _selects(selector: str, code: str) -> bool:
+    """A selector is a code or a prefix of one that keeps its letters whole (SL, SL4, ACME1; not S)."""
+    return code.startswith(selector) and selector.startswith(code_letters(code))

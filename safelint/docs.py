@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from safelint.plugins import plugin_of
 from safelint.rule import Rule, all_rules
 
 PROJECT_URL = "https://github.com/safelint/safelint"
@@ -23,8 +24,11 @@ def page_name(rule: type[Rule]) -> str:
     return f"{rule.code}.md"
 
 
-def rule_url(rule: type[Rule]) -> str:
-    """Where a rule's page is published (SARIF ``helpUri``, editor links)."""
+def rule_url(rule: type[Rule]) -> str | None:
+    """Where a rule's page is published (SARIF ``helpUri``, editor links): a plugin's rule is
+    documented where its plugin says (``url``), if anywhere."""
+    if plugin_of(rule.code) is not None:
+        return rule.url
     return f"{DOCS_URL}/rules/{page_name(rule)}"
 
 
@@ -52,8 +56,8 @@ def render_index(rules: dict[str, type[Rule]]) -> str:
 
 
 def pages() -> dict[str, str]:
-    """Every generated page by file name."""
-    rules = all_rules()
+    """Every generated page by file name (safelint's own rules: plugins publish their own)."""
+    rules = {code: rule for code, rule in all_rules().items() if plugin_of(code) is None}
     out = {page_name(rule): render_rule(rule) for rule in rules.values()}
     out["index.md"] = render_index(rules)
     return out

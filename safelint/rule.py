@@ -10,15 +10,15 @@ import importlib
 import inspect
 import pkgutil
 import re
+import string
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import libcst as cst
 
 from safelint.results import Severity
-
-if TYPE_CHECKING:
-    pass
 
 DOC_SECTIONS = (
     "What it does",
@@ -79,6 +79,9 @@ class Rule:
     # False for rules whose findings in test files (``test_*.py``, ``tests/``...) are noise:
     # an unchecked None or a leaked file in a test fails or warns in the test run itself.
     checks_test_files: ClassVar[bool] = True
+    # Where a plugin publishes the rule's documentation (SARIF ``helpUri``, editor links); the
+    # pages of safelint's own rules are generated under ``docs/rules/``.
+    url: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -86,6 +89,8 @@ class Rule:
             if attr.startswith("visit_") and not _is_node_class(attr[len("visit_") :]):
                 raise TypeError(f"{cls.__name__}.{attr}: libcst has no node class {attr[6:]!r}")
         if "code" in cls.__dict__:
+            if _RECORDING:
+                _RECORDING[-1].append(cls)
             _REGISTRY[cls.code] = cls
 
     def __init__(self, settings: dict[str, Any]) -> None:
@@ -110,7 +115,11 @@ class Rule:
 
     @classmethod
     def family(cls) -> str:
-        return FAMILIES.get(cls.code[:3], "other")
+        """The family of a safelint rule; for a plugin's rule, the plugin's name."""
+        from safelint.plugins import plugin_of
+
+        plugin = plugin_of(cls.code)
+        return plugin.name if plugin is not None else FAMILIES.get(cls.code[:3], "other")
 
 
 def _is_node_class(name: str) -> bool:
@@ -120,13 +129,35 @@ def _is_node_class(name: str) -> bool:
 
 _REGISTRY: dict[str, type[Rule]] = {}
 _LOADED: list[bool] = []
+_RECORDING: list[list[type[Rule]]] = []
 
 
 def all_rules() -> dict[str, type[Rule]]:
-    """Every registered rule by code, in code order (imports the rule modules once)."""
+    """Every registered rule by code, in code order: safelint's own, then those of the plugins
+    installed under the entry-point group ``safelint.rules`` (each imported once per process)."""
+    from safelint.plugins import load_entry_points
+
     if not _LOADED:
         package = importlib.import_module("safelint.rules")
         _LOADED.append(True)
         for info in pkgutil.iter_modules(package.__path__):
             importlib.import_module(f"{package.__name__}.{info.name}")
+    load_entry_points()
     return dict(sorted(_REGISTRY.items()))
+
+
+def code_letters(code: str) -> str:
+    """The letters a code or prefix starts with, which name whose rule it is: SL, ACME."""
+    return code.rstrip(string.digits)
+
+
+@contextmanager
+def recording() -> Iterator[list[type[Rule]]]:
+    """Collect every rule class defined inside the block, even one whose code another class
+    then takes over in the registry: a plugin's clashes must be seen, not overwritten."""
+    defined: list[type[Rule]] = []
+    _RECORDING.append(defined)
+    try:
+        yield defined
+    finally:
+        _RECORDING.pop()

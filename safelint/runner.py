@@ -20,6 +20,7 @@ from safelint.cache import ResultCache
 from safelint.config import Settings
 from safelint.discovery import SourceFile
 from safelint.engine import Checker
+from safelint.plugins import load_module
 from safelint.project import Project, build_project
 from safelint.results import FileResult, Finding
 from safelint.rule import all_rules
@@ -49,6 +50,9 @@ def _init_worker(settings: list[Settings], project: Project | None) -> None:
     _worker_project[0] = project
     _worker_checkers.clear()
     all_rules()
+    for each in settings:  # a spawned worker imports the configured plugins afresh; forked ones have them
+        for module in each.plugins:
+            load_module(module)
 
 
 def _check_one(settings_index: int, path: str, display: str) -> FileResult:

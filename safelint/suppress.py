@@ -12,6 +12,7 @@ import tokenize
 from dataclasses import dataclass, field
 
 from safelint.results import Finding
+from safelint.rule import all_rules, code_letters
 
 _SAFELINT = re.compile(
     r"#\s*safelint:\s*(?P<kind>ignore-file|ignore)\b(?:\[(?P<codes>[^\]]*)\])?(?:\s*--\s*(?P<reason>.*\S))?",
@@ -77,7 +78,8 @@ def _parse_comment(comment: str, line: int, column: int) -> Suppression | None:
     if match:
         codes = _split_codes(match.group("codes"))
         if codes is not None:
-            codes = tuple(c for c in codes if c.startswith("SL"))
+            ours = {"SL"} | {code_letters(code) for code in all_rules()}
+            codes = tuple(c for c in codes if code_letters(c) in ours)
             if not codes:
                 return None  # a noqa for another tool
         return Suppression(line, column + match.start(), end_column, False, codes, match.group("reason"), True)

@@ -20,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-_EXPECT = re.compile(r"[ \t]*#\s*expect:\s*(?P<codes>SL\d+(?:\s*,\s*SL\d+)*)")
+_EXPECT = re.compile(r"[ \t]*#\s*expect:\s*(?P<codes>[A-Z]+\d+(?:\s*,\s*[A-Z]+\d+)*)")
 _CONFIG = re.compile(r"^#\s*safelint-config:\s?(?P<toml>.*)$", re.M)
 
 

@@ -44,7 +44,7 @@ def repository_root(start: Path) -> Path:
 def _descriptor(rule: type[Rule]) -> dict[str, Any]:
     sections = rule.doc_sections()
     documentation = rule.documentation()
-    return {
+    descriptor = {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
@@ -54,6 +54,7 @@ def _descriptor(rule: type[Rule]) -> dict[str, Any]:
         "defaultConfiguration": {"level": _level(rule.severity)},
         "properties": {"tags": [rule.family()]},
     }
+    return {key: value for key, value in descriptor.items() if value is not None}  # a plugin may have no page
 
 
 def _location(finding: Finding, root: Path) -> dict[str, Any]:

@@ -84,12 +84,13 @@ def diagnostic(
     if finding.help:
         message += f"\nhelp: {finding.help}"
     rule = all_rules().get(finding.code)
+    url = rule_url(rule) if rule is not None else None
     return types.Diagnostic(
         range=to_range(codec, lines, finding.line, finding.column, finding.end_line, finding.end_column),
         message=message,
         severity=_SEVERITY[finding.severity],
         code=finding.code,
-        code_description=types.CodeDescription(href=rule_url(rule)) if rule is not None else None,
+        code_description=types.CodeDescription(href=url) if url is not None else None,
         source=SOURCE,
         related_information=[
             types.DiagnosticRelatedInformation(
