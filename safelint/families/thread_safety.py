@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, ClassVar
 import libcst as cst
 
 from safelint.analysis.threads.model import MAIN, Entry, EntryKind
-from safelint.analysis.threads.races import Kind, Overlap, OverlapKind, Race, RaceKind, races
+from safelint.analysis.threads.races import Overlap, OverlapKind, Race, RaceKind, races
+from safelint.analysis.threads.state import Kind
 from safelint.rule import Option, Rule
 
 if TYPE_CHECKING:

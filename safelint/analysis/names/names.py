@@ -26,10 +26,11 @@ from __future__ import annotations
 import builtins
 from collections import deque
 from types import MappingProxyType
-from typing import Callable, Final, Literal, Mapping, NamedTuple, Protocol, Union
+from typing import Final, Mapping, NamedTuple, Protocol, Union
 
 import libcst as cst
 
+from safelint.analysis.names.bindings import HANDLERS, OTHER, ScopeInfo, Site
 from safelint.analysis.syntax import SCOPE_TYPES, Scope, dotted_name, header_roots, parameters, push_children
 
 __all__ = [
@@ -76,78 +77,6 @@ def _type_param_names(node: cst.FunctionDef | cst.ClassDef) -> list[str]:
     return [tp.param.name.value for tp in node.type_parameters.params]
 
 
-# --------------------------------------------------------------------------- bindings
-
-_Kind = Literal["import", "def", "class", "value", "with", "param", "other"]
-
-
-class _Site(NamedTuple):
-    """One place that binds a name in a scope."""
-
-    kind: _Kind
-    node: cst.CSTNode | None
-    """The assigned value (``value``), the context manager (``with``), the ``Param``."""
-    target: str
-    """The imported qualified name (``import``); ``"async"`` for ``async with``."""
-    scope: Scope
-    """The scope ``node`` is evaluated in."""
-
-
-_OTHER: Final = _Site("other", None, "", None)
-
-
-class _ScopeInfo:
-    """The bindings of one scope's own region."""
-
-    __slots__ = (
-        "node",
-        "sites",
-        "declared",
-        "globals",
-        "nonlocals",
-        "nested_names",
-        "star_import",
-        "self_param",
-        "inner_nonlocals",
-        "children",
-    )
-
-    def __init__(self, node: Scope) -> None:
-        self.node = node
-        self.sites: dict[str, list[_Site]] = {}
-        self.declared: set[str] = set()
-        """Names made local by an annotation without a value (``x: int``)."""
-        self.globals: set[str] = set()
-        self.nonlocals: set[str] = set()
-        self.nested_names: set[str] = set()
-        """Names bound by comprehensions and lambda parameters inside this region."""
-        self.star_import = False
-        self.self_param: str | None = None
-        """The first parameter of a function that may be a method (not static/class)."""
-        self.inner_nonlocals: set[str] | None = None
-        """Names that nested functions rebind with ``nonlocal`` (computed on demand)."""
-        self.children: list[Scope] = []
-
-    def bind(self, name: str, site: _Site) -> None:
-        sites = self.sites.get(name)
-        if sites is None:
-            self.sites[name] = [site]
-        else:
-            sites.append(site)
-
-    def bind_target(self, target: cst.CSTNode, site: _Site) -> None:
-        """Bind every name in an assignment target; unpacked names get ``site``."""
-        stack = [target]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, cst.Name):
-                self.bind(node.value, site)
-            elif isinstance(node, (cst.Tuple, cst.List)):
-                stack.extend(e.value for e in node.elements)
-            elif isinstance(node, cst.StarredElement):
-                stack.append(node.value)
-
-
 class _Special(NamedTuple):
     what: str
 
@@ -155,7 +84,7 @@ class _Special(NamedTuple):
 _BUILTIN: Final = _Special("builtin")
 _UNKNOWN: Final = _Special("unknown")  # may come from a star import
 _NESTED: Final = _Special("nested")  # may be a comprehension/lambda variable
-_Binding = Union[_ScopeInfo, _Special, None]
+_Binding = Union[ScopeInfo, _Special, None]
 
 _MAX_DEPTH: Final = 60
 """Receiver typing recurses through assignments and call chains; past this depth the
@@ -220,8 +149,8 @@ class Names:
         self._prefix = module_name if module_name else "<module>"
         self._is_package = is_package
         self._oracle = oracle
-        self._module_info: _ScopeInfo | None = None
-        self._infos: dict[int, _ScopeInfo] = {}
+        self._module_info: ScopeInfo | None = None
+        self._infos: dict[int, ScopeInfo] = {}
         self._parents: dict[int, Scope] = {}
         self._pending: deque[Scope] = deque()
         self._headers: dict[int, frozenset[int]] = {}
@@ -261,7 +190,7 @@ class Names:
         binding = self._binding(name, scope)
         if binding is _NESTED:
             return True
-        return isinstance(binding, _ScopeInfo) and binding.node is not None
+        return isinstance(binding, ScopeInfo) and binding.node is not None
 
     def type_of(self, expr: cst.BaseExpression, scope: Scope = None) -> str | None:
         """The class of the value of ``expr`` when known without guessing.
@@ -310,7 +239,7 @@ class Names:
         result: str | None = None
         if binding is _BUILTIN:
             result = "builtins." + name
-        elif isinstance(binding, _ScopeInfo):
+        elif isinstance(binding, ScopeInfo):
             sites = binding.sites.get(name, ())
             result = _single_import(sites)
             if result is None and binding.node is None and not any(s.kind == "import" for s in sites):
@@ -414,7 +343,7 @@ class Names:
 
     def _name_type(self, name: str, scope: Scope, variables: bool) -> str | None:
         binding = self._binding(name, scope)
-        if not isinstance(binding, _ScopeInfo):
+        if not isinstance(binding, ScopeInfo):
             return None
         sites = binding.sites.get(name)
         if not sites:
@@ -436,7 +365,7 @@ class Names:
         self._type_cache[key] = result
         return result
 
-    def _site_type(self, info: _ScopeInfo, name: str, site: _Site) -> str | None:
+    def _site_type(self, info: ScopeInfo, name: str, site: Site) -> str | None:
         if site.kind == "value" and isinstance(site.node, cst.BaseExpression):
             return self._type(site.node, site.scope, True)
         if site.kind == "with" and isinstance(site.node, cst.BaseExpression):
@@ -500,7 +429,7 @@ class Names:
         parts.reverse()
         return ".".join(parts)
 
-    def _inner_nonlocals(self, info: _ScopeInfo) -> set[str]:
+    def _inner_nonlocals(self, info: ScopeInfo) -> set[str]:
         """Names nested functions rebind with ``nonlocal``: such a local is not assigned
         once, whatever its own region shows."""
         if info.inner_nonlocals is None:
@@ -529,7 +458,7 @@ class Names:
             scope = self._parent(scope)
         return None
 
-    def _info(self, scope: Scope) -> _ScopeInfo:
+    def _info(self, scope: Scope) -> ScopeInfo:
         if scope is None:
             return self._module()
         info = self._infos.get(id(scope))
@@ -540,7 +469,7 @@ class Names:
                 self._parent(scope)
                 info = self._infos.get(id(scope))
                 if info is None:  # not a node of this module
-                    info = self._infos[id(scope)] = _ScopeInfo(scope)
+                    info = self._infos[id(scope)] = ScopeInfo(scope)
             else:
                 info = self._expand(scope)
         return info
@@ -559,17 +488,17 @@ class Names:
                 self._parents[key] = None
         return self._parents[key]
 
-    def _add_child(self, info: _ScopeInfo, node: Scope) -> None:
+    def add_child(self, info: ScopeInfo, node: Scope) -> None:
         info.children.append(node)
         self._parents[id(node)] = info.node
         if type(node) not in _COMP_SET:
             self._pending.append(node)
 
-    def _module(self) -> _ScopeInfo:
+    def _module(self) -> ScopeInfo:
         info = self._module_info
         if info is None:
-            info = self._module_info = _ScopeInfo(None)
-            self._walk(info, info, list(self._module_node.body))
+            info = self._module_info = ScopeInfo(None)
+            self.walk_region(info, info, list(self._module_node.body))
             for scope in self._scan_declarations():
                 inner = self._info(scope)
                 for name in inner.globals:
@@ -604,27 +533,31 @@ class Names:
                     stack.append((value, owner))
         return list(found.values())
 
-    def _expand(self, scope: Scope) -> _ScopeInfo:
+    def new_info(self, scope: Scope) -> ScopeInfo:
+        """A scope's record of bindings, registered before its region is walked."""
+        info = self._infos[id(scope)] = ScopeInfo(scope)
+        return info
+
+    def _expand(self, scope: Scope) -> ScopeInfo:
         """Walk a function's, lambda's or class's own region once."""
-        info = _ScopeInfo(scope)
-        self._infos[id(scope)] = info
+        info = self.new_info(scope)
         if isinstance(scope, (cst.FunctionDef, cst.Lambda)):
             for param in parameters(scope.params):
-                info.bind(param.name.value, _Site("param", param, "", scope))
+                info.bind(param.name.value, Site("param", param, "", scope))
         if isinstance(scope, cst.FunctionDef):
             positional = [*scope.params.posonly_params, *scope.params.params]
             if positional and _is_method_decorator_free(scope):
                 info.self_param = positional[0].name.value
         if isinstance(scope, (cst.FunctionDef, cst.ClassDef)):
             for name in _type_param_names(scope):
-                info.bind(name, _OTHER)
+                info.bind(name, OTHER)
         if isinstance(scope, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            self._walk(info, info, [scope.body])
+            self.walk_region(info, info, [scope.body])
         return info
 
-    def _walk(self, info: _ScopeInfo, walrus: _ScopeInfo, stack: list[cst.CSTNode]) -> None:
+    def walk_region(self, info: ScopeInfo, walrus: ScopeInfo, stack: list[cst.CSTNode]) -> None:
         """Record the bindings in a region; ``walrus`` is the scope ``:=`` binds in."""
-        handlers = _HANDLERS
+        handlers = HANDLERS
         while stack:
             node = stack.pop()
             tp = type(node)
@@ -633,7 +566,7 @@ class Names:
                 continue
             push_children(node, stack)
 
-    def _from_import_target(self, node: cst.ImportFrom, name: str) -> str:
+    def from_import_target(self, node: cst.ImportFrom, name: str) -> str:
         level = len(node.relative)
         module = dotted_name(node.module) if node.module is not None else None
         base = module
@@ -677,7 +610,7 @@ _BLOCK_FIELDS: Final[dict[type, tuple[str, ...]]] = {
 }
 
 
-def _single_import(sites: list[_Site] | tuple[()]) -> str | None:
+def _single_import(sites: list[Site] | tuple[()]) -> str | None:
     """The target when every binding is an import of the same thing."""
     target: str | None = None
     for site in sites:
@@ -728,199 +661,3 @@ def _subtree_ids(roots: list[cst.CSTNode]) -> frozenset[int]:
         ids.add(id(node))
         push_children(node, stack)
     return frozenset(ids)
-
-
-# --------------------------------------------------------------------------- handlers
-# Each records the bindings one node type makes, given the Names (n), the scope being
-# walked (info), the scope a walrus binds in (w) and the walk's stack (s); returning True
-# means "do not descend further" (a nested scope's body is walked when it is asked about).
-
-_Region = list[cst.CSTNode]
-
-
-def _on_function(n: Names, node: cst.FunctionDef, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
-    info.bind(node.name.value, _Site("def", node, "", info.node))
-    n._add_child(info, node)
-    s.extend(header_roots(node))
-    return True
-
-
-def _on_class(n: Names, node: cst.ClassDef, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
-    info.bind(node.name.value, _Site("class", node, "", info.node))
-    n._add_child(info, node)
-    s.extend(header_roots(node))
-    return True
-
-
-def _on_lambda(n: Names, node: cst.Lambda, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
-    n._add_child(info, node)
-    info.nested_names.update(p.name.value for p in parameters(node.params))
-    s.extend(header_roots(node))
-    return True
-
-
-def _on_comprehension(
-    n: Names,
-    node: cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp,
-    info: _ScopeInfo,
-    w: _ScopeInfo,
-    s: _Region,
-) -> bool:
-    n._add_child(info, node)
-    s.append(node.for_in.iter)
-    comp = n._infos[id(node)] = _ScopeInfo(node)
-    region: _Region = []
-    for_in: cst.CompFor | None = node.for_in
-    while for_in is not None:
-        comp.bind_target(for_in.target, _OTHER)
-        region.append(for_in.target)
-        if for_in is not node.for_in:
-            region.append(for_in.iter)
-        region.extend(c.test for c in for_in.ifs)
-        for_in = for_in.inner_for_in
-    if isinstance(node, cst.DictComp):
-        region.extend((node.key, node.value))
-    else:
-        region.append(node.elt)
-    n._walk(comp, w, region)
-    info.nested_names.update(comp.sites)
-    info.nested_names |= comp.nested_names
-    return True
-
-
-def _on_named_expr(n: Names, node: cst.NamedExpr, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
-    if isinstance(node.target, cst.Name):
-        w.bind(node.target.value, _Site("value", node.value, "", info.node))
-    return False
-
-
-def _on_assign(n: Names, node: cst.Assign, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
-    for target in node.targets:
-        if isinstance(target.target, cst.Name):
-            info.bind(target.target.value, _Site("value", node.value, "", info.node))
-        else:
-            info.bind_target(target.target, _OTHER)
-    return False
-
-
-def _on_ann_assign(n: Names, node: cst.AnnAssign, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
-    if isinstance(node.target, cst.Name):
-        if node.value is None:
-            info.declared.add(node.target.value)
-        else:
-            info.bind(node.target.value, _Site("value", node.value, "", info.node))
-    return False
-
-
-def _on_rebind_target(
-    n: Names, node: cst.AugAssign | cst.For | cst.Del, info: _ScopeInfo, w: _ScopeInfo, s: _Region
-) -> bool:
-    info.bind_target(node.target, _OTHER)
-    return False
-
-
-def _on_with(n: Names, node: cst.With, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
-    flavour = "async" if node.asynchronous is not None else ""
-    for item in node.items:
-        if item.asname is None:
-            continue
-        if isinstance(item.asname.name, cst.Name):
-            info.bind(item.asname.name.value, _Site("with", item.item, flavour, info.node))
-        else:
-            info.bind_target(item.asname.name, _OTHER)
-    return False
-
-
-def _on_except(
-    n: Names,
-    node: cst.ExceptHandler | cst.ExceptStarHandler,
-    info: _ScopeInfo,
-    w: _ScopeInfo,
-    s: _Region,
-) -> bool:
-    if node.name is not None:
-        info.bind_target(node.name.name, _OTHER)
-    return False
-
-
-def _on_import(n: Names, node: cst.Import, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
-    for alias in node.names:
-        full = dotted_name(alias.name)
-        if full is None:
-            continue
-        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-            info.bind(alias.asname.name.value, _Site("import", None, full, info.node))
-        else:
-            top = full.partition(".")[0]
-            info.bind(top, _Site("import", None, top, info.node))
-    return True
-
-
-def _on_import_from(n: Names, node: cst.ImportFrom, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
-    if isinstance(node.names, cst.ImportStar):
-        info.star_import = True
-        return True
-    for alias in node.names:
-        name = dotted_name(alias.name)
-        if name is None:
-            continue
-        bound = name
-        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-            bound = alias.asname.name.value
-        info.bind(bound, _Site("import", None, n._from_import_target(node, name), info.node))
-    return True
-
-
-def _on_global(n: Names, node: cst.Global, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
-    info.globals.update(item.name.value for item in node.names)
-    return True
-
-
-def _on_nonlocal(n: Names, node: cst.Nonlocal, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
-    info.nonlocals.update(item.name.value for item in node.names)
-    return True
-
-
-def _on_match_capture(n: Names, node: cst.MatchAs | cst.MatchStar, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
-    if node.name is not None:
-        info.bind(node.name.value, _OTHER)
-    return False
-
-
-def _on_match_mapping(n: Names, node: cst.MatchMapping, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
-    if node.rest is not None:
-        info.bind(node.rest.value, _OTHER)
-    return False
-
-
-def _on_type_alias(n: Names, node: cst.TypeAlias, info: _ScopeInfo, w: _ScopeInfo, s: _Region) -> bool:
-    info.bind(node.name.value, _OTHER)
-    return True  # the value is evaluated lazily, in its own scope
-
-
-_HANDLERS: Final[dict[type, Callable[..., bool]]] = {
-    cst.FunctionDef: _on_function,
-    cst.ClassDef: _on_class,
-    cst.Lambda: _on_lambda,
-    cst.ListComp: _on_comprehension,
-    cst.SetComp: _on_comprehension,
-    cst.DictComp: _on_comprehension,
-    cst.GeneratorExp: _on_comprehension,
-    cst.NamedExpr: _on_named_expr,
-    cst.Assign: _on_assign,
-    cst.AnnAssign: _on_ann_assign,
-    cst.AugAssign: _on_rebind_target,
-    cst.For: _on_rebind_target,
-    cst.Del: _on_rebind_target,
-    cst.With: _on_with,
-    cst.ExceptHandler: _on_except,
-    cst.ExceptStarHandler: _on_except,
-    cst.Import: _on_import,
-    cst.ImportFrom: _on_import_from,
-    cst.Global: _on_global,
-    cst.Nonlocal: _on_nonlocal,
-    cst.MatchAs: _on_match_capture,
-    cst.MatchStar: _on_match_capture,
-    cst.MatchMapping: _on_match_mapping,
-    cst.TypeAlias: _on_type_alias,
-}
