@@ -2,17 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.resources.fix import with_block_fix
-from safelint.analysis.resources.ownership import (
-    LeakKind,
-    describe,
-    function_leaks,
-    line_of,
-    release_help,
-    release_verb,
-)
+from safelint.analysis.resources.fix import with_block_edit
+from safelint.analysis.resources.ownership import Acquisition, LeakKind, function_leaks, line_of
 from safelint.context import ModuleContext
-from safelint.results import Severity
+from safelint.families.resources import describe, release_help, release_verb
+from safelint.results import Applicability, Fix, Severity
 from safelint.rule import Rule
 
 
@@ -86,6 +80,16 @@ class CloseNotGuaranteed(Rule):
                 f"{raising} first and leave it open"
             )
             related = [(leak.where, "this can raise while it is open")] if leak.where is not None else []
-            ctx.report(
-                self, site.call, message, help=release_help(site), fix=with_block_fix(ctx, site), related=related
+            edit = with_block_edit(ctx, site)
+            # Unsafe: a statement in between that raises now closes the file, which is the point,
+            # but is still a change in behaviour.
+            fix = (
+                None
+                if edit is None
+                else Fix(f"use `with {_code(ctx, site)} as {site.name}:`", Applicability.UNSAFE, (edit,))
             )
+            ctx.report(self, site.call, message, help=release_help(site), fix=fix, related=related)
+
+
+def _code(ctx: ModuleContext, site: Acquisition) -> str:
+    return ctx.module.code_for_node(site.call)

@@ -2,17 +2,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.resources.ownership import (
-    LeakKind,
-    acquisition,
-    describe,
-    function_leaks,
-    is_sqlite_connection,
-    line_of,
-    release_help,
-    release_verb,
-)
+from safelint.analysis.resources.acquisition import acquisition, is_sqlite_connection
+from safelint.analysis.resources.ownership import LeakKind, function_leaks, line_of
 from safelint.context import ModuleContext
+from safelint.families.resources import describe, release_help, release_verb
 from safelint.results import Severity
 from safelint.rule import Rule
 

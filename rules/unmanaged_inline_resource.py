@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from safelint.analysis.facts.apis import TUPLE_ACQUIRERS
-from safelint.analysis.resources.ownership import Effect, acquisition, inline_effect, release_methods
+from safelint.analysis.resources.acquisition import Effect, acquisition, inline_effect, release_methods
 from safelint.analysis.syntax import callee_name, dotted_name
 from safelint.context import ModuleContext
 from safelint.results import Severity

@@ -1,11 +1,11 @@
-"""The mechanical fix for a resource closed on the happy path only: a ``with`` block.
+"""The edit that fixes a resource closed on the happy path only: a ``with`` block.
 
 ``f = open(p)`` followed, in the same block, by statements and then ``f.close()`` becomes
 ``with open(p) as f:`` over those statements. It is offered only when the rewrite is plain
 text: the assignment and the ``close()`` are alone on their lines, and no statement in
 between holds a string spanning lines (re-indenting would change it). The fix is unsafe:
 the file is now closed when a statement in between raises, which is the point, but it is
-still a change in behaviour.
+still a change in behaviour. The rule that offers it says so, and words it.
 """
 
 from __future__ import annotations
@@ -15,18 +15,19 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from safelint.analysis.syntax import walk
-from safelint.results import Applicability, Edit, Fix
+from safelint.results import Edit
 
 if TYPE_CHECKING:
     from safelint.analysis.resources.ownership import Acquisition
     from safelint.context import ModuleContext
 
-__all__ = ["with_block_fix"]
+__all__ = ["with_block_edit"]
 
 _INDENT = "    "
 
 
-def with_block_fix(ctx: ModuleContext, site: Acquisition) -> Fix | None:
+def with_block_edit(ctx: ModuleContext, site: Acquisition) -> Edit | None:
+    """The edit turning ``site``'s assignment, what follows and its ``close()`` into a ``with``."""
     if site.kind != "resource" or site.popen or site.via_with or "__exit__" not in site.releases:
         return None
     assign = site.statement
@@ -66,8 +67,7 @@ def with_block_fix(ctx: ModuleContext, site: Acquisition) -> Fix | None:
     for number in range(middle_start, last_line):
         text = lines[number - 1]
         out.append(_INDENT + text if text.strip() else text)
-    edit = Edit(first, 1, last_line, len(lines[last_line - 1]) + 1, "\n".join(out))
-    return Fix(f"use `with {manager} as {site.name}:`", Applicability.UNSAFE, (edit,))
+    return Edit(first, 1, last_line, len(lines[last_line - 1]) + 1, "\n".join(out))
 
 
 def _is_close(stmt: cst.BaseStatement, name: str) -> bool:

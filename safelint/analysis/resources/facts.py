@@ -1,0 +1,536 @@
+"""What each node of one function does to the names that own resources: the acquisition
+sites, the uses that release, hand on or only borrow what a name holds, the locks taken and
+released, and the branches that rule a resource out. The ownership dataflow runs on these.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from safelint.analysis.facts.apis import (
+    FD_RELEASERS,
+    GENERIC_RELEASES,
+    MOVING_METHODS,
+    POPEN_RELEASES,
+    TUPLE_ACQUIRERS,
+)
+from safelint.analysis.flow.cfg import CFG, CFGNode, EdgeKind, NodeKind
+from safelint.analysis.flow.raising import expression_can_raise
+from safelint.analysis.resources.acquisition import (
+    Acquisition,
+    Effect,
+    acquisition,
+    call_effect,
+    is_sqlite_connection,
+    lock_key,
+    method_effect,
+    release_methods,
+)
+from safelint.analysis.syntax import bind_target, dotted_name, parameters, preorder, push_children, walk
+
+if TYPE_CHECKING:
+    from safelint.context import ModuleContext
+
+__all__ = ["FunctionFacts", "NodeFacts"]
+
+_QUIET_BUILTINS = frozenset({"isinstance", "issubclass", "hasattr", "getattr", "callable", "id", "type", "len", "bool"})
+
+_QUIET_METHODS = frozenset(
+    {"kill", "terminate", "send_signal", "poll", "is_set", "locked", "is_alive", "done", "cancelled"}
+)
+"""Signalling a child (``proc.kill()`` in the documented ``TimeoutExpired`` idiom) and asking
+an event, lock, thread or future about its state do not raise."""
+
+
+class Role(enum.Enum):
+    BORROW = "borrow"  # the root's own value is only looked at (a test, an iterable, a bare expression)
+    MOVE = "move"  # the root's value goes somewhere (assigned, returned)
+
+
+@dataclass
+class NodeFacts:
+    effects: list[tuple[str, Effect]] = field(default_factory=list)
+    binds: set[str] = field(default_factory=set)
+    acquires: list[Acquisition] = field(default_factory=list)
+    lock_acquires: list[Acquisition] = field(default_factory=list)
+    lock_releases: set[str] = field(default_factory=set)
+    conditional_lock: tuple[Acquisition, EdgeKind] | None = None
+    refinements: dict[EdgeKind, set[str]] = field(default_factory=dict)  # names not a live resource on that edge
+
+
+class FunctionFacts:
+    """One function's graph, its acquisition sites and, per node, what it does to them."""
+
+    def __init__(self, ctx: ModuleContext, function: cst.FunctionDef) -> None:
+        self.ctx = ctx
+        self.function = function
+        self.sites: list[Acquisition] = []
+        self.by_name: dict[str, list[Acquisition]] = {}
+        self.lock_sites: dict[str, list[Acquisition]] = {}
+        self.released_keys: set[str] = set()
+        self.reacquired: set[str] = set()
+        self._order: dict[int, int] | None = None
+        self.contextmanager = any(
+            (dotted_name(d.decorator if not isinstance(d.decorator, cst.Call) else d.decorator.func) or "").rsplit(
+                ".", 1
+            )[-1]
+            in ("contextmanager", "asynccontextmanager")
+            for d in function.decorators
+        )
+        self.unsure: set[str] = set()
+        self.opaque = False
+        self._scan_names()
+        self.cfg: CFG = ctx.cfg(function)
+        self._facts: dict[int, NodeFacts] = {}
+        self._quiet: dict[int, bool] = {}
+        self.released_in_finally: set[str] = set()
+        self._find_sites()
+
+    # -- pre-scan
+
+    def _scan_names(self) -> None:
+        """Names the analysis cannot follow: global, nonlocal, and captured by a nested scope."""
+        stack: list[cst.CSTNode] = [self.function.body]
+        while stack:
+            node = stack.pop()
+            kind = type(node)
+            if kind in (cst.Global, cst.Nonlocal):
+                self.unsure.update(n.name.value for n in node.names)  # type: ignore[attr-defined]
+            elif kind is cst.Call:
+                func = node.func  # type: ignore[attr-defined]
+                if isinstance(func, cst.Name) and func.value in ("locals", "vars", "exec", "eval"):
+                    self.opaque = True
+            if kind in (cst.FunctionDef, cst.Lambda, cst.ClassDef):
+                inner: list[cst.CSTNode] = [node]
+                while inner:
+                    sub = inner.pop()
+                    if type(sub) is cst.Name:
+                        self.unsure.add(sub.value)
+                    push_children(sub, inner)
+                continue
+            push_children(node, stack)
+
+    def _find_sites(self) -> None:
+        if self.opaque:
+            return
+        ctx = self.ctx
+        for node in self.cfg.nodes:
+            ast = node.ast
+            if node.kind is NodeKind.STMT:
+                if isinstance(ast, cst.Assign) and len(ast.targets) == 1:
+                    self._assignment_site(node, ast.targets[0].target, ast.value)
+                elif isinstance(ast, cst.AnnAssign) and ast.value is not None:
+                    self._assignment_site(node, ast.target, ast.value)
+                elif isinstance(ast, cst.Expr):
+                    call = ast.value.expression if isinstance(ast.value, cst.Await) else ast.value
+                    if isinstance(call, cst.Call):
+                        site = self._lock_site(call)
+                        if site is not None:
+                            self.facts(node).lock_acquires.append(site)
+            elif node.kind is NodeKind.TEST:
+                test, negated = ast, False
+                if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                    test, negated = test.expression, True
+                if isinstance(test, cst.Await):
+                    test = test.expression
+                if isinstance(test, cst.Call) and not isinstance(node.stmt, cst.While):
+                    site = self._lock_site(test)
+                    if site is not None:
+                        self.facts(node).conditional_lock = (site, EdgeKind.FALSE if negated else EdgeKind.TRUE)
+            elif node.kind is NodeKind.WITH_ENTER and isinstance(ast, cst.WithItem):
+                if isinstance(ast.item, cst.Call) and ast.asname is not None and isinstance(ast.asname.name, cst.Name):
+                    found = acquisition(ctx, ast.item, self.function)
+                    if found is not None and found[0] == "resource" and is_sqlite_connection(found[1]):
+                        site = self._new_site(ast.item, ast.asname.name.value, "resource", found[1], found[2], ast)
+                        if site is not None:
+                            site.via_with = True
+                            self.facts(node).acquires.append(site)
+        first_acquire: dict[str, int] = {}
+        for site in self.sites:
+            if site.kind == "lock":
+                first_acquire.setdefault(site.name, self.offset(site.call))
+        for sub in walk(self.function.body):
+            if isinstance(sub, cst.Finally):
+                self._scan_finally(sub)
+            elif isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute) and sub.func.attr.value == "release":
+                key = dotted_name(sub.func.value)
+                if key is not None:
+                    self.released_keys.add(key)
+                    if key in first_acquire and self.offset(sub) < first_acquire[key]:
+                        self.reacquired.add(key)  # held on entry, released, taken again: the caller's lock
+
+    def offset(self, node: cst.CSTNode) -> int:
+        """A node's place in source order (the index of its first token in a pre-order walk)."""
+        if self._order is None:
+            self._order = {id(n): i for i, n in enumerate(preorder(self.function.body))}
+        return self._order.get(id(node), 0)
+
+    def _scan_finally(self, final: cst.Finally) -> None:
+        """Names released in a ``finally``: the author took charge of every path, often with a
+        flag this analysis cannot correlate (``if not closed: os.close(fd)``)."""
+        for node in walk(final.body):
+            if not isinstance(node, cst.Call):
+                continue
+            func = node.func
+            if dotted_name(func) in FD_RELEASERS:
+                if node.args and isinstance(node.args[0].value, cst.Name):
+                    self.released_in_finally.add(node.args[0].value.value)
+            elif (
+                isinstance(func, cst.Attribute)
+                and isinstance(func.value, cst.Name)
+                and func.attr.value in GENERIC_RELEASES | POPEN_RELEASES
+            ):
+                self.released_in_finally.add(func.value.value)
+
+    def _assignment_site(self, node: CFGNode, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if not isinstance(value, cst.Call):
+            return
+        if isinstance(target, cst.Name):
+            found = acquisition(self.ctx, value, self.function, self.by_name)
+            if found is None or found[0] == "tuple":
+                return
+            site = self._new_site(value, target.value, found[0], found[1], found[2], node.ast)
+            if site is not None:
+                self.facts(node).acquires.append(site)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            found = acquisition(self.ctx, value, self.function)
+            if found is None or found[0] != "tuple":
+                return
+            kind, positions = TUPLE_ACQUIRERS[found[1]]
+            elements = target.elements
+            if any(isinstance(e, cst.StarredElement) for e in elements):
+                return
+            for position in positions:
+                if position < len(elements) and isinstance(elements[position].value, cst.Name):
+                    name = elements[position].value.value  # type: ignore[attr-defined]
+                    site = self._new_site(value, name, kind, found[1], None, node.ast)
+                    if site is not None:
+                        self.facts(node).acquires.append(site)
+
+    def _new_site(
+        self, call: cst.Call, name: str, kind: str, qualname: str | None, type_name: str | None, statement: cst.CSTNode
+    ) -> Acquisition | None:
+        if name in self.unsure:
+            return None
+        releases, popen = release_methods(self.ctx, qualname, type_name) if kind == "resource" else (frozenset(), False)
+        label = dotted_name(call.func) or (qualname or "the call").rsplit(".", 1)[-1]
+        site = Acquisition(
+            len(self.sites), call, name, kind, label, qualname, type_name, releases, popen, statement=statement
+        )
+        self.sites.append(site)
+        self.by_name.setdefault(name, []).append(site)
+        return site
+
+    def _lock_site(self, call: cst.Call) -> Acquisition | None:
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "acquire":
+            return None
+        key = lock_key(self.ctx, func.value, self.function)
+        if key is None or key == "self":
+            return None  # `self.acquire()`: a lock class implementing itself
+        site = Acquisition(len(self.sites), call, key, "lock", f"{key}.acquire", None, None, statement=call)
+        self.sites.append(site)
+        self.lock_sites.setdefault(key, []).append(site)
+        return site
+
+    # -- per node
+
+    def quiet(self, node: CFGNode) -> bool:
+        """Whether the graph's exception edge from ``node`` is one a reader would not
+        believe: entering ``with f:`` on a plain name, or a statement whose only calls are
+        builtins that do not raise (``isinstance``, ``hasattr``, ``getattr`` with a default)."""
+        found = self._quiet.get(node.index)
+        if found is None:
+            found = self._quiet[node.index] = self._is_quiet(node)
+        return found
+
+    def _is_quiet(self, node: CFGNode) -> bool:
+        ast = node.ast
+        if node.kind is NodeKind.WITH_ENTER and isinstance(ast, cst.WithItem):
+            return not expression_can_raise(ast.item)
+        if node.kind is NodeKind.ASSERT and isinstance(ast, cst.Assert):
+            ast = ast.test
+        elif node.kind not in (NodeKind.STMT, NodeKind.TEST):
+            return False
+        if isinstance(ast, (cst.Raise, cst.Del, cst.AugAssign, cst.Import, cst.ImportFrom)):
+            return False
+        saw_call = False
+        for sub in walk(ast):
+            kind = type(sub)
+            if kind is cst.Call:
+                name = dotted_name(sub.func)  # type: ignore[attr-defined]
+                if name is not None and "." in name and name.rsplit(".", 1)[1] in _QUIET_METHODS:
+                    saw_call = True
+                    continue
+                if name is not None and (name.startswith("os.path.") or name == "os.fstat"):
+                    saw_call = True
+                    continue
+                if name not in _QUIET_BUILTINS or (name == "getattr" and len(sub.args) != 3):  # type: ignore[attr-defined]
+                    return False
+                saw_call = True
+            elif kind in (
+                cst.Subscript,
+                cst.Await,
+                cst.Yield,
+                cst.ListComp,
+                cst.SetComp,
+                cst.DictComp,
+                cst.GeneratorExp,
+            ):
+                return False
+        return saw_call
+
+    def facts(self, node: CFGNode) -> NodeFacts:
+        found = self._facts.get(node.index)
+        if found is None:
+            found = self._facts[node.index] = NodeFacts()
+        return found
+
+    def analyse_node(self, node: CFGNode) -> None:
+        """Fill in the effects, binds and refinements of ``node`` (after the site scan)."""
+        facts = self.facts(node)
+        for root, role in self._roots(node, facts.binds):
+            self._uses(root, role, facts)
+        if node.kind is NodeKind.WITH_EXIT and isinstance(node.ast, cst.WithItem):
+            item = node.ast.item
+            if isinstance(item, cst.Name) and item.value in self.by_name:
+                facts.effects.append((item.value, Effect.RELEASE))
+        if node.kind is NodeKind.TEST:
+            self._refine(node.ast, facts)
+        if node.kind is NodeKind.STMT and isinstance(node.ast, cst.Expr):
+            call = node.ast.value.expression if isinstance(node.ast.value, cst.Await) else node.ast.value
+            if (
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Attribute)
+                and call.func.attr.value == "release"
+            ):
+                key = dotted_name(call.func.value)
+                if key is not None and key in self.lock_sites:
+                    facts.lock_releases.add(key)
+        if node.kind is NodeKind.FOR_NEXT and isinstance(node.stmt, cst.For):
+            self._loop_over_literal(node.stmt, facts)
+
+    def _roots(self, node: CFGNode, binds: set[str]) -> list[tuple[cst.CSTNode, Role]]:
+        ast = node.ast
+        kind = node.kind
+        if kind in (
+            NodeKind.ENTRY,
+            NodeKind.EXIT,
+            NodeKind.RAISE_EXIT,
+            NodeKind.NORETURN,
+            NodeKind.RERAISE,
+            NodeKind.WITH_EXIT,
+        ):
+            return []
+        if kind in (NodeKind.TEST, NodeKind.FOR_ITER, NodeKind.ASSERT):
+            if isinstance(ast, cst.Assert):
+                asserted: list[tuple[cst.CSTNode, Role]] = [(ast.test, Role.BORROW)]
+                return asserted + ([(ast.msg, Role.BORROW)] if ast.msg is not None else [])
+            return [(ast, Role.BORROW)]
+        if kind is NodeKind.FOR_NEXT:
+            return [(r, Role.BORROW) for r in bind_target(ast, binds)]
+        if isinstance(ast, cst.WithItem):
+            roots: list[tuple[cst.CSTNode, Role]] = [(ast.item, Role.BORROW)]
+            if ast.asname is not None:
+                roots += [(r, Role.BORROW) for r in bind_target(ast.asname.name, binds)]
+            return roots
+        if isinstance(ast, (cst.ExceptHandler, cst.ExceptStarHandler)):
+            if ast.name is not None:
+                bind_target(ast.name.name, binds)
+            return [(ast.type, Role.BORROW)] if ast.type is not None else []
+        if isinstance(ast, cst.Match):
+            return [(ast.subject, Role.BORROW)]
+        if isinstance(ast, cst.MatchCase):
+            for sub in walk(ast.pattern):
+                if isinstance(sub, cst.MatchAs) and sub.name is not None:
+                    binds.add(sub.name.value)
+                elif isinstance(sub, cst.MatchStar) and sub.name is not None:
+                    binds.add(sub.name.value)
+            return []
+        if isinstance(ast, (cst.FunctionDef, cst.ClassDef)):
+            binds.add(ast.name.value)
+            if isinstance(ast, cst.ClassDef):
+                return [
+                    (e, Role.MOVE)
+                    for e in (*(d.decorator for d in ast.decorators), *(a.value for a in (*ast.bases, *ast.keywords)))
+                ]
+            return [
+                (e, Role.MOVE)
+                for e in (
+                    *(d.decorator for d in ast.decorators),
+                    *(p.default for p in parameters(ast.params) if p.default),
+                )
+            ]
+        if isinstance(ast, cst.Assign):
+            roots = [(ast.value, Role.MOVE)]
+            for target in ast.targets:
+                roots += [(r, Role.BORROW) for r in bind_target(target.target, binds)]
+            return roots
+        if isinstance(ast, cst.AnnAssign):
+            roots = [(r, Role.BORROW) for r in bind_target(ast.target, binds)]
+            return roots + ([(ast.value, Role.MOVE)] if ast.value is not None else [])
+        if isinstance(ast, cst.AugAssign):
+            bind_target(ast.target, binds)
+            return [(ast.target, Role.BORROW), (ast.value, Role.MOVE)]
+        if isinstance(ast, cst.Del):
+            return [(ast.target, Role.MOVE)]
+        if isinstance(ast, cst.Expr):
+            return [(ast.value, Role.BORROW)]
+        if isinstance(ast, (cst.Import, cst.ImportFrom)):
+            names = ast.names
+            if isinstance(names, Iterable) and not isinstance(names, cst.ImportStar):
+                for alias in names:
+                    bound = alias.asname.name if alias.asname is not None else alias.name
+                    if isinstance(bound, cst.Name):
+                        binds.add(bound.value)
+                    elif isinstance(bound, cst.Attribute):
+                        top = dotted_name(bound)
+                        if top:
+                            binds.add(top.split(".", 1)[0])
+            return []
+        return [(ast, Role.MOVE)]
+
+    def _uses(self, root: cst.CSTNode, role: Role, facts: NodeFacts) -> None:
+        """The effect of every read of a tracked name (or lock key) under ``root``."""
+        tracked = self.by_name
+        parents: dict[int, cst.CSTNode] = {}
+        stack: list[cst.CSTNode] = [root]
+        names: list[cst.Name] = []
+        while stack:
+            node = stack.pop()
+            kind = type(node)
+            if kind is cst.Name:
+                if node.value in tracked:  # type: ignore[attr-defined]
+                    names.append(node)  # type: ignore[arg-type]
+                continue
+            if kind is cst.Lambda or kind is cst.FunctionDef or kind is cst.ClassDef:
+                continue
+            if kind is cst.NamedExpr:
+                bind_target(node.target, facts.binds)  # type: ignore[attr-defined]
+                parents[id(node.value)] = node  # type: ignore[attr-defined]
+                stack.append(node.value)  # type: ignore[attr-defined]
+                continue
+            children: list[cst.CSTNode] = []
+            push_children(node, children)
+            for child in children:
+                parents[id(child)] = node
+            stack += children
+        for name in names:
+            facts.effects.append((name.value, self._effect(name, root, role, parents)))
+
+    def _effect(self, name: cst.Name, root: cst.CSTNode, role: Role, parents: dict[int, cst.CSTNode]) -> Effect:
+        sites = self.by_name[name.value]
+        site = sites[0]
+        child: cst.CSTNode = name
+        parent = parents.get(id(child))
+        # A value looked at through `and`/`or`/`x if c else y` goes where the whole goes.
+        while isinstance(parent, (cst.BooleanOperation, cst.IfExp)):
+            if isinstance(parent, cst.IfExp) and parent.test is child:
+                return Effect.BORROW
+            child, parent = parent, parents.get(id(parent))
+        if parent is None:
+            return Effect.BORROW if role is Role.BORROW else Effect.MOVE
+        if isinstance(parent, cst.Attribute) and parent.value is child:
+            grand = parents.get(id(parent))
+            method = parent.attr.value
+            if child is not name:
+                return Effect.BORROW
+            if isinstance(grand, cst.Call) and grand.func is parent:
+                if site.kind == "resource":
+                    return method_effect(method, grand, site.releases, site.popen)
+                return Effect.BORROW
+            if site.kind == "resource" and (method in site.releases or method in MOVING_METHODS):
+                return Effect.MOVE  # `atexit.register(f.close)`: someone else will call it
+            return Effect.BORROW
+        if isinstance(parent, cst.Arg) and parent.value is child:
+            call = parents.get(id(parent))
+            if isinstance(call, cst.Call):
+                if child is not name:
+                    return Effect.MOVE
+                return call_effect(self.ctx, call, parent, site.kind, self.function)
+            return Effect.MOVE
+        if isinstance(
+            parent,
+            (
+                cst.Comparison,
+                cst.ComparisonTarget,
+                cst.UnaryOperation,
+                cst.BinaryOperation,
+                cst.FormattedStringExpression,
+                cst.Subscript,
+                cst.SubscriptElement,
+                cst.Index,
+                cst.Slice,
+            ),
+        ):
+            return Effect.BORROW
+        if isinstance(parent, (cst.CompFor,)) and parent.iter is child:
+            return Effect.BORROW
+        if isinstance(parent, cst.Yield) and self.contextmanager:
+            return Effect.BORROW  # lent to the with block; the generator still owns it
+        if isinstance(parent, cst.Await):
+            return Effect.BORROW
+        return Effect.MOVE
+
+    def _refine(self, test: cst.CSTNode, facts: NodeFacts) -> None:
+        """Names the outcome of ``test`` shows are not a live resource: ``if f:`` is false
+        only for None, ``f is sys.stdout`` means it is not the file opened here, and
+        ``f.closed`` means it was closed."""
+        negated = False
+        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, negated = test.expression, not negated
+        dead_on: EdgeKind | None = None
+        name: str | None = None
+        if isinstance(test, cst.Name):
+            name, dead_on = test.value, EdgeKind.FALSE
+        elif isinstance(test, cst.Attribute) and isinstance(test.value, cst.Name) and test.attr.value == "closed":
+            name, dead_on = test.value.value, EdgeKind.TRUE
+        elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            left, comparison = test.left, test.comparisons[0]
+            right = comparison.comparator
+            if not isinstance(left, cst.Name) and isinstance(right, cst.Name):
+                left, right = right, left
+            operator = comparison.operator
+            if isinstance(left, cst.Name) and left.value in self.by_name:
+                name = left.value
+                if isinstance(operator, (cst.Is, cst.Equal)):
+                    dead_on = EdgeKind.TRUE
+                elif isinstance(operator, (cst.IsNot, cst.NotEqual)):
+                    dead_on = EdgeKind.FALSE
+                elif self.by_name[name][0].kind == "fd" and left is test.left:
+                    # `if fd > 2: os.close(fd)`: a descriptor at most 2 is a standard stream
+                    if isinstance(operator, (cst.GreaterThan, cst.GreaterThanEqual)):
+                        dead_on = EdgeKind.FALSE
+                    elif isinstance(operator, (cst.LessThan, cst.LessThanEqual)):
+                        dead_on = EdgeKind.TRUE
+        if name is None or dead_on is None or name not in self.by_name:
+            return
+        if negated:
+            dead_on = EdgeKind.TRUE if dead_on is EdgeKind.FALSE else EdgeKind.FALSE
+        facts.refinements.setdefault(dead_on, set()).add(name)
+
+    def _loop_over_literal(self, loop: cst.For, facts: NodeFacts) -> None:
+        """``for f in (a, b): f.close()`` releases each owned name of the literal."""
+        if not isinstance(loop.iter, (cst.Tuple, cst.List)) or not isinstance(loop.target, cst.Name):
+            return
+        var = loop.target.value
+        releases = False
+        for sub in walk(loop.body):
+            if isinstance(sub, cst.Call):
+                func = sub.func
+                if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == var:
+                    releases = releases or func.attr.value in GENERIC_RELEASES
+                elif dotted_name(func) in FD_RELEASERS and sub.args and isinstance(sub.args[0].value, cst.Name):
+                    releases = releases or sub.args[0].value.value == var
+        if not releases:
+            return
+        for element in loop.iter.elements:
+            if isinstance(element.value, cst.Name) and element.value.value in self.by_name:
+                facts.effects.append((element.value.value, Effect.RELEASE))
