@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from safelint.analysis.facts.apis import TUPLE_ACQUIRERS
-from safelint.analysis.resources.acquisition import Effect, acquisition, inline_effect, release_methods
+from safelint.analysis.resources.acquisition import Effect, InlineUse, acquisition, inline_effect, release_methods
 from safelint.analysis.syntax import callee_name, dotted_name
 from safelint.context import ModuleContext
 from safelint.results import Severity
@@ -144,11 +144,11 @@ class UnmanagedInlineResource(Rule):
             return
         releases, popen = release_methods(ctx, qualname, type_name)
         outcome = inline_effect(ctx, node, kind, releases, popen)
-        if outcome is None or outcome[0] is not Effect.BORROW:
+        if outcome is None or outcome[0] is not Effect.BORROW or outcome[1] is None:
             return
         if popen and isinstance(parent, cst.Expr):
             return  # a child started and left to run (a browser, a viewer) is deliberate
-        what = f"{outcome[1]}, and only the garbage collector closes it"
+        what = f"{_how_used(outcome[1], outcome[2])}, and only the garbage collector closes it"
         ctx.report(
             self,
             node,
@@ -165,3 +165,15 @@ def _maybe_project(ctx: ModuleContext, last: str) -> bool:
 
 def _defines(ctx: ModuleContext, last: str) -> bool:
     return last in ctx.index.returning_names or last in ctx.index.derived_class_names
+
+
+def _how_used(use: InlineUse, name: str) -> str:
+    if use is InlineUse.METHOD_CALLED:
+        return f"`.{name}()` is called on it"
+    if use is InlineUse.ATTRIBUTE_READ:
+        return f"only its `.{name}` is read"
+    if use is InlineUse.PASSED:
+        return f"it is passed to `{name or 'the callee'}()`, which does not close it"
+    if use is InlineUse.ITERATED:
+        return "it is iterated over"
+    return "its result is dropped"

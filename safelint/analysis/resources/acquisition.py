@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Acquisition",
     "Effect",
+    "InlineUse",
     "Leak",
     "LeakKind",
     "acquisition",
@@ -303,13 +304,23 @@ def method_effect(method: str, call: cst.Call, releases: frozenset[str], popen: 
     return Effect.BORROW
 
 
+class InlineUse(enum.Enum):
+    """How the result of an acquiring call that is never bound is used, when it is only used."""
+
+    METHOD_CALLED = "method called"  # open(p).read()
+    ATTRIBUTE_READ = "attribute read"  # open(p).name
+    PASSED = "passed"  # json.load(open(p))
+    ITERATED = "iterated"  # for line in open(p)
+    DROPPED = "dropped"  # open(p) as a statement
+
+
 def inline_effect(
     ctx: ModuleContext, call: cst.Call, kind: str, releases: frozenset[str], popen: bool
-) -> tuple[Effect, str] | None:
+) -> tuple[Effect, InlineUse | None, str] | None:
     """What happens to the result of an acquiring ``call`` that is never bound: released
     (``open(p).close()``), handed on (returned, stored, given to a constructor), or only
-    used — the SL403 case, returned with a description of the use. None when not used
-    inline at all (bound to a name, or entered by ``with``)."""
+    used — the SL403 case, returned with how it is used and the method, attribute or callee
+    involved. None when not used inline at all (bound to a name, or entered by ``with``)."""
     parents = ctx.parents
     parent = parents.get(call)
     scope = ctx.scope
@@ -319,22 +330,21 @@ def inline_effect(
         if isinstance(grand, cst.Call) and grand.func is parent:
             effect = method_effect(method, grand, releases, popen)
             if effect is Effect.BORROW and method not in ("__enter__", "__aenter__"):
-                return Effect.BORROW, f"`.{method}()` is called on it"
-            return effect, ""
+                return Effect.BORROW, InlineUse.METHOD_CALLED, method
+            return effect, None, ""
         if method in releases:
-            return Effect.MOVE, ""  # `atexit.register(open(p).close)`
-        return Effect.BORROW, f"only its `.{method}` is read"
+            return Effect.MOVE, None, ""  # `atexit.register(open(p).close)`
+        return Effect.BORROW, InlineUse.ATTRIBUTE_READ, method
     if isinstance(parent, cst.Arg) and parent.value is call:
         outer = parents.get(parent)
         if isinstance(outer, cst.Call):
             effect = call_effect(ctx, outer, parent, kind, scope)
             if effect is Effect.BORROW:
-                name = dotted_name(outer.func) or "the callee"
-                return Effect.BORROW, f"it is passed to `{name}()`, which does not close it"
-            return effect, ""
-        return Effect.MOVE, ""
+                return Effect.BORROW, InlineUse.PASSED, dotted_name(outer.func) or ""
+            return effect, None, ""
+        return Effect.MOVE, None, ""
     if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is call:
-        return Effect.BORROW, "it is iterated over"
+        return Effect.BORROW, InlineUse.ITERATED, ""
     if isinstance(parent, cst.Expr):
-        return Effect.BORROW, "its result is dropped"
+        return Effect.BORROW, InlineUse.DROPPED, ""
     return None
