@@ -2,6 +2,7 @@
 
 Both are built once in the parent process, before the workers start, so that forked
 workers inherit them for free and a rule in one module knows about functions in another.
+The project's root is found one way (``find_root``), whichever files are named and from where.
 """
 
 from __future__ import annotations
@@ -14,8 +15,28 @@ from typing import Any
 
 from safelint.analysis.facts.index.index import ProjectIndex, build_index, module_name_for
 from safelint.analysis.facts.knowledge import Knowledge
+from safelint.discovery import GitIgnores
 
 CACHE_DIR_NAME = ".safelint_cache"
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", "safelint.toml")
+
+
+def find_root(path: Path) -> Path:
+    """The nearest folder at or above ``path`` holding a project marker, else the git work tree,
+    else the folder checked (``path`` itself, or the folder of a file).
+
+    The search stops at the work tree, as the configuration lookup does: a marker above it
+    belongs to another project. A folder git ignores (a virtualenv, or pyenv's interpreters
+    inside its clone) is not part of the work tree's project: it is a project of its own.
+    """
+    path = Path(os.path.abspath(path))
+    start = path if path.is_dir() else path.parent
+    for directory in (start, *start.parents):
+        if any((directory / marker).is_file() for marker in PROJECT_MARKERS):
+            return directory
+        if (directory / ".git").exists():
+            return start if GitIgnores(directory).ignores_folder(start) else directory
+    return _existing_ancestor(start)
 
 
 @dataclass
