@@ -1,20 +1,22 @@
-"""Facts shared by every file of a run: the project index (pass 1) and the knowledge base.
+"""The project a checked file belongs to: its root, its configuration, its index (pass 1), the
+knowledge base, and where its cache lives.
 
-Both are built once in the parent process, before the workers start, so that forked
-workers inherit them for free and a rule in one module knows about functions in another.
-The project's root is found one way (``find_root``), whichever files are named and from where.
+The root is found one way for every entry (the command line with files, directories or
+standard input, the language server, ``--fix``), so that a file's findings do not depend on
+how it was named or from where: module names and the index both follow from the root.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from safelint.analysis.facts.index.index import ProjectIndex, build_index, module_name_for
 from safelint.analysis.facts.knowledge import Knowledge
+from safelint.config import Overrides, Settings, find_config_file, load_settings
 from safelint.discovery import GitIgnores
 
 CACHE_DIR_NAME = ".safelint_cache"
@@ -39,14 +41,44 @@ def find_root(path: Path) -> Path:
     return _existing_ancestor(start)
 
 
-@dataclass
+class SettingsResolver:
+    """Finds and loads the configuration governing a path, each file loaded once."""
+
+    def __init__(self, cwd: Path, overrides: Overrides, config: Path | None = None, isolated: bool = False) -> None:
+        self.cwd = cwd
+        self.overrides = overrides
+        self.config = config
+        self.isolated = isolated
+        self._loaded: dict[Path | None, Settings] = {}
+
+    def __call__(self, path: Path) -> Settings:
+        if self.isolated:
+            config_path = None
+        elif self.config is not None:
+            config_path = self.config
+        else:
+            config_path = find_config_file(path)
+        if config_path not in self._loaded:
+            self._loaded[config_path] = self.overrides.apply(load_settings(config_path, self.cwd))
+        return self._loaded[config_path]
+
+
+@dataclass(frozen=True)
 class Project:
+    """What every file of one project is checked with. ``cache_dir`` is None without a cache."""
+
     root: Path
     index: ProjectIndex
     python: str | None = None  # the interpreter whose stubs the knowledge base reads
+    cache_dir: Path | None = None
 
     def module_name(self, path: Path) -> tuple[str, bool]:
         return module_name_for(path, self.root)
+
+    def refreshed(self, paths: Iterable[Path]) -> Project:
+        """This project with ``paths`` summarised again (saved in an editor); the rest is kept."""
+        fresh = build_project(paths, self.root, cache_dir=self.cache_dir).index.modules
+        return replace(self, index=self.index.updated(fresh.values()))
 
 
 def build_project(
@@ -59,7 +91,7 @@ def build_project(
     """Index ``paths``; summaries are cached under ``cache_dir`` when it is given and writable."""
     usable = cache_dir is not None and os.access(_existing_ancestor(cache_dir), os.W_OK)
     index_cache = cache_dir / "index" if cache_dir is not None and usable else None
-    return Project(root, build_index(paths, root, cache_dir=index_cache, map_fn=map_fn), python)
+    return Project(root, build_index(paths, root, cache_dir=index_cache, map_fn=map_fn), python, cache_dir)
 
 
 def _existing_ancestor(path: Path) -> Path:

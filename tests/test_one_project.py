@@ -81,16 +81,16 @@ def in_subprocess(root: Path, way: Way) -> Seen:
     return _seen(done.returncode, done.stdout)
 
 
-def reference(sample: Any, run: Runner) -> Seen:
+def reference(sample: Any) -> Seen:
     """``safelint check .`` at the root: the cross-module finding, then the one ``--fix`` fixes."""
-    seen = run(sample.make(), WAYS["the project"])
+    seen = in_process(sample.make(), WAYS["the project"])
     assert [where[:3] for where in seen[1]] == [sample.AT, ("SL102", 11, 5)]
     return seen
 
 
 @pytest.mark.parametrize("run", [in_process, in_subprocess], ids=["click", "subprocess"])
 def test_a_cross_module_finding_is_the_same_whichever_way_the_file_is_named(cross_module: Any, run: Runner) -> None:
-    expected = reference(cross_module, run)
+    expected = reference(cross_module)
     root = cross_module.make()
     ways = WAYS if run is in_process else {name: WAYS[name] for name in SUBPROCESS_WAYS}
     with ThreadPoolExecutor(2 if run is in_subprocess else 1) as pool:
@@ -100,7 +100,7 @@ def test_a_cross_module_finding_is_the_same_whichever_way_the_file_is_named(cros
 
 @pytest.mark.parametrize("run", [in_process, in_subprocess], ids=["click", "subprocess"])
 def test_fix_rechecks_with_the_project_and_keeps_the_cross_module_finding(cross_module: Any, run: Runner) -> None:
-    finding = reference(cross_module, run)[1][0]
+    finding = reference(cross_module)[1][0]
     fixes = FIXES if run is in_process else {"the file": FIXES["the file"]}
     for name, way in fixes.items():
         root = cross_module.make()
