@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from safelint.cli import main
+from safelint.project import find_root
 
 Seen = tuple[int, list[tuple[str, int, int, str]]]  # exit code; (code, line, column, message) of each finding
 Way = tuple[str, tuple[str, ...], bool]  # directory to run in (from the root), arguments, pkg/app.py on stdin
@@ -131,3 +132,15 @@ def test_a_run_walks_and_indexes_the_project_once(cross_module: Any, monkeypatch
     assert walked == [root]
     assert indexed == [["__init__.py", "app.py", "store.py"]]
     assert exit_code == 1
+
+
+def test_files_of_two_projects_named_together_each_get_their_own_project(cross_module: Any, tmp_path: Path) -> None:
+    """pre-commit in a repository of several projects names files of each in one run."""
+    from safelint.api import RunOptions, SettingsResolver, check_paths
+    from safelint.config import Overrides
+
+    first, second = cross_module.make(), cross_module.make()
+    named = [first / "pkg" / "app.py", second / "pkg" / "app.py"]
+    result = check_paths(named, SettingsResolver(tmp_path, Overrides()), RunOptions(jobs=1, use_cache=False))
+    assert [(f.path, f.code) for f in result.findings if f.code == "SL201"] == [(str(p), "SL201") for p in named]
+    assert {str(p): result.projects[str(p)].root for p in named} == {str(p): find_root(p) for p in named}
