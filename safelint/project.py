@@ -9,6 +9,7 @@ how it was named or from where: module names and the index both follow from the 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -101,6 +102,7 @@ def _existing_ancestor(path: Path) -> Path:
 
 
 _knowledge: dict[str | None, Knowledge] = {}
+_knowledge_lock = threading.Lock()  # the language server's check and index threads both ask
 
 
 def knowledge(python: str | None = None) -> Knowledge:
@@ -108,6 +110,7 @@ def knowledge(python: str | None = None) -> Knowledge:
 
     Loading it in the parent before the workers fork means they inherit it for free.
     """
-    if python not in _knowledge:
-        _knowledge[python] = Knowledge.load(python=python)
-    return _knowledge[python]
+    with _knowledge_lock:
+        if python not in _knowledge:
+            _knowledge[python] = Knowledge.load(python=python)
+        return _knowledge[python]
