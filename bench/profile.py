@@ -91,7 +91,7 @@ PHASES = [
 # (file relative to the repository, function or "*") -> phase, for frames that claim their whole subtree.
 CLAIMING = {
     ("safelint/discovery.py", "discover"): CONFIG,
-    ("safelint/api.py", "__call__"): CONFIG,
+    ("safelint/project.py", "__call__"): CONFIG,
     ("safelint/runner.py", "index_project"): INDEX,
     ("safelint/project.py", "knowledge"): KNOWLEDGE,
     ("safelint/analysis/knowledge/stubs.py", "read_stub"): STUBS,

@@ -1,103 +1,233 @@
-"""The programmatic entry point: the CLI and the language server both call this, nothing else."""
+"""The one door: the command line, the language server and ``--fix`` check code only through
+these functions, so a file is checked with the same project (root, configuration, index,
+cache) and gives the same findings whichever way it comes in.
+
+A run is a check (``check_paths``, ``check_source``) and then the steps ``follow_up`` takes as
+the options ask: fixes, a baseline written or applied, ``--new-since``; each adds its notes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from safelint import runner
-from safelint.analysis.facts.knowledge import KnowledgeError
+from safelint.analysis.facts.knowledge import Knowledge, KnowledgeError
+from safelint.baseline import Baseline
 from safelint.cache import ResultCache
-from safelint.config import ConfigError, Overrides, Settings, find_config_file, load_settings
+from safelint.config import ConfigError, Settings
 from safelint.discovery import SourceFile, discover
 from safelint.engine import Checker
-from safelint.project import CACHE_DIR_NAME, build_project, knowledge
-from safelint.results import RunResult
+from safelint.fixes import allowed, apply_fixes, fix_file, fix_notes
+from safelint.gitdiff import changed_since
+from safelint.output import plural, write_atomically
+from safelint.project import CACHE_DIR_NAME, Project, SettingsResolver, find_root, knowledge
+from safelint.results import FileFix, Finding, RunResult
 from safelint.source import SourceError, decode
 
+__all__ = [
+    "RunOptions",
+    "SettingsResolver",
+    "allowed",
+    "apply_baseline",
+    "apply_fixes",
+    "check_paths",
+    "check_source",
+    "fix",
+    "follow_up",
+    "keep_new_since",
+    "open_project",
+    "write_baseline",
+]
 
-class SettingsResolver:
-    """Finds and loads the configuration governing a path, each file loaded once."""
 
-    def __init__(self, cwd: Path, overrides: Overrides, config: Path | None = None, isolated: bool = False) -> None:
-        self.cwd = cwd
-        self.overrides = overrides
-        self.config = config
-        self.isolated = isolated
-        self._loaded: dict[Path | None, Settings] = {}
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run besides what to check: processes and cache, then the steps after the check."""
 
-    def __call__(self, path: Path) -> Settings:
-        if self.isolated:
-            config_path = None
-        elif self.config is not None:
-            config_path = self.config
-        else:
-            config_path = find_config_file(path)
-        if config_path not in self._loaded:
-            self._loaded[config_path] = self.overrides.apply(load_settings(config_path, self.cwd))
-        return self._loaded[config_path]
+    jobs: int | None = None
+    force_exclude: bool = False
+    use_cache: bool = True
+    cache_dir: Path | None = None
+    fix: bool = False
+    diff: bool = False  # compute the fixes, write nothing
+    unsafe_fixes: bool = False
+    show_fixes: bool = False
+    write_baseline: Path | None = None
+    baseline: Path | None = None
+    update_baseline: bool = False
+    new_since: str | None = None
+
+
+def open_project(
+    root: Path,
+    resolver: SettingsResolver,
+    options: RunOptions = RunOptions(),
+    also: Iterable[Path] = (),
+    walk: bool = True,
+) -> Project:
+    """Index the project at ``root``: the files discovery finds there (unless the caller has just
+    walked ``root`` and passes them as ``also``), plus ``also`` (files named, even if excluded)."""
+    settings = resolver(root)
+    found = [f.path for f in discover([root], resolver, resolver.cwd)] if walk else []
+    cache = (options.cache_dir or root / CACHE_DIR_NAME) if options.use_cache else None
+    jobs = options.jobs or settings.jobs or runner.default_jobs()
+    project = runner.index_project(sorted(set(found).union(also)), root, jobs, cache, settings.python)
+    _knowledge(project)  # loaded (and its cache written) here, before workers fork and inherit it
+    return project
 
 
 def check_paths(
     paths: list[Path],
     resolver: SettingsResolver,
-    jobs: int | None = None,
-    force_exclude: bool = False,
+    options: RunOptions = RunOptions(),
     on_files: Callable[[int], Callable[[], None] | None] | None = None,
-    use_cache: bool = True,
-    cache_dir: Path | None = None,
 ) -> RunResult:
     """Check files and directories; ``on_files(count)`` may return a per-file progress callback.
 
-    Cross-module facts come from an index of the whole project (the directory of the
-    configuration file, or the repository root), not only of the files named: pre-commit
-    passes just the staged files.
+    Each named path is checked with the whole project it lies in (see ``find_root``), not only
+    the files named: pre-commit passes just the staged files.
     """
-    files: list[SourceFile] = discover(paths, resolver, resolver.cwd, force_exclude)
-    if jobs is None:
-        jobs = next((f.settings.jobs for f in files if f.settings.jobs), None) or runner.default_jobs()
-    root = files[0].settings.root if files else resolver.cwd
-    cache = (cache_dir or root / CACHE_DIR_NAME) if use_cache else None
-    python = files[0].settings.python if files else resolver(resolver.cwd).python
-    project = runner.index_project(_index_paths(files, root, resolver), root, jobs, cache, python)
-    try:
-        kb = knowledge(python)  # loaded (and its cache written) once here, inherited by the workers
-    except KnowledgeError as error:
-        raise ConfigError(f"cannot read the stubs of the interpreter {python}: {error}") from None
-    progress = on_files(len(files)) if on_files else None
-
-    def cache_for(settings: Settings) -> ResultCache:
-        key = ResultCache.run_key_for(settings.digest(), project.index.digest, kb.key)
-        return ResultCache(cache or root / CACHE_DIR_NAME, key)
-
-    every_settings = {id(f.settings): f.settings for f in files} or {0: resolver(resolver.cwd)}
-    enabled = sorted(set().union(*(s.enabled_codes() for s in every_settings.values())))
-    result = RunResult(enabled_rules=enabled)
-    for file_result in runner.run(files, jobs, project, progress, cache_for if cache else None):
-        result.add(file_result)
+    groups = _by_project(paths, resolver, options.force_exclude)
+    every = [f for _, files in groups.values() for f in files]
+    progress = on_files(len(every)) if on_files else None
+    every_settings = {id(f.settings): f.settings for f in every} or {0: resolver(resolver.cwd)}
+    result = RunResult(enabled_rules=sorted(set().union(*(s.enabled_codes() for s in every_settings.values()))))
+    for root, (named, files) in groups.items():
+        if not files:
+            continue
+        project = open_project(root, resolver, options, [f.path for f in files], walk=root not in named)
+        jobs = options.jobs or next((f.settings.jobs for f in files if f.settings.jobs), None) or runner.default_jobs()
+        for file_result in runner.run(files, jobs, project, progress, _result_cache(project)):
+            result.add(file_result, project)
     return result.finish()
 
 
-def _index_paths(files: list[SourceFile], root: Path, resolver: SettingsResolver) -> list[Path]:
-    """The files of the whole project when there is one (a configured or repository root)."""
-    checked = [f.path for f in files]
-    settings = files[0].settings if files else None
-    if settings is None or not (settings.config_path is not None or (root / ".git").exists()):
-        return checked
-    project_files = [f.path for f in discover([root], resolver, resolver.cwd)]
-    return sorted(set(project_files) | set(checked))
+def _by_project(
+    paths: list[Path], resolver: SettingsResolver, force_exclude: bool
+) -> dict[Path, tuple[set[Path], list[SourceFile]]]:
+    """The named paths by project root, with the files found from them (each file once)."""
+    named: dict[Path, list[Path]] = {}
+    for given in paths:
+        named.setdefault(find_root(resolver.cwd / given), []).append(given)
+    seen: set[Path] = set()
+    groups = {}
+    for root, group in named.items():
+        files = [f for f in discover(group, resolver, resolver.cwd, force_exclude) if f.path not in seen]
+        seen.update(f.path for f in files)
+        groups[root] = ({Path(os.path.abspath(resolver.cwd / p)) for p in group}, files)
+    return groups
 
 
-def check_source(data: bytes, display: str, resolver: SettingsResolver, path: Path | None = None) -> RunResult:
-    """Check one buffer (stdin, or an editor's unsaved text) as if it were the file at ``path``."""
-    settings = resolver(path if path is not None else resolver.cwd)
-    result = RunResult(enabled_rules=sorted(settings.enabled_codes()))
-    project = build_project(
-        [path] if path is not None and path.is_file() else [], settings.root, python=settings.python
+def _result_cache(project: Project) -> Callable[[Settings], ResultCache] | None:
+    if project.cache_dir is None:
+        return None
+    directory, kb = project.cache_dir, _knowledge(project)
+    return lambda settings: ResultCache(
+        directory, ResultCache.run_key_for(settings.digest(), project.index.digest, kb.key)
     )
-    result.add(Checker(settings, project).check_bytes(data, display, path))
+
+
+def _knowledge(project: Project) -> Knowledge:
+    try:
+        return knowledge(project.python)
+    except KnowledgeError as error:
+        raise ConfigError(f"cannot read the stubs of the interpreter {project.python}: {error}") from None
+
+
+def check_source(
+    data: bytes,
+    display: str,
+    resolver: SettingsResolver,
+    path: Path | None = None,
+    options: RunOptions = RunOptions(),
+    project: Project | None = None,
+) -> RunResult:
+    """Check one buffer (stdin, an editor's text) as if it were the file at ``path``, with
+    ``project`` or else the project ``path`` (without one, the working directory) lies in."""
+    where = path if path is not None else resolver.cwd
+    if project is None:
+        project = open_project(
+            find_root(where), resolver, options, [path] if path is not None and path.is_file() else []
+        )
+    settings = resolver(where)
+    result = RunResult(enabled_rules=sorted(settings.enabled_codes()))
+    result.add(Checker(settings, project).check_bytes(data, display, path), project)
     try:
         result.sources[display] = decode(data)
     except SourceError:
         pass  # an undecodable buffer has only an SL000 finding, which needs no fingerprint text
     return result.finish()
+
+
+def follow_up(result: RunResult, resolver: SettingsResolver, options: RunOptions) -> RunResult:
+    """The steps after a check, in order: fixes (of files on disk: not for ``check_source``);
+    then either a baseline written (and nothing else), or ``--new-since`` and a baseline
+    applied; then the notes about fixes."""
+    if options.fix or options.diff:
+        result.fixes = fix(result, resolver, options.unsafe_fixes, write=not options.diff)
+    if options.write_baseline is not None:
+        write_baseline(result, options.write_baseline)
+        return result
+    if options.new_since is not None:
+        keep_new_since(result, options.new_since, resolver.cwd)
+    if options.baseline is not None:
+        apply_baseline(result, options.baseline, options.update_baseline)
+    result.notes.extend(fix_notes(result, options.diff, options.show_fixes, options.unsafe_fixes))
+    return result
+
+
+def fix(result: RunResult, resolver: SettingsResolver, unsafe: bool = False, write: bool = True) -> list[FileFix]:
+    """Fix every file of ``result`` that has applicable fixes, re-checking each with the project it
+    was checked with; with ``write``, rewrite the files and put the re-check's findings in ``result``."""
+    by_path: dict[str, list[Finding]] = {}
+    for finding in result.findings:
+        if allowed(finding.fix, unsafe):
+            by_path.setdefault(finding.path, []).append(finding)
+    done: list[FileFix] = []
+    for display, findings in by_path.items():
+        path = (resolver.cwd / display).resolve()
+        checker = Checker(resolver(path), result.projects[display])
+        outcome = fix_file(checker, path, display, findings, unsafe)
+        if outcome is None or outcome.recheck is None:
+            continue
+        done.append(outcome)
+        if write:
+            write_atomically(path, outcome.after.encode(outcome.encoding))
+            result.findings = [f for f in result.findings if f.path != display] + outcome.recheck.findings
+            result.lines[display] = outcome.recheck.lines
+            result.sources[display] = outcome.after
+            result.internal_errors.extend(outcome.recheck.internal_errors)
+    result.finish()
+    return done
+
+
+def write_baseline(result: RunResult, path: Path) -> None:
+    """Record every finding of ``result`` in the baseline file ``path``."""
+    recorded = Baseline.record(path, result)
+    recorded.write()
+    result.notes.append(f"Recorded {plural(len(recorded.entries), 'finding')} in {path}.")
+
+
+def apply_baseline(result: RunResult, path: Path, update: bool = False) -> None:
+    """Hide the findings the baseline ``path`` records; with ``update``, drop its stale entries."""
+    baseline = Baseline.read(path)
+    outcome = baseline.apply(result)
+    if outcome.hidden:
+        result.notes.append(f"{plural(outcome.hidden, 'finding')} recorded in the baseline not shown.")
+    if outcome.stale and update:
+        baseline.without(outcome.stale).write()
+        result.notes.append(f"Removed {plural(len(outcome.stale), 'fixed finding')} from the baseline {path}.")
+    elif outcome.stale:
+        result.notes.append(
+            f"{plural(len(outcome.stale), 'fixed finding')} can be removed from the baseline (--update-baseline)."
+        )
+
+
+def keep_new_since(result: RunResult, revision: str, cwd: Path) -> None:
+    """Hide the findings on lines unchanged since the git ``revision``."""
+    hidden = changed_since(revision, cwd).keep_changed(result)
+    if hidden:
+        result.notes.append(f"{plural(hidden, 'finding')} on lines unchanged since {revision} not shown.")

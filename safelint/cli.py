@@ -10,14 +10,13 @@ from pathlib import Path
 import click
 
 from safelint import __version__
-from safelint.api import SettingsResolver, check_paths, check_source
-from safelint.baseline import Baseline, BaselineError
+from safelint.api import RunOptions, SettingsResolver, check_paths, check_source, follow_up
+from safelint.baseline import BaselineError
 from safelint.config import ConfigError, Overrides, find_config_file, load_settings
 from safelint.discovery import DiscoveryError, display_path
-from safelint.fixes import FileFix, allowed, run_fixes
 from safelint.formatters import FORMATS, FormatOptions
 from safelint.formatters.text import summary
-from safelint.gitdiff import GitDiffError, changed_since
+from safelint.gitdiff import GitDiffError
 from safelint.output import write_atomically
 from safelint.plugins import plugin_of
 from safelint.results import RunResult, Severity
@@ -184,39 +183,33 @@ def check(
     if config_path is not None and not config_path.is_file():
         _fail(f"{config_path}: no such configuration file")
     resolver = SettingsResolver(cwd, overrides, config_path.resolve() if config_path else None, isolated)
+    options = RunOptions(
+        jobs=jobs,
+        force_exclude=force_exclude,
+        use_cache=not no_cache,
+        cache_dir=cache_dir.resolve() if cache_dir else None,
+        fix=fix,
+        diff=show_diff,
+        unsafe_fixes=unsafe_fixes,
+        show_fixes=show_fixes,
+        write_baseline=write_baseline,
+        baseline=baseline_path,
+        update_baseline=update_baseline,
+        new_since=new_since,
+    )
     targets = list(paths) or [Path(".")]
     if (fix or show_diff) and Path("-") in targets:
         _fail("--fix and --diff work on files: they cannot be used with standard input")
+    if Path("-") in targets and targets != [Path("-")]:
+        _fail("`-` (standard input) cannot be combined with other paths")
     try:
         if targets == [Path("-")]:
             stdin_path = cwd / stdin_filename if stdin_filename else None
             display = display_path(stdin_path, cwd) if stdin_path else "-"
-            result = check_source(sys.stdin.buffer.read(), display, resolver, stdin_path)
-        elif Path("-") in targets:
-            _fail("`-` (standard input) cannot be combined with other paths")
-            return
+            result = check_source(sys.stdin.buffer.read(), display, resolver, stdin_path, options)
         else:
-            result = check_paths(
-                targets,
-                resolver,
-                jobs,
-                force_exclude,
-                _progress_factory(quiet),
-                use_cache=not no_cache,
-                cache_dir=cache_dir.resolve() if cache_dir else None,
-            )
-        fixed = run_fixes(result, resolver, unsafe_fixes, write=not show_diff, base=cwd) if fix or show_diff else []
-        if write_baseline is not None:
-            recorded = Baseline.record(write_baseline, result)
-            recorded.write()
-            click.echo(f"Recorded {_plural(len(recorded.entries), 'finding')} in {write_baseline}.", err=True)
-            sys.exit(_exit_code(result, True, fail_on))
-        if new_since is not None:
-            hidden = changed_since(new_since, cwd).keep_changed(result)
-            if hidden:
-                result.notes.append(f"{_plural(hidden, 'finding')} on lines unchanged since {new_since} not shown.")
-        if baseline_path is not None:
-            _apply_baseline(baseline_path, result, update_baseline)
+            result = check_paths(targets, resolver, options, _progress_factory(quiet))
+        follow_up(result, resolver, options)
     except (ConfigError, DiscoveryError, GitDiffError, BaselineError) as error:
         _fail(str(error))
         return
@@ -224,14 +217,15 @@ def check(
         where = f"{error.filename}: " if error.filename else ""
         _fail(f"{where}{error.strerror or error}")
         return
-    _fix_notes(result, fixed, show_diff, show_fixes, unsafe_fixes)
-    if show_diff:
-        click.echo("".join(f.diff() for f in fixed), nl=False)
+    if write_baseline is not None:
         _echo_notes(result)
-        sys.exit(EXIT_FINDINGS if fixed and not exit_zero else EXIT_CLEAN)
+        sys.exit(_exit_code(result, True, fail_on))
+    if show_diff:
+        click.echo("".join(f.diff() for f in result.fixes), nl=False)
+        _echo_notes(result)
+        sys.exit(EXIT_FINDINGS if result.fixes and not exit_zero else EXIT_CLEAN)
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ and output_file is None
-    options = FormatOptions(color=color, statistics=statistics, quiet=quiet)
-    report = FORMATS[output_format](result, options)
+    report = FORMATS[output_format](result, FormatOptions(color=color, statistics=statistics, quiet=quiet))
     if output_file is not None:
         try:
             write_atomically(output_file, report)
@@ -252,45 +246,6 @@ _SUMMARISING = ("text", "concise")
 def _echo_notes(result: RunResult) -> None:
     for note in result.notes:
         click.echo(note, err=True)
-
-
-def _apply_baseline(path: Path, result: RunResult, update: bool) -> None:
-    baseline = Baseline.read(path)
-    outcome = baseline.apply(result)
-    if outcome.hidden:
-        result.notes.append(f"{_plural(outcome.hidden, 'finding')} recorded in the baseline not shown.")
-    if outcome.stale and update:
-        baseline.without(outcome.stale).write()
-        result.notes.append(f"Removed {_plural(len(outcome.stale), 'fixed finding')} from the baseline {path}.")
-    elif outcome.stale:
-        result.notes.append(
-            f"{_plural(len(outcome.stale), 'fixed finding')} can be removed from the baseline (--update-baseline)."
-        )
-
-
-def _fix_notes(result: RunResult, fixed: list[FileFix], preview: bool, show: bool, unsafe: bool) -> None:
-    """Summary lines about fixes: what was (or would be) applied, and what ``--fix`` could still do."""
-    count = sum(len(f.applied) for f in fixed)
-    if count:
-        verb = "Would fix" if preview else "Fixed"
-        result.notes.append(f"{verb} {_plural(count, 'finding')} in {_plural(len(fixed), 'file')}.")
-    if show:
-        for outcome in fixed:
-            for finding in outcome.applied:
-                assert finding.fix is not None
-                result.notes.append(
-                    f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.fix.message}"
-                )
-    safe = sum(1 for f in result.findings if allowed(f.fix, False))
-    more = sum(1 for f in result.findings if allowed(f.fix, True)) - safe
-    if safe and not preview:
-        result.notes.append(f"{_plural(safe, 'finding')} can be fixed with --fix.")
-    if more and not unsafe:
-        result.notes.append(f"{_plural(more, 'more finding')} can be fixed with --fix --unsafe-fixes.")
-
-
-def _plural(n: int, words: str) -> str:
-    return f"{n} {words}{'' if n == 1 else 's'}"
 
 
 def _exit_code(result: RunResult, exit_zero: bool, fail_on: str) -> int:

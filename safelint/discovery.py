@@ -66,13 +66,13 @@ class _Ignorer:
 
     def __init__(self, settings: Settings, start: Path, named: bool) -> None:
         self.excludes = _exclude_spec(settings)
-        self.gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
-        self.repo_root = _repo_root(start) if settings.respect_gitignore else None
+        repo_root = _repo_root(start) if settings.respect_gitignore else None
+        self.git = GitIgnores(repo_root) if repo_root is not None else None
         self.base = settings.root
         if named and self.excluded(start, is_dir=True):
             self.base = start
-            if self.repo_root is not None:
-                self.repo_root = start
+            if self.git is not None:
+                self.git = GitIgnores(start)
 
     def excluded(self, path: Path, is_dir: bool) -> bool:
         suffix = "/" if is_dir else ""
@@ -80,10 +80,18 @@ class _Ignorer:
         candidates = [path.name + suffix] if rel is None else [rel + suffix, path.name + suffix]
         if any(self.excludes.match_file(c) for c in candidates):
             return True
-        return self.repo_root is not None and self._git_ignored(path, is_dir)
+        return self.git is not None and self.git.ignored(path, is_dir)
 
-    def _git_ignored(self, path: Path, is_dir: bool) -> bool:
-        assert self.repo_root is not None
+
+class GitIgnores:
+    """The ``.gitignore`` files of one work tree, each read once."""
+
+    def __init__(self, repo_root: Path) -> None:
+        self.repo_root = repo_root
+        self.specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        """Whether the ``.gitignore`` files ignore ``path`` itself (its folders are not asked)."""
         directory = path.parent
         chain = []
         while True:
@@ -92,7 +100,7 @@ class _Ignorer:
                 break
             directory = directory.parent
         for base in chain:  # the deepest .gitignore with an opinion decides, as in git
-            spec = self._gitignore(base)
+            spec = self._spec(base)
             if spec is None:
                 continue
             rel = _relative(path, base)
@@ -103,16 +111,22 @@ class _Ignorer:
                 return bool(result.include)
         return False
 
-    def _gitignore(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
-        if directory not in self.gitignores:
+    def ignores_folder(self, directory: Path) -> bool:
+        """Whether git ignores ``directory`` or a folder between it and the work tree's root."""
+        rel = _relative(directory, self.repo_root)
+        parts = Path(rel).parts if rel is not None else ()
+        return any(self.ignored(self.repo_root.joinpath(*parts[: n + 1]), is_dir=True) for n in range(len(parts)))
+
+    def _spec(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
+        if directory not in self.specs:
             spec = None
             try:
                 with (directory / ".gitignore").open(encoding="utf-8", errors="replace") as handle:
                     spec = pathspec.GitIgnoreSpec.from_lines(handle)
             except OSError:
                 pass
-            self.gitignores[directory] = spec
-        return self.gitignores[directory]
+            self.specs[directory] = spec
+        return self.specs[directory]
 
 
 def _repo_root(start: Path) -> Path | None:

@@ -1,4 +1,5 @@
-"""``--fix`` and ``--diff``: apply the edits findings carry, verify, re-check, write atomically.
+"""``--fix`` and ``--diff`` on one file's text: apply the edits findings carry, verify, re-check
+(``api.fix`` runs this over a run's files, with their project, and writes them atomically).
 
 A fix is all of its edits or none. Fixes whose ranges overlap cannot be applied together, so
 each round applies a non-overlapping set, re-checks the file, and the next round picks up
@@ -10,44 +11,17 @@ endings included; a file whose bytes would not survive decoding and re-encoding 
 
 from __future__ import annotations
 
-import difflib
 import io
 import re
 import tokenize
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from safelint.api import SettingsResolver
 from safelint.engine import Checker
-from safelint.output import write_atomically
-from safelint.project import build_project
-from safelint.results import Applicability, FileResult, Finding, Fix, RunResult
+from safelint.output import plural
+from safelint.results import Applicability, FileFix, Finding, Fix, RunResult
 from safelint.source import SourceError, decode, parse
 
 MAX_ROUNDS = 4
-
-
-@dataclass
-class FileFix:
-    """The outcome for one file: its text before and after, the fixes applied, the re-check."""
-
-    display: str
-    encoding: str
-    before: str
-    after: str
-    applied: list[Finding] = field(default_factory=list)
-    recheck: FileResult | None = None
-
-    def diff(self) -> str:
-        before = _with_newlines(self.before.splitlines(keepends=True))
-        after = _with_newlines(self.after.splitlines(keepends=True))
-        return "".join(difflib.unified_diff(before, after, f"a/{self.display}", f"b/{self.display}"))
-
-
-def _with_newlines(lines: list[str]) -> list[str]:
-    if lines and not lines[-1].endswith(("\n", "\r")):
-        lines[-1] += "\n\\ No newline at end of file\n"
-    return lines
 
 
 def allowed(fix: Fix | None, unsafe: bool) -> bool:
@@ -160,33 +134,22 @@ def fix_file(checker: Checker, path: Path, display: str, findings: list[Finding]
     return outcome if outcome.applied else None
 
 
-def run_fixes(
-    result: RunResult,
-    settings_for: SettingsResolver,
-    unsafe: bool,
-    write: bool,
-    base: Path,
-) -> list[FileFix]:
-    """Fix every file of ``result`` that has applicable fixes; with ``write``, rewrite the files
-    and replace their findings in ``result`` by the re-check's."""
-    by_path: dict[str, list[Finding]] = {}
-    for finding in result.findings:
-        if allowed(finding.fix, unsafe):
-            by_path.setdefault(finding.path, []).append(finding)
-    done: list[FileFix] = []
-    for display, findings in by_path.items():
-        path = (base / display).resolve()
-        settings = settings_for(path)
-        checker = Checker(settings, build_project([path], settings.root))
-        outcome = fix_file(checker, path, display, findings, unsafe)
-        if outcome is None or outcome.recheck is None:
-            continue
-        done.append(outcome)
-        if write:
-            write_atomically(path, outcome.after.encode(outcome.encoding))
-            result.findings = [f for f in result.findings if f.path != display] + outcome.recheck.findings
-            result.lines[display] = outcome.recheck.lines
-            result.sources[display] = outcome.after
-            result.internal_errors.extend(outcome.recheck.internal_errors)
-    result.finish()
-    return done
+def fix_notes(result: RunResult, preview: bool, show: bool, unsafe: bool) -> list[str]:
+    """Summary lines about fixes: what was (or would be) applied, and what ``--fix`` could still do."""
+    notes = []
+    count = sum(len(f.applied) for f in result.fixes)
+    if count:
+        verb = "Would fix" if preview else "Fixed"
+        notes.append(f"{verb} {plural(count, 'finding')} in {plural(len(result.fixes), 'file')}.")
+    if show:
+        for outcome in result.fixes:
+            for finding in outcome.applied:
+                assert finding.fix is not None
+                notes.append(f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.fix.message}")
+    safe = sum(1 for f in result.findings if allowed(f.fix, False))
+    more = sum(1 for f in result.findings if allowed(f.fix, True)) - safe
+    if safe and not preview:
+        notes.append(f"{plural(safe, 'finding')} can be fixed with --fix.")
+    if more and not unsafe:
+        notes.append(f"{plural(more, 'more finding')} can be fixed with --fix --unsafe-fixes.")
+    return notes

@@ -1,4 +1,5 @@
-"""Writing output files whole or not at all: a reader never sees half a report or a half-fixed file."""
+"""Writing output: files whole or not at all (a reader never sees half a report or a half-fixed
+file), and the counted words of summary lines."""
 
 from __future__ import annotations
 
@@ -37,3 +38,8 @@ def write_atomically(path: Path, data: str | bytes, encoding: str = "utf-8") -> 
         except OSError:
             pass
         raise
+
+
+def plural(n: int, words: str) -> str:
+    """``1 finding``, ``2 findings``."""
+    return f"{n} {words}{'' if n == 1 else 's'}"

@@ -5,12 +5,16 @@ agree on one definition of each."""
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from safelint.source import SourceError, decode
+
+if TYPE_CHECKING:
+    from safelint.project import Project
 
 
 class Severity(str, Enum):
@@ -126,10 +130,37 @@ class FileResult:
 
 
 @dataclass
+class FileFix:
+    """What ``--fix`` (or ``--diff``) did to one file: its text before and after, the fixes
+    applied, and the re-check of the fixed text."""
+
+    display: str
+    encoding: str
+    before: str
+    after: str
+    applied: list[Finding] = field(default_factory=list)
+    recheck: FileResult | None = None
+
+    def diff(self) -> str:
+        before = _with_newlines(self.before.splitlines(keepends=True))
+        after = _with_newlines(self.after.splitlines(keepends=True))
+        return "".join(difflib.unified_diff(before, after, f"a/{self.display}", f"b/{self.display}"))
+
+
+def _with_newlines(lines: list[str]) -> list[str]:
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines
+
+
+@dataclass
 class RunResult:
     """Everything formatters render. ``files`` and ``enabled_rules`` let SARIF and JUnit list what
     was checked (not only what was found); ``sources`` keeps text that is not on disk (stdin);
-    ``notes`` are summary sentences about findings hidden (baseline, ``--new-since``) or fixed."""
+    ``notes`` are summary sentences about findings hidden (baseline, ``--new-since``) or fixed.
+
+    ``projects`` holds the project each file was checked with, by its shown path, so that
+    ``--fix`` re-checks a fixed file with the same index; ``fixes`` is what ``--fix`` did."""
 
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
@@ -139,8 +170,11 @@ class RunResult:
     enabled_rules: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    projects: dict[str, Project] = field(default_factory=dict)
+    fixes: list[FileFix] = field(default_factory=list)
 
-    def add(self, result: FileResult) -> None:
+    def add(self, result: FileResult, project: Project) -> None:
+        self.projects[result.path] = project
         self.files_checked += 1
         self.files.append(result.path)
         self.findings.extend(result.findings)

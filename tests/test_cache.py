@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from safelint import runner
-from safelint.api import SettingsResolver, check_paths
+from safelint.api import RunOptions, SettingsResolver, check_paths
 from safelint.config import Overrides
 
 SWALLOW = "def f(g):\n    try:\n        g()\n    except Exception:\n        pass\n"
@@ -21,7 +21,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def run(root: Path, **kw: object) -> list[tuple[str, int, str]]:
-    result = check_paths([root], SettingsResolver(root, Overrides()), jobs=1, **kw)  # type: ignore[arg-type]
+    result = check_paths([root], SettingsResolver(root, Overrides()), RunOptions(jobs=1, **kw))  # type: ignore[arg-type]
     return [(f.path, f.line, f.code) for f in result.findings]
 
 
@@ -90,9 +90,6 @@ def test_cli_no_cache_and_cache_dir(
 
 
 def test_the_index_covers_the_whole_project_when_only_some_files_are_named(project: Path) -> None:
-    from safelint.api import _index_paths
-    from safelint.discovery import discover
-
-    resolver = SettingsResolver(project, Overrides())
-    named = discover([project / "a.py"], resolver, project)
-    assert sorted(p.name for p in _index_paths(named, project, resolver)) == ["a.py", "b.py"]
+    result = check_paths([project / "a.py"], SettingsResolver(project, Overrides()), RunOptions(jobs=1))
+    (index,) = {id(p.index): p.index for p in result.projects.values()}.values()
+    assert sorted(index.modules) == ["a", "b"]

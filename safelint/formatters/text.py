@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import click
 
+from safelint.output import plural
 from safelint.results import Finding, Severity
 from safelint.rule import all_rules
 
@@ -69,8 +70,8 @@ def _totals(result: RunResult, style: Styler) -> str:
         return style("All checks passed", fg="green", bold=True) + f" ({files} checked)."
     errors = sum(1 for f in result.findings if f.severity is Severity.ERROR)
     warnings = len(result.findings) - errors
-    counts = ", ".join(p for p in (_plural(errors, "error"), _plural(warnings, "warning")) if not p.startswith("0 "))
-    total = _plural(len(result.findings), "finding")
+    counts = ", ".join(p for p in (plural(errors, "error"), plural(warnings, "warning")) if not p.startswith("0 "))
+    total = plural(len(result.findings), "finding")
     return style(f"Found {total}", bold=True) + f" ({counts}) in {files}."
 
 
@@ -81,7 +82,3 @@ def _statistics(result: RunResult) -> str:
         counts[finding.code] = counts.get(finding.code, 0) + 1
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return "\n".join(f"{n:>6}  {code:<6} {rules[code].name}" for code, n in rows) + ("\n" if rows else "")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"

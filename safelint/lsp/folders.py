@@ -1,9 +1,7 @@
 """What governs a document in the editor: the workspace folder it lies in, that folder's
-configuration (through the CLI's ``SettingsResolver``) and its project index.
-
-The index of a folder is built in the background and swapped in whole, so a check running
-meanwhile sees either the old index or the new one, never half of one. Until it is ready a
-document is checked with an index of itself alone, exactly as ``safelint check -`` would.
+configuration (through the CLI's ``SettingsResolver``), and the project it lies in, found by
+``find_root`` as for ``safelint check``: the project may reach above the folder opened, and a
+folder may hold several.
 """
 
 from __future__ import annotations
@@ -13,11 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from safelint import runner
-from safelint.api import SettingsResolver
-from safelint.config import Overrides, Settings
+from safelint.api import RunOptions, SettingsResolver, open_project
+from safelint.config import Overrides
 from safelint.discovery import discover
-from safelint.project import CACHE_DIR_NAME, Project, build_project
+from safelint.project import Project
 
 
 def _codes(value: object) -> tuple[str, ...] | None:
@@ -65,15 +62,13 @@ class ClientOptions:
 
 
 class Folder:
-    """One workspace folder (or, for a file outside every folder, that file's directory)."""
+    """One workspace folder (or, for a file outside every folder, that file's directory): the
+    configuration its documents are checked with, and the projects they lie in."""
 
     def __init__(self, root: Path, options: ClientOptions) -> None:
         self.root = root
         self.resolver = SettingsResolver(root, options.overrides())
-        self._project: Project | None = None
-        self._lock = threading.Lock()
-        self._indexing = False
-        self._saved_while_indexing: set[Path] = set()
+        self.projects: dict[Path, LiveProject] = {}
 
     def reconfigure(self, options: ClientOptions) -> None:
         """Forget every loaded configuration file (one changed on disk, or the client's options)."""
@@ -82,31 +77,37 @@ class Folder:
     def contains(self, path: Path) -> bool:
         return path == self.root or self.root in path.parents
 
-    def settings(self, path: Path) -> Settings:
-        return self.resolver(path)
-
     def excluded(self, path: Path) -> bool:
         """Whether the configuration excludes this file, as ``--force-exclude`` decides: an editor
         opening a file is not a user naming it to be checked."""
         return path.is_file() and not discover([path], self.resolver, self.root, force_exclude=True)
 
-    def project_for(self, path: Path, settings: Settings) -> Project:
+
+class LiveProject:
+    """A project as the editor sees it: indexed by ``api.open_project`` as ``safelint check``
+    indexes it, in the background, and swapped in whole, so a check running meanwhile sees
+    either the old index or the new one, never half of one. Until the first index is ready a
+    document is checked with an index of itself alone (``server.lint``)."""
+
+    def __init__(self, root: Path, folder: Folder) -> None:
+        self.root = root
+        self.folder = folder
+        self._project: Project | None = None
+        self._lock = threading.Lock()
+        self._indexing = False
+        self._saved_while_indexing: set[Path] = set()
+
+    def current(self) -> Project | None:
         with self._lock:
-            project = self._project
-        if project is not None:
-            return project
-        return build_project([path] if path.is_file() else [], settings.root)
+            return self._project
 
     def index(self) -> None:
-        """Pass 1 over the whole folder, as ``safelint check`` runs it (in one process: forking a
-        process that runs threads can deadlock the child)."""
+        """Pass 1 over the whole project (in one process: forking a process that runs threads can
+        deadlock the child)."""
         with self._lock:
             self._indexing = True
             self._saved_while_indexing.clear()
-        resolver = self.resolver
-        files = discover([self.root], resolver, self.root)
-        root = files[0].settings.root if files else resolver(self.root).root
-        project = runner.index_project([f.path for f in files], root, 1, root / CACHE_DIR_NAME)
+        project = open_project(self.root, self.folder.resolver, RunOptions(jobs=1))
         with self._lock:
             self._project = project
             self._indexing = False
@@ -122,8 +123,7 @@ class Folder:
                 self._saved_while_indexing.add(path)
         if project is None:
             return
-        fresh = build_project([path], project.root, cache_dir=project.root / CACHE_DIR_NAME).index.modules
+        fresh = project.refreshed([path])
         with self._lock:
-            if self._project is None:
-                return
-            self._project = Project(self._project.root, self._project.index.updated(fresh.values()))
+            if self._project is project:
+                self._project = fresh

@@ -28,14 +28,13 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from safelint import __version__
+from safelint.api import allowed, apply_fixes, check_source
 from safelint.config import CONFIG_FILES, ConfigError
 from safelint.discovery import SOURCE_SUFFIXES
-from safelint.engine import Checker
-from safelint.fixes import allowed, apply_fixes
 from safelint.lsp import convert
-from safelint.lsp.folders import ClientOptions, Folder
-from safelint.project import knowledge
-from safelint.results import FileResult, Finding
+from safelint.lsp.folders import ClientOptions, Folder, LiveProject
+from safelint.project import Project, build_project, find_root, knowledge
+from safelint.results import Finding, RunResult
 from safelint.rule import all_rules
 from safelint.suppress import parse_suppressions
 
@@ -55,18 +54,15 @@ def _encode(text: str) -> bytes:
         return data  # the engine reports what is wrong with it as SL000
 
 
-def lint(folder: Folder, path: Path | None, text: str) -> FileResult | None:
-    """Check a buffer as ``safelint check`` would check the saved file (None: it is excluded).
-
-    This is ``api.check_source`` with the folder's project index in place of one built from
-    the file alone, so that facts about other modules hold in the editor too.
-    """
-    if path is None:
-        return Checker(folder.settings(folder.root), None).check_bytes(_encode(text), "<buffer>")
-    if folder.excluded(path):
+def lint(folder: Folder, path: Path | None, text: str, project: Project | None = None) -> RunResult | None:
+    """Check a buffer as ``safelint check`` would check the saved file (None: it is excluded),
+    with ``project`` (else an index of the file alone, until its project is indexed)."""
+    if path is not None and folder.excluded(path):
         return None
-    settings = folder.settings(path)
-    return Checker(settings, folder.project_for(path, settings)).check_bytes(_encode(text), str(path), path)
+    if project is None:
+        project = build_project([path] if path is not None and path.is_file() else [], find_root(path or folder.root))
+    display = str(path) if path is not None else "<buffer>"
+    return check_source(_encode(text), display, folder.resolver, path, project=project)
 
 
 @dataclass
@@ -141,12 +137,12 @@ class SafelintServer(LanguageServer):
     # -- folders and configuration ------------------------------------------------------------
 
     def set_folders(self, roots: Iterable[Path]) -> None:
-        """Keep the folders still open, index the new ones in the background."""
+        """Keep the folders still open, index the projects of new ones in the background."""
         wanted = set(roots)
         self.folders = {root: f for root, f in self.folders.items() if root in wanted}
         for root in sorted(wanted - set(self.folders)):
             self.folders[root] = Folder(root, self.options)
-            self.in_background(self.folders[root].index)
+            self.project_for(self.folders[root], root)
 
     def workspace_roots(self) -> list[Path]:
         roots = [_path(f.uri) for f in self.workspace.folders.values()]
@@ -164,6 +160,16 @@ class SafelintServer(LanguageServer):
             self.loose[directory] = Folder(directory, self.options)
         return self.loose[directory]
 
+    def project_for(self, folder: Folder, path: Path | None) -> LiveProject:
+        """The project a document of ``folder`` lies in; one not seen before is indexed in the
+        background."""
+        root = find_root(path if path is not None else folder.root)
+        live = folder.projects.get(root)
+        if live is None:
+            live = folder.projects[root] = LiveProject(root, folder)
+            self.in_background(live.index)
+        return live
+
     def apply_options(self, options: ClientOptions | None) -> None:
         if options is None or options == self.options:
             return
@@ -176,8 +182,8 @@ class SafelintServer(LanguageServer):
         self.loose.clear()
         for folder in self.folders.values():
             folder.reconfigure(self.options)
-            if reindex:
-                self.in_background(folder.index)
+            for live in folder.projects.values() if reindex else ():
+                self.in_background(live.index)
         self.recheck_all()
 
     async def pull_configuration(self) -> None:
@@ -262,9 +268,11 @@ class SafelintServer(LanguageServer):
         if document is None:
             return
         text, version, path = document.source, document.version, _path(uri)
+        folder = self.folder_for(path)
+        project = self.project_for(folder, path).current()
         loop = asyncio.get_running_loop()
         try:
-            result = await loop.run_in_executor(self.checks, lint, self.folder_for(path), path, text)
+            result = await loop.run_in_executor(self.checks, lint, folder, path, text, project)
         except ConfigError as error:
             self.config_error(str(error))
             result = None
@@ -299,10 +307,9 @@ class SafelintServer(LanguageServer):
         if self.open_document(uri) is None:
             return
         self.schedule(uri, 0)
-        folder = self.folder_for(path)
-        if path is not None and folder in self.folders.values():
-            saved_path = path
-            self.in_background(lambda: folder.refresh(saved_path))
+        if path is not None:
+            live, saved_path = self.project_for(self.folder_for(path), path), path
+            self.in_background(lambda: live.refresh(saved_path))
 
     # -- code actions -------------------------------------------------------------------------
 

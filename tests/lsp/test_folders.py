@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safelint.lsp.folders import ClientOptions, Folder
+from safelint.lsp.folders import ClientOptions, Folder, LiveProject
 from safelint.lsp.server import lint
 
 SWALLOWS = "try:\n    f()\nexcept Exception:\n    pass\n"
@@ -32,14 +32,16 @@ def test_a_buffer_without_a_file_is_checked_with_the_folder_settings(tmp_path: P
 def test_refresh_replaces_one_module_summary_and_keeps_the_others(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("def load() -> int | None:\n    return None\n", encoding="utf-8")
     (tmp_path / "b.py").write_text("def other():\n    pass\n", encoding="utf-8")
-    folder = Folder(tmp_path, ClientOptions())
-    folder.index()
-    before = folder.project_for(tmp_path / "a.py", folder.settings(tmp_path))
+    live = LiveProject(tmp_path, Folder(tmp_path, ClientOptions()))
+    live.index()
+    before = live.current()
+    assert before is not None
     function = before.index.function("a.load")
     assert function is not None and function.returns_optional
     (tmp_path / "a.py").write_text("def load() -> int:\n    return 1\n", encoding="utf-8")
-    folder.refresh(tmp_path / "a.py")
-    after = folder.project_for(tmp_path / "a.py", folder.settings(tmp_path))
+    live.refresh(tmp_path / "a.py")
+    after = live.current()
+    assert after is not None
     function = after.index.function("a.load")
     assert function is not None and not function.returns_optional
     assert after.index.function("b.other") is not None
