@@ -20,6 +20,7 @@ from safelint.analysis.facts.knowledge import Knowledge
 from safelint.analysis.flow.cfg import CFG, ScopeNode, build_cfg
 from safelint.analysis.names.names import Names, Scope
 from safelint.analysis.syntax import parent_map, walk
+from safelint.analysis.types.evaluator import TypeEvaluator
 from safelint.project import Project, knowledge
 from safelint.results import Finding, Fix, Related
 from safelint.rule import Rule
@@ -75,6 +76,11 @@ class ModuleContext:
     @cached_property
     def index(self) -> ProjectIndex:
         return self.project.index if self.project is not None else ProjectIndex([])
+
+    @cached_property
+    def types(self) -> TypeEvaluator:
+        """What values are: the one type evaluator every family asks."""
+        return TypeEvaluator(self)
 
     @cached_property
     def names(self) -> Names:
