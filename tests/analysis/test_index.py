@@ -11,17 +11,16 @@ import textwrap
 import pytest
 
 from safelint.analysis.facts.index import index as index_module
+from safelint.analysis.facts.index.codec import summary_from_json, summary_to_json
 from safelint.analysis.facts.index.index import (
-    ClassSummary,
-    FunctionSummary,
-    ModuleSummary,
     ProjectIndex,
     build_index,
-    build_summary,
     module_name_for,
     pack_file,
     summarize_file,
 )
+from safelint.analysis.facts.index.summarizer import build_summary
+from safelint.analysis.facts.index.summary import ClassSummary, FunctionSummary, ModuleSummary
 
 
 def summarize(src: str, module: str = "pkg.mod", path: str = "pkg/mod.py") -> ModuleSummary:
@@ -473,7 +472,7 @@ def test_digest_tracks_summaries_only() -> None:
 def test_summaries_are_picklable_and_round_trip_through_json() -> None:
     summary = summarize(PROJECT["pkg/util.py"])
     assert pickle.loads(pickle.dumps(summary)) == summary
-    assert index_module._decode_module(json.loads(index_module._to_json(summary))) == summary
+    assert summary_from_json(summary_to_json(summary)) == summary
 
 
 def test_cache_hit(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
