@@ -1,6 +1,7 @@
 """The result cache: warm runs reuse results, changes invalidate them, corruption is ignored."""
 
 import dataclasses
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,18 @@ def test_a_planted_entry_of_the_wrong_shape_is_ignored(project: Path) -> None:
         store.put(planted, entry.name, FileResult("a.py"))
         assert store.get(RESULTS, entry.name) is None
     assert run(project) == cold
+
+
+def test_git_does_not_take_the_cache(project: Path) -> None:
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+    subprocess.run([*git, "init", "-q", str(project)], check=True)
+    run(project)
+    assert entries(project) and list((project / ".safelint_cache" / "index").glob("*/*"))
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+    staged = subprocess.run([*git, "diff", "--cached", "--name-only"], cwd=project, check=True, capture_output=True)
+    assert staged.stdout.decode().split() == ["a.py", "b.py"]
+    tag = (project / ".safelint_cache" / "CACHEDIR.TAG").read_text()
+    assert tag.startswith("Signature: 8a477f597d28d172789f06886806bc55")
 
 
 def test_no_cache_writes_nothing(project: Path) -> None:

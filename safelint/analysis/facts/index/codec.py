@@ -1,8 +1,7 @@
 """The project index's codec: a summary as JSON, and packed as the index keeps it.
 
 A cached summary is data, never code (a checked-out repository may contain a planted cache
-folder): decoding checks every field's shape and raises ``ValueError`` (or ``KeyError``,
-``TypeError``) on anything else.
+folder): decoding checks every field's shape and raises on anything else.
 """
 
 from __future__ import annotations
@@ -14,7 +13,10 @@ import sys
 import zlib
 from typing import Any, Final, get_args
 
+from safelint.store import Codec, as_choice, as_flag, as_list, as_text, as_text_or_none
+
 from .summary import (
+    INDEX_FORMAT,
     ClassSummary,
     FunctionSummary,
     ModuleSummary,
@@ -24,7 +26,7 @@ from .summary import (
     ReturnKind,
 )
 
-__all__ = ["pack", "summary_from_json", "summary_to_json", "unpack"]
+__all__ = ["SUMMARIES", "pack", "summary_from_json", "summary_to_json", "unpack"]
 
 
 def summary_to_json(summary: ModuleSummary) -> bytes:
@@ -37,7 +39,7 @@ def _field_dict(value: object) -> dict[str, object]:
 
 
 def summary_from_json(text: bytes) -> ModuleSummary:
-    """A summary from its JSON form; raises ValueError/KeyError/TypeError when malformed."""
+    """A summary from its JSON form; raises (ValueError, KeyError, ...) when malformed."""
     return _decode_module(json.loads(text))
 
 
@@ -61,46 +63,27 @@ def unpack(packed: PackedSummary) -> ModuleSummary:
     return summary_from_json(zlib.decompress(packed.compressed))
 
 
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"expected a string, got {value!r}")
-    # Names repeat across a project (``self``, ``builtins.str``, every qualname prefix): one
-    # copy each keeps the index, which every process holds, small.
-    return sys.intern(value)
-
-
-def _text_or_none(value: object) -> str | None:
-    return None if value is None else _text(value)
-
-
-def _flag(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"expected a boolean, got {value!r}")
-    return value
-
-
-def _items(value: object) -> list[Any]:
-    if not isinstance(value, list):
-        raise ValueError(f"expected a list, got {value!r}")
-    return value
+SUMMARIES: Codec[PackedSummary] = Codec(
+    "index",
+    INDEX_FORMAT,
+    lambda packed: zlib.decompress(packed.compressed),
+    lambda text: pack(summary_from_json(text), text),
+)
+"""A module's summary, kept as its JSON and read back packed: a summary from the cache is
+packed from the very bytes it was read as, never encoded again."""
 
 
 def _texts(value: object) -> tuple[str, ...]:
-    return tuple(_text(v) for v in _items(value))
+    # ``sys.intern`` takes exact strings only: it checks each item as it interns it, in C.
+    return tuple(map(sys.intern, as_list(value)))
 
 
 def _pairs(value: object) -> tuple[tuple[str, str], ...]:
     out = []
-    for item in _items(value):
-        first, second = _items(item)
-        out.append((_text(first), _text(second)))
+    for item in as_list(value):
+        first, second = as_list(item)
+        out.append((as_text(first), as_text(second)))
     return tuple(out)
-
-
-def _choice(value: object, allowed: tuple[str, ...]) -> Any:
-    if value not in allowed:
-        raise ValueError(f"expected one of {allowed}, got {value!r}")
-    return value
 
 
 _RETURN_KINDS: Final[tuple[str, ...]] = get_args(ReturnKind)
@@ -108,54 +91,53 @@ _PARAM_KINDS: Final[tuple[str, ...]] = get_args(ParamKind)
 
 
 def _decode_module(data: Any) -> ModuleSummary:
-    """A summary from its JSON form; raises ValueError/KeyError/TypeError when malformed."""
     return ModuleSummary(
-        module=_text(data["module"]),
-        is_package=_flag(data["is_package"]),
+        module=as_text(data["module"]),
+        is_package=as_flag(data["is_package"]),
         imports=_pairs(data["imports"]),
         star_imports=_texts(data["star_imports"]),
         functions=tuple(
             FunctionSummary(
-                qualname=_text(f["qualname"]),
-                is_async=_flag(f["is_async"]),
-                is_generator=_flag(f["is_generator"]),
-                is_context_manager=_flag(f["is_context_manager"]),
-                must_use=_flag(f["must_use"]),
-                return_kind=_choice(f["return_kind"], _RETURN_KINDS),
-                return_annotation=_text_or_none(f["return_annotation"]),
+                qualname=as_text(f["qualname"]),
+                is_async=as_flag(f["is_async"]),
+                is_generator=as_flag(f["is_generator"]),
+                is_context_manager=as_flag(f["is_context_manager"]),
+                must_use=as_flag(f["must_use"]),
+                return_kind=as_choice(f["return_kind"], _RETURN_KINDS),
+                return_annotation=as_text_or_none(f["return_annotation"]),
                 returned_calls=_texts(f["returned_calls"]),
                 decorators=_texts(f["decorators"]),
                 calls=_texts(f["calls"]),
                 params=tuple(
                     ParamSummary(
-                        name=_text(p["name"]),
-                        kind=_choice(p["kind"], _PARAM_KINDS),
-                        optional=_flag(p["optional"]),
-                        has_default=_flag(p["has_default"]),
-                        annotation=_text_or_none(p["annotation"]),
+                        name=as_text(p["name"]),
+                        kind=as_choice(p["kind"], _PARAM_KINDS),
+                        optional=as_flag(p["optional"]),
+                        has_default=as_flag(p["has_default"]),
+                        annotation=as_text_or_none(p["annotation"]),
                     )
-                    for p in _items(f["params"])
+                    for p in as_list(f["params"])
                 ),
             )
-            for f in _items(data["functions"])
+            for f in as_list(data["functions"])
         ),
         classes=tuple(
             ClassSummary(
-                qualname=_text(c["qualname"]),
+                qualname=as_text(c["qualname"]),
                 bases=_texts(c["bases"]),
                 methods=_texts(c["methods"]),
                 attribute_calls=_pairs(c["attribute_calls"]),
                 optional_attributes=_texts(c["optional_attributes"]),
                 none_then_set_attributes=_texts(c["none_then_set_attributes"]),
-                registers_self=_flag(c.get("registers_self", False)),
+                registers_self=as_flag(c.get("registers_self", False)),
             )
-            for c in _items(data["classes"])
+            for c in as_list(data["classes"])
         ),
         global_rebound=_texts(data["global_rebound"]),
         mutable_globals=_pairs(data["mutable_globals"]),
         thread_targets=_texts(data["thread_targets"]),
         repeated_thread_targets=_texts(data["repeated_thread_targets"]),
-        parsed=_flag(data["parsed"]),
+        parsed=as_flag(data["parsed"]),
     )
 
 

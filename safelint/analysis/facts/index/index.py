@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Final, Iterable, Iterator, Mapping
 
-from .codec import pack, summary_from_json, summary_to_json, unpack
+from safelint.store import Store, content_key
+
+from .codec import SUMMARIES, pack, unpack
 from .summarizer import build_summary, is_package_file
 from .summary import INDEX_FORMAT, ClassSummary, FunctionSummary, ModuleSummary, PackedSummary
 
@@ -74,67 +75,31 @@ class _ModuleNamer:
         return ".".join(p for p in parts if p), is_package
 
 
-def _cache_key(source: bytes, module_name: str, is_package: bool) -> str:
-    digest = hashlib.sha256()
-    python = f"{sys.version_info[0]}.{sys.version_info[1]}"  # ast differs between versions
-    digest.update(f"{INDEX_FORMAT}\0{python}\0{module_name}\0{is_package}\0".encode("utf-8", "surrogateescape"))
-    digest.update(source)
-    return digest.hexdigest()
-
-
-def _load(path: Path) -> tuple[ModuleSummary, bytes] | None:
-    """A cached summary and its JSON text, or None when absent or unreadable in any way
-    (then rebuilt)."""
-    try:
-        text = path.read_bytes()
-        return summary_from_json(text), text
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
-        return None
-
-
-def _store(path: Path, text: bytes) -> None:
-    """Write atomically (a private temporary file, then rename): a concurrent reader or
-    an interrupted run never sees half a file. A cache that cannot be written is skipped."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(text)
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-
-
 def summarize_file(path: str, module_name: str, cache_dir: str | None = None) -> ModuleSummary:
-    """Read and summarise one file, through the cache in ``cache_dir`` if given."""
-    return _summarize_file(path, module_name, cache_dir)[0]
-
-
-def _summarize_file(path: str, module_name: str, cache_dir: str | None) -> tuple[ModuleSummary, bytes | None]:
-    """The summary and, when the cache had or took it, its JSON text."""
-    is_package = is_package_file(path)
-    try:
-        source = Path(path).read_bytes()
-    except OSError:
-        return ModuleSummary(module_name, is_package, (), (), parsed=False), None
-    if cache_dir is None:
-        return build_summary(path, source, module_name), None
-    entry = Path(cache_dir) / f"{_cache_key(source, module_name, is_package)}.json"
-    cached = _load(entry)
-    if cached is not None and cached[0].module == module_name:
-        return cached
-    summary = build_summary(path, source, module_name)
-    text = summary_to_json(summary)
-    _store(entry, text)
-    return summary, text
+    """Read and summarise one file, through the cache folder ``cache_dir`` if given."""
+    return unpack(pack_file(path, module_name, cache_dir))
 
 
 def pack_file(path: str, module_name: str, cache_dir: str | None = None) -> PackedSummary:
     """Pass 1's unit of work: one file summarised (through the cache) and packed. A
     top-level function of picklable arguments, for ``ProcessPoolExecutor.map``."""
-    return pack(*_summarize_file(path, module_name, cache_dir))
+    is_package = is_package_file(path)
+    try:
+        with open(path, "rb") as file:
+            source = file.read()
+    except OSError:
+        return pack(ModuleSummary(module_name, is_package, (), (), parsed=False))
+    if cache_dir is None:
+        return pack(build_summary(path, source, module_name))
+    store = Store(cache_dir)
+    python = f"{sys.version_info[0]}.{sys.version_info[1]}"  # ast differs between versions
+    key = content_key(python, module_name, "package" if is_package else "module", source)
+    cached = store.get(SUMMARIES, key)
+    if cached is not None and cached.module == module_name:
+        return cached
+    packed = pack(build_summary(path, source, module_name))
+    store.put(SUMMARIES, key, packed)
+    return packed
 
 
 # --------------------------------------------------------------------------- the index
@@ -477,9 +442,10 @@ def build_index(
     cache_dir: str | os.PathLike[str] | None = None,
     map_fn: Callable[..., Iterable[PackedSummary]] = map,
 ) -> ProjectIndex:
-    """Summarise every file and index them. Pass ``executor.map`` as ``map_fn`` to
-    summarise in worker processes; files are taken in sorted order, so which of two
-    same-named modules wins does not depend on discovery order."""
+    """Summarise every file and index them, through the cache folder ``cache_dir`` if given.
+    Pass ``executor.map`` as ``map_fn`` to summarise in worker processes; files are taken
+    in sorted order, so which of two same-named modules wins does not depend on discovery
+    order."""
     namer = _ModuleNamer(Path(root))
     files = sorted({os.path.abspath(p) for p in paths})
     names = [namer.name(Path(f))[0] for f in files]

@@ -12,7 +12,6 @@ import builtins
 import gc
 import os
 import warnings
-from pathlib import Path
 from typing import Final, Union
 
 from .bindings import (
@@ -614,8 +613,8 @@ def _yields(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 
 def is_package_file(path: str | os.PathLike[str]) -> bool:
-    """Whether a file is its package's ``__init__``."""
-    return Path(path).stem == "__init__"
+    """Whether a file is its package's ``__init__`` (without a ``Path``: pass 1 asks per file)."""
+    return os.path.splitext(os.path.basename(path))[0] == "__init__"
 
 
 def build_summary(path: str | os.PathLike[str], source: bytes, module_name: str) -> ModuleSummary:

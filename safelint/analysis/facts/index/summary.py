@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 INDEX_FORMAT: Final = 4
-"""Bump when what a summary records changes: it keys the cache and the digest."""
+"""Bump when what a summary records changes: it versions the cached summaries and keys the digest."""
 
 ReturnKind = Literal["unannotated", "value", "optional", "none", "never"]
 """What the return annotation says the (awaited, for ``async def``) result is:
