@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -14,7 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from safelint.store import Codec, Store, as_int, as_list, as_text, content_key
+from safelint.analysis.facts.index.codec import SUMMARIES, pack
+from safelint.analysis.facts.index.summarizer import build_summary
+from safelint.analysis.facts.knowledge import cache as knowledge_cache
+from safelint.analysis.facts.knowledge.build import Table
+from safelint.cache import RESULTS
+from safelint.results import Applicability, Edit, FileResult, Finding, Fix, Related, Severity
+from safelint.store import Codec, Store, as_dict, as_int, as_list, as_text, content_key
 
 KEY = content_key("a record")
 
@@ -236,3 +243,67 @@ def test_readers_never_see_half_an_entry(tmp_path: Path) -> None:
         seen += 1
     writer.join()
     assert seen
+
+
+# -- the three record types ----------------------------------------------------------------
+
+
+def test_the_result_codec_round_trips() -> None:
+    finding = Finding(
+        code="SL401",
+        name="unclosed-resource",
+        severity=Severity.ERROR,
+        message="m",
+        path="p\udcff.py",
+        line=1,
+        column=2,
+        end_line=3,
+        end_column=4,
+        help="h",
+        fix=Fix("f", Applicability.SAFE, (Edit(1, 2, 3, 4, "x"),)),
+        related=(Related("r", 5, 6, 7, 8),),
+    )
+    result = FileResult("p.py", [finding, dataclasses.replace(finding, help=None, fix=None, related=())], [], {1: "l"})
+    assert RESULTS.decode(RESULTS.encode(result)) == result
+
+
+@pytest.mark.parametrize("field", ["line", "help", "severity", "fix", "related"])
+def test_the_result_codec_checks_shapes(field: str) -> None:
+    finding = Finding("SL401", "n", Severity.ERROR, "m", "p.py", 1, 2, 3, 4)
+    document = as_dict(json.loads(RESULTS.encode(FileResult("p.py", [finding]))))
+    document["findings"][0][field] = {"line": [1]}
+    with pytest.raises(Exception):
+        RESULTS.decode(json.dumps(document).encode())
+
+
+def test_the_summary_codec_round_trips() -> None:
+    source = b"import threading\nclass W(threading.Thread):\n    def run(self) -> int | None: ...\n"
+    packed = pack(build_summary("m.py", source, "m"))
+    assert SUMMARIES.decode(SUMMARIES.encode(packed)) == packed
+
+
+def test_the_knowledge_codec_round_trips() -> None:
+    table = Table({"m": pickle.dumps(1)}, {"_m.C": "m.C"})
+    assert knowledge_cache.KNOWLEDGE.decode(knowledge_cache.KNOWLEDGE.encode(table)) == table
+
+
+class _Planted:
+    """Unpickling it would run ``os.mkdir(path)``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.mkdir, (str(self.path),)
+
+
+def test_a_planted_entry_of_any_record_type_runs_nothing(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    store = Store(tmp_path / "cache")
+    planted = pickle.dumps(({"m": _Planted(marker)}, {}), pickle.HIGHEST_PROTOCOL)
+    for codec in (RESULTS, SUMMARIES, knowledge_cache.KNOWLEDGE):
+        liar: Codec[object] = dataclasses.replace(codec, encode=lambda _: planted)  # type: ignore[arg-type]
+        store.put(liar, KEY, None)
+        assert store.get(dataclasses.replace(codec, decode=bytes), KEY) == planted  # well framed
+        assert store.get(codec, KEY) is None
+    assert not marker.exists()
