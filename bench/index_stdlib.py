@@ -21,7 +21,8 @@ import tempfile
 import time
 import warnings
 
-from safelint.analysis.facts.index.index import build_index, build_summary, module_name_for
+from safelint.analysis.facts.index.index import build_index, module_name_for
+from safelint.analysis.facts.index.summarizer import build_summary
 
 
 def main() -> int:

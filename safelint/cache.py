@@ -1,71 +1,51 @@
 """The result cache: a file whose bytes, settings and project facts are unchanged is not re-checked.
 
-Entries live in ``.safelint_cache/results/`` as one small JSON file per result, named by a
-hash of everything that can change the findings: the file's bytes, the effective settings,
-the project index digest, the knowledge base's identity and safelint's version. Entries are
-written atomically (a temporary file, then ``os.replace``) so concurrent runs never see half
-an entry, and anything unreadable or of another shape is ignored and rebuilt — JSON, never
-pickle, so a planted cache cannot run code.
+A result is kept in the store (``safelint/store.py``) under a hash of everything that can
+change its findings: the file's bytes and name, the effective settings, the project index
+digest, the knowledge base's identity, and safelint's version and code.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from safelint import __version__
 from safelint.results import Applicability, Edit, FileResult, Finding, Fix, Related, Severity
-
-SCHEMA = 2
+from safelint.store import (
+    Codec,
+    Store,
+    as_dict,
+    as_int,
+    as_list,
+    as_text,
+    as_text_or_none,
+    content_key,
+)
 
 
 class ResultCache:
+    """The results of one run's settings, in the cache folder ``directory``."""
+
     def __init__(self, directory: Path, run_key: str) -> None:
-        self.directory = directory / "results"
+        self.store = Store(directory)
         self.run_key = run_key
 
     @staticmethod
     def run_key_for(settings_digest: str, index_digest: str, knowledge_key: str) -> str:
-        parts = (str(SCHEMA), __version__, _code_digest(), settings_digest, index_digest, knowledge_key)
-        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+        return content_key(__version__, _code_digest(), settings_digest, index_digest, knowledge_key)
 
     def key(self, data: bytes, display: str) -> str:
-        digest = hashlib.sha256(self.run_key.encode())
-        digest.update(display.encode("utf-8", "surrogateescape"))
-        digest.update(b"\0")
-        digest.update(data)
-        return digest.hexdigest()
-
-    def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+        return content_key(self.run_key, display, data)
 
     def get(self, key: str) -> FileResult | None:
-        try:
-            with self._path(key).open(encoding="utf-8") as handle:
-                return _decode(json.load(handle))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+        return self.store.get(RESULTS, key)
 
     def put(self, key: str, result: FileResult) -> None:
-        if result.internal_errors:
-            return  # never remember a run that went wrong
-        path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(_encode(result), handle)
-                os.replace(temp, path)
-            except BaseException:
-                os.unlink(temp)
-                raise
-        except OSError:
-            pass  # a read-only tree simply runs without a cache
+        if not result.internal_errors:  # never remember a run that went wrong
+            self.store.put(RESULTS, key, result)
 
 
 _CODE_DIGEST: list[str] = []
@@ -89,56 +69,59 @@ def _code_digest() -> str:
     return _CODE_DIGEST[0]
 
 
-def _encode(result: FileResult) -> dict[str, Any]:
-    return {
-        "schema": SCHEMA,
+def _encode(result: FileResult) -> bytes:
+    document = {
         "path": result.path,
         "findings": [f.to_json() for f in result.findings],
         "lines": {str(k): v for k, v in result.lines.items()},
     }
+    return json.dumps(document, separators=(",", ":")).encode()
 
 
-def _decode(data: dict[str, Any]) -> FileResult:
-    if data["schema"] != SCHEMA:
-        raise ValueError("foreign cache schema")
-    findings = []
-    for f in data["findings"]:
-        fix = f["fix"]
-        findings.append(
-            Finding(
-                code=str(f["code"]),
-                name=str(f["name"]),
-                severity=Severity(f["severity"]),
-                message=str(f["message"]),
-                path=str(f["path"]),
-                line=int(f["line"]),
-                column=int(f["column"]),
-                end_line=int(f["end_line"]),
-                end_column=int(f["end_column"]),
-                help=f["help"],
-                fix=None
-                if fix is None
-                else Fix(
-                    str(fix["message"]),
-                    Applicability(fix["applicability"]),
-                    tuple(
-                        Edit(
-                            int(e["line"]),
-                            int(e["column"]),
-                            int(e["end_line"]),
-                            int(e["end_column"]),
-                            str(e["content"]),
-                        )
-                        for e in fix["edits"]
-                    ),
-                ),
-                related=tuple(
-                    Related(
-                        str(r["message"]), int(r["line"]), int(r["column"]), int(r["end_line"]), int(r["end_column"])
-                    )
-                    for r in f.get("related", [])
-                ),
-            )
+def _decode(payload: bytes) -> FileResult:
+    data = as_dict(json.loads(payload))
+    findings = [_finding(as_dict(f)) for f in as_list(data["findings"])]
+    lines = {int(k): as_text(v) for k, v in as_dict(data["lines"]).items()}
+    return FileResult(as_text(data["path"]), findings, [], lines)
+
+
+def _finding(f: dict[str, Any]) -> Finding:
+    fix = f["fix"]
+    return Finding(
+        code=as_text(f["code"]),
+        name=as_text(f["name"]),
+        severity=Severity(f["severity"]),
+        message=as_text(f["message"]),
+        path=as_text(f["path"]),
+        line=as_int(f["line"]),
+        column=as_int(f["column"]),
+        end_line=as_int(f["end_line"]),
+        end_column=as_int(f["end_column"]),
+        help=as_text_or_none(f["help"]),
+        fix=None if fix is None else _fix(as_dict(fix)),
+        related=tuple(_related(as_dict(r)) for r in as_list(f.get("related", []))),
+    )
+
+
+def _fix(fix: dict[str, Any]) -> Fix:
+    edits = tuple(
+        Edit(
+            as_int(e["line"]),
+            as_int(e["column"]),
+            as_int(e["end_line"]),
+            as_int(e["end_column"]),
+            as_text(e["content"]),
         )
-    lines = {int(k): str(v) for k, v in data["lines"].items()}
-    return FileResult(str(data["path"]), findings, [], lines)
+        for e in map(as_dict, as_list(fix["edits"]))
+    )
+    return Fix(as_text(fix["message"]), Applicability(fix["applicability"]), edits)
+
+
+def _related(r: dict[str, Any]) -> Related:
+    return Related(
+        as_text(r["message"]), as_int(r["line"]), as_int(r["column"]), as_int(r["end_line"]), as_int(r["end_column"])
+    )
+
+
+RESULTS: Codec[FileResult] = Codec("results", 3, _encode, _decode)
+"""A file's findings and the source lines they point at."""

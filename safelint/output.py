@@ -1,42 +1,51 @@
-"""Writing output: files whole or not at all (a reader never sees half a report or a half-fixed
-file), and the counted words of summary lines."""
+"""Writing output: files whole or not at all (a reader never sees half a report, a half-fixed
+file or half a cache entry), and the counted words of summary lines."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
 
 
 def write_atomically(path: Path, data: str | bytes, encoding: str = "utf-8") -> None:
-    """Write to a temporary file beside ``path``, then rename it over ``path``.
+    """Replace ``path`` with ``data``, durably: for the files a user asked for.
 
-    The rename is atomic on one file system, so on any failure the old file (or no file) is
-    left, never a truncated one. An existing file's permission bits are kept.
+    On any failure the old file (or no file) is left, never a truncated one. An existing
+    file's permission bits are kept.
     """
     payload = data.encode(encoding) if isinstance(data, str) else data
     try:
-        mode: int | None = path.stat().st_mode & 0o7777
+        mode = path.stat().st_mode & 0o7777
     except OSError:
-        mode = None
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    replace_file(path, payload, mode=mode, durable=True)
+
+
+def replace_file(path: Path, payload: bytes, *, mode: int | None = None, durable: bool = False) -> None:
+    """Write a temporary file beside ``path`` (``.<name>.<random>.tmp``), then rename it over
+    ``path``: the rename is atomic on one file system.
+
+    ``durable`` syncs the data before the rename (a cache can do without: losing an entry
+    costs a rebuild). ``mode`` defaults to the temporary's own, readable by its owner only.
+    The temporary is removed on failure, and the error raised.
+    """
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(temp, mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temp, 0o666 & ~umask)
         os.replace(temp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temp)
-        except OSError:
-            pass
         raise
 
 

@@ -91,8 +91,8 @@ def build_project(
 ) -> Project:
     """Index ``paths``; summaries are cached under ``cache_dir`` when it is given and writable."""
     usable = cache_dir is not None and os.access(_existing_ancestor(cache_dir), os.W_OK)
-    index_cache = cache_dir / "index" if cache_dir is not None and usable else None
-    return Project(root, build_index(paths, root, cache_dir=index_cache, map_fn=map_fn), python, cache_dir)
+    index = build_index(paths, root, cache_dir=cache_dir if usable else None, map_fn=map_fn)
+    return Project(root, index, python, cache_dir)
 
 
 def _existing_ancestor(path: Path) -> Path:

@@ -1,13 +1,17 @@
 """The result cache: warm runs reuse results, changes invalidate them, corruption is ignored."""
 
-import json
+import dataclasses
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from safelint import runner
 from safelint.api import RunOptions, SettingsResolver, check_paths
+from safelint.cache import RESULTS
 from safelint.config import Overrides
+from safelint.results import FileResult
+from safelint.store import Store
 
 SWALLOW = "def f(g):\n    try:\n        g()\n    except Exception:\n        pass\n"
 
@@ -58,13 +62,39 @@ def test_configuration_change_invalidates(project: Path) -> None:
     assert run(project) == []
 
 
+def entries(project: Path) -> list[Path]:
+    return sorted((project / ".safelint_cache" / "results").glob("*/*"))
+
+
 def test_corrupt_entries_are_ignored_and_rebuilt(project: Path) -> None:
     cold = run(project)
-    for entry in (project / ".safelint_cache" / "results").rglob("*.json"):
+    for entry in entries(project):
         entry.write_text("{not json")
     assert run(project) == cold
-    entries = list((project / ".safelint_cache" / "results").rglob("*.json"))
-    assert entries and all(isinstance(json.loads(e.read_text()), dict) for e in entries)
+    store = Store(project / ".safelint_cache")
+    assert entries(project) and all(store.get(RESULTS, e.name) is not None for e in entries(project))
+
+
+def test_a_planted_entry_of_the_wrong_shape_is_ignored(project: Path) -> None:
+    cold = run(project)
+    store = Store(project / ".safelint_cache")
+    for entry in entries(project):
+        planted = dataclasses.replace(RESULTS, encode=lambda _: b'{"path": "a.py", "findings": [{"line": []}]}')
+        store.put(planted, entry.name, FileResult("a.py"))
+        assert store.get(RESULTS, entry.name) is None
+    assert run(project) == cold
+
+
+def test_git_does_not_take_the_cache(project: Path) -> None:
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
+    subprocess.run([*git, "init", "-q", str(project)], check=True)
+    run(project)
+    assert entries(project) and list((project / ".safelint_cache" / "index").glob("*/*"))
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+    staged = subprocess.run([*git, "diff", "--cached", "--name-only"], cwd=project, check=True, capture_output=True)
+    assert staged.stdout.decode().split() == ["a.py", "b.py"]
+    tag = (project / ".safelint_cache" / "CACHEDIR.TAG").read_text()
+    assert tag.startswith("Signature: 8a477f597d28d172789f06886806bc55")
 
 
 def test_no_cache_writes_nothing(project: Path) -> None:
@@ -86,7 +116,7 @@ def test_cli_no_cache_and_cache_dir(
     assert not (project / ".safelint_cache").exists()
     assert runner.invoke(main, ["check", "--cache-dir", str(elsewhere), "-q"]).exit_code == 1
     assert not (project / ".safelint_cache").exists()
-    assert list((elsewhere / "results").rglob("*.json"))
+    assert list((elsewhere / "results").glob("*/*"))
 
 
 def test_the_index_covers_the_whole_project_when_only_some_files_are_named(project: Path) -> None:

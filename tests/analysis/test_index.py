@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 import concurrent.futures
-import json
+import dataclasses
 import pathlib
 import pickle
 import textwrap
 
 import pytest
 
+from safelint.analysis.facts.index import codec
 from safelint.analysis.facts.index import index as index_module
+from safelint.analysis.facts.index.codec import summary_from_json, summary_to_json
 from safelint.analysis.facts.index.index import (
-    ClassSummary,
-    FunctionSummary,
-    ModuleSummary,
     ProjectIndex,
     build_index,
-    build_summary,
     module_name_for,
     pack_file,
     summarize_file,
 )
+from safelint.analysis.facts.index.summarizer import build_summary
+from safelint.analysis.facts.index.summary import ClassSummary, FunctionSummary, ModuleSummary
+from safelint.store import Store
 
 
 def summarize(src: str, module: str = "pkg.mod", path: str = "pkg/mod.py") -> ModuleSummary:
@@ -473,14 +474,14 @@ def test_digest_tracks_summaries_only() -> None:
 def test_summaries_are_picklable_and_round_trip_through_json() -> None:
     summary = summarize(PROJECT["pkg/util.py"])
     assert pickle.loads(pickle.dumps(summary)) == summary
-    assert index_module._decode_module(json.loads(index_module._to_json(summary))) == summary
+    assert summary_from_json(summary_to_json(summary)) == summary
 
 
 def test_cache_hit(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (path,) = _project(tmp_path / "src", {"m.py": "def f() -> None: ...\n"})
     cache = tmp_path / "cache"
     first = summarize_file(str(path), "m", str(cache))
-    entries = list(cache.iterdir())
+    entries = _entries(cache)
     assert len(entries) == 1 and not entries[0].name.startswith(".")
 
     def fail(*args: object) -> ModuleSummary:
@@ -498,7 +499,7 @@ def test_cache_miss_on_other_content_or_name(tmp_path: pathlib.Path) -> None:
     assert renamed.functions[0].qualname == "n.f"
     path.write_text("def g() -> None: ...\n")
     assert summarize_file(str(path), "m", str(cache)).functions[0].qualname == "m.g"
-    assert len(list(cache.iterdir())) == 3
+    assert len(_entries(cache)) == 3
 
 
 @pytest.mark.parametrize("garbage", [b"", b"{not json", b"[]", b'{"module": 3}', b"\xff\xfe"])
@@ -506,10 +507,36 @@ def test_corrupt_cache_entry_is_rebuilt(tmp_path: pathlib.Path, garbage: bytes) 
     (path,) = _project(tmp_path / "src", {"m.py": "def f() -> None: ...\n"})
     cache = tmp_path / "cache"
     expected = summarize_file(str(path), "m", str(cache))
-    (entry,) = cache.iterdir()
+    (entry,) = _entries(cache)
+    good = entry.read_bytes()
     entry.write_bytes(garbage)
     assert summarize_file(str(path), "m", str(cache)) == expected
-    assert json.loads(entry.read_bytes())["module"] == "m"  # rewritten
+    assert entry.read_bytes() == good  # rewritten
+    planted = dataclasses.replace(codec.SUMMARIES, encode=lambda _: garbage)  # well framed, wrong shape
+    Store(cache).put(planted, entry.name, pack_file(str(path), "m"))
+    assert entry.read_bytes() != good
+    assert summarize_file(str(path), "m", str(cache)) == expected
+    assert entry.read_bytes() == good
+
+
+def test_an_entry_of_an_older_format_is_rebuilt(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (path,) = _project(tmp_path / "src", {"m.py": "def f() -> None: ...\n"})
+    cache = tmp_path / "cache"
+    older = dataclasses.replace(codec.SUMMARIES, version=codec.SUMMARIES.version - 1)
+    monkeypatch.setattr(codec, "SUMMARIES", older)
+    monkeypatch.setattr(index_module, "SUMMARIES", older)
+    expected = summarize_file(str(path), "m", str(cache))
+    monkeypatch.undo()
+    builds: list[str] = []
+    monkeypatch.setattr(index_module, "build_summary", lambda *args: builds.append(args[2]) or build_summary(*args))
+    assert summarize_file(str(path), "m", str(cache)) == expected
+    assert builds == ["m"]
+    assert summarize_file(str(path), "m", str(cache)) == expected
+    assert builds == ["m"]  # the rebuilt entry took its place
+
+
+def _entries(cache: pathlib.Path) -> list[pathlib.Path]:
+    return sorted(cache.glob("index/*/*"))
 
 
 def test_unreadable_file_and_unwritable_cache(tmp_path: pathlib.Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import subprocess
@@ -26,6 +27,7 @@ from safelint.analysis.facts.knowledge import (
 from safelint.analysis.facts.knowledge.build import Table
 from safelint.analysis.facts.knowledge.environment import Typeshed, stdlib_modules
 from safelint.analysis.facts.knowledge.stubs import Target, read_stub
+from safelint.store import Store
 
 # Facts are pinned to one target so they do not move with the interpreter running the tests.
 TARGET = Environment((3, 12, 0), "linux", ())
@@ -492,7 +494,7 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[Target]:
 
 
 def _cache_file(directory: Path) -> Path:
-    (path,) = directory.glob("knowledge-*.pickle")
+    (path,) = directory.glob("knowledge/*/*")
     return path
 
 
@@ -529,9 +531,10 @@ def test_corrupt_cache_is_rebuilt(tmp_path: Path, builds: list[Target], damage: 
 def test_cache_of_another_version_is_rebuilt(tmp_path: Path, builds: list[Target]) -> None:
     Knowledge.load(environment=TARGET, cache_dir=tmp_path)
     path = _cache_file(tmp_path)
-    table = cache.load(path, path.stem.removeprefix("knowledge-"))
+    table = cache.load(tmp_path, path.name)
     assert table is not None
-    cache.save(path, "a-key-from-another-mypy-or-schema", table)  # intact, but foreign
+    cache.save(tmp_path, "f" * 32, table)  # intact, but for another mypy or schema
+    (tmp_path / "knowledge" / "ff" / ("f" * 32)).replace(path)
     rebuilt = Knowledge.load(environment=TARGET, cache_dir=tmp_path)
     assert not rebuilt.from_cache and len(builds) == 2
 
@@ -545,23 +548,32 @@ def test_cache_key_covers_the_target(monkeypatch: pytest.MonkeyPatch) -> None:
     assert key != cache.cache_key(typeshed, Target((3, 12, 0), "linux"))
 
 
-def test_cache_refuses_pickled_code(tmp_path: Path) -> None:
-    path = tmp_path / "knowledge-x.pickle"
-    cache.save(path, "x", Table({}, {}))
-    data = path.read_bytes()
-    planted = pickle.dumps(("x", {"m": os.getcwd}, {}), pickle.HIGHEST_PROTOCOL)
-    import hashlib
+class _Planted:
+    """Pickles as a call of ``os.mkdir``: unpickling it would create ``path``."""
 
-    digest = hashlib.blake2b(planted, digest_size=32).digest()
-    header = data[: data.index(b"\n") + 1]
-    path.write_bytes(header + digest + planted)
-    assert cache.load(path, "x") is None
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return os.mkdir, (str(self.path),)
+
+
+def test_cache_refuses_pickled_code(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    key = "0123456789abcdef" * 2
+    for planted in ((_Planted(marker), {}), ({"m": _Planted(marker)}, {}), _Planted(marker)):
+        # A well-formed entry (header, digest) whose payload is a planted pickle.
+        payload = pickle.dumps(planted, pickle.HIGHEST_PROTOCOL)
+        Store(tmp_path).put(dataclasses.replace(cache.KNOWLEDGE, encode=lambda _: payload), key, Table({}, {}))
+        assert cache.load(tmp_path, key) is None
+    assert not marker.exists()
     with pytest.raises(pickle.UnpicklingError):
-        cache.loads_record(pickle.dumps(os.getcwd))
+        cache.loads_record(pickle.dumps(_Planted(marker)))
+    assert not marker.exists()
 
 
 def test_cache_is_written_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "sub" / "knowledge-k.pickle"
+    key = "0123456789abcdef" * 2
     replaced: list[tuple[str, str]] = []
     real_replace = os.replace
 
@@ -571,10 +583,11 @@ def test_cache_is_written_atomically(tmp_path: Path, monkeypatch: pytest.MonkeyP
         real_replace(source, destination)
 
     monkeypatch.setattr(os, "replace", spy)
-    cache.save(path, "k", Table({}, {}))
+    cache.save(tmp_path / "sub", key, Table({}, {}))
     ((source, destination),) = replaced
+    path = _cache_file(tmp_path / "sub")
     assert destination == str(path) and Path(source).parent == path.parent
-    assert cache.load(path, "k") == Table({}, {})
+    assert cache.load(tmp_path / "sub", key) == Table({}, {})
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
 
 
@@ -583,8 +596,8 @@ def test_a_failed_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.Monke
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", fail)
-    cache.save(tmp_path / "knowledge-k.pickle", "k", Table({}, {}))
-    assert list(tmp_path.iterdir()) == []
+    cache.save(tmp_path, "0123456789abcdef" * 2, Table({}, {}))
+    assert [p for p in tmp_path.rglob("*") if not p.is_dir()] == []
 
 
 def test_cache_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -12,12 +12,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from safelint.analysis.facts.index.index import (
-    ClassSummary,
-    FunctionSummary,
-    ModuleSummary,
-    build_summary,
-)
+from safelint.analysis.facts.index.summarizer import build_summary
+from safelint.analysis.facts.index.summary import ClassSummary, FunctionSummary, ModuleSummary
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from safelint.analysis.facts.apis import MUTABLE_CONTAINERS
-from safelint.analysis.facts.index.index import ModuleSummary, build_summary
+from safelint.analysis.facts.index.summarizer import build_summary
+from safelint.analysis.facts.index.summary import ModuleSummary
 from safelint.analysis.flow.cfg import CFG, NodeKind
 from safelint.analysis.flow.dataflow import solve
 from safelint.analysis.syntax import dotted_name, push_children, without_nested_defs

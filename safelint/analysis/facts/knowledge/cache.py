@@ -1,30 +1,29 @@
-"""The on-disk cache of the stdlib table: one file per stub set and target.
+"""The stdlib table in the store: one entry per stub set and target.
 
-Every worker process loads it, so it must load in milliseconds; it is keyed by
-everything the table depends on, written atomically, and checked before use: a
-truncated, corrupt or foreign file is ignored (and replaced), never trusted.
+Every worker process loads the table, so it must load in milliseconds: it is a pickle, read
+back by an unpickler that knows the table's record classes and nothing else, so a planted
+cache cannot run code. Its key covers everything the table depends on, including where those
+classes are pickled from and safelint's version.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import io
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
+
+from safelint import __version__
+from safelint.store import Codec, Store, content_key
 
 from .build import Table
 from .environment import Typeshed, stdlib_digest_items
-from .stubs import Target
+from .stubs import StubModule, Target
 
-SCHEMA = 2
+SCHEMA = 3
 """Bump whenever the records in ``stubs.py``, the table layout or how ``build.py`` chooses
 public names change."""
-_MAGIC = b"safelint-knowledge\n"
-_DIGEST_SIZE = 32
 _ALLOWED_CLASSES = frozenset(
     {
         "StubAlias",
@@ -38,7 +37,7 @@ _ALLOWED_CLASSES = frozenset(
         "StubVariable",
     }
 )
-_STUBS_MODULE = "safelint.analysis.facts.knowledge.stubs"
+_STUBS_MODULE = StubModule.__module__
 
 
 def cache_directory() -> Path:
@@ -54,10 +53,10 @@ def cache_directory() -> Path:
 
 def cache_key(typeshed: Typeshed, target: Target) -> str:
     """A digest of everything the table depends on."""
-    digest = hashlib.blake2b(digest_size=16)
-    for part in (
+    parts = (
         SCHEMA,
         _STUBS_MODULE,  # the records' classes are pickled by module path: a move must rebuild
+        __version__,
         typeshed.mypy_version,
         str(typeshed.stdlib),
         target.version,
@@ -65,14 +64,8 @@ def cache_key(typeshed: Typeshed, target: Target) -> str:
         sys.implementation.cache_tag,
         pickle.HIGHEST_PROTOCOL,
         stdlib_digest_items(typeshed.stdlib),
-    ):
-        digest.update(repr(part).encode())
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def cache_path(directory: Path, key: str) -> Path:
-    return directory / f"knowledge-{key}.pickle"
+    )
+    return content_key(*(repr(part) for part in parts))
 
 
 class _RecordUnpickler(pickle.Unpickler):
@@ -90,48 +83,35 @@ def loads_record(data: bytes) -> object:
     return _RecordUnpickler(io.BytesIO(data)).load()
 
 
-def load(path: Path, key: str) -> Table | None:
-    """The cached table at ``path`` if it is intact and was built for ``key``, else None."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    header = len(_MAGIC) + _DIGEST_SIZE
-    if not data.startswith(_MAGIC) or len(data) < header:
-        return None
-    body = memoryview(data)[header:]
-    if hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest() != data[len(_MAGIC) : header]:
-        return None
-    try:
-        content = loads_record(bytes(body))
-    except Exception:  # whatever a damaged pickle raises, the answer is "rebuild"
-        return None
-    if not (isinstance(content, tuple) and len(content) == 3 and content[0] == key):
-        return None
-    _, modules, public = content
+def _encode(table: Table) -> bytes:
+    return pickle.dumps((table.modules, table.public), pickle.HIGHEST_PROTOCOL)
+
+
+def _decode(payload: bytes) -> Table:
+    content = loads_record(payload)
+    if not (isinstance(content, tuple) and len(content) == 2):
+        raise ValueError("not a knowledge table")
+    modules, public = content
     if not (
         isinstance(modules, dict)
         and isinstance(public, dict)
         and all(isinstance(k, str) and isinstance(v, bytes) for k, v in modules.items())
         and all(isinstance(k, str) and isinstance(v, str) for k, v in public.items())
     ):
-        return None
+        raise ValueError("not a knowledge table")
     return Table(modules, public)
 
 
-def save(path: Path, key: str, table: Table) -> None:
-    """Write atomically (a temporary file, then ``os.replace``); failures are not errors."""
-    body = pickle.dumps((key, table.modules, table.public), pickle.HIGHEST_PROTOCOL)
-    digest = hashlib.blake2b(body, digest_size=_DIGEST_SIZE).digest()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".knowledge-", dir=path.parent)
-    except OSError:
-        return  # a read-only cache directory: the table is rebuilt next time
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(_MAGIC + digest + body)
-        os.replace(temporary, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+KNOWLEDGE: Codec[Table] = Codec("knowledge", SCHEMA, _encode, _decode)
+"""The stdlib table: each module's records (pickled on their own, unpickled on first use)
+and the public names."""
+
+
+def load(directory: Path, key: str) -> Table | None:
+    """The cached table for ``key`` if it is intact and current, else None."""
+    return Store(directory).get(KNOWLEDGE, key)
+
+
+def save(directory: Path, key: str, table: Table) -> None:
+    """Keep the table (whole or not at all); an unwritable folder keeps nothing."""
+    Store(directory).put(KNOWLEDGE, key, table)

@@ -122,12 +122,12 @@ class Knowledge:
         typeshed = Typeshed.locate()
         target = Target(environment.version, environment.platform)
         key = cache.cache_key(typeshed, target)
-        path = cache.cache_path(cache_dir or cache.cache_directory(), key)
-        table = cache.load(path, key)
+        directory = cache_dir or cache.cache_directory()
+        table = cache.load(directory, key)
         from_cache = table is not None
         if table is None:
             table = build_table(typeshed, target)
-            cache.save(path, key, table)
+            cache.save(directory, key, table)
         return cls(table, environment, typeshed.stub_roots(), from_cache=from_cache, key=key)
 
     # -- names ------------------------------------------------------------------------

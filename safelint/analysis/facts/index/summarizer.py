@@ -1,0 +1,636 @@
+"""Pass 1's summarizer: one module's source to its :class:`ModuleSummary`.
+
+It parses with the stdlib ``ast`` (several times faster than libcst) and walks statements,
+not expressions, wherever it can: this pass must stay a small fraction of a run.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import builtins
+import gc
+import os
+import warnings
+from typing import Final, Union
+
+from .bindings import (
+    Scope,
+    bound_names,
+    dotted_name,
+    from_module,
+    import_sites,
+    is_none,
+    make_scope,
+    self_assignments,
+    statements,
+)
+from .summary import ClassSummary, FunctionSummary, ModuleSummary, ParamKind, ParamSummary, ReturnKind
+
+__all__ = ["build_summary", "is_package_file"]
+
+# Callables that run their argument on a new thread, and where that argument is.
+_THREAD_POOLS: Final = frozenset(
+    {"concurrent.futures.ThreadPoolExecutor", "concurrent.futures.thread.ThreadPoolExecutor"}
+)
+
+_THREAD_STARTERS: Final = {
+    "threading.Thread": ("target", None),
+    "threading.Timer": ("function", 1),
+    "_thread.start_new_thread": ("function", 0),
+    "asyncio.to_thread": ("func", 0),
+}
+
+# --------------------------------------------------------------------------- summarising
+
+_TYPING_MODULES: Final = ("typing", "typing_extensions")
+_NEVER: Final = frozenset({"NoReturn", "Never"})
+_MUTABLE_CONSTRUCTORS: Final = frozenset(
+    {
+        "builtins.dict",
+        "builtins.list",
+        "builtins.set",
+        "builtins.bytearray",
+        "collections.defaultdict",
+        "collections.OrderedDict",
+        "collections.Counter",
+        "collections.deque",
+        "collections.ChainMap",
+        "weakref.WeakKeyDictionary",
+        "weakref.WeakValueDictionary",
+        "weakref.WeakSet",
+    }
+)
+_LITERAL_CONTAINERS: Final[dict[type, str]] = {
+    ast.Dict: "builtins.dict",
+    ast.DictComp: "builtins.dict",
+    ast.List: "builtins.list",
+    ast.ListComp: "builtins.list",
+    ast.Set: "builtins.set",
+    ast.SetComp: "builtins.set",
+}
+_BUILTIN_NAMES: Final = frozenset(n for n in dir(builtins) if not n.startswith("_"))
+_FUNCTION_TYPES: Final = (ast.FunctionDef, ast.AsyncFunctionDef)
+_SCOPE_TYPES: Final = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+_AttrWrite = tuple[str, Union[ast.expr, None], Union[ast.expr, None], Scope]
+"""``self.<attr> = value`` in a method: the attribute, the value (None: annotated only),
+the annotation, and the method's scope (to resolve a callee)."""
+
+
+class _Summarizer:
+    """Summarises one parsed module. Module-level names are resolved flow-insensitively
+    from the module's own bindings; a function's imports and assignments are layered on
+    top for what its body returns."""
+
+    def __init__(self, module: str, is_package: bool, source: bytes, tree: ast.Module) -> None:
+        self.module = module
+        self.is_package = is_package
+        self.tree = tree
+        # Lines mentioning ``yield``: only functions spanning one are walked for it, as
+        # that walk (every expression of the body) would cost more than the rest.
+        self.yield_lines = (
+            [i for i, line in enumerate(source.splitlines(), 1) if b"yield" in line] if b"yield" in source else []
+        )
+        self.may_global = b"global" in source
+        self.may_start_threads = b"hread" in source  # Thread, Timer's threading, to_thread
+        self.star_imports: list[str] = []
+        sites: list[tuple[str, str | None]] = []
+        for stmt in statements(tree.body):
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
+                    self.star_imports.append(from_module(stmt, self._anchor))
+                sites.extend(import_sites(stmt, self._anchor))
+            else:
+                sites.extend((name, None) for name in bound_names(stmt))
+        self.scope = make_scope(sites)
+
+    def _anchor(self, level: int) -> str | None:
+        parts = self.module.split(".") if self.module else []
+        if not self.is_package:
+            parts = parts[:-1]
+        if len(parts) < level:
+            return None
+        return ".".join(parts[: len(parts) - level + 1])
+
+    # ----------------------------------------------------------------- names
+
+    def qualify(self, node: ast.expr, local: Scope | None = None) -> str | None:
+        """The qualified name of a name/attribute chain, or None if unknown."""
+        dotted = dotted_name(node)
+        if dotted is None:
+            return None
+        head, dot, rest = dotted.partition(".")
+        base: str | None
+        if local is not None and head in local.imports:
+            base = local.imports[head]
+        elif local is not None and (head in local.defined or head in local.ambiguous):
+            return None  # a local variable
+        elif head in self.scope.imports:
+            base = self.scope.imports[head]
+        elif head in self.scope.defined:
+            base = f"{self.module}.{head}" if self.module else head
+        elif head in self.scope.ambiguous:
+            return None
+        elif head in _BUILTIN_NAMES and not self.star_imports:
+            base = f"builtins.{head}"
+        else:
+            return None
+        return base + dot + rest
+
+    def _named(self, node: ast.expr, local: Scope | None = None) -> str | None:
+        """Qualified if possible, else the dotted source text (for decorators, bases)."""
+        if isinstance(node, ast.Call):
+            node = node.func
+        return self.qualify(node, local) or dotted_name(node)
+
+    def _is_typing(self, node: ast.expr, name: str | frozenset[str]) -> bool:
+        """Whether ``node`` names ``typing.<name>``; an unresolvable name (a star import)
+        is judged by its last component."""
+        names = frozenset({name}) if isinstance(name, str) else name
+        qualified = self.qualify(node)
+        if qualified is not None:
+            module, _, last = qualified.rpartition(".")
+            return module in _TYPING_MODULES and last in names
+        dotted = dotted_name(node)
+        return dotted is not None and dotted.rpartition(".")[2] in names
+
+    # ----------------------------------------------------------------- annotations
+
+    def annotation(self, node: ast.expr | None) -> tuple[ReturnKind, str | None]:
+        """What an annotation says about None, and the class it names."""
+        if node is None:
+            return "unannotated", None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return "value", None
+        if is_none(node) or self.qualify(node) in ("types.NoneType", "builtins.NoneType"):
+            return "none", None
+        if self._is_typing(node, _NEVER):
+            return "never", None
+        members = self._union_members(node)
+        if members is None:
+            return self._unwrapped(node)
+        others = [m for m in members if not is_none(m)]
+        if not others:
+            return "none", None
+        head = self.annotation(others[0])[1] if len(others) == 1 else None
+        return ("optional" if len(others) < len(members) else "value"), head
+
+    def _unwrapped(self, node: ast.expr) -> tuple[ReturnKind, str | None]:
+        if isinstance(node, ast.Subscript):
+            if self._is_typing(node.value, "Annotated"):
+                inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+                return self.annotation(inner)
+            return "value", self.qualify(node.value)
+        return "value", self.qualify(node)
+
+    def _union_members(self, node: ast.expr) -> list[ast.expr] | None:
+        """The members of ``Optional[X]``, ``Union[...]`` or ``X | Y``; None otherwise."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            members: list[ast.expr] = []
+            stack: list[ast.expr] = [node]
+            while stack:
+                item = stack.pop()
+                if isinstance(item, ast.BinOp) and isinstance(item.op, ast.BitOr):
+                    stack.extend((item.right, item.left))
+                else:
+                    members.append(item)
+            return members
+        if isinstance(node, ast.Subscript):
+            if self._is_typing(node.value, "Optional"):
+                return [node.slice, ast.Constant(value=None)]
+            if self._is_typing(node.value, "Union"):
+                return list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
+        return None
+
+    def _optional_annotation(self, node: ast.expr | None) -> bool:
+        return self.annotation(node)[0] == "optional"
+
+    # ----------------------------------------------------------------- functions
+
+    def function(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str, *, method: bool
+    ) -> tuple[FunctionSummary, list[_AttrWrite]]:
+        """The summary and, for a method, the ``self.<attr>`` assignments its body makes
+        (facts about the enclosing class)."""
+        decorators = tuple(filter(None, (self._named(d) for d in node.decorator_list)))
+        last = {d.rpartition(".")[2] for d in decorators}
+        params = self._params(node.args)
+        local_sites: list[tuple[str, str | None]] = [(p.name, None) for p in params]
+        counts: dict[str, int] = {p.name: 1 for p in params}
+        assigned: dict[str, ast.expr] = {}
+        returns: list[ast.expr] = []
+        self_name = None
+        if (
+            method
+            and params
+            and params[0].kind in ("positional_only", "positional")
+            and not last & {"staticmethod", "classmethod"}
+        ):
+            self_name = params[0].name
+        self_sets: list[tuple[str, ast.expr | None, ast.expr | None]] = []
+        for stmt in statements(node.body):
+            if isinstance(stmt, ast.Return):
+                if stmt.value is not None:
+                    returns.append(stmt.value)
+                continue
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                local_sites.extend(import_sites(stmt, self._anchor))
+                continue
+            for name in bound_names(stmt):
+                local_sites.append((name, None))
+                counts[name] = counts.get(name, 0) + 1
+            if isinstance(stmt, ast.Assign):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        assigned[target.id] = stmt.value
+            if self_name is not None:
+                self_sets.extend(self_assignments(stmt, self_name))
+        local = make_scope(local_sites)
+        kind, head = self.annotation(node.returns)
+        summary = FunctionSummary(
+            qualname=qualname,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            is_generator=self._may_yield(node) and _yields(node),
+            is_context_manager=bool(last & {"contextmanager", "asynccontextmanager"}),
+            must_use="must_use" in last,
+            return_kind=kind,
+            return_annotation=head,
+            returned_calls=self._returned_calls(returns, local, counts, assigned),
+            decorators=decorators,
+            params=params,
+            calls=self._calls(node, local, self_name),
+        )
+        return summary, [(attr, value, annotation, local) for attr, value, annotation in self_sets]
+
+    def _calls(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, local: Scope, self_name: str | None
+    ) -> tuple[str, ...]:
+        found: dict[str, None] = {}
+        top = self.module.partition(".")[0]
+        stack: list[ast.AST] = list(node.body)
+        while stack:
+            item = stack.pop()
+            if isinstance(item, ast.ClassDef):
+                continue
+            stack.extend(ast.iter_child_nodes(item))
+            if not isinstance(item, ast.Call):
+                continue
+            dotted = dotted_name(item.func)
+            if dotted is None:
+                continue
+            head, _, rest = dotted.partition(".")
+            if head == self_name:
+                if rest and rest.count(".") <= 1:
+                    found[f"self.{rest}"] = None
+                continue
+            callee = self.qualify(item.func, local)
+            if callee is not None and callee.partition(".")[0] == top:
+                found[callee] = None
+        return tuple(found)
+
+    def _may_yield(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        lines = self.yield_lines
+        i = bisect.bisect_left(lines, node.lineno)
+        return i < len(lines) and lines[i] <= (node.end_lineno or node.lineno)
+
+    def _params(self, args: ast.arguments) -> tuple[ParamSummary, ...]:
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+        defaults.extend(args.defaults)
+        listed: list[tuple[ast.arg, ParamKind, ast.expr | None, bool]] = [
+            (
+                arg,
+                "positional_only" if i < len(args.posonlyargs) else "positional",
+                default,
+                default is not None,
+            )
+            for i, (arg, default) in enumerate(zip(positional, defaults))
+        ]
+        if args.vararg is not None:
+            listed.append((args.vararg, "var_positional", None, False))
+        listed.extend(
+            (arg, "keyword_only", default, default is not None)
+            for arg, default in zip(args.kwonlyargs, args.kw_defaults)
+        )
+        if args.kwarg is not None:
+            listed.append((args.kwarg, "var_keyword", None, False))
+        out = []
+        for arg, kind, default, has_default in listed:
+            annotated, head = self.annotation(arg.annotation)
+            out.append(
+                ParamSummary(
+                    name=arg.arg,
+                    kind=kind,
+                    optional=annotated == "optional" or is_none(default),
+                    has_default=has_default,
+                    annotation=head,
+                )
+            )
+        return tuple(out)
+
+    def _returned_calls(
+        self,
+        returns: list[ast.expr],
+        local: Scope,
+        counts: dict[str, int],
+        assigned: dict[str, ast.expr],
+    ) -> tuple[str, ...]:
+        callees: dict[str, None] = {}
+        for value in returns:
+            if isinstance(value, ast.Name) and counts.get(value.id) == 1:
+                value = assigned.get(value.id, value)
+            if isinstance(value, ast.Call):
+                callee = self.qualify(value.func, local)
+                if callee is not None:
+                    callees[callee] = None
+        return tuple(callees)
+
+    # ----------------------------------------------------------------- classes
+
+    def klass(self, node: ast.ClassDef, qualname: str, functions: list[FunctionSummary]) -> list[ClassSummary]:
+        """The class's summary and its nested classes'; methods go to ``functions``."""
+        classes: list[ClassSummary] = []
+        methods: dict[str, None] = {}
+        calls: dict[str, str] = {}
+        optional: dict[str, None] = {}
+        none_in_init: dict[str, None] = {}
+        set_elsewhere: set[str] = set()
+        registers_self = False
+        for stmt in statements(node.body):
+            if isinstance(stmt, _FUNCTION_TYPES):
+                methods[stmt.name] = None
+                summary, writes = self.function(stmt, f"{qualname}.{stmt.name}", method=True)
+                if not _is_overload(summary):
+                    functions.append(summary)
+                in_init = stmt.name == "__init__"
+                if in_init and not registers_self:
+                    registers_self = _hands_self_on(stmt)
+                for attr, value, annotation, local in writes:
+                    if annotation is not None and self._optional_annotation(annotation):
+                        optional[attr] = None
+                    if in_init:
+                        if is_none(value):
+                            none_in_init[attr] = None
+                        elif isinstance(value, ast.Call):
+                            callee = self.qualify(value.func, local)
+                            if callee is not None:
+                                calls.setdefault(attr, callee)
+                    elif value is not None and not is_none(value):
+                        set_elsewhere.add(attr)
+            elif isinstance(stmt, ast.ClassDef):
+                classes.extend(self.klass(stmt, f"{qualname}.{stmt.name}", functions))
+            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                if self._optional_annotation(stmt.annotation):
+                    optional[stmt.target.id] = None
+                if isinstance(stmt.value, ast.Call):
+                    self._class_call(calls, stmt.target.id, stmt.value)
+            elif isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        self._class_call(calls, target.id, stmt.value)
+        own = ClassSummary(
+            qualname=qualname,
+            bases=tuple(filter(None, (self._named(b) for b in node.bases))),
+            methods=tuple(methods),
+            attribute_calls=tuple(calls.items()),
+            optional_attributes=tuple(optional),
+            none_then_set_attributes=tuple(a for a in none_in_init if a in set_elsewhere),
+            registers_self=registers_self,
+        )
+        return [own, *classes]
+
+    def _class_call(self, calls: dict[str, str], attr: str, value: ast.Call) -> None:
+        callee = self.qualify(value.func)
+        if callee is not None:
+            calls.setdefault(attr, callee)
+
+    # ----------------------------------------------------------------- module
+
+    def summary(self) -> ModuleSummary:
+        started, repeated = self._thread_targets()
+        functions: list[FunctionSummary] = []
+        classes: list[ClassSummary] = []
+        mutable: dict[str, str] = {}
+        for stmt in statements(self.tree.body):
+            if isinstance(stmt, _FUNCTION_TYPES):
+                summary, _ = self.function(stmt, f"{self.module}.{stmt.name}", method=False)
+                if not _is_overload(summary):
+                    functions.append(summary)
+            elif isinstance(stmt, ast.ClassDef):
+                classes.extend(self.klass(stmt, f"{self.module}.{stmt.name}", functions))
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                kind = self._mutable_kind(stmt.value)
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        if kind is None:
+                            mutable.pop(target.id, None)
+                        else:
+                            mutable.setdefault(target.id, kind)
+        return ModuleSummary(
+            module=self.module,
+            is_package=self.is_package,
+            imports=tuple(self.scope.imports.items()),
+            star_imports=tuple(self.star_imports),
+            functions=tuple(functions),
+            classes=tuple(classes),
+            global_rebound=self._global_rebound() if self.may_global else (),
+            mutable_globals=tuple(mutable.items()),
+            thread_targets=started,
+            repeated_thread_targets=repeated,
+        )
+
+    def _thread_targets(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Functions started on threads here, and those started in a loop (or mapped over a
+        pool): they race with themselves."""
+        if not self.may_start_threads:
+            return (), ()
+        pools: set[str] = set()
+        submitted: list[tuple[str, ast.expr, bool]] = []
+        targets: set[str] = set()
+        repeated: set[str] = set()
+        stack: list[tuple[ast.AST, bool, tuple[str, str] | None]] = [(self.tree, False, None)]
+        while stack:
+            node, looping, owner = stack.pop()
+            inner = looping or isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.comprehension))
+            # ``owner``: None at module level; (class, "") in a class body; (class, self's
+            # name) in a method; ("", "") anywhere else (a class there is not indexed).
+            if isinstance(node, ast.ClassDef):
+                if owner is None or (owner[0] and not owner[1]):
+                    owner = (f"{owner[0] if owner else self.module}.{node.name}", "")
+                else:
+                    owner = ("", "")
+            elif isinstance(node, _FUNCTION_TYPES):
+                arguments = [*node.args.posonlyargs, *node.args.args]
+                in_class = owner is not None and owner[0] and not owner[1]
+                owner = (owner[0], arguments[0].arg) if owner is not None and in_class and arguments else ("", "")
+            stack.extend((child, inner, owner) for child in ast.iter_child_nodes(node))
+            if isinstance(node, (ast.Assign, ast.withitem)):
+                value = node.value if isinstance(node, ast.Assign) else node.context_expr
+                bound = node.targets if isinstance(node, ast.Assign) else [node.optional_vars]
+                if isinstance(value, ast.Call) and self.qualify(value.func) in _THREAD_POOLS:
+                    pools.update(filter(None, (dotted_name(t) for t in bound if t is not None)))
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            argument: ast.expr | None = None
+            if isinstance(func, ast.Attribute) and func.attr in ("submit", "map") and node.args:
+                receiver = dotted_name(func.value)
+                if receiver is not None:
+                    submitted.append((receiver, node.args[0], looping or func.attr == "map"))
+                continue
+            if isinstance(func, ast.Attribute) and func.attr == "run_in_executor" and len(node.args) > 1:
+                argument = node.args[1]
+            starter = _THREAD_STARTERS.get(self.qualify(func) or "")
+            if starter is not None:
+                keyword, position = starter
+                argument = next((k.value for k in node.keywords if k.arg == keyword), None)
+                if argument is None and position is not None and len(node.args) > position:
+                    argument = node.args[position]
+            target = self._started(argument, owner) if argument is not None else None
+            if target is not None:
+                targets.add(target)
+                if looping:
+                    repeated.add(target)
+        for receiver, argument, many in submitted:
+            target = self._started(argument, None) if receiver in pools else None
+            if target is not None:
+                targets.add(target)
+                if many:
+                    repeated.add(target)
+        return tuple(sorted(targets)), tuple(sorted(repeated))
+
+    def _started(self, argument: ast.expr, owner: tuple[str, str] | None) -> str | None:
+        """The qualified function a thread start names: a module-level name, or
+        ``self.m`` in a method of the class ``owner`` names (with its ``self`` parameter)."""
+        if (
+            owner is not None
+            and owner[1]
+            and isinstance(argument, ast.Attribute)
+            and isinstance(argument.value, ast.Name)
+            and argument.value.id == owner[1]
+        ):
+            return f"{owner[0]}.{argument.attr}"
+        return self.qualify(argument)
+
+    def _mutable_kind(self, value: ast.expr) -> str | None:
+        literal = _LITERAL_CONTAINERS.get(type(value))
+        if literal is not None:
+            return literal
+        if isinstance(value, ast.Call):
+            callee = self.qualify(value.func)
+            if callee in _MUTABLE_CONSTRUCTORS:
+                return callee
+        return None
+
+    def _global_rebound(self) -> tuple[str, ...]:
+        found: dict[str, None] = {}
+        bodies: list[tuple[list[ast.stmt], bool]] = [(self.tree.body, False)]
+        while bodies:
+            body, in_function = bodies.pop()
+            declared: list[str] = []
+            bound: set[str] = set()
+            for stmt in statements(body):
+                if isinstance(stmt, (*_FUNCTION_TYPES, ast.ClassDef)):
+                    bodies.append((stmt.body, not isinstance(stmt, ast.ClassDef)))
+                if not in_function:
+                    continue
+                if isinstance(stmt, ast.Global):
+                    declared.extend(stmt.names)
+                elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                    bound.update(name for name, _ in import_sites(stmt, self._anchor))
+                else:
+                    bound.update(bound_names(stmt))
+            for name in declared:
+                if name in bound:
+                    found[name] = None
+        return tuple(sorted(found))
+
+
+_RELEASING_ATTRS = frozenset({"close", "cleanup", "shutdown", "terminate", "release", "__exit__"})
+_REGISTERING_CALLS = frozenset(
+    {
+        "enter_context",
+        "enter_async_context",
+        "push",
+        "push_async_exit",
+        "callback",
+        "register",
+        "finalize",
+        "add",
+        "append",
+    }
+)
+
+
+def _hands_self_on(init: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether ``__init__`` registers the instance (or its release method) with something
+    that will release it: ``stack.enter_context(self)``, ``atexit.register(self.close)``,
+    ``weakref.finalize(self, ...)``, ``_open_instances.add(self)``."""
+    args = init.args.posonlyargs + init.args.args
+    if not args:
+        return False
+    me = args[0].arg
+    for stmt in statements(init.body):
+        for node in ast.walk(stmt):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            if name not in _REGISTERING_CALLS:
+                continue
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                if isinstance(arg, ast.Name) and arg.id == me:
+                    return True
+                if (
+                    isinstance(arg, ast.Attribute)
+                    and isinstance(arg.value, ast.Name)
+                    and arg.value.id == me
+                    and arg.attr in _RELEASING_ATTRS
+                ):
+                    return True
+    return False
+
+
+def _is_overload(summary: FunctionSummary) -> bool:
+    return any(d.rpartition(".")[2] == "overload" for d in summary.decorators)
+
+
+def _yields(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether the function's own body (not nested scopes) contains ``yield``."""
+    stack: list[ast.AST] = list(node.body)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(item, _SCOPE_TYPES):
+            stack.extend(ast.iter_child_nodes(item))
+    return False
+
+
+def is_package_file(path: str | os.PathLike[str]) -> bool:
+    """Whether a file is its package's ``__init__`` (without a ``Path``: pass 1 asks per file)."""
+    return os.path.splitext(os.path.basename(path))[0] == "__init__"
+
+
+def build_summary(path: str | os.PathLike[str], source: bytes, module_name: str) -> ModuleSummary:
+    """Summarise one module; never raises (an unparseable file gives an empty summary)."""
+    is_package = is_package_file(path)
+    # An ast tree holds no reference cycles, so the cyclic collector, which the many
+    # allocations of a parse keep triggering, has nothing to find: ~15 % of this pass.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning for "\d" etc. is not ours to show
+            tree = ast.parse(source, filename=os.fspath(path))
+        return _Summarizer(module_name, is_package, source, tree).summary()
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return ModuleSummary(module_name, is_package, (), (), parsed=False)
+    finally:
+        if collecting:
+            gc.enable()
