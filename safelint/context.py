@@ -21,7 +21,8 @@ from safelint.analysis.flow.cfg import CFG, ScopeNode, build_cfg
 from safelint.analysis.names.names import Names, Scope
 from safelint.analysis.syntax import parent_map, walk
 from safelint.analysis.types.evaluator import TypeEvaluator
-from safelint.project import Project, knowledge
+from safelint.analysis.types.library import Library
+from safelint.project import Project, knowledge, library
 from safelint.results import Finding, Fix, Related
 from safelint.rule import Rule
 
@@ -76,6 +77,11 @@ class ModuleContext:
     @cached_property
     def index(self) -> ProjectIndex:
         return self.project.index if self.project is not None else ProjectIndex([])
+
+    @cached_property
+    def library(self) -> Library:
+        """The stubs' definitions read as types (shared by every file of the process)."""
+        return library(self.project.python if self.project is not None else None)
 
     @cached_property
     def types(self) -> TypeEvaluator:

@@ -17,6 +17,7 @@ from typing import Any
 
 from safelint.analysis.facts.index.index import ProjectIndex, build_index, module_name_for
 from safelint.analysis.facts.knowledge import Knowledge
+from safelint.analysis.types.library import Library
 from safelint.config import Overrides, Settings, find_config_file, load_settings
 from safelint.discovery import GitIgnores
 
@@ -89,10 +90,9 @@ def build_project(
     cache_dir: Path | None = None,
     python: str | None = None,
 ) -> Project:
-    """Index ``paths``; summaries are cached under ``cache_dir`` when it is given and writable."""
-    usable = cache_dir is not None and os.access(_existing_ancestor(cache_dir), os.W_OK)
-    index = build_index(paths, root, cache_dir=cache_dir if usable else None, map_fn=map_fn)
-    return Project(root, index, python, cache_dir)
+    """Index ``paths``; summaries are cached under ``cache_dir`` when it is given (the store
+    reads a read-only cache and simply keeps nothing new in it)."""
+    return Project(root, build_index(paths, root, cache_dir=cache_dir, map_fn=map_fn), python, cache_dir)
 
 
 def _existing_ancestor(path: Path) -> Path:
@@ -114,3 +114,16 @@ def knowledge(python: str | None = None) -> Knowledge:
         if python not in _knowledge:
             _knowledge[python] = Knowledge.load(python=python)
         return _knowledge[python]
+
+
+_libraries: dict[str | None, Library] = {}
+
+
+def library(python: str | None = None) -> Library:
+    """The stubs of an interpreter read as types: one per process, like its knowledge base,
+    so that what one file's check learnt about ``dict`` serves the next."""
+    kb = knowledge(python)
+    with _knowledge_lock:
+        if python not in _libraries:
+            _libraries[python] = Library(kb)
+        return _libraries[python]

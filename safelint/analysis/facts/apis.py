@@ -99,6 +99,26 @@ OWNERSHIP_TAKERS: Final = frozenset(
 )
 """Functions that take over (or may take over) what they are given."""
 
+REGISTERING_CALLS: Final = frozenset(
+    {
+        "enter_context",
+        "enter_async_context",
+        "push",
+        "push_async_exit",
+        "callback",
+        "register",
+        "finalize",
+        "add",
+        "append",
+    }
+)
+"""Calls that take an object, or its release method, to release it later: an instance that
+``__init__`` hands to one (``stack.enter_context(self)``, ``atexit.register(self.close)``)
+is released by what it registered with."""
+
+SELF_RELEASERS: Final = frozenset({"close", "cleanup", "shutdown", "terminate", "release", "__exit__"})
+"""A release method handed on as a callback (``atexit.register(self.close)``)."""
+
 SQLITE_CONNECT: Final = frozenset({"sqlite3.connect", "sqlite3.Connection", "sqlite3.dbapi2.connect"})
 """A sqlite3 connection's ``with`` commits or rolls back; it does not close."""
 

@@ -181,7 +181,7 @@ class Names:
         ``re.match``, ``os.path.join``, ``builtins.open``, ``pkg.mod.helper`` (a name the
         module defines). None for locals, ambiguous names and non-name expressions.
         """
-        return self._qualified(expr, self._effective_scope(expr, scope))
+        return self._qualified(expr, self.effective_scope(expr, scope))
 
     def is_shadowed(self, name: str, scope: Scope = None) -> bool:
         """Whether ``name``, read in the body of ``scope``, is (or may be) bound by a
@@ -200,7 +200,19 @@ class Names:
         known type; ``self`` in a method; a parameter never rebound, annotated with a
         class the oracle knows; a variable the oracle knows (``os.environ``).
         """
-        return self._type(expr, self._effective_scope(expr, scope), True)
+        return self._type(expr, self.effective_scope(expr, scope), True)
+
+    def binder(self, name: str, scope: Scope = None) -> tuple[str, Scope]:
+        """Where ``name``, read in the body of ``scope``, is bound: ``("scope", node)`` for a
+        function, lambda, class or comprehension scope, ``("scope", None)`` for the module,
+        else ``("builtin" | "unknown" | "nested" | "unbound", None)`` ("unknown": maybe a star
+        import; "nested": maybe a comprehension or lambda variable of this region)."""
+        binding = self._binding(name, scope)
+        if isinstance(binding, ScopeInfo):
+            return "scope", binding.node
+        if binding is None:
+            return "unbound", None
+        return binding.what, None
 
     def call_target(self, call: cst.Call, scope: Scope = None) -> str | None:
         """The qualified name of the function or method ``call`` calls.
@@ -210,7 +222,7 @@ class Names:
         imported module-level variable keeps the name form (``os.environ.get``): ask
         :meth:`type_of` on ``call.func.value`` (→ ``os._Environ``) for the type form.
         """
-        return self._call_target(call, self._effective_scope(call, scope))
+        return self._call_target(call, self.effective_scope(call, scope))
 
     # ----------------------------------------------------------------- resolution
 
@@ -261,7 +273,7 @@ class Names:
                 if name in info.sites or name in info.declared:
                     return info
             first = False
-            current = self._parent(current)
+            current = self.parent(current)
         module = self._module()
         if name in module.sites or name in module.declared:
             return module
@@ -377,9 +389,9 @@ class Names:
             # locks and executors do.
             return self._oracle.return_type(f"{manager}.{enter}", None) or manager
         if site.kind == "param" and info.self_param == name:
-            owner = self._parent(info.node)
+            owner = self.parent(info.node)
             if isinstance(owner, cst.ClassDef):
-                return self._class_qualname(owner)
+                return self.class_qualname(owner)
         if site.kind == "param" and isinstance(site.node, cst.Param):
             return self._param_type(site.node, site.scope)
         return None
@@ -408,7 +420,7 @@ class Names:
             expr = expr.value
         # An annotation is evaluated where the ``def`` is (or, postponed, at module level,
         # which sees the same names unless the enclosing function shadows them).
-        name = self._qualified(expr, self._parent(function)) if expr is not None else None
+        name = self._qualified(expr, self.parent(function)) if expr is not None else None
         if name is None:
             return None
         name = _TYPING_ALIASES.get(name, name)
@@ -417,14 +429,14 @@ class Names:
         result = self._oracle.return_type(name, None)
         return None if result == "builtins.object" else result
 
-    def _class_qualname(self, node: cst.ClassDef) -> str | None:
+    def class_qualname(self, node: cst.ClassDef) -> str | None:
         parts = [node.name.value]
-        parent = self._parent(node)
+        parent = self.parent(node)
         while parent is not None:
             if not isinstance(parent, cst.ClassDef):
                 return None
             parts.append(parent.name.value)
-            parent = self._parent(parent)
+            parent = self.parent(parent)
         parts.append(self._prefix)
         parts.reverse()
         return ".".join(parts)
@@ -444,7 +456,7 @@ class Names:
 
     # ----------------------------------------------------------------- scopes
 
-    def _effective_scope(self, expr: cst.CSTNode, scope: Scope) -> Scope:
+    def effective_scope(self, expr: cst.CSTNode, scope: Scope) -> Scope:
         """Move out of ``scope`` while ``expr`` is in its header (a decorator, default or
         annotation is evaluated in the enclosing scope), so a caller may pass the
         function whose node it is visiting."""
@@ -455,7 +467,7 @@ class Names:
                 header = self._headers[key] = _subtree_ids(header_roots(scope))
             if id(expr) not in header:
                 return scope
-            scope = self._parent(scope)
+            scope = self.parent(scope)
         return None
 
     def _info(self, scope: Scope) -> ScopeInfo:
@@ -466,7 +478,7 @@ class Names:
             if type(scope) in _COMP_SET:
                 # Comprehensions are walked with their enclosing scope (walrus targets
                 # bind there); finding the parent walks it.
-                self._parent(scope)
+                self.parent(scope)
                 info = self._infos.get(id(scope))
                 if info is None:  # not a node of this module
                     info = self._infos[id(scope)] = ScopeInfo(scope)
@@ -474,7 +486,8 @@ class Names:
                 info = self._expand(scope)
         return info
 
-    def _parent(self, scope: Scope) -> Scope:
+    def parent(self, scope: Scope) -> Scope:
+        """The scope enclosing ``scope`` (None: the module)."""
         if scope is None:
             return None
         key = id(scope)

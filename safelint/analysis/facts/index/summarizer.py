@@ -14,6 +14,14 @@ import os
 import warnings
 from typing import Final, Union
 
+from safelint.analysis.facts.apis import (
+    MUTABLE_CONTAINERS,
+    REGISTERING_CALLS,
+    SELF_RELEASERS,
+    THREAD_POOLS,
+    THREAD_STARTERS,
+)
+
 from .bindings import (
     Scope,
     bound_names,
@@ -29,38 +37,11 @@ from .summary import ClassSummary, FunctionSummary, ModuleSummary, ParamKind, Pa
 
 __all__ = ["build_summary", "is_package_file"]
 
-# Callables that run their argument on a new thread, and where that argument is.
-_THREAD_POOLS: Final = frozenset(
-    {"concurrent.futures.ThreadPoolExecutor", "concurrent.futures.thread.ThreadPoolExecutor"}
-)
-
-_THREAD_STARTERS: Final = {
-    "threading.Thread": ("target", None),
-    "threading.Timer": ("function", 1),
-    "_thread.start_new_thread": ("function", 0),
-    "asyncio.to_thread": ("func", 0),
-}
 
 # --------------------------------------------------------------------------- summarising
 
 _TYPING_MODULES: Final = ("typing", "typing_extensions")
 _NEVER: Final = frozenset({"NoReturn", "Never"})
-_MUTABLE_CONSTRUCTORS: Final = frozenset(
-    {
-        "builtins.dict",
-        "builtins.list",
-        "builtins.set",
-        "builtins.bytearray",
-        "collections.defaultdict",
-        "collections.OrderedDict",
-        "collections.Counter",
-        "collections.deque",
-        "collections.ChainMap",
-        "weakref.WeakKeyDictionary",
-        "weakref.WeakValueDictionary",
-        "weakref.WeakSet",
-    }
-)
 _LITERAL_CONTAINERS: Final[dict[type, str]] = {
     ast.Dict: "builtins.dict",
     ast.DictComp: "builtins.dict",
@@ -472,7 +453,7 @@ class _Summarizer:
             if isinstance(node, (ast.Assign, ast.withitem)):
                 value = node.value if isinstance(node, ast.Assign) else node.context_expr
                 bound = node.targets if isinstance(node, ast.Assign) else [node.optional_vars]
-                if isinstance(value, ast.Call) and self.qualify(value.func) in _THREAD_POOLS:
+                if isinstance(value, ast.Call) and self.qualify(value.func) in THREAD_POOLS:
                     pools.update(filter(None, (dotted_name(t) for t in bound if t is not None)))
             if not isinstance(node, ast.Call):
                 continue
@@ -485,7 +466,7 @@ class _Summarizer:
                 continue
             if isinstance(func, ast.Attribute) and func.attr == "run_in_executor" and len(node.args) > 1:
                 argument = node.args[1]
-            starter = _THREAD_STARTERS.get(self.qualify(func) or "")
+            starter = THREAD_STARTERS.get(self.qualify(func) or "")
             if starter is not None:
                 keyword, position = starter
                 argument = next((k.value for k in node.keywords if k.arg == keyword), None)
@@ -523,7 +504,7 @@ class _Summarizer:
             return literal
         if isinstance(value, ast.Call):
             callee = self.qualify(value.func)
-            if callee in _MUTABLE_CONSTRUCTORS:
+            if callee in MUTABLE_CONTAINERS:
                 return callee
         return None
 
@@ -551,22 +532,6 @@ class _Summarizer:
         return tuple(sorted(found))
 
 
-_RELEASING_ATTRS = frozenset({"close", "cleanup", "shutdown", "terminate", "release", "__exit__"})
-_REGISTERING_CALLS = frozenset(
-    {
-        "enter_context",
-        "enter_async_context",
-        "push",
-        "push_async_exit",
-        "callback",
-        "register",
-        "finalize",
-        "add",
-        "append",
-    }
-)
-
-
 def _hands_self_on(init: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Whether ``__init__`` registers the instance (or its release method) with something
     that will release it: ``stack.enter_context(self)``, ``atexit.register(self.close)``,
@@ -581,7 +546,7 @@ def _hands_self_on(init: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
                 continue
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-            if name not in _REGISTERING_CALLS:
+            if name not in REGISTERING_CALLS:
                 continue
             for arg in [*node.args, *(k.value for k in node.keywords)]:
                 if isinstance(arg, ast.Name) and arg.id == me:
@@ -590,7 +555,7 @@ def _hands_self_on(init: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
                     isinstance(arg, ast.Attribute)
                     and isinstance(arg.value, ast.Name)
                     and arg.value.id == me
-                    and arg.attr in _RELEASING_ATTRS
+                    and arg.attr in SELF_RELEASERS
                 ):
                     return True
     return False

@@ -130,6 +130,11 @@ class Knowledge:
             cache.save(directory, key, table)
         return cls(table, environment, typeshed.stub_roots(), from_cache=from_cache, key=key)
 
+    @property
+    def linker(self) -> Linker:
+        """The stub linker itself, for the type evaluator's reading of stubs as types."""
+        return self._linker
+
     # -- names ------------------------------------------------------------------------
 
     def public_name(self, qualname: str) -> str | None:
