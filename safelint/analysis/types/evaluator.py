@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Final
 
 import libcst as cst
 
+from safelint.analysis.facts.knowledge.resolve import Definition
 from safelint.analysis.syntax import COMPREHENSIONS, Scope, parameters, push_children, target_elements
 from safelint.analysis.types.annotations import AnnotationReader
 from safelint.analysis.types.bindings import Binding, ScopeBindings
-from safelint.analysis.types.calls import Arg, Relations, call_result
+from safelint.analysis.types.calls import Arg, Relations, call_result, solve
 from safelint.analysis.types.library import SELF, literal
 from safelint.analysis.types.model import (
     NEVER,
@@ -703,11 +704,32 @@ class _Relations(Relations):
         definition = library.class_definition(ancestor)
         if definition is None or self._evaluator.project.is_class(instance.cls):
             return None
+        params = library.type_params(definition)
         mapping = library.mapping(instance, definition)
+        if not mapping and library.is_protocol(definition):
+            mapping = self._structural(instance, definition, params)
         if not mapping:
             return None
-        params = library.type_params(definition)
         return Instance(ancestor, tuple(mapping.get(p, UNKNOWN) for p in params))
+
+    def _structural(self, instance: Instance, protocol: Definition, params: tuple[str, ...]) -> dict[str, Type]:
+        """What a protocol's type variables stand for in a class that implements it without
+        naming it (``list[int]`` as ``SupportsIter[Iterator[int]]``): read from the results of
+        the protocol's methods that take no argument."""
+        library = self._evaluator.library
+        mapping: dict[str, Type] = {}
+        for name in library.protocol_methods(protocol):
+            declared = library.member(
+                Instance(library.public_name(protocol), tuple(TypeVarType(p) for p in params)), name
+            )
+            actual = self._evaluator.member(instance, name)
+            if not isinstance(declared, FunctionType) or not isinstance(actual, FunctionType):
+                continue
+            simple = [s for s in declared.signatures if not s.params]
+            results = [s.returns for s in actual.signatures if not s.params]
+            if len(simple) == 1 and results:
+                solve(simple[0].returns, join(results), mapping, self)
+        return mapping
 
 
 _ANY_PARAMS: Final = (Param("args", 2, False, UNKNOWN), Param("kwargs", 4, False, UNKNOWN))

@@ -129,6 +129,15 @@ class Library:
     def is_protocol(self, klass: Definition) -> bool:
         return self._linker.is_protocol(klass)
 
+    def public_name(self, klass: Definition) -> str:
+        return self._linker.public_name(klass)
+
+    def protocol_methods(self, protocol: Definition) -> list[str]:
+        """The methods a protocol's own body declares."""
+        binding = protocol.binding
+        assert isinstance(binding, StubClass)
+        return [name for name, member in binding.members.items() if isinstance(member, StubOverloads)]
+
     def type_params(self, klass: Definition) -> tuple[str, ...]:
         """The type variables a generic class is parametrised by, in order: those of
         ``Generic[...]``/``Protocol[...]`` when given, else those its bases mention."""
