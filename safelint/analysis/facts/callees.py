@@ -22,10 +22,9 @@ __all__ = ["call_target", "project_class", "project_function"]
 
 
 def call_target(ctx: ModuleContext, call: cst.Call) -> str | None:
-    """``ctx.names.call_target`` for a call in the scope being visited, asked once per call:
-    several rules look at every expression statement, and typing a receiver is not free."""
+    """``ctx.types.call_target`` for a call in the scope being visited."""
     scope = ctx.scope
-    return ctx.memo(("call target", call), lambda: ctx.names.call_target(call, scope))
+    return ctx.memo(("call target", call), lambda: ctx.types.call_target(call, scope))
 
 
 def project_function(ctx: ModuleContext, qualname: str) -> FunctionSummary | None:

@@ -353,7 +353,7 @@ class _Module:
                 if group is not None and group in _optional_groups(pattern):
                     return Origin(OriginKind.OPTIONAL_GROUP, 0, self._text(call), group=group)
             return None
-        target = self.ctx.names.call_target(call, scope)  # type: ignore[arg-type]
+        target = self.ctx.types.call_target(call, scope)  # type: ignore[arg-type]
         if target is None:
             return None
         optional = self.ctx.knowledge.returns_optional(target, call)

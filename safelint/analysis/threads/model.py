@@ -308,7 +308,7 @@ class ThreadModel:
         elif method == "run_in_executor":
             argument, kind = _positional(call, 1), EntryKind.EXECUTOR
         elif method == "add_done_callback" and isinstance(func, cst.Attribute):
-            if ctx.names.type_of(func.value, scope) in FUTURES or _submitted(func.value):
+            if ctx.types.class_of(func.value, scope) in FUTURES or _submitted(func.value):
                 argument, kind = _positional(call, 0), EntryKind.DONE_CALLBACK
         elif (callee_name(func) or "")[:1].isupper() or callee_name(func) in THREAD_STARTER_NAMES:
             # `try: import threading except ImportError: import dummy_threading as threading`
@@ -342,7 +342,7 @@ class ThreadModel:
 
     def _is_pool(self, receiver: cst.BaseExpression, where: Function | None) -> bool:
         ctx = self.ctx
-        if ctx.names.type_of(receiver, where.node if where else None) in THREAD_POOLS:
+        if ctx.types.class_of(receiver, where.node if where else None) in THREAD_POOLS:
             return True
         name = dotted_name(receiver)
         if name is None:

@@ -125,9 +125,36 @@ class TypeEvaluator:
         self._memo[expr] = found
         return found
 
+    def call_target(self, call: cst.Call, scope: Scope = None) -> str | None:
+        """The qualified name of what ``call`` calls: ``re.Pattern.match`` for a method of a
+        typed receiver, ``pkg.mod.Class`` for a constructor, else the name as written resolves
+        to (``requests.get`` when nothing is known of it)."""
+        callee = self.type_of(call.func, scope)
+        if isinstance(callee, FunctionType) and callee.qualname and callee.qualname != "<lambda>":
+            return callee.qualname
+        if isinstance(callee, ClassObject):
+            return callee.cls
+        return self._ctx.names.qualified_name(call.func, scope)
+
+    def class_of(self, expr: cst.BaseExpression, scope: Scope = None) -> str | None:
+        """The one class the value of ``expr`` is an instance of (None aside), if known."""
+        return self.type_of(expr, scope).class_name
+
     def qualified_value(self, qualname: str) -> Type:
         """What a fully qualified name denotes: a project function or class, another
-        module, a library definition."""
+        module, a library definition. Where the project's own code says nothing (an
+        unannotated function) and a stub does (the project ships stubs, or it is the
+        standard library itself), the stub's word is taken."""
+        found = self._project_value(qualname)
+        if isinstance(found, UnknownType) or (
+            isinstance(found, FunctionType) and all(isinstance(s.returns, UnknownType) for s in found.signatures)
+        ):
+            stub = self.library.value(qualname)
+            if not isinstance(stub, UnknownType):
+                return stub
+        return found
+
+    def _project_value(self, qualname: str) -> Type:
         own = self.project.own_function(qualname)
         if own is not None:
             return self.function_type(own, qualname)
@@ -141,7 +168,7 @@ class TypeEvaluator:
         module, _, name = qualname.rpartition(".")
         if module == self.project.prefix:
             return self._module_variable(name)
-        return self.library.value(qualname)
+        return UNKNOWN
 
     # -- expressions -------------------------------------------------------------------------
 
@@ -161,7 +188,10 @@ class TypeEvaluator:
         if kind is cst.FormattedString:
             return _BYTES if "b" in expr.prefix.lower() else _STR  # type: ignore[attr-defined]
         if kind is cst.Integer:
-            return _INT
+            try:
+                return literal(int(expr.value.replace("_", ""), 0))  # type: ignore[attr-defined]
+            except ValueError:  # ``007``: leave it to the reader
+                return _INT
         if kind is cst.Float:
             return Instance("builtins.float")
         if kind is cst.Imaginary:
@@ -238,7 +268,8 @@ class TypeEvaluator:
         if isinstance(node, cst.Param):
             return self._param(node, scope)
         if isinstance(node, cst.Assign):
-            return self._unpacked(self.type_of(node.value, scope), node.targets[0].target, binding.target)
+            # A variable takes the class of a literal it is given, as mypy infers it.
+            return _plain(self._unpacked(self.type_of(node.value, scope), node.targets[0].target, binding.target))
         if isinstance(node, cst.AnnAssign):
             declared = self.reader.read(node.annotation.annotation, scope)
             if node.value is None:
@@ -433,9 +464,11 @@ class TypeEvaluator:
                     return inherited
                 continue
             found = self._model_member(entry, receiver, name, instance)
-            if found is not None:
+            if found is not None and not isinstance(found, UnknownType):
                 return found
-        return UNKNOWN
+            if found is not None:
+                break
+        return self.library.member(receiver, name)  # a stub for the class may say more
 
     def _model_member(
         self, model: ClassModel, receiver: Instance | ClassObject, name: str, instance: bool
@@ -673,6 +706,7 @@ class TypeEvaluator:
 class _Relations(Relations):
     def __init__(self, evaluator: TypeEvaluator) -> None:
         self._evaluator = evaluator
+        self._matching: set[tuple[Instance, str]] = set()
 
     def is_subclass(self, cls: str, base: str) -> bool | None:
         project = self._evaluator.project
@@ -706,8 +740,14 @@ class _Relations(Relations):
             return None
         params = library.type_params(definition)
         mapping = library.mapping(instance, definition)
-        if not mapping and library.is_protocol(definition):
-            mapping = self._structural(instance, definition, params)
+        key = (instance, ancestor)
+        if not mapping and library.is_protocol(definition) and key not in self._matching:
+            # A protocol's method may return the protocol again (``__iter__`` of an Iterator).
+            self._matching.add(key)
+            try:
+                mapping = self._structural(instance, definition, params)
+            finally:
+                self._matching.discard(key)
         if not mapping:
             return None
         return Instance(ancestor, tuple(mapping.get(p, UNKNOWN) for p in params))
