@@ -90,11 +90,13 @@ def check_paths(
     Each named path is checked with the whole project it lies in (see ``find_root``), not only
     the files named: pre-commit passes just the staged files.
     """
-    groups = _by_project(paths, resolver, options.force_exclude)
+    problems: list[str] = []
+    groups = _by_project(paths, resolver, options.force_exclude, problems)
     every = [f for _, files in groups.values() for f in files]
     progress = on_files(len(every)) if on_files else None
     every_settings = {id(f.settings): f.settings for f in every} or {0: resolver(resolver.cwd)}
     result = RunResult(enabled_rules=sorted(set().union(*(s.enabled_codes() for s in every_settings.values()))))
+    result.internal_errors.extend(problems)
     for root, (named, files) in groups.items():
         if not files:
             continue
@@ -106,16 +108,17 @@ def check_paths(
 
 
 def _by_project(
-    paths: list[Path], resolver: SettingsResolver, force_exclude: bool
+    paths: list[Path], resolver: SettingsResolver, force_exclude: bool, problems: list[str]
 ) -> dict[Path, tuple[set[Path], list[SourceFile]]]:
-    """The named paths by project root, with the files found from them (each file once)."""
+    """The named paths by project root, with the files found from them (each file once);
+    named paths that cannot be checked go to ``problems``."""
     named: dict[Path, list[Path]] = {}
     for given in paths:
         named.setdefault(find_root(resolver.cwd / given), []).append(given)
     seen: set[Path] = set()
     groups = {}
     for root, group in named.items():
-        files = [f for f in discover(group, resolver, resolver.cwd, force_exclude) if f.path not in seen]
+        files = [f for f in discover(group, resolver, resolver.cwd, force_exclude, problems) if f.path not in seen]
         seen.update(f.path for f in files)
         groups[root] = ({Path(os.path.abspath(resolver.cwd / p)) for p in group}, files)
     return groups

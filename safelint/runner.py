@@ -24,6 +24,7 @@ from safelint.plugins import load_module
 from safelint.project import Project, build_project
 from safelint.results import FileResult, Finding
 from safelint.rule import all_rules
+from safelint.source import SourceError, read_source
 
 # Below this much source, starting processes costs more than it saves.
 _PARALLEL_THRESHOLD_BYTES = 256 * 1024
@@ -83,8 +84,8 @@ def run(
         if store is None:
             store = caches[id(source.settings)] = cache(source.settings)
         try:
-            key = store.key(source.path.read_bytes(), source.display)
-        except OSError:
+            key = store.key(read_source(source.path), source.display)
+        except (OSError, SourceError):  # the checker reports why
             remaining.append(source)
             continue
         hit = store.get(key)
