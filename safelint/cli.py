@@ -17,7 +17,7 @@ from safelint.discovery import DiscoveryError, display_path
 from safelint.formatters import FORMATS, FormatOptions
 from safelint.formatters.text import summary
 from safelint.gitdiff import GitDiffError
-from safelint.output import write_atomically
+from safelint.output import write_report
 from safelint.plugins import plugin_of
 from safelint.results import RunResult, Severity
 from safelint.rule import Rule
@@ -228,7 +228,7 @@ def check(
     report = FORMATS[output_format](result, FormatOptions(color=color, statistics=statistics, quiet=quiet))
     if output_file is not None:
         try:
-            write_atomically(output_file, report)
+            write_report(output_file, report)
         except OSError as error:
             _fail(f"{output_file}: cannot write the report: {error.strerror or error}")
         click.echo(summary(result))
