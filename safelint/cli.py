@@ -22,7 +22,7 @@ from safelint.plugins import plugin_of
 from safelint.results import RunResult, Severity
 from safelint.rule import Rule
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _codes(value: tuple[str, ...]) -> tuple[str, ...]:
@@ -37,13 +37,17 @@ def _fail(message: str) -> None:
 
 class _Group(click.Group):
     """Turns an unexpected exception into one line on stderr and exit 2, never a traceback
-    (set SAFELINT_DEBUG=1 to see it)."""
+    (set SAFELINT_DEBUG=1 to see it); Ctrl-C into exit 130 with nothing more on stdout (the
+    workers are already killed: see ``workers``)."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
+        except KeyboardInterrupt:
+            click.echo("safelint: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except ConfigError as error:  # e.g. an installed plugin that cannot be loaded, met by any command
             click.echo(f"safelint: error: {error}", err=True)
             ctx.exit(EXIT_ERROR)
