@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
+import logging
+import os
 import sys
 import threading
 import tokenize
@@ -22,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import FeatureRequestError, JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
@@ -33,6 +36,7 @@ from safelint.config import CONFIG_FILES, ConfigError
 from safelint.discovery import SOURCE_SUFFIXES
 from safelint.lsp import convert
 from safelint.lsp.folders import ClientOptions, Folder, LiveProject
+from safelint.lsp.protocol import SafelintProtocol
 from safelint.project import Project, build_project, find_root, knowledge
 from safelint.results import Finding, RunResult
 from safelint.rule import all_rules
@@ -110,7 +114,13 @@ class SafelintServer(LanguageServer):
     """
 
     def __init__(self) -> None:
-        super().__init__("safelint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "safelint",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=SafelintProtocol,
+        )
+        self.protocol: SafelintProtocol
         self.options = ClientOptions()
         self.folders: dict[Path, Folder] = {}
         self.loose: dict[Path, Folder] = {}
@@ -124,6 +134,14 @@ class SafelintServer(LanguageServer):
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """What pygls could not handle: one line in the client's log (not a pop-up per bad
+        message); text that is not JSON is answered with a parse error."""
+        if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)):
+            self.protocol.parse_error(error)
+        elif source is not FeatureRequestError:  # a failed request has had its error answer
+            self.log(f"safelint: {type(error).__name__}: {error}")
 
     def config_error(self, message: str) -> None:
         """Shown once per distinct error (not once per keystroke), logged every time."""
@@ -412,6 +430,9 @@ def create_server() -> SafelintServer:
 def main() -> None:
     """Serve LSP over stdin/stdout until the client says exit: ``safelint server``."""
     all_rules()  # import every rule before any thread asks for the registry
+    if not os.environ.get("SAFELINT_DEBUG"):  # pygls logs tracebacks to stderr; the client gets a line
+        logging.getLogger("pygls").addHandler(logging.NullHandler())
+        logging.getLogger("pygls").propagate = False
     stdout = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print() must not corrupt the protocol stream
     create_server().start_io(sys.stdin.buffer, stdout)
