@@ -14,7 +14,7 @@ from safelint.api import RunOptions, SettingsResolver, check_paths, check_source
 from safelint.baseline import BaselineError
 from safelint.config import ConfigError, Overrides, find_config_file, load_settings
 from safelint.discovery import DiscoveryError, display_path
-from safelint.formatters import FORMATS, FormatOptions
+from safelint.formatters import FORMATS, STATISTICS_FORMATS, FormatOptions
 from safelint.formatters.text import summary
 from safelint.gitdiff import GitDiffError
 from safelint.output import write_report
@@ -169,6 +169,8 @@ def check(
     cache_dir: Path | None,
 ) -> None:
     """Check PATHS (files or directories; default `.`; `-` reads standard input)."""
+    if statistics and output_format not in STATISTICS_FORMATS:
+        _fail(f"--statistics works with --format {', '.join(STATISTICS_FORMATS)}; not with {output_format}")
     if update_baseline and baseline_path is None:
         _fail("--update-baseline needs --baseline FILE")
     if write_baseline is not None and (baseline_path is not None or new_since is not None):
@@ -213,6 +215,9 @@ def check(
             result = check_source(sys.stdin.buffer.read(), display, resolver, stdin_path, options)
         else:
             result = check_paths(targets, resolver, options, _progress_factory(quiet))
+            if not result.files_checked and not result.internal_errors:
+                shown = " ".join(str(t) for t in targets)
+                click.echo(f"safelint: warning: no Python files found under {shown}", err=True)
         follow_up(result, resolver, options)
     except (ConfigError, DiscoveryError, GitDiffError, BaselineError) as error:
         _fail(str(error))

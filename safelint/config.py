@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -182,13 +183,41 @@ def _has_safelint_table(pyproject: Path) -> bool:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            data: dict[str, Any] = tomllib.load(handle)
-            return data
+        raw = path.read_bytes()
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - raw.rfind(b"\n", 0, error.start)
+        raise ConfigError(f"{path}:{line}:{column}: invalid TOML: the file is not UTF-8 text") from None
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line, column, message = _toml_position(error, text)
+        raise ConfigError(f"{path}:{line}:{column}: invalid TOML: {message}") from None
+    return data
+
+
+_TOML_AT = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)$")
+
+
+def _toml_position(error: tomllib.TOMLDecodeError, text: str) -> tuple[int, int, str]:
+    """Where the syntax error is (``path:line:column``, for editors and people) and what it is:
+    from the error's own fields where the parser has them (Python 3.14, tomli 2.1), else from
+    its message, which ends ``(at line L, column C)`` or ``(at end of document)``."""
+    message = str(getattr(error, "msg", None) or error)
+    match = _TOML_AT.search(message)
+    if match is not None:
+        message = message[: match.start()]
+    lineno, colno = getattr(error, "lineno", None), getattr(error, "colno", None)
+    if isinstance(lineno, int) and isinstance(colno, int):
+        return lineno, colno, message
+    if match is not None and match.group(1):
+        return int(match.group(1)), int(match.group(2)), message
+    lines = text.split("\n")  # the end of the document
+    return len(lines), len(lines[-1]) + 1, message
 
 
 def load_settings(config_path: Path | None, default_root: Path) -> Settings:

@@ -108,3 +108,20 @@ def test_digest_changes_with_what_changes_findings() -> None:
     a = Settings(root=Path("."))
     assert a.digest() == Settings(root=Path("/elsewhere")).digest()
     assert a.digest() != Settings(root=Path("."), ignore=("SL106",)).digest()
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "problem"),
+    [
+        (b'[tool.safelint]\nselect = ["SL1"\nignore = []\n', ":3:1:", "Unclosed array"),
+        (b'[tool.safelint]\nselect = ["SL1"]\nselect = ["SL2"]\n', ":3:17:", "Cannot overwrite a value"),
+        (b'[tool.safelint]\nselect = "SL1', ":2:14:", "Unterminated string"),
+        (b'[tool.safelint]\nx = "\xff"\n', ":2:6:", "not UTF-8"),
+    ],
+)
+def test_a_toml_syntax_error_names_its_line_and_column(tmp_path: Path, text: bytes, where: str, problem: str) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_bytes(text)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, tmp_path)
+    assert str(raised.value).startswith(f"{path}{where} invalid TOML: ") and problem in str(raised.value)

@@ -29,3 +29,6 @@ FORMATS: dict[str, Formatter] = {
     "junit": junit.render,
     "pylint": pylint.render,
 }
+
+STATISTICS_FORMATS = ("text", "concise", "json")
+"""The formats that render ``--statistics`` (a count per rule); with the others it is an error."""

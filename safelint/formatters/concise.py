@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from safelint.formatters.text import summary
+from safelint.formatters.text import statistics, summary
 
 if TYPE_CHECKING:
     from safelint.formatters import FormatOptions
@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 
 def render(result: RunResult, options: FormatOptions) -> str:
+    if options.statistics:
+        return statistics(result) + summary(result) + "\n"
     lines = (
         []
         if options.quiet

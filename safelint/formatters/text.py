@@ -27,7 +27,7 @@ def render(result: RunResult, options: FormatOptions) -> str:
 
     out: list[str] = []
     if options.statistics:
-        out.append(_statistics(result))
+        out.append(statistics(result))
     elif not options.quiet:
         for finding in result.findings:
             out.append(_diagnostic(finding, result.lines.get(finding.path, {}), style))
@@ -75,7 +75,8 @@ def _totals(result: RunResult, style: Styler) -> str:
     return style(f"Found {total}", bold=True) + f" ({counts}) in {files}."
 
 
-def _statistics(result: RunResult) -> str:
+def statistics(result: RunResult) -> str:
+    """``--statistics``: a count per rule, most frequent first."""
     rules = all_rules()
     counts: dict[str, int] = {}
     for finding in result.findings:
