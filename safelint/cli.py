@@ -70,7 +70,22 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
-@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text", show_default=True)
+@click.option(
+    "--format",
+    "--output-format",
+    "output_format",
+    type=click.Choice(sorted(FORMATS)),
+    default="text",
+    show_default=True,
+    help="The report's format (--output-format is ruff's name for it).",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text formats: auto is on a terminal only, and never with NO_COLOR set.",
+)
 @click.option("--select", multiple=True, help="Rule codes or prefixes to check (replaces the configured set).")
 @click.option("--extend-select", multiple=True, help="Rule codes or prefixes to check in addition.")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes not to check.")
@@ -140,6 +155,7 @@ def main() -> None:
 def check(
     paths: tuple[Path, ...],
     output_format: str,
+    color: str,
     select: tuple[str, ...],
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -233,8 +249,10 @@ def check(
         click.echo("".join(f.diff() for f in result.fixes), nl=False)
         _echo_notes(result)
         sys.exit(EXIT_FINDINGS if result.fixes and not exit_zero else EXIT_CLEAN)
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ and output_file is None
-    report = FORMATS[output_format](result, FormatOptions(color=color, statistics=statistics, quiet=quiet))
+    coloured = _colour(color, output_file)
+    report = FORMATS[output_format](
+        result, FormatOptions(color=coloured, statistics=statistics, quiet=quiet, unsafe_fixes=unsafe_fixes)
+    )
     if output_file is not None:
         try:
             write_report(output_file, report)
@@ -242,10 +260,17 @@ def check(
             _fail(f"{output_file}: cannot write the report: {error.strerror or error}")
         click.echo(summary(result))
     else:
-        click.echo(report, nl=False)
+        click.echo(report, nl=False, color=coloured)
         if output_format not in _SUMMARISING:
             _echo_notes(result)
     sys.exit(_exit_code(result, exit_zero, fail_on))
+
+
+def _colour(choice: str, output_file: Path | None) -> bool:
+    """``--color``: ``auto`` colours a terminal only, and never when NO_COLOR is set (no-color.org)."""
+    if choice != "auto":
+        return choice == "always"
+    return output_file is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 # Formats whose own output carries the summary notes; the others stay machine-readable on stdout.

@@ -146,10 +146,17 @@ def fix_notes(result: RunResult, preview: bool, show: bool, unsafe: bool) -> lis
             for finding in outcome.applied:
                 assert finding.fix is not None
                 notes.append(f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.fix.message}")
-    safe = sum(1 for f in result.findings if allowed(f.fix, False))
-    more = sum(1 for f in result.findings if allowed(f.fix, True)) - safe
-    if safe and not preview:
-        notes.append(f"{plural(safe, 'finding')} can be fixed with --fix.")
-    if more and not unsafe:
-        notes.append(f"{plural(more, 'more finding')} can be fixed with --fix --unsafe-fixes.")
+    if not preview:
+        notes.extend(fixable_note(result.findings, unsafe))
     return notes
+
+
+def fixable_note(findings: list[Finding], unsafe: bool) -> list[str]:
+    """ruff's line about what ``--fix`` could do: the findings marked ``[*]``, and the unsafe
+    fixes ``--unsafe-fixes`` would add."""
+    fixable = sum(1 for f in findings if allowed(f.fix, unsafe))
+    hidden = 0 if unsafe else sum(1 for f in findings if allowed(f.fix, True)) - fixable
+    more = f"{hidden} hidden fix{'' if hidden == 1 else 'es'} can be enabled with the `--unsafe-fixes` option"
+    if fixable:
+        return [f"[*] {fixable} fixable with the `--fix` option" + (f" ({more})." if hidden else ".")]
+    return [f"No fixes available ({more})."] if hidden else []
