@@ -91,8 +91,8 @@ class Settings:
     def options_for(self, code: str) -> dict[str, Any]:
         """A rule's options: prefix tables first, then more specific ones override them."""
         merged: dict[str, Any] = {}
-        for key, values in sorted(self.rule_options, key=lambda kv: len(kv[0])):
-            if code.startswith(key):
+        for key, values in sorted(self.rule_options, key=lambda kv: specificity(kv[0], code)):
+            if specificity(key, code) >= 0:
                 merged.update(values)
         return merged
 
@@ -110,17 +110,32 @@ class Settings:
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+ALL = "ALL"
+"""The selector of every rule (ruff's): the least specific, and it names opt-in rules too."""
+
+
+def specificity(selector: str, code: str) -> int:
+    """How specifically ``selector`` names ``code`` (a longer prefix is more specific; ``ALL``
+    least of all), or -1 when it does not name it."""
+    if selector == ALL:
+        return 0
+    return len(selector) if code.startswith(selector) else -1
+
+
 def _is_enabled(code: str, rule: type[Rule], settings: Settings) -> bool:
-    # By default every rule on by default is selected through its letters (SL, ACME), so that a
-    # more specific `ignore` (SL1, ACME1) wins over it.
-    default = (code_letters(code),) if rule.enabled_by_default else ()
-    on = settings.select if settings.select is not None else default
-    if not rule.enabled_by_default:
-        # Opt-in rules need their own code named: selecting a whole family does not turn them on.
-        on = tuple(s for s in on if s == code)
-    on += tuple(s for s in settings.extend_select if s == code or rule.enabled_by_default)
-    best_on = max((len(s) for s in on if code.startswith(s)), default=-1)
-    best_off = max((len(s) for s in settings.ignore if code.startswith(s)), default=-1)
+    # Opt-in rules need their own code named (or ALL): selecting a whole family does not turn
+    # them on. Without `select`, every rule on by default is on, as weakly as with ALL, so that
+    # any `ignore` (SL1, ACME, ALL) wins over it.
+    def named(selector: str) -> bool:
+        return rule.enabled_by_default or selector in (code, ALL)
+
+    if settings.select is None:
+        on = [0] if rule.enabled_by_default else []
+    else:
+        on = [specificity(s, code) for s in settings.select if named(s)]
+    on += [specificity(s, code) for s in settings.extend_select if named(s)]
+    best_on = max(on, default=-1)
+    best_off = max((specificity(s, code) for s in settings.ignore), default=-1)
     return best_on >= 0 and best_on > best_off
 
 
@@ -329,7 +344,8 @@ def _parse_per_file_ignores(
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise fail(f"per-file-ignores.{pattern}", "must be a list of rule codes or prefixes")
         _check_codes(tuple(codes), f"`per-file-ignores.{pattern}`", f"{path}: ", rules)
-        entries.append((pattern, tuple(codes)))
+        every = sorted({code_letters(code) for code in rules})  # ALL: every code's letters (SL, ACME)
+        entries.append((pattern, tuple(c for code in codes for c in (every if code == ALL else [code]))))
     return tuple(entries)
 
 
@@ -366,11 +382,12 @@ def _check_codes(codes: tuple[str, ...], what: str, prefix: str | None, rules: d
     for code in codes:
         if not any(_selects(code, c) for c in rules):
             raise ConfigError(
-                f"{prefix or ''}{code!r} in {what} matches no rule; use a code like SL106 or a prefix like SL1"
+                f"{prefix or ''}{code!r} in {what} matches no rule; use a code like SL106, a prefix like SL1, or ALL"
                 " (`safelint rules` lists them)"
             )
 
 
 def _selects(selector: str, code: str) -> bool:
-    """A selector is a code or a prefix of one that keeps its letters whole (SL, SL4, ACME1; not S)."""
-    return code.startswith(selector) and selector.startswith(code_letters(code))
+    """A selector is ALL, or a code or a prefix of one that keeps its letters whole (SL, SL4,
+    ACME1; not S)."""
+    return selector == ALL or (code.startswith(selector) and selector.startswith(code_letters(code)))

@@ -124,3 +124,13 @@ def test_an_unsafe_fix_is_marked_only_with_unsafe_fixes_and_the_count_line_says_
     assert "[*] 2 fixable with the `--fix` option." in unsafe.output and "hidden" not in unsafe.output
     concise = fix_rule("--format", "concise")
     assert concise.output.startswith("m.py:1:4: SL197 [*] [compare-to-none] ")
+
+
+def test_all_on_the_command_line(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    (project / "m.py").write_text(SOURCE + "x = 1  # safelint: ignore[SL401]\n")
+    every = CliRunner().invoke(main, ["check", "--select", "ALL", "--format", "concise"])
+    assert every.exit_code == 1 and {"SL001", "SL102", "SL106"} <= {
+        line.split()[1] for line in every.output.splitlines()[:3]
+    }
+    assert CliRunner().invoke(main, ["check", "--select", "ALL", "--ignore", "SL0,SL1"]).exit_code == 0
