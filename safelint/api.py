@@ -20,16 +20,18 @@ from safelint.cache import ResultCache
 from safelint.config import ConfigError, Settings
 from safelint.discovery import SourceFile, discover
 from safelint.engine import Checker
-from safelint.fixes import allowed, apply_fixes, fix_file, fix_notes
+from safelint.fixes import allowed, apply_edits, apply_fixes, fix_file, fix_notes, parses, read_for_rewrite
 from safelint.gitdiff import changed_since
 from safelint.output import plural, write_atomically
 from safelint.project import CACHE_DIR_NAME, Project, SettingsResolver, find_root, knowledge
 from safelint.results import FileFix, Finding, RunResult
 from safelint.source import SourceError, decode
+from safelint.suppress import scan, suppression_edits
 
 __all__ = [
     "RunOptions",
     "SettingsResolver",
+    "add_suppressions",
     "allowed",
     "apply_baseline",
     "apply_fixes",
@@ -59,6 +61,7 @@ class RunOptions:
     baseline: Path | None = None
     update_baseline: bool = False
     new_since: str | None = None
+    add_noqa: bool = False
 
 
 def open_project(
@@ -178,6 +181,9 @@ def follow_up(result: RunResult, resolver: SettingsResolver, options: RunOptions
         keep_new_since(result, options.new_since, resolver.cwd)
     if options.baseline is not None:
         apply_baseline(result, options.baseline, options.update_baseline)
+    if options.add_noqa:
+        add_suppressions(result, resolver)
+        return result
     result.notes.extend(fix_notes(result, options.diff, options.show_fixes, options.unsafe_fixes))
     return result
 
@@ -205,6 +211,42 @@ def fix(result: RunResult, resolver: SettingsResolver, unsafe: bool = False, wri
             result.internal_errors.extend(outcome.recheck.internal_errors)
     result.finish()
     return done
+
+
+def add_suppressions(result: RunResult, resolver: SettingsResolver) -> None:
+    """``--add-noqa``: a ``# safelint: ignore[CODE]`` where each finding of ``result`` is
+    suppressed (see ``suppress.suppression_edits``), keeping the comments there. A file is
+    rewritten atomically and only if it still parses; SL0xx (safelint's own) are left alone.
+    The findings suppressed leave ``result``; a note says what was written."""
+    wanted: dict[str, dict[int, set[str]]] = {}
+    for finding in result.findings:
+        if not finding.code.startswith("SL0"):
+            wanted.setdefault(finding.path, {}).setdefault(finding.line, set()).add(finding.code)
+    suppressed = lines_changed = files = 0
+    for display, lines in wanted.items():
+        path = (resolver.cwd / display).resolve()
+        readable = read_for_rewrite(path)
+        if readable is None:
+            result.notes.append(f"{display}: not changed: its bytes would not survive a rewrite")
+            continue
+        text, encoding = readable
+        edits = suppression_edits(text.split("\n"), scan(text), lines)
+        after = apply_edits(text, edits)
+        if not parses(after):  # never expected: a comment at the end of a line is not code
+            result.notes.append(f"{display}: not changed: it would no longer parse")
+            continue
+        write_atomically(path, after.encode(encoding))
+        kept = [f for f in result.findings if f.path != display or f.code.startswith("SL0")]
+        suppressed, lines_changed, files = (
+            suppressed + len(result.findings) - len(kept),
+            lines_changed + len(edits),
+            files + 1,
+        )
+        result.findings = kept
+    result.notes.append(
+        f"Added suppressions of {plural(suppressed, 'finding')} on {plural(lines_changed, 'line')}"
+        f" in {plural(files, 'file')}."
+    )
 
 
 def write_baseline(result: RunResult, path: Path) -> None:

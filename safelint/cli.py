@@ -136,6 +136,13 @@ def main() -> None:
     metavar="GIT_REV",
     help="Report only findings on lines changed since this git revision (untracked files count as new).",
 )
+@click.option(
+    "--add-noqa",
+    "--add-suppressions",
+    "add_noqa",
+    is_flag=True,
+    help="Write `# safelint: ignore[CODE]` where each finding is suppressed, keeping existing comments; report nothing.",
+)
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place, then re-check.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour (with --fix or --diff).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
@@ -176,6 +183,7 @@ def check(
     write_baseline: Path | None,
     update_baseline: bool,
     new_since: str | None,
+    add_noqa: bool,
     fix: bool,
     unsafe_fixes: bool,
     show_diff: bool,
@@ -218,10 +226,13 @@ def check(
         baseline=baseline_path,
         update_baseline=update_baseline,
         new_since=new_since,
+        add_noqa=add_noqa,
     )
     targets = list(paths) or [Path(".")]
-    if (fix or show_diff) and Path("-") in targets:
-        _fail("--fix and --diff work on files: they cannot be used with standard input")
+    if add_noqa and (fix or show_diff or write_baseline is not None):
+        _fail("--add-noqa cannot be combined with --fix, --diff or --write-baseline")
+    if (fix or show_diff or add_noqa) and Path("-") in targets:
+        _fail("--fix, --diff and --add-noqa work on files: they cannot be used with standard input")
     if Path("-") in targets and targets != [Path("-")]:
         _fail("`-` (standard input) cannot be combined with other paths")
     try:
@@ -242,7 +253,7 @@ def check(
         where = f"{error.filename}: " if error.filename else ""
         _fail(f"{where}{error.strerror or error}")
         return
-    if write_baseline is not None:
+    if write_baseline is not None or add_noqa:
         _echo_notes(result)
         sys.exit(_exit_code(result, True, fail_on))
     if show_diff:

@@ -40,7 +40,7 @@ from safelint.lsp.protocol import SafelintProtocol
 from safelint.project import Project, build_project, find_root, knowledge
 from safelint.results import Finding, RunResult
 from safelint.rule import all_rules
-from safelint.suppress import parse_suppressions
+from safelint.suppress import scan
 
 DEBOUNCE_SECONDS = 0.15
 """Quiet time after an edit before the buffer is checked: one check per pause, not per key."""
@@ -343,12 +343,12 @@ class SafelintServer(LanguageServer):
         if _wanted(types.CodeActionKind.QuickFix.value, only):
             start = convert.from_position(codec, checked.lines, params.range.start)
             end = convert.from_position(codec, checked.lines, params.range.end)
-            suppressions = parse_suppressions(checked.text)
+            comments = scan(checked.text)
             for finding in checked.findings:
                 if convert.overlaps(finding, start, end):
                     for action in (
                         convert.fix_action(uri, finding, codec, checked.lines),
-                        convert.suppress_action(uri, finding, codec, checked.lines, suppressions),
+                        convert.suppress_action(uri, finding, codec, checked.lines, comments),
                     ):
                         if action is not None:
                             actions.append(action)
