@@ -144,6 +144,11 @@ def main() -> None:
     help="Write `# safelint: ignore[CODE]` where each finding is suppressed, keeping existing comments; report nothing.",
 )
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place, then re-check.")
+@click.option(
+    "--fix-only",
+    is_flag=True,
+    help="Apply the fixes, report nothing but what was fixed, and exit 0 (with --diff: print them).",
+)
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour (with --fix or --diff).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
 @click.option("--show-fixes", is_flag=True, help="List each fix applied (or, with --diff, that would be).")
@@ -185,6 +190,7 @@ def check(
     new_since: str | None,
     add_noqa: bool,
     fix: bool,
+    fix_only: bool,
     unsafe_fixes: bool,
     show_diff: bool,
     show_fixes: bool,
@@ -218,7 +224,7 @@ def check(
         force_exclude=force_exclude,
         use_cache=not no_cache,
         cache_dir=cache_dir.resolve() if cache_dir else None,
-        fix=fix,
+        fix=(fix or fix_only) and not show_diff,
         diff=show_diff,
         unsafe_fixes=unsafe_fixes,
         show_fixes=show_fixes,
@@ -229,10 +235,16 @@ def check(
         add_noqa=add_noqa,
     )
     targets = list(paths) or [Path(".")]
-    if add_noqa and (fix or show_diff or write_baseline is not None):
-        _fail("--add-noqa cannot be combined with --fix, --diff or --write-baseline")
-    if (fix or show_diff or add_noqa) and Path("-") in targets:
-        _fail("--fix, --diff and --add-noqa work on files: they cannot be used with standard input")
+    _check_modes(
+        targets,
+        {
+            "--write-baseline": write_baseline is not None,
+            "--add-noqa": add_noqa,
+            "--fix-only": fix_only,
+            "--fix": fix,
+            "--diff": show_diff,
+        },
+    )
     if Path("-") in targets and targets != [Path("-")]:
         _fail("`-` (standard input) cannot be combined with other paths")
     try:
@@ -256,6 +268,12 @@ def check(
     if write_baseline is not None or add_noqa:
         _echo_notes(result)
         sys.exit(_exit_code(result, True, fail_on))
+    if fix_only and not show_diff:
+        if not result.fixes:
+            result.notes.insert(0, "No fixes applied.")
+        for note in result.notes:
+            click.echo(note, err=output_format not in _SUMMARISING)
+        sys.exit(_exit_code(result, True, fail_on))
     if show_diff:
         click.echo("".join(f.diff() for f in result.fixes), nl=False)
         _echo_notes(result)
@@ -275,6 +293,24 @@ def check(
         if output_format not in _SUMMARISING:
             _echo_notes(result)
     sys.exit(_exit_code(result, exit_zero, fail_on))
+
+
+# What each option that changes files or replaces the report cannot be combined with.
+_CLASHES = {
+    "--write-baseline": ("--add-noqa", "--fix-only"),
+    "--add-noqa": ("--fix", "--fix-only", "--diff"),
+}
+_ON_FILES = ("--fix", "--fix-only", "--diff", "--add-noqa")
+
+
+def _check_modes(targets: list[Path], given: dict[str, bool]) -> None:
+    for option, clashes in _CLASHES.items():
+        both = [other for other in clashes if given[option] and given[other]]
+        if both:
+            _fail(f"{option} cannot be combined with {both[0]}")
+    on_files = [option for option in _ON_FILES if given[option]]
+    if on_files and Path("-") in targets:
+        _fail(f"{on_files[0]} works on files: it cannot be used with standard input")
 
 
 def _colour(choice: str, output_file: Path | None) -> bool:

@@ -134,3 +134,44 @@ def test_all_on_the_command_line(project: Path, monkeypatch: pytest.MonkeyPatch)
         line.split()[1] for line in every.output.splitlines()[:3]
     }
     assert CliRunner().invoke(main, ["check", "--select", "ALL", "--ignore", "SL0,SL1"]).exit_code == 0
+
+
+def test_fix_only_fixes_and_reports_nothing_else(project: Path) -> None:
+    code, out, err = run(project, "--fix-only")
+    assert code == 0, err  # SL106 is left, and not reported
+    assert out == "Fixed 1 finding in 1 file.\n"
+    assert "    await asyncio.sleep(0.1)\n" in (project / "m.py").read_text()
+    code, out, _ = run(project, "--fix-only")
+    assert (code, out) == (0, "No fixes applied.\n")
+
+
+def test_fix_only_with_a_machine_format_keeps_stdout_empty(project: Path) -> None:
+    code, out, err = run(project, "--fix-only", "--format", "json")
+    assert (code, out) == (0, "") and "Fixed 1 finding in 1 file." in err
+
+
+def test_fix_only_with_diff_prints_the_diff_and_writes_nothing(project: Path) -> None:
+    code, out, _ = run(project, "--fix-only", "--diff")
+    assert code == 1 and "+    await asyncio.sleep(0.1)" in out
+    assert (project / "m.py").read_text() == SOURCE
+
+
+def test_fix_only_with_unsafe_fixes(fix_rule: Any) -> None:
+    result = fix_rule("--fix-only", "--unsafe-fixes")
+    assert (result.exit_code, result.output) == (0, "Fixed 2 findings in 1 file.\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--fix-only", "--add-noqa"), "--add-noqa cannot be combined with --fix-only"),
+        (("--fix-only", "--write-baseline", "b.json"), "--write-baseline cannot be combined with --fix-only"),
+        (("--fix-only", "-"), "--fix-only works on files: it cannot be used with standard input"),
+    ],
+)
+def test_fix_only_is_refused_with_what_it_cannot_combine_with(
+    project: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], message: str
+) -> None:
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(main, ["check", *args])
+    assert result.exit_code == 2 and message in result.output
