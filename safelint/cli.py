@@ -21,6 +21,7 @@ from safelint.output import write_report
 from safelint.plugins import plugin_of
 from safelint.results import RunResult, Severity
 from safelint.rule import Rule
+from safelint.show_settings import render_json, render_text, settings_of
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -96,6 +97,11 @@ def main() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Show how many findings each rule has, instead of each finding.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
+@click.option(
+    "--show-settings",
+    is_flag=True,
+    help="Show the settings the first PATH is checked with, and where each came from; check nothing.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line (text format).")
 @click.option("--stdin-filename", help="The path of the file whose text is read from standard input (`-`).")
 @click.option("--exclude", multiple=True, help="Glob patterns to skip (replaces the configured list).")
@@ -176,6 +182,7 @@ def check(
     exit_zero: bool,
     statistics: bool,
     jobs: int | None,
+    show_settings: bool,
     quiet: bool,
     stdin_filename: str | None,
     exclude: tuple[str, ...],
@@ -247,6 +254,8 @@ def check(
     )
     if Path("-") in targets and targets != [Path("-")]:
         _fail("`-` (standard input) cannot be combined with other paths")
+    if show_settings:
+        _show_settings(targets[0] if targets[0] != Path("-") else Path(stdin_filename or "."), resolver, output_format)
     try:
         if targets == [Path("-")]:
             stdin_path = cwd / stdin_filename if stdin_filename else None
@@ -293,6 +302,20 @@ def check(
         if output_format not in _SUMMARISING:
             _echo_notes(result)
     sys.exit(_exit_code(result, exit_zero, fail_on))
+
+
+def _show_settings(target: Path, resolver: SettingsResolver, output_format: str) -> None:
+    path = resolver.cwd / target
+    if not path.exists():
+        _fail(f"{target}: no such file or directory")
+    try:
+        data = settings_of(path, resolver)
+    except ConfigError as error:
+        _fail(str(error))
+        return
+    data["path"] = display_path(path, resolver.cwd)
+    click.echo(render_json(data) if output_format == "json" else render_text(data), nl=False)
+    sys.exit(EXIT_CLEAN)
 
 
 # What each option that changes files or replaces the report cannot be combined with.

@@ -71,7 +71,14 @@ class Settings:
     require_suppression_reason: bool = False
     rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     plugins: tuple[str, ...] = ()
+    origins: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+    """Where each key that is not a default came from: the configuration file, the command
+    line, or both (a list the command line extends); for ``--show-settings``."""
     _enabled: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+
+    def origin(self, key: str) -> str:
+        """``default``, the configuration file's path, ``command line (--opt)``, or both."""
+        return dict(self.origins).get(key, "default")
 
     def available_rules(self) -> dict[str, type[Rule]]:
         """safelint's rules, the installed plugins' and those of the plugins this file names
@@ -159,6 +166,20 @@ class Overrides:
             ("ignore", self.ignore),
         ):
             _check_codes(codes, f"--{name}", None, settings.available_rules())
+        origins = dict(settings.origins)
+        for key, option, given, extends in (
+            ("select", "--select", self.select is not None, False),
+            ("extend-select", "--extend-select", bool(self.extend_select), True),
+            ("ignore", "--ignore", bool(self.ignore), True),
+            ("exclude", "--exclude", self.exclude is not None, False),
+            ("extend-exclude", "--extend-exclude", bool(self.extend_exclude), True),
+            ("jobs", "--jobs", self.jobs is not None, False),
+            ("respect-gitignore", "--no-respect-gitignore", self.respect_gitignore is not None, False),
+            ("python", "--python", self.python is not None, False),
+        ):
+            if given:
+                by_file = f"{origins[key]}, then " if extends and key in origins else ""
+                origins[key] = f"{by_file}command line ({option})"
         return replace(
             settings,
             select=self.select if self.select is not None else settings.select,
@@ -171,6 +192,7 @@ class Overrides:
             respect_gitignore=(
                 self.respect_gitignore if self.respect_gitignore is not None else settings.respect_gitignore
             ),
+            origins=tuple(origins.items()),
             _enabled=frozenset(),
         )
 
@@ -319,7 +341,7 @@ def parse_table(table: dict[str, Any], path: Path, where: str = "the top level")
         changes["per_file_ignores"] = _parse_per_file_ignores(table["per-file-ignores"], path, fail, rules)
     if "rules" in table:
         changes["rule_options"] = _parse_rule_options(table["rules"], path, where, rules)
-    return replace(settings, **changes)
+    return replace(settings, **changes, origins=tuple((key, str(path)) for key in table))
 
 
 def _load_plugins(modules: tuple[str, ...], where: str) -> tuple[str, ...]:
