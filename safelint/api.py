@@ -8,8 +8,10 @@ the options ask: fixes, a baseline written or applied, ``--new-since``; each add
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Callable, Iterable
+import tokenize
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +19,8 @@ from safelint import runner
 from safelint.analysis.facts.knowledge import Knowledge, KnowledgeError
 from safelint.baseline import Baseline
 from safelint.cache import ResultCache
-from safelint.config import ConfigError, Settings
-from safelint.discovery import SourceFile, discover
+from safelint.config import ConfigError, Overrides, Settings
+from safelint.discovery import SourceFile, discover, display_path
 from safelint.engine import Checker
 from safelint.fixes import allowed, apply_edits, apply_fixes, fix_file, fix_notes, parses, read_for_rewrite
 from safelint.gitdiff import changed_since
@@ -83,18 +85,21 @@ def open_project(
 
 
 def check_paths(
-    paths: list[Path],
-    resolver: SettingsResolver,
+    paths: Sequence[str | os.PathLike[str]],
+    resolver: SettingsResolver | None = None,
     options: RunOptions = RunOptions(),
     on_files: Callable[[int], Callable[[], None] | None] | None = None,
 ) -> RunResult:
-    """Check files and directories; ``on_files(count)`` may return a per-file progress callback.
+    """Check files and directories, with the configuration ``resolver`` finds for each (by
+    default, as ``safelint check`` run here finds it); ``on_files(count)`` may return a per-file
+    progress callback.
 
     Each named path is checked with the whole project it lies in (see ``find_root``), not only
     the files named: pre-commit passes just the staged files.
     """
+    resolver = resolver or SettingsResolver(Path.cwd(), Overrides())
     problems: list[str] = []
-    groups = _by_project(paths, resolver, options.force_exclude, problems)
+    groups = _by_project([Path(p) for p in paths], resolver, options.force_exclude, problems)
     every = [f for _, files in groups.values() for f in files]
     progress = on_files(len(every)) if on_files else None
     every_settings = {id(f.settings): f.settings for f in every} or {0: resolver(resolver.cwd)}
@@ -144,15 +149,22 @@ def _knowledge(project: Project) -> Knowledge:
 
 
 def check_source(
-    data: bytes,
-    display: str,
-    resolver: SettingsResolver,
-    path: Path | None = None,
+    source: str | bytes,
+    display: str | None = None,
+    resolver: SettingsResolver | None = None,
+    path: str | os.PathLike[str] | None = None,
     options: RunOptions = RunOptions(),
     project: Project | None = None,
 ) -> RunResult:
     """Check one buffer (stdin, an editor's text) as if it were the file at ``path``, with
-    ``project`` or else the project ``path`` (without one, the working directory) lies in."""
+    ``project`` or else the project ``path`` (without one, the working directory) lies in.
+    Findings name it ``display`` (by default ``path`` as ``safelint check`` shows it, or ``-``).
+    Text is checked as the bytes it would be saved as, so a
+    PEP 263 coding cookie in it still holds."""
+    resolver = resolver or SettingsResolver(Path.cwd(), Overrides())
+    data = source if isinstance(source, bytes) else _encode(source)
+    path = Path(resolver.cwd, path) if path is not None else None
+    display = display or (display_path(path, resolver.cwd) if path is not None else "-")
     where = path if path is not None else resolver.cwd
     if project is None:
         project = open_project(
@@ -166,6 +178,15 @@ def check_source(
     except SourceError:
         pass  # an undecodable buffer has only an SL000 finding, which needs no fingerprint text
     return result.finish()
+
+
+def _encode(text: str) -> bytes:
+    data = text.encode("utf-8", "surrogatepass")
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        return data if encoding in ("utf-8", "utf-8-sig") else text.encode(encoding)
+    except (SyntaxError, LookupError, UnicodeEncodeError):
+        return data  # the engine reports what is wrong with it as SL000
 
 
 def follow_up(result: RunResult, resolver: SettingsResolver, options: RunOptions) -> RunResult:

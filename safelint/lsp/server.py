@@ -10,13 +10,11 @@ a broken configuration) may stop the server: it is logged to the client and the 
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import logging
 import os
 import sys
 import threading
-import tokenize
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -48,16 +46,6 @@ DEBOUNCE_SECONDS = 0.15
 _CONFIG_GLOBS = tuple(f"**/{name}" for name in CONFIG_FILES)
 
 
-def _encode(text: str) -> bytes:
-    """The buffer as the bytes it would be saved as, so a PEP 263 coding cookie still holds."""
-    data = text.encode("utf-8", "surrogatepass")
-    try:
-        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
-        return data if encoding in ("utf-8", "utf-8-sig") else text.encode(encoding)
-    except (SyntaxError, LookupError, UnicodeEncodeError):
-        return data  # the engine reports what is wrong with it as SL000
-
-
 def lint(folder: Folder, path: Path | None, text: str, project: Project | None = None) -> RunResult | None:
     """Check a buffer as ``safelint check`` would check the saved file (None: it is excluded),
     with ``project`` (else an index of the file alone, until its project is indexed)."""
@@ -66,7 +54,7 @@ def lint(folder: Folder, path: Path | None, text: str, project: Project | None =
     if project is None:
         project = build_project([path] if path is not None and path.is_file() else [], find_root(path or folder.root))
     display = str(path) if path is not None else "<buffer>"
-    return check_source(_encode(text), display, folder.resolver, path, project=project)
+    return check_source(text, display, folder.resolver, path, project=project)
 
 
 @dataclass
