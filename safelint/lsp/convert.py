@@ -102,6 +102,34 @@ def diagnostic(
     )
 
 
+def hover(
+    findings: Sequence[Finding], codec: PositionCodec, lines: Sequence[str], markdown: bool
+) -> types.Hover | None:
+    """What hovering over diagnostics shows: for each, its rule's code, name and summary and a
+    link to the rule's page (the message is already in the diagnostic)."""
+    if not findings:
+        return None
+    rules = all_rules()
+    parts = []
+    for finding in findings:
+        rule = rules.get(finding.code)
+        summary = rule.summary if rule is not None else ""
+        url = rule_url(rule) if rule is not None else None
+        if markdown:
+            link = f"\n\n[{finding.code} documentation]({url})" if url else ""
+            parts.append(f"**{finding.code}** `{finding.name}`: {summary}{link}")
+        else:
+            parts.append(f"{finding.code} {finding.name}: {summary}" + (f"\n{url}" if url else ""))
+    first = findings[0]
+    return types.Hover(
+        contents=types.MarkupContent(
+            kind=types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText,
+            value=("\n\n---\n\n" if markdown else "\n\n").join(parts),
+        ),
+        range=to_range(codec, lines, first.line, first.column, first.end_line, first.end_column),
+    )
+
+
 def overlaps(finding: Finding, start: tuple[int, int], end: tuple[int, int]) -> bool:
     """Whether the finding touches the (1-based, inclusive) span a code action request names."""
     return (finding.line, finding.column) <= end and start <= (finding.end_line, finding.end_column)

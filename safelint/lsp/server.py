@@ -346,6 +346,21 @@ class SafelintServer(LanguageServer):
                 actions.append(convert.fix_all_action(uri, codec, checked.text, fixed))
         return actions
 
+    def hover(self, params: types.HoverParams) -> types.Hover | None:
+        """The rules of the diagnostics under the cursor, for the text they were found in."""
+        uri = params.text_document.uri
+        checked = self.checked.get(uri)
+        document = self.open_document(uri)
+        if checked is None or document is None or document.version != checked.version:
+            return None
+        codec = self.workspace.position_codec
+        where = convert.from_position(codec, checked.lines, params.position)
+        under = [f for f in checked.findings if convert.overlaps(f, where, where)]
+        capability = self.client_capabilities.text_document
+        formats = capability.hover.content_format if capability is not None and capability.hover else None
+        markdown = not formats or types.MarkupKind.Markdown in formats
+        return convert.hover(under, codec, checked.lines, markdown)
+
     def stop_work(self) -> None:
         for task in self.pending.values():
             task.cancel()
@@ -407,6 +422,10 @@ def create_server() -> SafelintServer:
     )
     async def code_action(ls: SafelintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         return await ls.code_actions(params)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: SafelintServer, params: types.HoverParams) -> types.Hover | None:
+        return ls.hover(params)
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: SafelintServer, params: Any) -> None:

@@ -158,3 +158,15 @@ def test_second_locations_become_related_information() -> None:
     (info,) = d.related_information
     assert info.location.uri == URI and info.message == "the None comes from here"
     assert info.location.range == types.Range(types.Position(0, 0), types.Position(0, 3))
+
+
+def test_hover_lists_each_rule_under_the_cursor_in_plain_text_when_asked() -> None:
+    lines = convert.split_lines("try:\n    except Exception:\n")
+    both = [finding(2, 5, 2, 21), finding(2, 5, 2, 21, code="SL000")]
+    hover = convert.hover(both, UTF16, lines, markdown=False)
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert hover.contents.kind == types.MarkupKind.PlainText
+    first, second = hover.contents.value.split("\n\n")
+    assert first.startswith("SL106 swallowed-exception: ") and first.endswith("/rules/SL106.md")
+    assert second.startswith("SL000 ") and "**" not in hover.contents.value
+    assert convert.hover([], UTF16, lines, markdown=True) is None
