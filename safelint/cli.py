@@ -14,16 +14,12 @@ from safelint.api import RunOptions, SettingsResolver, check_paths, check_source
 from safelint.baseline import BaselineError
 from safelint.config import ConfigError, Overrides, find_config_file, load_settings
 from safelint.discovery import DiscoveryError, display_path
-from safelint.formatters import FORMATS, STATISTICS_FORMATS, FormatOptions
-from safelint.formatters.text import summary
+from safelint.formatters import FORMATS, STATISTICS_FORMATS
 from safelint.gitdiff import GitDiffError
-from safelint.output import write_report
 from safelint.plugins import plugin_of
-from safelint.results import RunResult, Severity
+from safelint.reporting import EXIT_CLEAN, EXIT_ERROR, EXIT_INTERRUPTED, Presentation
 from safelint.rule import Rule
 from safelint.show_settings import render_json, render_text, settings_of
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _codes(value: tuple[str, ...]) -> tuple[str, ...]:
@@ -274,34 +270,21 @@ def check(
         where = f"{error.filename}: " if error.filename else ""
         _fail(f"{where}{error.strerror or error}")
         return
-    if write_baseline is not None or add_noqa:
-        _echo_notes(result)
-        sys.exit(_exit_code(result, True, fail_on))
-    if fix_only and not show_diff:
-        if not result.fixes:
-            result.notes.insert(0, "No fixes applied.")
-        for note in result.notes:
-            click.echo(note, err=output_format not in _SUMMARISING)
-        sys.exit(_exit_code(result, True, fail_on))
-    if show_diff:
-        click.echo("".join(f.diff() for f in result.fixes), nl=False)
-        _echo_notes(result)
-        sys.exit(EXIT_FINDINGS if result.fixes and not exit_zero else EXIT_CLEAN)
-    coloured = _colour(color, output_file)
-    report = FORMATS[output_format](
-        result, FormatOptions(color=coloured, statistics=statistics, quiet=quiet, unsafe_fixes=unsafe_fixes)
+    if fix_only and not show_diff and not result.fixes:
+        result.notes.insert(0, "No fixes applied.")
+    presentation = Presentation(
+        output_format,
+        output_file,
+        color,
+        statistics,
+        quiet,
+        unsafe_fixes,
+        exit_zero,
+        fail_on,
+        diff=show_diff,
+        notes_only=write_baseline is not None or add_noqa or fix_only,
     )
-    if output_file is not None:
-        try:
-            write_report(output_file, report)
-        except OSError as error:
-            _fail(f"{output_file}: cannot write the report: {error.strerror or error}")
-        click.echo(summary(result))
-    else:
-        click.echo(report, nl=False, color=coloured)
-        if output_format not in _SUMMARISING:
-            _echo_notes(result)
-    sys.exit(_exit_code(result, exit_zero, fail_on))
+    sys.exit(presentation.show(result))
 
 
 def _show_settings(target: Path, resolver: SettingsResolver, output_format: str) -> None:
@@ -334,31 +317,6 @@ def _check_modes(targets: list[Path], given: dict[str, bool]) -> None:
     on_files = [option for option in _ON_FILES if given[option]]
     if on_files and Path("-") in targets:
         _fail(f"{on_files[0]} works on files: it cannot be used with standard input")
-
-
-def _colour(choice: str, output_file: Path | None) -> bool:
-    """``--color``: ``auto`` colours a terminal only, and never when NO_COLOR is set (no-color.org)."""
-    if choice != "auto":
-        return choice == "always"
-    return output_file is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-
-
-# Formats whose own output carries the summary notes; the others stay machine-readable on stdout.
-_SUMMARISING = ("text", "concise")
-
-
-def _echo_notes(result: RunResult) -> None:
-    for note in result.notes:
-        click.echo(note, err=True)
-
-
-def _exit_code(result: RunResult, exit_zero: bool, fail_on: str) -> int:
-    for message in result.internal_errors:
-        click.echo(f"safelint: {message}", err=True)
-    if result.internal_errors:
-        return EXIT_ERROR
-    failing = any(f.severity is Severity.ERROR or fail_on == "warning" for f in result.findings)
-    return EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN
 
 
 def _progress_factory(quiet: bool) -> Callable[[int], Callable[[], None] | None]:

@@ -84,16 +84,17 @@ def project(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("option", ["--add-noqa", "--add-suppressions"])
 def test_every_finding_gets_a_suppression_where_it_applies(project: Path, option: str) -> None:
     assert safelint(project, "--format", "concise").returncode == 1
+    json_form = safelint(project, option, "--format", "json", "clean.py")
+    assert (json_form.stdout, json_form.returncode) == ("", 0) and "Added" in json_form.stderr
     added = safelint(project, option, ".")
     assert added.returncode == 0, added.stderr
-    assert added.stdout == ""
-    assert "Added suppressions of 7 findings on 7 lines in 1 file." in added.stderr
+    assert added.stdout == "Added suppressions of 7 findings on 7 lines in 1 file.\n"
     assert (project / "m.py").read_text() == AFTER
     assert (project / "clean.py").read_text() == "x = 1\n" and (project / "broken.py").read_text() == "def f(:\n"
     after = safelint(project, "--format", "concise", "m.py", "--extend-select", "SL001")
     assert after.returncode == 1 and [line.split()[1] for line in after.stdout.splitlines()[:-1]] == ["SL001", "SL001"]
     again = safelint(project, option, ".")  # nothing left to suppress: nothing changes
-    assert "of 0 findings on 0 lines in 0 files" in again.stderr and (project / "m.py").read_text() == AFTER
+    assert "of 0 findings on 0 lines in 0 files" in again.stdout and (project / "m.py").read_text() == AFTER
 
 
 def test_bytes_not_edited_are_kept_encoding_and_line_endings(tmp_path: Path) -> None:
