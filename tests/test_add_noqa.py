@@ -137,6 +137,8 @@ def test_a_suppression_at_the_end_of_a_run_of_lines_applies_to_all_of_them() -> 
     assert [f.code for f in check_source(code.replace("  # safelint: ignore[SL201]", ""))] == ["SL201"]
     comments = scan("x = 1 + \\\n    2  # a\ny = '''a\nb'''\nz = 3  # c \\\n")
     assert comments.continued == {1, 3} and comments.end_of_run(1) == 2 and comments.end_of_run(3) == 4
+    nested = scan('a = f"""{b}\n{f"{c}"}\n"""  # safelint: ignore[SL201]\nd = 1\n')  # tokens of their own from 3.12
+    assert nested.continued == {1, 2} and [(s.first_line, s.line) for s in nested.suppressions] == [(1, 3)]
 
 
 def test_suppression_edits_leave_bare_suppressions_and_merge_into_ours() -> None:
