@@ -252,17 +252,17 @@ def add_suppressions(result: RunResult, resolver: SettingsResolver) -> None:
             continue
         text, encoding = readable
         edits = suppression_edits(text.split("\n"), scan(text), lines)
+        if not edits:
+            continue
         after = apply_edits(text, edits)
         if not parses(after):  # never expected: a comment at the end of a line is not code
             result.notes.append(f"{display}: not changed: it would no longer parse")
             continue
         write_atomically(path, after.encode(encoding))
         kept = [f for f in result.findings if f.path != display or f.code.startswith("SL0")]
-        suppressed, lines_changed, files = (
-            suppressed + len(result.findings) - len(kept),
-            lines_changed + len(edits),
-            files + 1,
-        )
+        suppressed += len(result.findings) - len(kept)
+        lines_changed += len(edits)
+        files += 1
         result.findings = kept
     result.notes.append(
         f"Added suppressions of {plural(suppressed, 'finding')} on {plural(lines_changed, 'line')}"
