@@ -8,8 +8,10 @@ the options ask: fixes, a baseline written or applied, ``--new-since``; each add
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Callable, Iterable
+import tokenize
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,19 +19,21 @@ from safelint import runner
 from safelint.analysis.facts.knowledge import Knowledge, KnowledgeError
 from safelint.baseline import Baseline
 from safelint.cache import ResultCache
-from safelint.config import ConfigError, Settings
-from safelint.discovery import SourceFile, discover
+from safelint.config import ConfigError, Overrides, Settings
+from safelint.discovery import SourceFile, discover, display_path
 from safelint.engine import Checker
-from safelint.fixes import allowed, apply_fixes, fix_file, fix_notes
+from safelint.fixes import allowed, apply_edits, apply_fixes, fix_file, fix_notes, parses, read_for_rewrite
 from safelint.gitdiff import changed_since
 from safelint.output import plural, write_atomically
 from safelint.project import CACHE_DIR_NAME, Project, SettingsResolver, find_root, knowledge
 from safelint.results import FileFix, Finding, RunResult
 from safelint.source import SourceError, decode
+from safelint.suppress import scan, suppression_edits
 
 __all__ = [
     "RunOptions",
     "SettingsResolver",
+    "add_suppressions",
     "allowed",
     "apply_baseline",
     "apply_fixes",
@@ -59,6 +63,7 @@ class RunOptions:
     baseline: Path | None = None
     update_baseline: bool = False
     new_since: str | None = None
+    add_noqa: bool = False
 
 
 def open_project(
@@ -80,21 +85,26 @@ def open_project(
 
 
 def check_paths(
-    paths: list[Path],
-    resolver: SettingsResolver,
+    paths: Sequence[str | os.PathLike[str]],
+    resolver: SettingsResolver | None = None,
     options: RunOptions = RunOptions(),
     on_files: Callable[[int], Callable[[], None] | None] | None = None,
 ) -> RunResult:
-    """Check files and directories; ``on_files(count)`` may return a per-file progress callback.
+    """Check files and directories, with the configuration ``resolver`` finds for each (by
+    default, as ``safelint check`` run here finds it); ``on_files(count)`` may return a per-file
+    progress callback.
 
     Each named path is checked with the whole project it lies in (see ``find_root``), not only
     the files named: pre-commit passes just the staged files.
     """
-    groups = _by_project(paths, resolver, options.force_exclude)
+    resolver = resolver or SettingsResolver(Path.cwd(), Overrides())
+    problems: list[str] = []
+    groups = _by_project([Path(p) for p in paths], resolver, options.force_exclude, problems)
     every = [f for _, files in groups.values() for f in files]
     progress = on_files(len(every)) if on_files else None
     every_settings = {id(f.settings): f.settings for f in every} or {0: resolver(resolver.cwd)}
     result = RunResult(enabled_rules=sorted(set().union(*(s.enabled_codes() for s in every_settings.values()))))
+    result.internal_errors.extend(problems)
     for root, (named, files) in groups.items():
         if not files:
             continue
@@ -106,16 +116,17 @@ def check_paths(
 
 
 def _by_project(
-    paths: list[Path], resolver: SettingsResolver, force_exclude: bool
+    paths: list[Path], resolver: SettingsResolver, force_exclude: bool, problems: list[str]
 ) -> dict[Path, tuple[set[Path], list[SourceFile]]]:
-    """The named paths by project root, with the files found from them (each file once)."""
+    """The named paths by project root, with the files found from them (each file once);
+    named paths that cannot be checked go to ``problems``."""
     named: dict[Path, list[Path]] = {}
     for given in paths:
         named.setdefault(find_root(resolver.cwd / given), []).append(given)
     seen: set[Path] = set()
     groups = {}
     for root, group in named.items():
-        files = [f for f in discover(group, resolver, resolver.cwd, force_exclude) if f.path not in seen]
+        files = [f for f in discover(group, resolver, resolver.cwd, force_exclude, problems) if f.path not in seen]
         seen.update(f.path for f in files)
         groups[root] = ({Path(os.path.abspath(resolver.cwd / p)) for p in group}, files)
     return groups
@@ -138,15 +149,22 @@ def _knowledge(project: Project) -> Knowledge:
 
 
 def check_source(
-    data: bytes,
-    display: str,
-    resolver: SettingsResolver,
-    path: Path | None = None,
+    source: str | bytes,
+    display: str | None = None,
+    resolver: SettingsResolver | None = None,
+    path: str | os.PathLike[str] | None = None,
     options: RunOptions = RunOptions(),
     project: Project | None = None,
 ) -> RunResult:
     """Check one buffer (stdin, an editor's text) as if it were the file at ``path``, with
-    ``project`` or else the project ``path`` (without one, the working directory) lies in."""
+    ``project`` or else the project ``path`` (without one, the working directory) lies in.
+    Findings name it ``display`` (by default ``path`` as ``safelint check`` shows it, or ``-``).
+    Text is checked as the bytes it would be saved as, so a
+    PEP 263 coding cookie in it still holds."""
+    resolver = resolver or SettingsResolver(Path.cwd(), Overrides())
+    data = source if isinstance(source, bytes) else _encode(source)
+    path = Path(resolver.cwd, path) if path is not None else None
+    display = display or (display_path(path, resolver.cwd) if path is not None else "-")
     where = path if path is not None else resolver.cwd
     if project is None:
         project = open_project(
@@ -162,6 +180,15 @@ def check_source(
     return result.finish()
 
 
+def _encode(text: str) -> bytes:
+    data = text.encode("utf-8", "surrogatepass")
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+        return data if encoding in ("utf-8", "utf-8-sig") else text.encode(encoding)
+    except (SyntaxError, LookupError, UnicodeEncodeError):
+        return data  # the engine reports what is wrong with it as SL000
+
+
 def follow_up(result: RunResult, resolver: SettingsResolver, options: RunOptions) -> RunResult:
     """The steps after a check, in order: fixes (of files on disk: not for ``check_source``);
     then either a baseline written (and nothing else), or ``--new-since`` and a baseline
@@ -175,6 +202,9 @@ def follow_up(result: RunResult, resolver: SettingsResolver, options: RunOptions
         keep_new_since(result, options.new_since, resolver.cwd)
     if options.baseline is not None:
         apply_baseline(result, options.baseline, options.update_baseline)
+    if options.add_noqa:
+        add_suppressions(result, resolver)
+        return result
     result.notes.extend(fix_notes(result, options.diff, options.show_fixes, options.unsafe_fixes))
     return result
 
@@ -202,6 +232,42 @@ def fix(result: RunResult, resolver: SettingsResolver, unsafe: bool = False, wri
             result.internal_errors.extend(outcome.recheck.internal_errors)
     result.finish()
     return done
+
+
+def add_suppressions(result: RunResult, resolver: SettingsResolver) -> None:
+    """``--add-noqa``: a ``# safelint: ignore[CODE]`` where each finding of ``result`` is
+    suppressed (see ``suppress.suppression_edits``), keeping the comments there. A file is
+    rewritten atomically and only if it still parses; SL0xx (safelint's own) are left alone.
+    The findings suppressed leave ``result``; a note says what was written."""
+    wanted: dict[str, dict[int, set[str]]] = {}
+    for finding in result.findings:
+        if not finding.code.startswith("SL0"):
+            wanted.setdefault(finding.path, {}).setdefault(finding.line, set()).add(finding.code)
+    suppressed = lines_changed = files = 0
+    for display, lines in wanted.items():
+        path = (resolver.cwd / display).resolve()
+        readable = read_for_rewrite(path)
+        if readable is None:
+            result.notes.append(f"{display}: not changed: its bytes would not survive a rewrite")
+            continue
+        text, encoding = readable
+        edits = suppression_edits(text.split("\n"), scan(text), lines)
+        if not edits:
+            continue
+        after = apply_edits(text, edits)
+        if not parses(after):  # never expected: a comment at the end of a line is not code
+            result.notes.append(f"{display}: not changed: it would no longer parse")
+            continue
+        write_atomically(path, after.encode(encoding))
+        kept = [f for f in result.findings if f.path != display or f.code.startswith("SL0")]
+        suppressed += len(result.findings) - len(kept)
+        lines_changed += len(edits)
+        files += 1
+        result.findings = kept
+    result.notes.append(
+        f"Added suppressions of {plural(suppressed, 'finding')} on {plural(lines_changed, 'line')}"
+        f" in {plural(files, 'file')}."
+    )
 
 
 def write_baseline(result: RunResult, path: Path) -> None:

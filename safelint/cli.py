@@ -14,15 +14,12 @@ from safelint.api import RunOptions, SettingsResolver, check_paths, check_source
 from safelint.baseline import BaselineError
 from safelint.config import ConfigError, Overrides, find_config_file, load_settings
 from safelint.discovery import DiscoveryError, display_path
-from safelint.formatters import FORMATS, FormatOptions
-from safelint.formatters.text import summary
+from safelint.formatters import FORMATS, STATISTICS_FORMATS
 from safelint.gitdiff import GitDiffError
-from safelint.output import write_atomically
 from safelint.plugins import plugin_of
-from safelint.results import RunResult, Severity
+from safelint.reporting import EXIT_CLEAN, EXIT_ERROR, EXIT_INTERRUPTED, Presentation
 from safelint.rule import Rule
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+from safelint.show_settings import render_json, render_text, settings_of
 
 
 def _codes(value: tuple[str, ...]) -> tuple[str, ...]:
@@ -37,13 +34,17 @@ def _fail(message: str) -> None:
 
 class _Group(click.Group):
     """Turns an unexpected exception into one line on stderr and exit 2, never a traceback
-    (set SAFELINT_DEBUG=1 to see it)."""
+    (set SAFELINT_DEBUG=1 to see it); Ctrl-C into exit 130 with nothing more on stdout (the
+    workers are already killed: see ``workers``)."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
+        except KeyboardInterrupt:
+            click.echo("safelint: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except ConfigError as error:  # e.g. an installed plugin that cannot be loaded, met by any command
             click.echo(f"safelint: error: {error}", err=True)
             ctx.exit(EXIT_ERROR)
@@ -66,7 +67,22 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
-@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text", show_default=True)
+@click.option(
+    "--format",
+    "--output-format",
+    "output_format",
+    type=click.Choice(sorted(FORMATS)),
+    default="text",
+    show_default=True,
+    help="The report's format (--output-format is ruff's name for it).",
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text formats: auto is on a terminal only, and never with NO_COLOR set.",
+)
 @click.option("--select", multiple=True, help="Rule codes or prefixes to check (replaces the configured set).")
 @click.option("--extend-select", multiple=True, help="Rule codes or prefixes to check in addition.")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes not to check.")
@@ -77,6 +93,11 @@ def main() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Show how many findings each rule has, instead of each finding.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
+@click.option(
+    "--show-settings",
+    is_flag=True,
+    help="Show the settings the first PATH is checked with, and where each came from; check nothing.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line (text format).")
 @click.option("--stdin-filename", help="The path of the file whose text is read from standard input (`-`).")
 @click.option("--exclude", multiple=True, help="Glob patterns to skip (replaces the configured list).")
@@ -117,7 +138,19 @@ def main() -> None:
     metavar="GIT_REV",
     help="Report only findings on lines changed since this git revision (untracked files count as new).",
 )
+@click.option(
+    "--add-noqa",
+    "--add-suppressions",
+    "add_noqa",
+    is_flag=True,
+    help="Write `# safelint: ignore[CODE]` where each finding is suppressed, keeping existing comments; report nothing.",
+)
 @click.option("--fix", is_flag=True, help="Apply the safe fixes in place, then re-check.")
+@click.option(
+    "--fix-only",
+    is_flag=True,
+    help="Apply the fixes, report nothing but what was fixed, and exit 0 (with --diff: print them).",
+)
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour (with --fix or --diff).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them.")
 @click.option("--show-fixes", is_flag=True, help="List each fix applied (or, with --diff, that would be).")
@@ -136,6 +169,7 @@ def main() -> None:
 def check(
     paths: tuple[Path, ...],
     output_format: str,
+    color: str,
     select: tuple[str, ...],
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -144,6 +178,7 @@ def check(
     exit_zero: bool,
     statistics: bool,
     jobs: int | None,
+    show_settings: bool,
     quiet: bool,
     stdin_filename: str | None,
     exclude: tuple[str, ...],
@@ -156,7 +191,9 @@ def check(
     write_baseline: Path | None,
     update_baseline: bool,
     new_since: str | None,
+    add_noqa: bool,
     fix: bool,
+    fix_only: bool,
     unsafe_fixes: bool,
     show_diff: bool,
     show_fixes: bool,
@@ -165,6 +202,8 @@ def check(
     cache_dir: Path | None,
 ) -> None:
     """Check PATHS (files or directories; default `.`; `-` reads standard input)."""
+    if statistics and output_format not in STATISTICS_FORMATS:
+        _fail(f"--statistics works with --format {', '.join(STATISTICS_FORMATS)}; not with {output_format}")
     if update_baseline and baseline_path is None:
         _fail("--update-baseline needs --baseline FILE")
     if write_baseline is not None and (baseline_path is not None or new_since is not None):
@@ -188,7 +227,7 @@ def check(
         force_exclude=force_exclude,
         use_cache=not no_cache,
         cache_dir=cache_dir.resolve() if cache_dir else None,
-        fix=fix,
+        fix=(fix or fix_only) and not show_diff,
         diff=show_diff,
         unsafe_fixes=unsafe_fixes,
         show_fixes=show_fixes,
@@ -196,12 +235,23 @@ def check(
         baseline=baseline_path,
         update_baseline=update_baseline,
         new_since=new_since,
+        add_noqa=add_noqa,
     )
     targets = list(paths) or [Path(".")]
-    if (fix or show_diff) and Path("-") in targets:
-        _fail("--fix and --diff work on files: they cannot be used with standard input")
+    _check_modes(
+        targets,
+        {
+            "--write-baseline": write_baseline is not None,
+            "--add-noqa": add_noqa,
+            "--fix-only": fix_only,
+            "--fix": fix,
+            "--diff": show_diff,
+        },
+    )
     if Path("-") in targets and targets != [Path("-")]:
         _fail("`-` (standard input) cannot be combined with other paths")
+    if show_settings:
+        _show_settings(targets[0] if targets[0] != Path("-") else Path(stdin_filename or "."), resolver, output_format)
     try:
         if targets == [Path("-")]:
             stdin_path = cwd / stdin_filename if stdin_filename else None
@@ -209,6 +259,9 @@ def check(
             result = check_source(sys.stdin.buffer.read(), display, resolver, stdin_path, options)
         else:
             result = check_paths(targets, resolver, options, _progress_factory(quiet))
+            if not result.files_checked and not result.internal_errors:
+                shown = " ".join(str(t) for t in targets)
+                click.echo(f"safelint: warning: no Python files found under {shown}", err=True)
         follow_up(result, resolver, options)
     except (ConfigError, DiscoveryError, GitDiffError, BaselineError) as error:
         _fail(str(error))
@@ -217,44 +270,53 @@ def check(
         where = f"{error.filename}: " if error.filename else ""
         _fail(f"{where}{error.strerror or error}")
         return
-    if write_baseline is not None:
-        _echo_notes(result)
-        sys.exit(_exit_code(result, True, fail_on))
-    if show_diff:
-        click.echo("".join(f.diff() for f in result.fixes), nl=False)
-        _echo_notes(result)
-        sys.exit(EXIT_FINDINGS if result.fixes and not exit_zero else EXIT_CLEAN)
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ and output_file is None
-    report = FORMATS[output_format](result, FormatOptions(color=color, statistics=statistics, quiet=quiet))
-    if output_file is not None:
-        try:
-            write_atomically(output_file, report)
-        except OSError as error:
-            _fail(f"{output_file}: cannot write the report: {error.strerror or error}")
-        click.echo(summary(result))
-    else:
-        click.echo(report, nl=False)
-        if output_format not in _SUMMARISING:
-            _echo_notes(result)
-    sys.exit(_exit_code(result, exit_zero, fail_on))
+    if fix_only and not show_diff and not result.fixes:
+        result.notes.insert(0, "No fixes applied.")
+    presentation = Presentation(
+        output_format,
+        output_file,
+        color,
+        statistics,
+        quiet,
+        unsafe_fixes,
+        exit_zero,
+        fail_on,
+        diff=show_diff,
+        notes_only=write_baseline is not None or add_noqa or fix_only,
+    )
+    sys.exit(presentation.show(result))
 
 
-# Formats whose own output carries the summary notes; the others stay machine-readable on stdout.
-_SUMMARISING = ("text", "concise")
+def _show_settings(target: Path, resolver: SettingsResolver, output_format: str) -> None:
+    path = resolver.cwd / target
+    if not path.exists():
+        _fail(f"{target}: no such file or directory")
+    try:
+        data = settings_of(path, resolver)
+    except ConfigError as error:
+        _fail(str(error))
+        return
+    data["path"] = display_path(path, resolver.cwd)
+    click.echo(render_json(data) if output_format == "json" else render_text(data), nl=False)
+    sys.exit(EXIT_CLEAN)
 
 
-def _echo_notes(result: RunResult) -> None:
-    for note in result.notes:
-        click.echo(note, err=True)
+# What each option that changes files or replaces the report cannot be combined with.
+_CLASHES = {
+    "--write-baseline": ("--add-noqa", "--fix-only"),
+    "--add-noqa": ("--fix", "--fix-only", "--diff"),
+}
+_ON_FILES = ("--fix", "--fix-only", "--diff", "--add-noqa")
 
 
-def _exit_code(result: RunResult, exit_zero: bool, fail_on: str) -> int:
-    for message in result.internal_errors:
-        click.echo(f"safelint: {message}", err=True)
-    if result.internal_errors:
-        return EXIT_ERROR
-    failing = any(f.severity is Severity.ERROR or fail_on == "warning" for f in result.findings)
-    return EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN
+def _check_modes(targets: list[Path], given: dict[str, bool]) -> None:
+    for option, clashes in _CLASHES.items():
+        both = [other for other in clashes if given[option] and given[other]]
+        if both:
+            _fail(f"{option} cannot be combined with {both[0]}")
+    on_files = [option for option in _ON_FILES if given[option]]
+    if on_files and Path("-") in targets:
+        _fail(f"{on_files[0]} works on files: it cannot be used with standard input")
 
 
 def _progress_factory(quiet: bool) -> Callable[[int], Callable[[], None] | None]:

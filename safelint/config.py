@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -70,7 +71,14 @@ class Settings:
     require_suppression_reason: bool = False
     rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     plugins: tuple[str, ...] = ()
+    origins: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+    """Where each key that is not a default came from: the configuration file, the command
+    line, or both (a list the command line extends); for ``--show-settings``."""
     _enabled: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+
+    def origin(self, key: str) -> str:
+        """``default``, the configuration file's path, ``command line (--opt)``, or both."""
+        return dict(self.origins).get(key, "default")
 
     def available_rules(self) -> dict[str, type[Rule]]:
         """safelint's rules, the installed plugins' and those of the plugins this file names
@@ -90,8 +98,8 @@ class Settings:
     def options_for(self, code: str) -> dict[str, Any]:
         """A rule's options: prefix tables first, then more specific ones override them."""
         merged: dict[str, Any] = {}
-        for key, values in sorted(self.rule_options, key=lambda kv: len(kv[0])):
-            if code.startswith(key):
+        for key, values in sorted(self.rule_options, key=lambda kv: specificity(kv[0], code)):
+            if specificity(key, code) >= 0:
                 merged.update(values)
         return merged
 
@@ -109,17 +117,32 @@ class Settings:
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
+ALL = "ALL"
+"""The selector of every rule (ruff's): the least specific, and it names opt-in rules too."""
+
+
+def specificity(selector: str, code: str) -> int:
+    """How specifically ``selector`` names ``code`` (a longer prefix is more specific; ``ALL``
+    least of all), or -1 when it does not name it."""
+    if selector == ALL:
+        return 0
+    return len(selector) if code.startswith(selector) else -1
+
+
 def _is_enabled(code: str, rule: type[Rule], settings: Settings) -> bool:
-    # By default every rule on by default is selected through its letters (SL, ACME), so that a
-    # more specific `ignore` (SL1, ACME1) wins over it.
-    default = (code_letters(code),) if rule.enabled_by_default else ()
-    on = settings.select if settings.select is not None else default
-    if not rule.enabled_by_default:
-        # Opt-in rules need their own code named: selecting a whole family does not turn them on.
-        on = tuple(s for s in on if s == code)
-    on += tuple(s for s in settings.extend_select if s == code or rule.enabled_by_default)
-    best_on = max((len(s) for s in on if code.startswith(s)), default=-1)
-    best_off = max((len(s) for s in settings.ignore if code.startswith(s)), default=-1)
+    # Opt-in rules need their own code named (or ALL): selecting a whole family does not turn
+    # them on. Without `select`, every rule on by default is on, as weakly as with ALL, so that
+    # any `ignore` (SL1, ACME, ALL) wins over it.
+    def named(selector: str) -> bool:
+        return rule.enabled_by_default or selector in (code, ALL)
+
+    if settings.select is None:
+        on = [0] if rule.enabled_by_default else []
+    else:
+        on = [specificity(s, code) for s in settings.select if named(s)]
+    on += [specificity(s, code) for s in settings.extend_select if named(s)]
+    best_on = max(on, default=-1)
+    best_off = max((specificity(s, code) for s in settings.ignore), default=-1)
     return best_on >= 0 and best_on > best_off
 
 
@@ -143,6 +166,20 @@ class Overrides:
             ("ignore", self.ignore),
         ):
             _check_codes(codes, f"--{name}", None, settings.available_rules())
+        origins = dict(settings.origins)
+        for key, option, given, extends in (
+            ("select", "--select", self.select is not None, False),
+            ("extend-select", "--extend-select", bool(self.extend_select), True),
+            ("ignore", "--ignore", bool(self.ignore), True),
+            ("exclude", "--exclude", self.exclude is not None, False),
+            ("extend-exclude", "--extend-exclude", bool(self.extend_exclude), True),
+            ("jobs", "--jobs", self.jobs is not None, False),
+            ("respect-gitignore", "--no-respect-gitignore", self.respect_gitignore is not None, False),
+            ("python", "--python", self.python is not None, False),
+        ):
+            if given:
+                by_file = f"{origins[key]}, then " if extends and key in origins else ""
+                origins[key] = f"{by_file}command line ({option})"
         return replace(
             settings,
             select=self.select if self.select is not None else settings.select,
@@ -155,6 +192,7 @@ class Overrides:
             respect_gitignore=(
                 self.respect_gitignore if self.respect_gitignore is not None else settings.respect_gitignore
             ),
+            origins=tuple(origins.items()),
             _enabled=frozenset(),
         )
 
@@ -182,13 +220,41 @@ def _has_safelint_table(pyproject: Path) -> bool:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            data: dict[str, Any] = tomllib.load(handle)
-            return data
+        raw = path.read_bytes()
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - raw.rfind(b"\n", 0, error.start)
+        raise ConfigError(f"{path}:{line}:{column}: invalid TOML: the file is not UTF-8 text") from None
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line, column, message = _toml_position(error, text)
+        raise ConfigError(f"{path}:{line}:{column}: invalid TOML: {message}") from None
+    return data
+
+
+_TOML_AT = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)$")
+
+
+def _toml_position(error: tomllib.TOMLDecodeError, text: str) -> tuple[int, int, str]:
+    """Where the syntax error is (``path:line:column``, for editors and people) and what it is:
+    from the error's own fields where the parser has them (Python 3.14, tomli 2.1), else from
+    its message, which ends ``(at line L, column C)`` or ``(at end of document)``."""
+    message = str(getattr(error, "msg", None) or error)
+    match = _TOML_AT.search(message)
+    if match is not None:
+        message = message[: match.start()]
+    lineno, colno = getattr(error, "lineno", None), getattr(error, "colno", None)
+    if isinstance(lineno, int) and isinstance(colno, int):
+        return lineno, colno, message
+    if match is not None and match.group(1):
+        return int(match.group(1)), int(match.group(2)), message
+    lines = text.split("\n")  # the end of the document
+    return len(lines), len(lines[-1]) + 1, message
 
 
 def load_settings(config_path: Path | None, default_root: Path) -> Settings:
@@ -275,7 +341,7 @@ def parse_table(table: dict[str, Any], path: Path, where: str = "the top level")
         changes["per_file_ignores"] = _parse_per_file_ignores(table["per-file-ignores"], path, fail, rules)
     if "rules" in table:
         changes["rule_options"] = _parse_rule_options(table["rules"], path, where, rules)
-    return replace(settings, **changes)
+    return replace(settings, **changes, origins=tuple((key, str(path)) for key in table))
 
 
 def _load_plugins(modules: tuple[str, ...], where: str) -> tuple[str, ...]:
@@ -300,7 +366,8 @@ def _parse_per_file_ignores(
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise fail(f"per-file-ignores.{pattern}", "must be a list of rule codes or prefixes")
         _check_codes(tuple(codes), f"`per-file-ignores.{pattern}`", f"{path}: ", rules)
-        entries.append((pattern, tuple(codes)))
+        every = sorted({code_letters(code) for code in rules})  # ALL: every code's letters (SL, ACME)
+        entries.append((pattern, tuple(c for code in codes for c in (every if code == ALL else [code]))))
     return tuple(entries)
 
 
@@ -337,11 +404,12 @@ def _check_codes(codes: tuple[str, ...], what: str, prefix: str | None, rules: d
     for code in codes:
         if not any(_selects(code, c) for c in rules):
             raise ConfigError(
-                f"{prefix or ''}{code!r} in {what} matches no rule; use a code like SL106 or a prefix like SL1"
+                f"{prefix or ''}{code!r} in {what} matches no rule; use a code like SL106, a prefix like SL1, or ALL"
                 " (`safelint rules` lists them)"
             )
 
 
 def _selects(selector: str, code: str) -> bool:
-    """A selector is a code or a prefix of one that keeps its letters whole (SL, SL4, ACME1; not S)."""
-    return code.startswith(selector) and selector.startswith(code_letters(code))
+    """A selector is ALL, or a code or a prefix of one that keeps its letters whole (SL, SL4,
+    ACME1; not S)."""
+    return selector == ALL or (code.startswith(selector) and selector.startswith(code_letters(code)))

@@ -8,6 +8,7 @@ staged file by name).
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pathspec
 
 from safelint.config import Settings
+from safelint.source import not_regular
 
 SOURCE_SUFFIXES = (".py", ".pyi")
 
@@ -141,8 +143,14 @@ def discover(
     settings_for: Callable[[Path], Settings],
     cwd: Path,
     force_exclude: bool = False,
+    problems: list[str] | None = None,
 ) -> list[SourceFile]:
-    """All files to check, in a stable order, without duplicates."""
+    """All files to check, in a stable order, without duplicates.
+
+    A named path that is not a regular file (a FIFO, a device) is left out, and said so in
+    ``problems``: the other files are still checked, and the run ends with exit 2. Without
+    ``problems`` it raises, as a missing path always does.
+    """
     found: dict[Path, SourceFile] = {}
     for given in paths:
         absolute = Path(os.path.abspath(cwd / given))
@@ -156,10 +164,25 @@ def discover(
         else:
             if not os.access(absolute, os.R_OK):
                 raise DiscoveryError(f"{given}: permission denied")
+            mode = _mode(absolute)
+            if mode is not None and not stat.S_ISREG(mode):
+                problem = f"{given}: {not_regular(mode)}"
+                if problems is None:
+                    raise DiscoveryError(problem)
+                problems.append(problem)
+                continue
             if force_exclude and _Ignorer(settings, absolute.parent, named=False).excluded(absolute, is_dir=False):
                 continue
             found.setdefault(absolute, SourceFile(absolute, display_path(absolute, cwd), settings))
     return [found[p] for p in sorted(found)]
+
+
+def _mode(path: Path) -> int | None:
+    """``path``'s file type and mode; None for a link that leads nowhere (reading it says why)."""
+    try:
+        return os.stat(path).st_mode
+    except OSError:
+        return None
 
 
 def _walk(root: Path, ignorer: _Ignorer) -> Iterator[Path]:
@@ -169,5 +192,6 @@ def _walk(root: Path, ignorer: _Ignorer) -> Iterator[Path]:
         for name in sorted(filenames):
             if name.endswith(SOURCE_SUFFIXES):
                 path = base / name
-                if not ignorer.excluded(path, is_dir=False):
+                mode = _mode(path)  # a FIFO or a device named *.py is skipped: reading one blocks
+                if (mode is None or stat.S_ISREG(mode)) and not ignorer.excluded(path, is_dir=False):
                     yield path

@@ -22,7 +22,7 @@ from safelint.context import ModuleContext
 from safelint.project import Project
 from safelint.results import FileResult, Finding
 from safelint.rule import Rule, all_rules
-from safelint.source import SourceError, decode, parse
+from safelint.source import SourceError, decode, parse, read_source
 from safelint.suppress import Suppression, apply_suppressions, parse_suppressions
 
 Handler = Callable[[cst.CSTNode, ModuleContext], None]
@@ -74,10 +74,12 @@ class Checker:
 
     def check_path(self, path: Path, display: str) -> FileResult:
         try:
-            data = path.read_bytes()
+            data = read_source(path)
         except OSError as error:
             reason = error.strerror or str(error)
             return self._source_error(display, SourceError(f"cannot read the file: {reason}"), path)
+        except SourceError as error:
+            return self._source_error(display, error, path)
         return self.check_bytes(data, display, path, from_disk=True)
 
     def check_bytes(

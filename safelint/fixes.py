@@ -14,11 +14,12 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from collections.abc import Iterable
 from pathlib import Path
 
 from safelint.engine import Checker
 from safelint.output import plural
-from safelint.results import Applicability, FileFix, Finding, Fix, RunResult
+from safelint.results import Applicability, Edit, FileFix, Finding, Fix, RunResult
 from safelint.source import SourceError, decode, parse
 
 MAX_ROUNDS = 4
@@ -53,11 +54,16 @@ def _span(starts: list[int], text: str, line: int, column: int) -> int:
 
 
 def _apply_one(text: str, fix: Fix) -> str:
+    return apply_edits(text, fix.edits)
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """``text`` with non-overlapping edits made (the last first, so earlier positions hold)."""
     starts = _offsets(text)
     spans = sorted(
         (
             (_span(starts, text, e.line, e.column), _span(starts, text, e.end_line, e.end_column), e.content)
-            for e in fix.edits
+            for e in edits
         ),
         reverse=True,
     )
@@ -74,7 +80,7 @@ def _range(text: str, fix: Fix) -> tuple[int, int]:
     )
 
 
-def _parses(text: str) -> bool:
+def parses(text: str) -> bool:
     try:
         parse(text)
     except SourceError:
@@ -98,7 +104,7 @@ def apply_fixes(text: str, findings: list[Finding]) -> tuple[str, list[Finding]]
     for _, finding in reversed(chosen):
         assert finding.fix is not None
         candidate = _apply_one(text, finding.fix)
-        if candidate != text and _parses(candidate):
+        if candidate != text and parses(candidate):
             text = candidate
             applied.append(finding)
     applied.reverse()
@@ -109,16 +115,24 @@ def _encoding(data: bytes) -> str:
     return tokenize.detect_encoding(io.BytesIO(data).readline)[0]
 
 
-def fix_file(checker: Checker, path: Path, display: str, findings: list[Finding], unsafe: bool) -> FileFix | None:
-    """Fix one file in memory, re-checking after each round; None when nothing could be applied."""
+def read_for_rewrite(path: Path) -> tuple[str, str] | None:
+    """A file's text and encoding, if writing the text back in that encoding gives its bytes
+    exactly (None if not, or if it cannot be read or decoded): a rewrite changes only what it edits."""
     try:
         data = path.read_bytes()
         encoding = _encoding(data)
         text = decode(data)
     except (OSError, SyntaxError, SourceError):
         return None
-    if text.encode(encoding) != data:
+    return (text, encoding) if text.encode(encoding) == data else None
+
+
+def fix_file(checker: Checker, path: Path, display: str, findings: list[Finding], unsafe: bool) -> FileFix | None:
+    """Fix one file in memory, re-checking after each round; None when nothing could be applied."""
+    readable = read_for_rewrite(path)
+    if readable is None:
         return None
+    text, encoding = readable
     outcome = FileFix(display, encoding, text, text)
     pending = findings
     for _ in range(MAX_ROUNDS):
@@ -146,10 +160,17 @@ def fix_notes(result: RunResult, preview: bool, show: bool, unsafe: bool) -> lis
             for finding in outcome.applied:
                 assert finding.fix is not None
                 notes.append(f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.fix.message}")
-    safe = sum(1 for f in result.findings if allowed(f.fix, False))
-    more = sum(1 for f in result.findings if allowed(f.fix, True)) - safe
-    if safe and not preview:
-        notes.append(f"{plural(safe, 'finding')} can be fixed with --fix.")
-    if more and not unsafe:
-        notes.append(f"{plural(more, 'more finding')} can be fixed with --fix --unsafe-fixes.")
+    if not preview:
+        notes.extend(fixable_note(result.findings, unsafe))
     return notes
+
+
+def fixable_note(findings: list[Finding], unsafe: bool) -> list[str]:
+    """ruff's line about what ``--fix`` could do: the findings marked ``[*]``, and the unsafe
+    fixes ``--unsafe-fixes`` would add."""
+    fixable = sum(1 for f in findings if allowed(f.fix, unsafe))
+    hidden = 0 if unsafe else sum(1 for f in findings if allowed(f.fix, True)) - fixable
+    more = f"{hidden} hidden fix{'' if hidden == 1 else 'es'} can be enabled with the `--unsafe-fixes` option"
+    if fixable:
+        return [f"[*] {fixable} fixable with the `--fix` option" + (f" ({more})." if hidden else ".")]
+    return [f"No fixes available ({more})."] if hidden else []

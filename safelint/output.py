@@ -4,7 +4,9 @@ file or half a cache entry), and the counted words of summary lines."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -52,3 +54,23 @@ def replace_file(path: Path, payload: bytes, *, mode: int | None = None, durable
 def plural(n: int, words: str) -> str:
     """``1 finding``, ``2 findings``."""
     return f"{n} {words}{'' if n == 1 else 's'}"
+
+
+def write_report(path: Path, data: str) -> None:
+    """Write a report where ``--output-file`` points, without replacing what is there.
+
+    A symlink is written through: its target is replaced atomically, the link stays. A FIFO
+    or a character device (``/dev/stdout``, a pipe a reader waits on) is opened and written
+    to, as a shell redirection would. Any other special file is refused (OSError).
+    """
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None  # a new file, or a link to one
+    if mode is not None and (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
+        with open(path, "w", encoding="utf-8") as stream:
+            stream.write(data)
+        return
+    if mode is not None and not stat.S_ISREG(mode):
+        raise OSError(errno.EINVAL, "not a regular file, a FIFO or a character device", str(path))
+    write_atomically(Path(os.path.realpath(path)), data)

@@ -11,7 +11,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from safelint.source import SourceError, decode
+from safelint.source import SourceError, decode, read_source
 
 if TYPE_CHECKING:
     from safelint.project import Project
@@ -160,7 +160,9 @@ class RunResult:
     ``notes`` are summary sentences about findings hidden (baseline, ``--new-since``) or fixed.
 
     ``projects`` holds the project each file was checked with, by its shown path, so that
-    ``--fix`` re-checks a fixed file with the same index; ``fixes`` is what ``--fix`` did."""
+    ``--fix`` re-checks a fixed file with the same index; ``fixes`` is what ``--fix`` did.
+    ``internal_errors`` is what went wrong besides findings (a rule that raised, a named path
+    that is not a file to check): the run fails with exit 2."""
 
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
@@ -190,7 +192,7 @@ class RunResult:
         """The text of a checked file, for fingerprints: kept for stdin, else read (once) from disk."""
         if path not in self.sources:
             try:
-                self.sources[path] = decode(Path(path).read_bytes())
+                self.sources[path] = decode(read_source(Path(path)))
             except (OSError, SourceError):
                 return None
         return self.sources[path]

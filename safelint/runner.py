@@ -1,21 +1,21 @@
 """Run the checker over many files in worker processes; results come back in input order.
 
 Work is handed out biggest file first, one file per task, so one huge file cannot
-serialise the run. A worker that dies (libcst's native parser can crash the process on
+serialise the run. Workers stop with the run (``workers``): on Ctrl-C, and when the main
+process is killed. A worker that dies (libcst's native parser can crash the process on
 inputs CPython's parser accepts) costs only its file: the files not finished are re-checked
 each in a process of its own, and the one that kills its process becomes an SL000 finding.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing.context import BaseContext
 from pathlib import Path
 
+from safelint import workers
 from safelint.cache import ResultCache
 from safelint.config import Settings
 from safelint.discovery import SourceFile
@@ -24,6 +24,7 @@ from safelint.plugins import load_module
 from safelint.project import Project, build_project
 from safelint.results import FileResult, Finding
 from safelint.rule import all_rules
+from safelint.source import SourceError, read_source
 
 # Below this much source, starting processes costs more than it saves.
 _PARALLEL_THRESHOLD_BYTES = 256 * 1024
@@ -38,11 +39,6 @@ def default_jobs() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
-
-
-def _context() -> BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
 def _init_worker(settings: list[Settings], project: Project | None) -> None:
@@ -83,8 +79,8 @@ def run(
         if store is None:
             store = caches[id(source.settings)] = cache(source.settings)
         try:
-            key = store.key(source.path.read_bytes(), source.display)
-        except OSError:
+            key = store.key(read_source(source.path), source.display)
+        except (OSError, SourceError):  # the checker reports why
             remaining.append(source)
             continue
         hit = store.get(key)
@@ -136,12 +132,7 @@ def _run_uncached(
     tasks.sort(key=lambda t: -sizes[t[0]])
     done: dict[int, FileResult] = {}
     try:
-        with ProcessPoolExecutor(
-            max_workers=min(jobs, len(tasks)),
-            mp_context=_context(),
-            initializer=_init_worker,
-            initargs=(settings, project),
-        ) as pool:
+        with workers.pool(min(jobs, len(tasks)), _init_worker, (settings, project)) as pool:
             futures = {pool.submit(_check_one, s, p, d): pos for pos, s, p, d in tasks}
             for future in as_completed(futures):
                 done[futures[future]] = future.result()
@@ -160,9 +151,7 @@ def _check_isolated(
     settings: list[Settings], project: Project | None, settings_index: int, path: str, display: str
 ) -> FileResult:
     try:
-        with ProcessPoolExecutor(
-            max_workers=1, mp_context=_context(), initializer=_init_worker, initargs=(settings, project)
-        ) as pool:
+        with workers.pool(1, _init_worker, (settings, project)) as pool:
             return pool.submit(_check_one, settings_index, path, display).result()
     except BrokenProcessPool:
         rule = all_rules()["SL000"]
@@ -195,7 +184,7 @@ def index_project(
     """Pass 1: summarise every file for the project index, in worker processes when it pays."""
     if jobs <= 1 or sum(_size(str(p)) for p in paths) < _PARALLEL_THRESHOLD_BYTES * 4:
         return build_project(paths, root, cache_dir=cache_dir, python=python)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
+    with workers.pool(jobs) as pool:
         return build_project(
             paths,
             root,

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import ast
 import io
+import os
+import stat
 import tokenize
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import libcst as cst
 
-# libcst's parse time grows faster than the file (5 MB of statements: about 35 s); past this
-# size a file is reported as SL000 rather than stalling the run for many minutes.
+# libcst's parse time grows faster than the file (5 MB of statements: about 35 s), and the
+# index pass's ast takes some 200 bytes of memory per byte of source; past this size a file is
+# reported as SL000 without being read, rather than stalling the run or exhausting memory.
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
 _NESTING_MESSAGES = ("too many nested parentheses", "too many levels of indentation", "too many statically nested")
@@ -37,13 +41,49 @@ def _position_of_byte(data: bytes, offset: int) -> tuple[int, int]:
     return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
 
 
-def decode(data: bytes) -> str:
-    """Decode source bytes as Python does: BOM, then a coding cookie, else UTF-8."""
-    if len(data) > MAX_FILE_BYTES:
+def check_size(size: int) -> None:
+    """The one size limit, for bytes on disk (before they are read) and in memory alike."""
+    if size > MAX_FILE_BYTES:
         raise SourceError(
-            f"the file is {len(data) / 1024 / 1024:.1f} MiB; files over {MAX_FILE_BYTES // 1024 // 1024} MiB"
+            f"the file is {size / 1024 / 1024:.1f} MiB; files over {MAX_FILE_BYTES // 1024 // 1024} MiB"
             " are not analysed (generated code?)"
         )
+
+
+_FILE_TYPES = {
+    stat.S_IFDIR: "a directory",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
+
+def not_regular(mode: int) -> str:
+    """Why a file of this ``st_mode`` is not checked."""
+    kind = _FILE_TYPES.get(stat.S_IFMT(mode), "a special file")
+    return f"not a regular file ({kind}): only regular files are checked"
+
+
+def read_source(path: Path) -> bytes:
+    """A source file's bytes, for every pass: only a regular file is read, and only when it is
+    within the size limit (SourceError otherwise; OSError when it cannot be opened).
+
+    The file is opened without blocking, so a FIFO put where a module was found is refused,
+    not waited on; its type and size come from the open descriptor, so what is checked is
+    what is read.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb") as handle:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise SourceError(not_regular(status.st_mode))
+        check_size(status.st_size)
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+def decode(data: bytes) -> str:
+    """Decode source bytes as Python does: BOM, then a coding cookie, else UTF-8."""
+    check_size(len(data))
     nul = data.find(b"\x00")
     if nul >= 0:
         line, column = _position_of_byte(data, nul)

@@ -189,3 +189,29 @@ def test_the_quick_start_example_shows_every_family(repo: Path, monkeypatch: pyt
     result = CliRunner().invoke(main, ["check", "docs/examples", "--format", "json", "--no-cache", "-j", "1"])
     assert result.exit_code == 1
     assert {f["code"][:3] for f in json.loads(result.stdout)} == {"SL1", "SL2", "SL3", "SL4"}
+
+
+def test_a_directory_without_python_files_warns_on_stderr_and_exits_0(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notes.txt").write_text("no code here\n")
+    p = run(tmp_path, "check", "docs", "--format", "json")
+    assert (p.returncode, p.stdout.strip()) == (0, "[]")
+    assert "warning: no Python files found under docs" in p.stderr
+
+
+@pytest.mark.parametrize("output_format", ["sarif", "github", "gitlab", "junit", "pylint", "json-lines"])
+def test_statistics_with_a_format_that_cannot_show_it_is_a_usage_error(
+    project: Path, monkeypatch: pytest.MonkeyPatch, output_format: str
+) -> None:
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(main, ["check", "swallow.py", "--statistics", "--format", output_format])
+    assert result.exit_code == 2
+    assert f"--statistics works with --format text, concise, json; not with {output_format}" in result.output
+
+
+def test_statistics_in_the_concise_format(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(main, ["check", "swallow.py", "--statistics", "--format", "concise"])
+    assert result.exit_code == 1
+    assert result.output == "     1  SL106  swallowed-exception\nFound 1 finding (1 warning) in 1 file.\n"

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from safelint.config import ConfigError, Overrides, Settings, find_config_file, load_settings
+from safelint.engine import Checker
 
 
 def write(path: Path, text: str) -> Path:
@@ -108,3 +109,48 @@ def test_digest_changes_with_what_changes_findings() -> None:
     a = Settings(root=Path("."))
     assert a.digest() == Settings(root=Path("/elsewhere")).digest()
     assert a.digest() != Settings(root=Path("."), ignore=("SL106",)).digest()
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "problem"),
+    [
+        (b'[tool.safelint]\nselect = ["SL1"\nignore = []\n', ":3:1:", "Unclosed array"),
+        (b'[tool.safelint]\nselect = ["SL1"]\nselect = ["SL2"]\n', ":3:17:", "Cannot overwrite a value"),
+        (b'[tool.safelint]\nselect = "SL1', ":2:14:", "Unterminated string"),
+        (b'[tool.safelint]\nx = "\xff"\n', ":2:6:", "not UTF-8"),
+    ],
+)
+def test_a_toml_syntax_error_names_its_line_and_column(tmp_path: Path, text: bytes, where: str, problem: str) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_bytes(text)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, tmp_path)
+    assert str(raised.value).startswith(f"{path}{where} invalid TOML: ") and problem in str(raised.value)
+
+
+def test_all_selects_every_rule_opt_in_ones_too_and_is_the_least_specific() -> None:
+    every = set(Settings(root=Path(".")).available_rules())
+    assert enabled(Settings(root=Path("."), select=("ALL",))) == every
+    assert "SL001" in enabled(Settings(root=Path("."), extend_select=("ALL",)))
+    some = enabled(Settings(root=Path("."), select=("ALL",), ignore=("SL1", "SL002")))
+    assert some == {c for c in every if not c.startswith("SL1") and c != "SL002"}
+    assert enabled(Settings(root=Path("."), ignore=("ALL",))) == set()
+    assert enabled(Settings(root=Path("."), select=("SL4",), ignore=("ALL",))) == {
+        c for c in every if c.startswith("SL4")
+    }
+
+
+def test_all_in_a_configuration_file_and_on_the_command_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "safelint.toml",
+        "select = ['ALL']\nignore = ['SL3']\nper-file-ignores = { 'tests/*' = ['ALL'] }\n[rules.ALL]\nbroad-exceptions = ['A']\n",
+    )
+    settings = load_settings(path, tmp_path)
+    assert "SL001" in enabled(settings) and not any(c.startswith("SL3") for c in enabled(settings))
+    assert settings.options_for("SL106") == {"broad-exceptions": ("A",)}
+    checker = Checker(settings)
+    assert all(
+        any(code.startswith(i) for i in checker.ignored_for(tmp_path / "tests" / "t.py")) for code in enabled(settings)
+    )
+    assert checker.ignored_for(tmp_path / "app.py") == ()
+    assert Overrides(ignore=("ALL",)).apply(settings).enabled_codes() == frozenset()

@@ -49,7 +49,7 @@ def test_fix_rewrites_only_the_fixed_bytes_and_rechecks_clean(project: Path) -> 
     assert after == before.replace(b"x  ==  None", b"x  is  None")
     # What is left is the unsafe one, and the summary says how to apply it.
     assert result.exit_code == 1 and "m.py:4:10: SL197" in result.stdout
-    assert "1 more finding can be fixed with --fix --unsafe-fixes." in result.stdout
+    assert "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option)." in result.stdout
     result = invoke("--fix", "--unsafe-fixes")
     assert result.exit_code == 0, result.output
     assert (project / "m.py").read_bytes() == before.replace(b"x  ==  None", b"x  is  None").replace(

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from lsprotocol.types import PositionEncodingKind
 from pygls.workspace import PositionCodec
 
-from safelint import plugins, rule, runner
+from safelint import plugins, rule, runner, workers
 from safelint.api import RunOptions, SettingsResolver, check_paths
 from safelint.cli import main
 from safelint.config import ConfigError, Overrides, Settings, parse_table
@@ -443,7 +443,7 @@ def test_forked_workers_run_a_configured_plugin(lab: Lab, tmp_path: Path) -> Non
 def test_spawned_workers_import_a_configured_plugin(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "big"
     _big_project(lab, root)
-    monkeypatch.setattr(runner, "_context", lambda: multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(workers, "_context", lambda: multiprocessing.get_context("spawn"))
     result = check_paths([root], SettingsResolver(root, Overrides()), RunOptions(jobs=2, use_cache=False))
     assert [(f.code, f.message) for f in result.findings] == [("ACME101", "foo in a worker: True")] * 4
     assert not result.internal_errors

@@ -11,9 +11,13 @@ from safelint.results import RunResult
 
 @dataclass(frozen=True)
 class FormatOptions:
+    """``unsafe_fixes``: whether ``--fix`` would apply unsafe fixes, i.e. which findings the
+    human formats mark fixable (``[*]``)."""
+
     color: bool = False
     statistics: bool = False
     quiet: bool = False
+    unsafe_fixes: bool = False
 
 
 Formatter = Callable[[RunResult, FormatOptions], str]
@@ -29,3 +33,6 @@ FORMATS: dict[str, Formatter] = {
     "junit": junit.render,
     "pylint": pylint.render,
 }
+
+STATISTICS_FORMATS = ("text", "concise", "json")
+"""The formats that render ``--statistics`` (a count per rule); with the others it is an error."""

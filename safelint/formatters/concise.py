@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from safelint.formatters.text import summary
+from safelint.formatters.text import headline, statistics, styler, summary
 
 if TYPE_CHECKING:
     from safelint.formatters import FormatOptions
@@ -12,10 +12,9 @@ if TYPE_CHECKING:
 
 
 def render(result: RunResult, options: FormatOptions) -> str:
-    lines = (
-        []
-        if options.quiet
-        else [f"{f.path}:{f.line}:{f.column}: {f.code} [{f.name}] {f.message}" for f in result.findings]
-    )
-    lines.append(summary(result))
+    if options.statistics:
+        return statistics(result) + summary(result) + "\n"
+    style = styler(options)
+    lines = [] if options.quiet else [headline(f, style, options.unsafe_fixes) for f in result.findings]
+    lines.append(summary(result, style))
     return "\n".join(lines) + "\n"

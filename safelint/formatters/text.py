@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import click
 
+from safelint.fixes import allowed
 from safelint.output import plural
 from safelint.results import Finding, Severity
 from safelint.rule import all_rules
@@ -22,25 +23,34 @@ class Styler(Protocol):
 
 
 def render(result: RunResult, options: FormatOptions) -> str:
-    def style(s: str, **kw: Any) -> str:
-        return click.style(s, **kw) if options.color else s
-
+    style = styler(options)
     out: list[str] = []
     if options.statistics:
-        out.append(_statistics(result))
+        out.append(statistics(result))
     elif not options.quiet:
         for finding in result.findings:
-            out.append(_diagnostic(finding, result.lines.get(finding.path, {}), style))
+            out.append(_diagnostic(finding, result.lines.get(finding.path, {}), style, options.unsafe_fixes))
     out.append(summary(result, style))
     return "\n".join(out) + "\n"
 
 
-def _diagnostic(f: Finding, lines: dict[int, str], style: Styler) -> str:
+def styler(options: FormatOptions) -> Styler:
+    def style(s: str, **kw: Any) -> str:
+        return click.style(s, **kw) if options.color else s
+
+    return style
+
+
+def headline(f: Finding, style: Styler, unsafe_fixes: bool) -> str:
+    """``path:line:col: CODE [*] [name] message``: ``[*]`` when ``--fix`` would fix it, as in ruff."""
     colour = "red" if f.severity is Severity.ERROR else "yellow"
-    head = (
-        f"{style(f.path, bold=True)}:{f.line}:{f.column}: {style(f.code, fg=colour, bold=True)} [{f.name}] {f.message}"
-    )
-    parts = [head]
+    fixable = " " + style("[*]", fg="cyan") if allowed(f.fix, unsafe_fixes) else ""
+    return f"{style(f.path, bold=True)}:{f.line}:{f.column}: {style(f.code, fg=colour, bold=True)}{fixable} [{f.name}] {f.message}"
+
+
+def _diagnostic(f: Finding, lines: dict[int, str], style: Styler, unsafe_fixes: bool) -> str:
+    colour = "red" if f.severity is Severity.ERROR else "yellow"
+    parts = [headline(f, style, unsafe_fixes)]
     shown = [n for n in range(f.line, min(f.end_line, f.line + 2) + 1) if n in lines]
     if shown:
         width = len(str(shown[-1]))
@@ -75,7 +85,8 @@ def _totals(result: RunResult, style: Styler) -> str:
     return style(f"Found {total}", bold=True) + f" ({counts}) in {files}."
 
 
-def _statistics(result: RunResult) -> str:
+def statistics(result: RunResult) -> str:
+    """``--statistics``: a count per rule, most frequent first."""
     rules = all_rules()
     counts: dict[str, int] = {}
     for finding in result.findings:

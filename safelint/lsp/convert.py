@@ -17,14 +17,13 @@ from pygls.workspace import PositionCodec
 from safelint.docs import rule_url
 from safelint.results import Applicability, Finding, Severity
 from safelint.rule import all_rules
-from safelint.suppress import Suppression
+from safelint.suppress import Comments, suppression_edits
 
 SOURCE = "safelint"
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.safelint"
 
 _SEVERITY = {Severity.ERROR: types.DiagnosticSeverity.Error, Severity.WARNING: types.DiagnosticSeverity.Warning}
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_CODES = re.compile(r"ignore\[(?P<codes>[^\]]*)\]", re.I)
 
 
 def split_lines(text: str) -> list[str]:
@@ -103,6 +102,34 @@ def diagnostic(
     )
 
 
+def hover(
+    findings: Sequence[Finding], codec: PositionCodec, lines: Sequence[str], markdown: bool
+) -> types.Hover | None:
+    """What hovering over diagnostics shows: for each, its rule's code, name and summary and a
+    link to the rule's page (the message is already in the diagnostic)."""
+    if not findings:
+        return None
+    rules = all_rules()
+    parts = []
+    for finding in findings:
+        rule = rules.get(finding.code)
+        summary = rule.summary if rule is not None else ""
+        url = rule_url(rule) if rule is not None else None
+        if markdown:
+            link = f"\n\n[{finding.code} documentation]({url})" if url else ""
+            parts.append(f"**{finding.code}** `{finding.name}`: {summary}{link}")
+        else:
+            parts.append(f"{finding.code} {finding.name}: {summary}" + (f"\n{url}" if url else ""))
+    first = findings[0]
+    return types.Hover(
+        contents=types.MarkupContent(
+            kind=types.MarkupKind.Markdown if markdown else types.MarkupKind.PlainText,
+            value=("\n\n---\n\n" if markdown else "\n\n").join(parts),
+        ),
+        range=to_range(codec, lines, first.line, first.column, first.end_line, first.end_column),
+    )
+
+
 def overlaps(finding: Finding, start: tuple[int, int], end: tuple[int, int]) -> bool:
     """Whether the finding touches the (1-based, inclusive) span a code action request names."""
     return (finding.line, finding.column) <= end and start <= (finding.end_line, finding.end_column)
@@ -131,34 +158,25 @@ def fix_action(uri: str, finding: Finding, codec: PositionCodec, lines: Sequence
 
 
 def suppress_action(
-    uri: str, finding: Finding, codec: PositionCodec, lines: Sequence[str], suppressions: Sequence[Suppression]
+    uri: str, finding: Finding, codec: PositionCodec, lines: Sequence[str], comments: Comments
 ) -> types.CodeAction | None:
-    """``# safelint: ignore[CODE]`` on the finding's line: merged into a safelint comment already
-    there, else appended. None where no comment can go (a line continued with a backslash) or
-    none is needed (a bare ``ignore``); SL000 cannot be suppressed."""
-    if finding.code == "SL000" or finding.line > len(lines):
+    """``# safelint: ignore[CODE]`` where it applies to the finding's line (see
+    ``suppress.suppression_edits``: merged into a suppression already there, else appended).
+    None where none is needed (a bare ``ignore``); SL000 cannot be suppressed."""
+    if finding.code == "SL000":
         return None
-    line = finding.line
-    content = _content(lines[line - 1])
-    existing = next((s for s in suppressions if s.line == line and not s.whole_file and not s.from_noqa), None)
-    if existing is not None:
-        match = _CODES.search(content, existing.column - 1)
-        if existing.codes is None or match is None:
-            return None
-        at = match.end("codes") + 1
-        new_text = f", {finding.code}" if match.group("codes").strip() else finding.code
-        edit = types.TextEdit(to_range(codec, lines, line, at, line, at), new_text)
-    else:
-        code_end = len(content.rstrip())
-        if content[:code_end].endswith("\\"):
-            return None
-        comment = f"  # safelint: ignore[{finding.code}]"
-        edit = types.TextEdit(to_range(codec, lines, line, code_end + 1, line, len(content) + 1), comment)
+    edits = suppression_edits(lines, comments, {finding.line: [finding.code]})
+    if not edits:
+        return None
+    (edit,) = edits
+    text_edit = types.TextEdit(
+        to_range(codec, lines, edit.line, edit.column, edit.end_line, edit.end_column), edit.content
+    )
     return types.CodeAction(
         title=f"Ignore {finding.code} ({finding.name}) on this line",
         kind=types.CodeActionKind.QuickFix,
         diagnostics=[diagnostic(finding, codec, lines)],
-        edit=_edit(uri, [edit]),
+        edit=_edit(uri, [text_edit]),
     )
 
 

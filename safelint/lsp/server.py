@@ -10,10 +10,11 @@ a broken configuration) may stop the server: it is logged to the client and the 
 from __future__ import annotations
 
 import asyncio
-import io
+import json
+import logging
+import os
 import sys
 import threading
-import tokenize
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import FeatureRequestError, JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
@@ -33,25 +34,16 @@ from safelint.config import CONFIG_FILES, ConfigError
 from safelint.discovery import SOURCE_SUFFIXES
 from safelint.lsp import convert
 from safelint.lsp.folders import ClientOptions, Folder, LiveProject
+from safelint.lsp.protocol import SafelintProtocol
 from safelint.project import Project, build_project, find_root, knowledge
 from safelint.results import Finding, RunResult
 from safelint.rule import all_rules
-from safelint.suppress import parse_suppressions
+from safelint.suppress import scan
 
 DEBOUNCE_SECONDS = 0.15
 """Quiet time after an edit before the buffer is checked: one check per pause, not per key."""
 
 _CONFIG_GLOBS = tuple(f"**/{name}" for name in CONFIG_FILES)
-
-
-def _encode(text: str) -> bytes:
-    """The buffer as the bytes it would be saved as, so a PEP 263 coding cookie still holds."""
-    data = text.encode("utf-8", "surrogatepass")
-    try:
-        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
-        return data if encoding in ("utf-8", "utf-8-sig") else text.encode(encoding)
-    except (SyntaxError, LookupError, UnicodeEncodeError):
-        return data  # the engine reports what is wrong with it as SL000
 
 
 def lint(folder: Folder, path: Path | None, text: str, project: Project | None = None) -> RunResult | None:
@@ -62,7 +54,7 @@ def lint(folder: Folder, path: Path | None, text: str, project: Project | None =
     if project is None:
         project = build_project([path] if path is not None and path.is_file() else [], find_root(path or folder.root))
     display = str(path) if path is not None else "<buffer>"
-    return check_source(_encode(text), display, folder.resolver, path, project=project)
+    return check_source(text, display, folder.resolver, path, project=project)
 
 
 @dataclass
@@ -110,7 +102,13 @@ class SafelintServer(LanguageServer):
     """
 
     def __init__(self) -> None:
-        super().__init__("safelint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "safelint",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=SafelintProtocol,
+        )
+        self.protocol: SafelintProtocol
         self.options = ClientOptions()
         self.folders: dict[Path, Folder] = {}
         self.loose: dict[Path, Folder] = {}
@@ -124,6 +122,14 @@ class SafelintServer(LanguageServer):
 
     def log(self, message: str, kind: types.MessageType = types.MessageType.Error) -> None:
         self.window_log_message(types.LogMessageParams(type=kind, message=message))
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """What pygls could not handle: one line in the client's log (not a pop-up per bad
+        message); text that is not JSON is answered with a parse error."""
+        if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError)):
+            self.protocol.parse_error(error)
+        elif source is not FeatureRequestError:  # a failed request has had its error answer
+            self.log(f"safelint: {type(error).__name__}: {error}")
 
     def config_error(self, message: str) -> None:
         """Shown once per distinct error (not once per keystroke), logged every time."""
@@ -325,12 +331,12 @@ class SafelintServer(LanguageServer):
         if _wanted(types.CodeActionKind.QuickFix.value, only):
             start = convert.from_position(codec, checked.lines, params.range.start)
             end = convert.from_position(codec, checked.lines, params.range.end)
-            suppressions = parse_suppressions(checked.text)
+            comments = scan(checked.text)
             for finding in checked.findings:
                 if convert.overlaps(finding, start, end):
                     for action in (
                         convert.fix_action(uri, finding, codec, checked.lines),
-                        convert.suppress_action(uri, finding, codec, checked.lines, suppressions),
+                        convert.suppress_action(uri, finding, codec, checked.lines, comments),
                     ):
                         if action is not None:
                             actions.append(action)
@@ -339,6 +345,21 @@ class SafelintServer(LanguageServer):
             if fixed != checked.text:
                 actions.append(convert.fix_all_action(uri, codec, checked.text, fixed))
         return actions
+
+    def hover(self, params: types.HoverParams) -> types.Hover | None:
+        """The rules of the diagnostics under the cursor, for the text they were found in."""
+        uri = params.text_document.uri
+        checked = self.checked.get(uri)
+        document = self.open_document(uri)
+        if checked is None or document is None or document.version != checked.version:
+            return None
+        codec = self.workspace.position_codec
+        where = convert.from_position(codec, checked.lines, params.position)
+        under = [f for f in checked.findings if convert.overlaps(f, where, where)]
+        capability = self.client_capabilities.text_document
+        formats = capability.hover.content_format if capability is not None and capability.hover else None
+        markdown = not formats or types.MarkupKind.Markdown in formats
+        return convert.hover(under, codec, checked.lines, markdown)
 
     def stop_work(self) -> None:
         for task in self.pending.values():
@@ -402,6 +423,10 @@ def create_server() -> SafelintServer:
     async def code_action(ls: SafelintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         return await ls.code_actions(params)
 
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: SafelintServer, params: types.HoverParams) -> types.Hover | None:
+        return ls.hover(params)
+
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: SafelintServer, params: Any) -> None:
         ls.stop_work()
@@ -412,6 +437,9 @@ def create_server() -> SafelintServer:
 def main() -> None:
     """Serve LSP over stdin/stdout until the client says exit: ``safelint server``."""
     all_rules()  # import every rule before any thread asks for the registry
+    if not os.environ.get("SAFELINT_DEBUG"):  # pygls logs tracebacks to stderr; the client gets a line
+        logging.getLogger("pygls").addHandler(logging.NullHandler())
+        logging.getLogger("pygls").propagate = False
     stdout = sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print() must not corrupt the protocol stream
     create_server().start_io(sys.stdin.buffer, stdout)

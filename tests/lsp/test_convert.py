@@ -15,7 +15,7 @@ from safelint.engine import Checker
 from safelint.lsp import convert
 from safelint.results import Finding, Severity
 from safelint.rule import _REGISTRY
-from safelint.suppress import parse_suppressions
+from safelint.suppress import scan
 
 UTF16 = PositionCodec(types.PositionEncodingKind.Utf16)
 UTF8 = PositionCodec(types.PositionEncodingKind.Utf8)
@@ -73,7 +73,7 @@ def test_diagnostic_carries_code_name_help_severity_and_link() -> None:
 
 def _suppress(text: str, line: int) -> str | None:
     lines = convert.split_lines(text)
-    action = convert.suppress_action(URI, finding(line, 1, line, 2), UTF16, lines, parse_suppressions(text))
+    action = convert.suppress_action(URI, finding(line, 1, line, 2), UTF16, lines, scan(text))
     if action is None:
         return None
     assert action.edit is not None and action.edit.changes is not None
@@ -93,11 +93,20 @@ def test_suppression_merges_into_an_existing_safelint_comment() -> None:
     assert _suppress(text, 1) == "x = f()  # safelint: ignore[SL101, SL106] -- on purpose\n"
 
 
-def test_no_suppression_where_a_comment_cannot_go_or_is_not_needed() -> None:
-    assert _suppress("x = 1 + \\\n    2\n", 1) is None
+def test_suppression_goes_where_it_applies_after_a_continued_line() -> None:
+    assert _suppress("x = 1 + \\\n    2\n", 1) == "x = 1 + \\\n    2  # safelint: ignore[SL106]\n"
+    text = 'x = f("""\n  a\n""")  # note\n'
+    assert _suppress(text, 1) == 'x = f("""\n  a\n""")  # note  # safelint: ignore[SL106]\n'
+
+
+def test_suppression_merges_into_a_noqa_for_safelint() -> None:
+    assert _suppress("x = f()  # noqa: E501, SL101\n", 1) == "x = f()  # noqa: E501, SL101, SL106\n"
+
+
+def test_no_suppression_where_none_is_needed_or_possible() -> None:
     assert _suppress("x = f()  # safelint: ignore\n", 1) is None
     lines = convert.split_lines("def f(:\n")
-    assert convert.suppress_action(URI, finding(1, 7, 1, 7, code="SL000"), UTF16, lines, []) is None
+    assert convert.suppress_action(URI, finding(1, 7, 1, 7, code="SL000"), UTF16, lines, scan("def f(:\n")) is None
 
 
 def test_fix_actions_convert_the_engine_edits(fix_rule: None) -> None:
@@ -149,3 +158,15 @@ def test_second_locations_become_related_information() -> None:
     (info,) = d.related_information
     assert info.location.uri == URI and info.message == "the None comes from here"
     assert info.location.range == types.Range(types.Position(0, 0), types.Position(0, 3))
+
+
+def test_hover_lists_each_rule_under_the_cursor_in_plain_text_when_asked() -> None:
+    lines = convert.split_lines("try:\n    except Exception:\n")
+    both = [finding(2, 5, 2, 21), finding(2, 5, 2, 21, code="SL000")]
+    hover = convert.hover(both, UTF16, lines, markdown=False)
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert hover.contents.kind == types.MarkupKind.PlainText
+    first, second = hover.contents.value.split("\n\n")
+    assert first.startswith("SL106 swallowed-exception: ") and first.endswith("/rules/SL106.md")
+    assert second.startswith("SL000 ") and "**" not in hover.contents.value
+    assert convert.hover([], UTF16, lines, markdown=True) is None

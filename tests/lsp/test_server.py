@@ -210,3 +210,28 @@ async def test_cross_module_facts_come_from_the_workspace_index_and_follow_a_sav
     library_uri = open_file(client, library, plain)  # written to disk, then saved in the editor
     client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri=library_uri)))
     await diagnostics_where(client, uri, lambda ds: "SL107" not in codes(ds))
+
+
+async def test_hover_on_a_diagnostic_shows_its_rule_summary_and_link(client: LanguageClient, tmp_path: Path) -> None:
+    from safelint.rule import all_rules
+
+    result = await start(client, tmp_path)
+    assert result.capabilities.hover_provider
+    uri = open_file(client, tmp_path / "mod.py", BUGGY)
+    await diagnostics_where(client, uri, lambda ds: {"SL201", "SL401"} <= set(codes(ds)))
+    line, covered = SL4_AT
+    inside = types.Position(line, BUGGY.splitlines()[line].index(covered) + 3)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=inside)
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert hover.contents.kind == types.MarkupKind.Markdown
+    rule = all_rules()["SL401"]
+    assert hover.contents.value.startswith(f"**SL401** `{rule.name}`: {rule.summary}")
+    assert "(https://" in hover.contents.value and hover.contents.value.endswith("/rules/SL401.md)")
+    start_char = BUGGY.splitlines()[line].index(covered)
+    assert hover.range is not None and hover.range.start == types.Position(line, start_char)
+    nowhere = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(0, 0))
+    )
+    assert nowhere is None

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Final, Iterable, Iterator, Mapping
 
+from safelint.source import SourceError, read_source
 from safelint.store import Store, content_key
 
 from .codec import SUMMARIES, pack, unpack
@@ -85,9 +86,8 @@ def pack_file(path: str, module_name: str, cache_dir: str | None = None) -> Pack
     top-level function of picklable arguments, for ``ProcessPoolExecutor.map``."""
     is_package = is_package_file(path)
     try:
-        with open(path, "rb") as file:
-            source = file.read()
-    except OSError:
+        source = read_source(Path(path))
+    except (OSError, SourceError):  # unreadable, too big or not a regular file: pass 2 says which
         return pack(ModuleSummary(module_name, is_package, (), (), parsed=False))
     if cache_dir is None:
         return pack(build_summary(path, source, module_name))
