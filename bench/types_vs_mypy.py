@@ -100,26 +100,28 @@ def compare(folder: Path, limit: int | None) -> Outcome:
     files = sorted(folder.rglob("*.py"))[:limit]
     found: list[Record] = []
     unjoined: Counter[str] = Counter()
-    seconds["join"] = seconds["safelint types"] = 0.0
+    seconds["safelint parse"] = seconds["join"] = seconds["safelint types"] = 0.0
     for path in files:
         tree = trees.get(str(path.absolute()))
         if tree is None:
             print(f"  {path}: not checked by mypy", file=sys.stderr)
             continue
+        start = time.perf_counter()
         try:
             text = decode(path.read_bytes())
             module = parse(text)
         except SourceError as error:
             print(f"  {path}: {error.message}", file=sys.stderr)
             continue
-        start = time.perf_counter()
+        parsed = time.perf_counter()
+        seconds["safelint parse"] += parsed - start
         ctx = ModuleContext(path.relative_to(root).as_posix(), text, module, project, path)
         typed, lines = mypy_expressions(tree, types), source_lines(text)
         pairs = join(ctx, lines, typed)
         unjoined.update(key[0] for key, (_, reason) in typed.items() if reason is None)
         middle = time.perf_counter()
         found.extend(records(ctx, ctx.path, lines, pairs))
-        seconds["join"] += middle - start
+        seconds["join"] += middle - parsed
         seconds["safelint types"] += time.perf_counter() - middle
     return Outcome(folder.name, len(files), found, unjoined, seconds)
 
@@ -140,17 +142,26 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 
 
-def table(rows: list[tuple[str, int, Figures]]) -> list[str]:
+def tables(rows: list[tuple[str, int, Figures]]) -> list[str]:
     out = [
-        "| package | files | compared | class: mypy names | safelint names | coverage | same | agreement | "
-        "respelt | None: mypy says | safelint says | coverage | same | agreement |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| package | files | compared | mypy names a class | safelint names one | coverage | the same | agreement "
+        "| of which respelt |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, files, f in rows:
         out.append(
-            f"| {name} | {files} | {f.compared} | {f.class_named} | {f.class_covered} | {percent(f.class_coverage)} | "
-            f"{f.class_agreed} | {percent(f.class_agreement)} | {f.class_respelt} | {f.none_named} | "
-            f"{f.none_covered} | {percent(f.none_coverage)} | {f.none_agreed} | {percent(f.none_agreement)} |"
+            f"| {name} | {files} | {f.compared} | {f.class_named} | {f.class_covered} | {percent(f.class_coverage)} "
+            f"| {f.class_agreed} | {percent(f.class_agreement)} | {f.class_respelt} |"
+        )
+    out += [
+        "",
+        "| package | mypy: may be None or not | safelint too | coverage | the same | agreement |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, _, f in rows:
+        out.append(
+            f"| {name} | {f.none_named} | {f.none_covered} | {percent(f.none_coverage)} | {f.none_agreed} "
+            f"| {percent(f.none_agreement)} |"
         )
     return out
 
@@ -160,11 +171,16 @@ def groups_table(title: str, groups: list[Group], top: int) -> list[str]:
     for g in groups[:top]:
         e = g.example
         example = f"`{e.path}:{e.line}:{e.column + 1}` `{e.code}`".replace("|", "\\|")
-        out.append(f"| {g.count} | {g.kind} | `{g.mypy}` | `{g.safelint}` | {example} |")
+        out.append(f"| {g.count} | {g.kind} | `{_short(g.mypy)}` | `{_short(g.safelint)}` | {example} |")
     return out
 
 
+def _short(label: str) -> str:
+    return (label if len(label) <= 70 else label[:69] + "…").replace("|", "\\|")
+
+
 def main() -> None:
+    began = time.perf_counter()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("packages", nargs="*", type=Path, metavar="PACKAGE_DIR")
     parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[2] / "realworld" / "src")
@@ -188,7 +204,7 @@ def main() -> None:
     rows = [(o.name, o.files, Figures.of(o.records, spelling)) for o in outcomes]
     rows.append(("total", sum(o.files for o in outcomes), Figures.of(every, spelling)))
     print()
-    print("\n".join(table(rows)))
+    print("\n".join(tables(rows)))
     excluded = Counter(r.excluded for r in every if r.excluded)
     print("\nexcluded: " + ", ".join(f"{reason} {n}" for reason, n in excluded.most_common()))
     unjoined = sum((o.unjoined for o in outcomes), Counter[str]())
@@ -204,7 +220,8 @@ def main() -> None:
     print("\n".join(groups_table("Largest may-be-None disagreements:", [g for g in nones if not g.miss], top)))
     print("\n".join(groups_table("Largest may-be-None misses:", [g for g in nones if g.miss], top)))
     total = {what: sum(o.seconds[what] for o in outcomes) for what in outcomes[0].seconds} if outcomes else {}
-    print("\ntime: " + ", ".join(f"{what} {s:.1f} s" for what, s in total.items()))
+    print("\ntime: " + ", ".join(f"{what} {s:.1f} s" for what, s in total.items()), end="; ")
+    print(f"in all {time.perf_counter() - began:.1f} s")
     if args.json:
         rows_out = [dataclasses.asdict(r) for r in sorted(every, key=lambda r: (r.path, r.line, r.column, r.kind))]
         args.json.write_text(json.dumps(rows_out, indent=1, ensure_ascii=False) + "\n")
