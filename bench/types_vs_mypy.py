@@ -33,6 +33,7 @@ from mypy.errors import CompileError
 from mypy.find_sources import create_source_list
 from mypy.options import Options
 from typejoin import (
+    CST_KINDS,
     Figures,
     Group,
     Record,
@@ -166,6 +167,18 @@ def tables(rows: list[tuple[str, int, Figures]]) -> list[str]:
     return out
 
 
+def kinds_table(every: list[Record], spelling: Callable[[str], str]) -> list[str]:
+    out = ["| kind | compared | class coverage | class agreement | None coverage | None agreement |"]
+    out.append("|---|---:|---:|---:|---:|---:|")
+    for kind in CST_KINDS.values():
+        f = Figures.of((r for r in every if r.kind == kind), spelling)
+        out.append(
+            f"| {kind} | {f.compared} | {percent(f.class_coverage)} | {percent(f.class_agreement)} "
+            f"| {percent(f.none_coverage)} | {percent(f.none_agreement)} |"
+        )
+    return out
+
+
 def groups_table(title: str, groups: list[Group], top: int) -> list[str]:
     out = [f"\n{title}\n", "| n | kind | mypy | safelint | example |", "|---:|---|---|---|---|"]
     for g in groups[:top]:
@@ -186,7 +199,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[2] / "realworld" / "src")
     parser.add_argument("--limit", type=int, help="compare only the first N files of each package")
     parser.add_argument("--top", type=int, default=12, help="how many groups of misses and disagreements to show")
-    parser.add_argument("--json", type=Path, metavar="FILE", help="write every compared expression to FILE")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write every joined expression to FILE")
     args = parser.parse_args()
     folders = args.packages or [args.corpus / name / name for name in TYPED_PACKAGES]
     spelling = spelling_of_knowledge()
@@ -205,6 +218,8 @@ def main() -> None:
     rows.append(("total", sum(o.files for o in outcomes), Figures.of(every, spelling)))
     print()
     print("\n".join(tables(rows)))
+    print()
+    print("\n".join(kinds_table(every, spelling)))
     excluded = Counter(r.excluded for r in every if r.excluded)
     print("\nexcluded: " + ", ".join(f"{reason} {n}" for reason, n in excluded.most_common()))
     unjoined = sum((o.unjoined for o in outcomes), Counter[str]())
@@ -219,12 +234,13 @@ def main() -> None:
     print("\n".join(groups_table("Largest class misses:", [g for g in classes if g.miss], top)))
     print("\n".join(groups_table("Largest may-be-None disagreements:", [g for g in nones if not g.miss], top)))
     print("\n".join(groups_table("Largest may-be-None misses:", [g for g in nones if g.miss], top)))
+    if args.json:
+        ordered = sorted(every, key=lambda r: (r.path, r.line, r.column, r.kind))
+        lines = (json.dumps(dataclasses.asdict(r), ensure_ascii=False) for r in ordered)
+        args.json.write_text("[\n" + ",\n".join(lines) + "\n]\n")  # a record a line, to diff two runs
     total = {what: sum(o.seconds[what] for o in outcomes) for what in outcomes[0].seconds} if outcomes else {}
     print("\ntime: " + ", ".join(f"{what} {s:.1f} s" for what, s in total.items()), end="; ")
     print(f"in all {time.perf_counter() - began:.1f} s")
-    if args.json:
-        rows_out = [dataclasses.asdict(r) for r in sorted(every, key=lambda r: (r.path, r.line, r.column, r.kind))]
-        args.json.write_text(json.dumps(rows_out, indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
