@@ -54,7 +54,8 @@ class Opinion:
     may_be_none: bool | None
     """None: no opinion."""
     shape: str
-    """What it is when it is not one class (``callable``, ``Any``, safelint's text), to group by."""
+    """What it is when it is not one class, None included (``callable | None``, ``Any``,
+    safelint's text), to group by."""
     text: str
 
 
@@ -80,7 +81,8 @@ def mypy_opinion(t: mt.Type) -> Opinion:
     may_be_none = True if has_none else False if concrete else None
     classes = {_class_of(m) for m in rest}
     cls = classes.pop() if concrete and len(classes) == 1 else None
-    return Opinion(cls, may_be_none, _shape(rest), str(t))
+    shape = _shape(rest) + (" | None" if has_none and rest else "")
+    return Opinion(cls, may_be_none, shape, str(t))
 
 
 def _class_of(t: mt.ProperType) -> str | None:
@@ -149,6 +151,22 @@ def mypy_expressions(tree: mn.MypyFile, types: dict[mn.Expression, mt.Type]) -> 
         if kind is not None and t is not None:
             key = (kind, expr.line, expr.column, expr.end_line or -1, expr.end_column or -1)
             found.setdefault(key, (t, mypy_excluded(expr, t)))
+    return found
+
+
+def reexported_classes(trees: Iterable[mn.MypyFile]) -> dict[str, str]:
+    """Classes of a package named where they are imported or aliased, to where they are
+    defined (``psycopg.pq.Format`` to ``psycopg.pq._enums.Format``), from mypy's symbol tables:
+    the knowledge base knows only the stubs' re-exports, not the checked package's."""
+    found: dict[str, str] = {}
+    for tree in trees:
+        for name, symbol in tree.names.items():
+            node = symbol.node
+            if isinstance(node, mn.TypeAlias):
+                target = mt.get_proper_type(node.target)
+                node = target.type if isinstance(target, mt.Instance) and not target.args else None
+            if isinstance(node, mn.TypeInfo) and node.fullname != f"{tree.fullname}.{name}":
+                found[f"{tree.fullname}.{name}"] = node.fullname
     return found
 
 
@@ -374,8 +392,9 @@ def none_groups(records: Iterable[Record], spelling: Callable[[str], str]) -> li
 
 
 def _label(opinion: Opinion, spelling: Callable[[str], str]) -> str:
-    what = spelling(opinion.cls) if opinion.cls is not None else opinion.shape
-    return f"{what} | None" if opinion.may_be_none and what != "None" else what
+    if opinion.cls is None:
+        return opinion.shape
+    return spelling(opinion.cls) + (" | None" if opinion.may_be_none else "")
 
 
 def _count(found: dict[tuple[str, str, str], Group], r: Record, theirs: str, ours: str, miss: bool) -> None:

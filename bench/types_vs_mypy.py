@@ -42,6 +42,7 @@ from typejoin import (
     mypy_expressions,
     none_groups,
     records,
+    reexported_classes,
     source_lines,
 )
 
@@ -85,6 +86,7 @@ class Outcome:
     unjoined: Counter[str]
     """mypy's typed expressions (not excluded by mypy's side) with no partner in safelint's tree."""
     seconds: dict[str, float]
+    reexported: dict[str, str]
 
 
 def compare(folder: Path, limit: int | None) -> Outcome:
@@ -124,16 +126,19 @@ def compare(folder: Path, limit: int | None) -> Outcome:
         found.extend(records(ctx, ctx.path, lines, pairs))
         seconds["join"] += middle - parsed
         seconds["safelint types"] += time.perf_counter() - middle
-    return Outcome(folder.name, len(files), found, unjoined, seconds)
+    own = (tree for path, tree in trees.items() if Path(path).is_relative_to(folder))
+    return Outcome(folder.name, len(files), found, unjoined, seconds, reexported_classes(own))
 
 
-def spelling_of_knowledge() -> Callable[[str], str]:
-    """One spelling per class for both sides: the public name the knowledge base gives
-    (``_io.TextIOWrapper`` and ``io.TextIOWrapper`` are both ``io.TextIOWrapper``), else the name."""
+def common_spelling(reexported: dict[str, str]) -> Callable[[str], str]:
+    """One spelling per class for both sides: a class of a checked package where it is
+    defined, then the public name the knowledge base gives (``_io.TextIOWrapper`` and
+    ``io.TextIOWrapper`` are both ``io.TextIOWrapper``), else the name as it is."""
     public = knowledge().public_name
 
     @cache
     def spelling(name: str) -> str:
+        name = reexported.get(name, name)
         return public(name) or name
 
     return spelling
@@ -202,7 +207,6 @@ def main() -> None:
     parser.add_argument("--json", type=Path, metavar="FILE", help="write every joined expression to FILE")
     args = parser.parse_args()
     folders = args.packages or [args.corpus / name / name for name in TYPED_PACKAGES]
-    spelling = spelling_of_knowledge()
     outcomes: list[Outcome] = []
     for folder in folders:
         try:
@@ -214,6 +218,7 @@ def main() -> None:
         timing = ", ".join(f"{what} {s:.1f} s" for what, s in outcome.seconds.items())
         print(f"{outcome.name}: {outcome.files} files, {len(outcome.records)} expressions joined; {timing}")
     every = [r for o in outcomes for r in o.records]
+    spelling = common_spelling({k: v for o in outcomes for k, v in o.reexported.items()})
     rows = [(o.name, o.files, Figures.of(o.records, spelling)) for o in outcomes]
     rows.append(("total", sum(o.files for o in outcomes), Figures.of(every, spelling)))
     print()

@@ -24,10 +24,11 @@ from typejoin import (
     mypy_expressions,
     none_groups,
     records,
+    reexported_classes,
     source_lines,
     utf8_column,
 )
-from types_vs_mypy import mypy_options, spelling_of_knowledge
+from types_vs_mypy import common_spelling, mypy_options
 
 SOURCE = """\
 import re
@@ -57,22 +58,24 @@ maybe = find("k")
 isinstance(maybe, Box)
 pair = (1, "a")
 copy = pair
+Alias = Box
 """
 
 
-Joined = tuple[list[Record], list[tuple[str, int]]]
+Joined = tuple[list[Record], list[tuple[str, int]], dict[str, str]]
 
 
 @pytest.fixture(scope="module")
 def joined() -> Joined:
-    """The records of SOURCE, and what mypy typed that found no partner (kind, line)."""
+    """The records of SOURCE, what mypy typed that found no partner (kind, line), and the
+    classes SOURCE names otherwise than where they are defined."""
     options = mypy_options()
     result = build.build([BuildSource("tiny.py", "tiny", SOURCE)], options)
     ctx = ModuleContext("tiny.py", SOURCE, parse(SOURCE))
     typed, lines = mypy_expressions(result.files["tiny"], result.types), source_lines(SOURCE)
     pairs = join(ctx, lines, typed)
     left = [(key[0], key[1]) for key, (_, reason) in typed.items() if reason is None]
-    return records(ctx, "tiny.py", lines, pairs), left
+    return records(ctx, "tiny.py", lines, pairs), left, reexported_classes([result.files["tiny"]])
 
 
 def at(found: list[Record], line: int, code: str) -> Record:
@@ -81,14 +84,14 @@ def at(found: list[Record], line: int, code: str) -> Record:
 
 
 def test_every_expression_mypy_typed_finds_its_partner_past_non_ascii_text_and_in_f_strings(joined: Joined) -> None:
-    found, left = joined
+    found, left, _ = joined
     assert left == []
     inner = at(found, 21, "box.size")  # after "é", inside an f-string
     assert (inner.column, inner.kind, inner.excluded, inner.mypy.cls) == (17, "attribute", None, "builtins.int")
 
 
 def test_what_mypy_says_of_classes_and_none(joined: Joined) -> None:
-    found, _ = joined
+    found, _, _ = joined
 
     def says(line: int, code: str) -> tuple[str | None, bool | None]:
         record = at(found, line, code)
@@ -102,7 +105,7 @@ def test_what_mypy_says_of_classes_and_none(joined: Joined) -> None:
 
 
 def test_what_is_left_out(joined: Joined) -> None:
-    found, _ = joined
+    found, _, _ = joined
     assert at(found, 19, "found").excluded == "binding"
     assert at(found, 19, "pattern.match").excluded == "callee"
     assert at(found, 25, "Box").excluded == "class object"
@@ -116,8 +119,11 @@ def test_columns_are_compared_in_utf8_bytes_as_python_s_ast_counts_them() -> Non
     assert utf8_column("x = y", 4) == 4
 
 
-def test_both_sides_are_spelt_by_the_public_name_of_the_class() -> None:
-    spelling = spelling_of_knowledge()
+def test_both_sides_are_spelt_where_the_class_is_defined_then_by_its_public_name(joined: Joined) -> None:
+    _, _, reexported = joined
+    assert reexported["tiny.Alias"] == "tiny.Box"
+    spelling = common_spelling({"pkg.Thing": "pkg._impl.Thing"})
+    assert spelling("pkg.Thing") == spelling("pkg._impl.Thing") == "pkg._impl.Thing"
     assert spelling("_io.TextIOWrapper") == spelling("io.TextIOWrapper")
     assert spelling("typing.Pattern") == spelling("re.Pattern")
     assert spelling("pkg.mod.Thing") == "pkg.mod.Thing"
