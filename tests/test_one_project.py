@@ -144,3 +144,20 @@ def test_files_of_two_projects_named_together_each_get_their_own_project(cross_m
     result = check_paths(named, SettingsResolver(tmp_path, Overrides()), RunOptions(jobs=1, use_cache=False))
     assert [(f.path, f.code) for f in result.findings if f.code == "SL201"] == [(str(p), "SL201") for p in named]
     assert {str(p): result.projects[str(p)].root for p in named} == {str(p): find_root(p) for p in named}
+
+
+def test_a_module_in_newer_syntax_still_gives_its_cross_module_facts(tmp_path: Path) -> None:
+    """On 3.10/3.11 pass 1 reads 3.12 syntax through libcst, as pass 2 does (issue 18, defect 6)."""
+    from safelint.api import RunOptions, SettingsResolver, check_paths
+    from safelint.config import Overrides
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "store.py").write_text(
+        'type Key = str\ndef find[T](key: T) -> T | None:\n    return f"{ {"k": key}["k"]}" and None\n'
+    )
+    app = tmp_path / "pkg" / "app.py"
+    app.write_text("from pkg.store import find\n\ndef size(k: str) -> int:\n    return find(k).bit_length()\n")
+    result = check_paths([app], SettingsResolver(tmp_path, Overrides()), RunOptions(jobs=1, use_cache=False))
+    assert [(f.line, f.code) for f in result.findings] == [(4, "SL201")]

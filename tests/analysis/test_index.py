@@ -760,3 +760,36 @@ def test_updated_replaces_the_given_modules_and_keeps_the_others_packed() -> Non
     assert new.module("pkg.a") == edited and new.module("pkg.b") == b
     assert index.module("pkg.a") == a  # the old index is untouched
     assert new.digest == ProjectIndex([edited, b]).digest != index.digest
+
+
+def test_syntax_newer_than_the_interpreter_keeps_its_facts() -> None:
+    # 3.11 and 3.12 forms: pass 1 reads them through libcst on any interpreter (issue 18, defect 6).
+    src = '''
+    type Alias = list[int] | None
+    def greet(d: dict[str, str]) -> str:
+        return f"""{d["a"]}
+        {d["b"]}"""
+    def find[T](key: T) -> T | None:
+        try:
+            return key
+        except* ValueError:
+            return None
+    class Box[T]:
+        def get(self) -> str | None: ...
+    LAST = find
+    '''
+    summary = summarize(src)
+    assert summary.parsed
+    assert function(src, "find").return_kind == "optional"
+    assert "pkg.mod.Box" in {c.qualname for c in summary.classes}
+    assert function(src, "Box.get").return_kind == "optional"
+
+
+def test_downlevel_keeps_line_numbers() -> None:
+    from safelint.analysis.facts.index.downlevel import downlevel
+
+    src = b'x = f"""{1}\n\n{2}"""\ndef f[T](): pass\ny = 1\n'
+    rewritten = downlevel(src)
+    assert rewritten is not None
+    assert rewritten.splitlines()[4] == b"y = 1"
+    assert downlevel(b"def (:\n") is None

@@ -33,6 +33,7 @@ from .bindings import (
     self_assignments,
     statements,
 )
+from .downlevel import downlevel
 from .summary import ClassSummary, FunctionSummary, ModuleSummary, ParamKind, ParamSummary, ReturnKind
 
 __all__ = ["build_summary", "is_package_file"]
@@ -590,12 +591,28 @@ def build_summary(path: str | os.PathLike[str], source: bytes, module_name: str)
     collecting = gc.isenabled()
     gc.disable()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarning for "\d" etc. is not ours to show
-            tree = ast.parse(source, filename=os.fspath(path))
+        tree = _parse(source, path)
+        if tree is None:
+            return ModuleSummary(module_name, is_package, (), (), parsed=False)
         return _Summarizer(module_name, is_package, source, tree).summary()
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+    except (ValueError, RecursionError, MemoryError, OverflowError):
         return ModuleSummary(module_name, is_package, (), (), parsed=False)
     finally:
         if collecting:
             gc.enable()
+
+
+def _parse(source: bytes, path: str | os.PathLike[str]) -> ast.Module | None:
+    """The module's ``ast``; syntax newer than this interpreter's is read through libcst."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarning for "\d" etc. is not ours to show
+        try:
+            return ast.parse(source, filename=os.fspath(path))
+        except SyntaxError:
+            rewritten = downlevel(source)
+            if rewritten is None:
+                return None
+            try:
+                return ast.parse(rewritten, filename=os.fspath(path))
+            except SyntaxError:
+                return None
