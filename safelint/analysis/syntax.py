@@ -387,3 +387,16 @@ def callee_name(func: cst.BaseExpression) -> str | None:
     if type(func) is cst.Attribute:
         return func.attr.value
     return None
+
+
+def is_generator(function: cst.FunctionDef) -> bool:
+    """Whether a def's own body yields (nested defs, lambdas and comprehensions are not its body)."""
+    stack: list[cst.CSTNode] = [function.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Yield):
+            return True
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda, *COMPREHENSIONS)):
+            continue
+        push_children(node, stack)
+    return False

@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Final
 
 import libcst as cst
 
-from safelint.analysis.facts.knowledge.resolve import Definition
-from safelint.analysis.syntax import COMPREHENSIONS, Scope, parameters, push_children, target_elements
+from safelint.analysis.syntax import Scope, dotted_name, is_generator, parameters, target_elements
 from safelint.analysis.types.annotations import AnnotationReader
 from safelint.analysis.types.bindings import Binding, ScopeBindings
-from safelint.analysis.types.calls import Arg, Relations, call_result, solve
+from safelint.analysis.types.calls import Arg, call_result
 from safelint.analysis.types.library import SELF, literal
 from safelint.analysis.types.model import (
     NEVER,
@@ -42,6 +41,7 @@ from safelint.analysis.types.model import (
     join,
 )
 from safelint.analysis.types.project import NOT_FIELDS, ClassModel, ProjectTypes, falls_off_end, returns_of
+from safelint.analysis.types.relations import ProjectRelations
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -104,7 +104,7 @@ class TypeEvaluator:
         self._functions: dict[cst.FunctionDef, FunctionType] = {}
         self._fields: dict[tuple[str, str], Type] = {}
         self._depth = 0
-        self.relations = _Relations(self)
+        self.relations = ProjectRelations(self)
         self.reader = AnnotationReader(self.library, ctx.names.qualified_name, self.project.is_class, self._typevar)
 
     # -- the public query --------------------------------------------------------------------
@@ -321,13 +321,13 @@ class TypeEvaluator:
         statement = binding.statement
         names = self._ctx.names
         if isinstance(statement, cst.Import):
-            full = _dotted(alias.name)
+            full = dotted_name(alias.name)
             if full is None:
                 return UNKNOWN
             target = full if alias.asname is not None else full.partition(".")[0]
             return self.qualified_value(target) if self._ctx.index.module(target) is None else ModuleType(target)
         if isinstance(statement, cst.ImportFrom):
-            name = _dotted(alias.name)
+            name = dotted_name(alias.name)
             if name is None:
                 return UNKNOWN
             return self.qualified_value(names.from_import_target(statement, name))
@@ -433,7 +433,7 @@ class TypeEvaluator:
         outer = self._ctx.names.parent(node)
         if node.returns is not None:
             returns = self.reader.read(node.returns.annotation, outer)
-        elif _is_generator(node):
+        elif is_generator(node):
             returns = Instance("typing.Generator", (UNKNOWN, UNKNOWN, UNKNOWN))
         else:
             returns = returns_of(node, lambda e: self.type_of(e, node), falls_off_end(self._ctx, node))
@@ -703,75 +703,6 @@ class TypeEvaluator:
         return None
 
 
-class _Relations(Relations):
-    def __init__(self, evaluator: TypeEvaluator) -> None:
-        self._evaluator = evaluator
-        self._matching: set[tuple[Instance, str]] = set()
-
-    def is_subclass(self, cls: str, base: str) -> bool | None:
-        project = self._evaluator.project
-        if project.is_class(cls):
-            for entry in project.mro(cls):
-                name = entry if isinstance(entry, str) else entry.qualname
-                if name == base:
-                    return True
-                if isinstance(entry, str):
-                    inherited = self._library_subclass(entry, base)
-                    if inherited:
-                        return True
-            return None
-        return self._library_subclass(cls, base)
-
-    def _library_subclass(self, cls: str, base: str) -> bool | None:
-        library = self._evaluator.library
-        sub, sup = library.class_definition(cls), library.class_definition(base)
-        if sub is None or sup is None:
-            return None
-        if library.is_protocol(sup):
-            return None
-        return sup in library.mro(sub)
-
-    def as_ancestor(self, instance: Instance, ancestor: str) -> Instance | None:
-        if instance.cls == ancestor:
-            return instance
-        library = self._evaluator.library
-        definition = library.class_definition(ancestor)
-        if definition is None or self._evaluator.project.is_class(instance.cls):
-            return None
-        params = library.type_params(definition)
-        mapping = library.mapping(instance, definition)
-        key = (instance, ancestor)
-        if not mapping and library.is_protocol(definition) and key not in self._matching:
-            # A protocol's method may return the protocol again (``__iter__`` of an Iterator).
-            self._matching.add(key)
-            try:
-                mapping = self._structural(instance, definition, params)
-            finally:
-                self._matching.discard(key)
-        if not mapping:
-            return None
-        return Instance(ancestor, tuple(mapping.get(p, UNKNOWN) for p in params))
-
-    def _structural(self, instance: Instance, protocol: Definition, params: tuple[str, ...]) -> dict[str, Type]:
-        """What a protocol's type variables stand for in a class that implements it without
-        naming it (``list[int]`` as ``SupportsIter[Iterator[int]]``): read from the results of
-        the protocol's methods that take no argument."""
-        library = self._evaluator.library
-        mapping: dict[str, Type] = {}
-        for name in library.protocol_methods(protocol):
-            declared = library.member(
-                Instance(library.public_name(protocol), tuple(TypeVarType(p) for p in params)), name
-            )
-            actual = self._evaluator.member(instance, name)
-            if not isinstance(declared, FunctionType) or not isinstance(actual, FunctionType):
-                continue
-            simple = [s for s in declared.signatures if not s.params]
-            results = [s.returns for s in actual.signatures if not s.params]
-            if len(simple) == 1 and results:
-                solve(simple[0].returns, join(results), mapping, self)
-        return mapping
-
-
 _ANY_PARAMS: Final = (Param("args", 2, False, UNKNOWN), Param("kwargs", 4, False, UNKNOWN))
 
 
@@ -803,33 +734,10 @@ def _decorator_names(function: cst.FunctionDef) -> set[str]:
         expr = decorator.decorator
         if isinstance(expr, cst.Call):
             expr = expr.func
-        name = _dotted(expr)
+        name = dotted_name(expr)
         if name is not None:
             found.add(name.rpartition(".")[2])
     return found
-
-
-def _dotted(expr: cst.BaseExpression) -> str | None:
-    parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if not isinstance(expr, cst.Name):
-        return None
-    parts.append(expr.value)
-    return ".".join(reversed(parts))
-
-
-def _is_generator(function: cst.FunctionDef) -> bool:
-    stack: list[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.Yield,)):
-            return True
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda, *COMPREHENSIONS)):
-            continue
-        push_children(node, stack)
-    return False
 
 
 def _path_to(target: cst.CSTNode, part: cst.CSTNode) -> list[int] | None:

@@ -1,0 +1,87 @@
+"""How the evaluator relates classes: which is a subclass of which, and what a generic
+ancestor's type arguments are for an instance (``list[int]`` as ``Iterable[int]``), for
+the project's classes (from their bases) and the stubs' (also structurally, for protocols)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from safelint.analysis.facts.knowledge.resolve import Definition
+from safelint.analysis.types.calls import Relations, solve
+from safelint.analysis.types.model import UNKNOWN, FunctionType, Instance, Type, TypeVarType, join
+
+if TYPE_CHECKING:
+    from safelint.analysis.types.evaluator import TypeEvaluator
+
+__all__ = ["ProjectRelations"]
+
+
+class ProjectRelations(Relations):
+    """Subclassing and generic ancestry across the project's classes and the stubs'."""
+
+    def __init__(self, evaluator: TypeEvaluator) -> None:
+        self._evaluator = evaluator
+        self._matching: set[tuple[Instance, str]] = set()
+
+    def is_subclass(self, cls: str, base: str) -> bool | None:
+        project = self._evaluator.project
+        if project.is_class(cls):
+            for entry in project.mro(cls):
+                name = entry if isinstance(entry, str) else entry.qualname
+                if name == base:
+                    return True
+                if isinstance(entry, str):
+                    inherited = self._library_subclass(entry, base)
+                    if inherited:
+                        return True
+            return None
+        return self._library_subclass(cls, base)
+
+    def _library_subclass(self, cls: str, base: str) -> bool | None:
+        library = self._evaluator.library
+        sub, sup = library.class_definition(cls), library.class_definition(base)
+        if sub is None or sup is None:
+            return None
+        if library.is_protocol(sup):
+            return None
+        return sup in library.mro(sub)
+
+    def as_ancestor(self, instance: Instance, ancestor: str) -> Instance | None:
+        if instance.cls == ancestor:
+            return instance
+        library = self._evaluator.library
+        definition = library.class_definition(ancestor)
+        if definition is None or self._evaluator.project.is_class(instance.cls):
+            return None
+        params = library.type_params(definition)
+        mapping = library.mapping(instance, definition)
+        key = (instance, ancestor)
+        if not mapping and library.is_protocol(definition) and key not in self._matching:
+            # A protocol's method may return the protocol again (``__iter__`` of an Iterator).
+            self._matching.add(key)
+            try:
+                mapping = self._structural(instance, definition, params)
+            finally:
+                self._matching.discard(key)
+        if not mapping:
+            return None
+        return Instance(ancestor, tuple(mapping.get(p, UNKNOWN) for p in params))
+
+    def _structural(self, instance: Instance, protocol: Definition, params: tuple[str, ...]) -> dict[str, Type]:
+        """What a protocol's type variables stand for in a class that implements it without
+        naming it (``list[int]`` as ``SupportsIter[Iterator[int]]``): read from the results of
+        the protocol's methods that take no argument."""
+        library = self._evaluator.library
+        mapping: dict[str, Type] = {}
+        for name in library.protocol_methods(protocol):
+            declared = library.member(
+                Instance(library.public_name(protocol), tuple(TypeVarType(p) for p in params)), name
+            )
+            actual = self._evaluator.member(instance, name)
+            if not isinstance(declared, FunctionType) or not isinstance(actual, FunctionType):
+                continue
+            simple = [s for s in declared.signatures if not s.params]
+            results = [s.returns for s in actual.signatures if not s.params]
+            if len(simple) == 1 and results:
+                solve(simple[0].returns, join(results), mapping, self)
+        return mapping
