@@ -161,3 +161,31 @@ def test_a_module_in_newer_syntax_still_gives_its_cross_module_facts(tmp_path: P
     app.write_text("from pkg.store import find\n\ndef size(k: str) -> int:\n    return find(k).bit_length()\n")
     result = check_paths([app], SettingsResolver(tmp_path, Overrides()), RunOptions(jobs=1, use_cache=False))
     assert [(f.line, f.code) for f in result.findings] == [(4, "SL201")]
+
+
+def test_overloads_in_another_module_choose_the_result(tmp_path: Path) -> None:
+    """The index keeps a function's overloads, so a call from another module gets the one
+    its arguments select (issue 15: ``Loop.current()`` was reported through the
+    implementation's ``-> Loop | None``)."""
+    from safelint.api import RunOptions, SettingsResolver, check_paths
+    from safelint.config import Overrides
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "loop.py").write_text(
+        "from typing import Optional, overload\n"
+        "class Loop:\n"
+        "    @overload\n    @staticmethod\n    def current() -> 'Loop': ...\n"
+        "    @overload\n    @staticmethod\n    def current(instance: bool = True) -> Optional['Loop']: ...\n"
+        "    @staticmethod\n    def current(instance: bool = True) -> Optional['Loop']:\n        return None\n"
+        "    def run(self) -> None: ...\n"
+    )
+    app = tmp_path / "pkg" / "app.py"
+    app.write_text(
+        "from pkg.loop import Loop\n"
+        "def quiet() -> None:\n    Loop.current().run()\n"
+        "def reported() -> None:\n    Loop.current(instance=False).run()\n"
+    )
+    result = check_paths([app], SettingsResolver(tmp_path, Overrides()), RunOptions(jobs=1, use_cache=False))
+    assert [(f.line, f.code) for f in result.findings] == [(5, "SL201")]

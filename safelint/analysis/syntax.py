@@ -44,6 +44,12 @@ Scope = Union[
 ]
 """The innermost scope enclosing an expression; ``None`` is the module."""
 
+
+def as_scope(node: cst.CSTNode | None) -> Scope:
+    """A scope node as a :data:`Scope`: the module (or None) is None."""
+    return cast(Scope, node) if type(node) in _SCOPE_CLASSES else None
+
+
 _SKIPPED_FIELDS = frozenset(
     {
         "asynchronous",

@@ -378,7 +378,9 @@ def create_server() -> SafelintServer:
     @server.feature(types.INITIALIZED)
     async def initialized(ls: SafelintServer, params: types.InitializedParams) -> None:
         ls.set_folders(ls.workspace_roots())
-        ls.checks.submit(knowledge)  # load the knowledge base before the first check needs it
+        # Load the knowledge base before the first check needs it; that check loads it again
+        # and reports a failure, so this warm-up's own future is not kept.
+        ls.checks.submit(knowledge)  # safelint: ignore[SL104] -- a warm-up, the first check reports a failure
         await ls.pull_configuration()
         await ls.watch_configuration_files()
 

@@ -180,7 +180,7 @@ def test_returned_calls() -> None:
     assert function(src, "shadowed").returned_calls == ()
 
 
-def test_overloads_are_skipped() -> None:
+def test_overloads_ride_on_their_implementation() -> None:
     src = """
     from typing import overload, Optional
     @overload
@@ -191,6 +191,11 @@ def test_overloads_are_skipped() -> None:
     """
     (summary,) = [f for f in summarize(src).functions if f.qualname == "pkg.mod.f"]
     assert summary.returns_optional
+    assert [(o.return_annotation, [p.annotation for p in o.params]) for o in summary.overloads] == [
+        ("builtins.int", ["builtins.int"]),
+        ("builtins.str", ["builtins.str"]),
+    ]
+    assert summary_from_json(summary_to_json(summarize(src))).functions[0].overloads == summary.overloads
 
 
 def test_methods_and_nested_classes_are_qualified() -> None:

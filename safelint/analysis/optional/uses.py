@@ -353,7 +353,7 @@ class _Module:
                 if group is not None and group in _optional_groups(pattern):
                     return Origin(OriginKind.OPTIONAL_GROUP, 0, self._text(call), group=group)
             return None
-        target = self.ctx.types.call_target(call, scope)  # type: ignore[arg-type]
+        target = self.ctx.types.call_target(call, scope)
         if target is None:
             return None
         optional = self.ctx.knowledge.returns_optional(target, call)
@@ -367,6 +367,9 @@ class _Module:
                 summary is not None
                 and summary.returns_optional
                 and not any(p.optional and not p.has_default for p in summary.params)
+                # The overload these arguments select may rule None out (``current()`` vs
+                # ``current(instance=False)``): the evaluator chooses as a type checker would.
+                and self.ctx.types.type_of(call, scope).may_be_none is not False
             )
             if optional:
                 return Origin(OriginKind.ANNOTATED_CALL, 0, self._text(call), callee=target)

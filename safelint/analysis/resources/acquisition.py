@@ -168,7 +168,7 @@ def acquisition(
     """``(kind, qualname, resource class)`` when ``call`` acquires something its caller must
     release: ``("resource", "builtins.open", None)``, ``("fd", "os.open", None)``,
     ``("tuple", "os.pipe", None)``. None for anything else."""
-    target = ctx.types.call_target(call, scope)  # type: ignore[arg-type]
+    target = ctx.types.call_target(call, scope)
     if target is None:
         return None
     qualname = _canonical(ctx, target)
@@ -246,11 +246,11 @@ def lock_key(ctx: ModuleContext, receiver: cst.BaseExpression, scope: cst.CSTNod
     if key is None:
         return None
     knowledge = ctx.knowledge
-    typed = ctx.types.class_of(receiver, scope)  # type: ignore[arg-type]
+    typed = ctx.types.class_of(receiver, scope)
     if typed is not None:
         return key if knowledge.is_lock_class(typed) else None
     if isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name):
-        owner = ctx.types.class_of(receiver.value, scope)  # type: ignore[arg-type]
+        owner = ctx.types.class_of(receiver.value, scope)
         klass = project_class(ctx, owner) if owner is not None else None
         if klass is not None:
             for attr, callee in klass.attribute_calls:
@@ -267,7 +267,7 @@ def call_effect(ctx: ModuleContext, call: cst.Call, arg: cst.Arg, kind: str, sco
     """The effect of passing an owned value as ``arg`` of ``call``."""
     if arg.star:
         return Effect.MOVE
-    target = ctx.types.call_target(call, scope)  # type: ignore[arg-type]
+    target = ctx.types.call_target(call, scope)
     if target is None:
         return Effect.MOVE
     qualname = _canonical(ctx, target)

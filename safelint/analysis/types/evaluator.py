@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 import libcst as cst
 
-from safelint.analysis.syntax import Scope, dotted_name, is_generator, parameters, target_elements
+from safelint.analysis.syntax import Scope, as_scope, dotted_name, is_generator, parameters, target_elements
 from safelint.analysis.types.annotations import AnnotationReader
 from safelint.analysis.types.bindings import Binding, ScopeBindings
 from safelint.analysis.types.calls import Arg, call_result
@@ -109,8 +109,8 @@ class TypeEvaluator:
 
     # -- the public query --------------------------------------------------------------------
 
-    def type_of(self, expr: cst.BaseExpression, scope: Scope = None) -> Type:
-        """What ``expr``, read in ``scope`` (None: the module), evaluates to."""
+    def type_of(self, expr: cst.BaseExpression, scope: cst.CSTNode | None = None) -> Type:
+        """What ``expr``, read in ``scope`` (None or the Module: the module), evaluates to."""
         found = self._memo.get(expr)
         if found is not None:
             return found
@@ -119,13 +119,13 @@ class TypeEvaluator:
         self._memo[expr] = UNKNOWN  # a cycle (``x = x + 1`` in a loop) reads Unknown
         self._depth += 1
         try:
-            found = self._evaluate(expr, self._ctx.names.effective_scope(expr, scope))
+            found = self._evaluate(expr, self._ctx.names.effective_scope(expr, as_scope(scope)))
         finally:
             self._depth -= 1
         self._memo[expr] = found
         return found
 
-    def call_target(self, call: cst.Call, scope: Scope = None) -> str | None:
+    def call_target(self, call: cst.Call, scope: cst.CSTNode | None = None) -> str | None:
         """The qualified name of what ``call`` calls: ``re.Pattern.match`` for a method of a
         typed receiver, ``pkg.mod.Class`` for a constructor, else the name as written resolves
         to (``requests.get`` when nothing is known of it)."""
@@ -134,9 +134,9 @@ class TypeEvaluator:
             return callee.qualname
         if isinstance(callee, ClassObject):
             return callee.cls
-        return self._ctx.names.qualified_name(call.func, scope)
+        return self._ctx.names.qualified_name(call.func, as_scope(scope))
 
-    def class_of(self, expr: cst.BaseExpression, scope: Scope = None) -> str | None:
+    def class_of(self, expr: cst.BaseExpression, scope: cst.CSTNode | None = None) -> str | None:
         """The one class the value of ``expr`` is an instance of (None aside), if known."""
         return self.type_of(expr, scope).class_name
 
@@ -215,7 +215,7 @@ class TypeEvaluator:
         if kind in (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp):
             return self._comprehension(expr)  # type: ignore[arg-type]
         if kind is cst.Lambda:
-            body = self.type_of(expr.body, expr)  # type: ignore[attr-defined, arg-type]
+            body = self.type_of(expr.body, expr)  # type: ignore[attr-defined]
             return FunctionType("<lambda>", (Signature(_ANY_PARAMS, body),))
         return UNKNOWN
 

@@ -192,10 +192,14 @@ class ProjectTypes:
         return self.summary_function(summary)
 
     def summary_function(self, summary: FunctionSummary, bound: bool = False) -> FunctionType:
-        params = summary.params[1:] if bound and summary.params else summary.params
-        returns = self._summary_return(summary)
-        signature = Signature(tuple(self._summary_param(p) for p in params), returns, summary.is_async)
-        return FunctionType(summary.qualname, (signature,))
+        """Another module's function as its summary declares it: one signature per
+        ``@overload`` when it has them (the implementation's is not callable then)."""
+        signatures = []
+        for declared in summary.overloads or (summary,):
+            params = declared.params[1:] if bound and declared.params else declared.params
+            returns = self._summary_return(declared)
+            signatures.append(Signature(tuple(self._summary_param(p) for p in params), returns, declared.is_async))
+        return FunctionType(summary.qualname, tuple(signatures))
 
     def _summary_param(self, param: ParamSummary) -> Param:
         declared: Type = self._class_instance(param.annotation) if param.annotation else UNKNOWN

@@ -103,31 +103,7 @@ def _decode_module(data: Any) -> ModuleSummary:
         is_package=as_flag(data["is_package"]),
         imports=_pairs(data["imports"]),
         star_imports=_texts(data["star_imports"]),
-        functions=tuple(
-            FunctionSummary(
-                qualname=as_text(f["qualname"]),
-                is_async=as_flag(f["is_async"]),
-                is_generator=as_flag(f["is_generator"]),
-                is_context_manager=as_flag(f["is_context_manager"]),
-                must_use=as_flag(f["must_use"]),
-                return_kind=as_choice(f["return_kind"], _RETURN_KINDS),
-                return_annotation=as_text_or_none(f["return_annotation"]),
-                returned_calls=_texts(f["returned_calls"]),
-                decorators=_texts(f["decorators"]),
-                calls=_texts(f["calls"]),
-                params=tuple(
-                    ParamSummary(
-                        name=as_text(p["name"]),
-                        kind=as_choice(p["kind"], _PARAM_KINDS),
-                        optional=as_flag(p["optional"]),
-                        has_default=as_flag(p["has_default"]),
-                        annotation=as_text_or_none(p["annotation"]),
-                    )
-                    for p in as_list(f["params"])
-                ),
-            )
-            for f in as_list(data["functions"])
-        ),
+        functions=tuple(_decode_function(f) for f in as_list(data["functions"])),
         classes=tuple(
             ClassSummary(
                 qualname=as_text(c["qualname"]),
@@ -145,6 +121,32 @@ def _decode_module(data: Any) -> ModuleSummary:
         thread_targets=_texts(data["thread_targets"]),
         repeated_thread_targets=_texts(data["repeated_thread_targets"]),
         parsed=as_flag(data["parsed"]),
+    )
+
+
+def _decode_function(f: Any) -> FunctionSummary:
+    return FunctionSummary(
+        qualname=as_text(f["qualname"]),
+        is_async=as_flag(f["is_async"]),
+        is_generator=as_flag(f["is_generator"]),
+        is_context_manager=as_flag(f["is_context_manager"]),
+        must_use=as_flag(f["must_use"]),
+        return_kind=as_choice(f["return_kind"], _RETURN_KINDS),
+        return_annotation=as_text_or_none(f["return_annotation"]),
+        returned_calls=_texts(f["returned_calls"]),
+        decorators=_texts(f["decorators"]),
+        calls=_texts(f["calls"]),
+        params=tuple(
+            ParamSummary(
+                name=as_text(p["name"]),
+                kind=as_choice(p["kind"], _PARAM_KINDS),
+                optional=as_flag(p["optional"]),
+                has_default=as_flag(p["has_default"]),
+                annotation=as_text_or_none(p["annotation"]),
+            )
+            for p in as_list(f["params"])
+        ),
+        overloads=tuple(_decode_function(o) for o in as_list(f.get("overloads", []))),
     )
 
 

@@ -76,6 +76,6 @@ def downlevel(source: bytes) -> bytes | None:
     """``source`` with its newer forms rewritten, or None when libcst cannot read it either."""
     try:
         module = cst.parse_module(source)
-    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError):
+    except (cst.ParserSyntaxError, SyntaxError, LookupError, RecursionError, MemoryError, ValueError):
         return None
     return module.visit(_Downlevel()).bytes

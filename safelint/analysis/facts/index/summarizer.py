@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import bisect
 import builtins
+import dataclasses
 import gc
 import os
 import warnings
@@ -342,12 +343,12 @@ class _Summarizer:
         none_in_init: dict[str, None] = {}
         set_elsewhere: set[str] = set()
         registers_self = False
+        overloads: dict[str, list[FunctionSummary]] = {}
         for stmt in statements(node.body):
             if isinstance(stmt, _FUNCTION_TYPES):
                 methods[stmt.name] = None
                 summary, writes = self.function(stmt, f"{qualname}.{stmt.name}", method=True)
-                if not _is_overload(summary):
-                    functions.append(summary)
+                _add_function(functions, overloads, summary, stmt.name)
                 in_init = stmt.name == "__init__"
                 if in_init and not registers_self:
                     registers_self = _hands_self_on(stmt)
@@ -397,11 +398,11 @@ class _Summarizer:
         functions: list[FunctionSummary] = []
         classes: list[ClassSummary] = []
         mutable: dict[str, str] = {}
+        overloads: dict[str, list[FunctionSummary]] = {}
         for stmt in statements(self.tree.body):
             if isinstance(stmt, _FUNCTION_TYPES):
                 summary, _ = self.function(stmt, f"{self.module}.{stmt.name}", method=False)
-                if not _is_overload(summary):
-                    functions.append(summary)
+                _add_function(functions, overloads, summary, stmt.name)
             elif isinstance(stmt, ast.ClassDef):
                 classes.extend(self.klass(stmt, f"{self.module}.{stmt.name}", functions))
             elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
@@ -562,8 +563,15 @@ def _hands_self_on(init: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return False
 
 
-def _is_overload(summary: FunctionSummary) -> bool:
-    return any(d.rpartition(".")[2] == "overload" for d in summary.decorators)
+def _add_function(
+    functions: list[FunctionSummary], overloads: dict[str, list[FunctionSummary]], summary: FunctionSummary, name: str
+) -> None:
+    """An ``@overload`` waits for its implementation, which carries the overloads before it."""
+    if any(d.rpartition(".")[2] == "overload" for d in summary.decorators):
+        overloads.setdefault(name, []).append(summary)
+        return
+    declared = overloads.pop(name, None)
+    functions.append(dataclasses.replace(summary, overloads=tuple(declared)) if declared else summary)
 
 
 def _yields(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

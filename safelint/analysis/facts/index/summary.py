@@ -21,7 +21,7 @@ __all__ = [
     "ReturnKind",
 ]
 
-INDEX_FORMAT: Final = 6
+INDEX_FORMAT: Final = 7
 """Bump when what a summary records changes: it versions the cached summaries and keys the digest."""
 
 ReturnKind = Literal["unannotated", "value", "optional", "none", "never"]
@@ -66,6 +66,9 @@ class FunctionSummary:
     """What the body (nested functions included) calls within its own top-level package
     (qualified), and ``self.m``/``self.attr.m`` for a method: enough to follow a thread's
     work from module to module without recording every call of the project."""
+    overloads: tuple[FunctionSummary, ...] = ()
+    """The ``@overload`` declarations before the implementation, in order: a call's result
+    is the first one its arguments match, as a type checker chooses."""
 
     @property
     def returns_optional(self) -> bool:
