@@ -27,6 +27,11 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 _NESTING_MESSAGES = ("too many nested parentheses", "too many levels of indentation", "too many statically nested")
 
 
+def is_nesting_error(error: SyntaxError) -> bool:
+    """CPython refused the text for its depth: libcst's native parser would overflow the stack on it."""
+    return any(m in str(error.msg) for m in _NESTING_MESSAGES)
+
+
 @dataclass
 class SourceError(Exception):
     """The file cannot be decoded or parsed; reported as SL000 at this 1-based position."""
@@ -118,7 +123,7 @@ def parse(text: str, guard: bool = True) -> cst.Module:
     except (RecursionError, MemoryError):
         raise SourceError("the code is nested too deeply to analyse") from None
     except SyntaxError as error:
-        if any(m in str(error.msg) for m in _NESTING_MESSAGES):
+        if is_nesting_error(error):
             raise SourceError(f"the code is nested too deeply to analyse ({error.msg})", error.lineno or 1) from None
         cpython_error = error  # maybe newer syntax than this interpreter knows: libcst decides
     except ValueError as error:  # e.g. surrogates that cannot be encoded

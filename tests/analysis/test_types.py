@@ -55,6 +55,21 @@ def type_of(source: str, expression: str) -> str:
         ("x = 1 + 2\n", "x", "builtins.int"),
         ("x = 'a' * 3\n", "x", "builtins.str"),
         ("x = not 1\n", "x", "builtins.bool"),
+        # None narrowed by the flow: checks, early exits, assertions
+        (
+            "def f(d: dict[str, int]):\n    v = d.get('k')\n    if v is None:\n        return\n    v\n",
+            "v",
+            "builtins.int",
+        ),
+        ("def f(d: dict[str, int]):\n    v = d.get('k')\n    if v:\n        v\n", "v", "builtins.int"),
+        ("def f(d: dict[str, int]):\n    v = d.get('k')\n    v\n", "v", "builtins.int | None"),
+        (
+            "class A:\n    x: int | None\n    def m(self):\n        if self.x is not None:\n            self.x\n",
+            "self.x",
+            "builtins.int",
+        ),
+        ("def f(v: int | None):\n    assert v\n    v\n", "v", "builtins.int"),
+        ("def f(v: int | None):\n    if v is None:\n        v\n", "v", "None"),
         # calls, overloads, type variables
         (
             "import asyncio\nasync def g() -> str: ...\nasync def f():\n    t = asyncio.create_task(g())\n",

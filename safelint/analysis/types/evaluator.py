@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 import libcst as cst
 
+from safelint.analysis.optional.narrowing import Fact, ModuleNarrowing, Nullness
 from safelint.analysis.syntax import Scope, as_scope, dotted_name, is_generator, parameters, target_elements
 from safelint.analysis.types.annotations import AnnotationReader
 from safelint.analysis.types.bindings import Binding, ScopeBindings
@@ -177,7 +178,8 @@ class TypeEvaluator:
         if kind is cst.Name:
             return self._name(expr, scope)  # type: ignore[arg-type]
         if kind is cst.Attribute:
-            return self.member(self.type_of(expr.value, scope), expr.attr.value)  # type: ignore[attr-defined]
+            found = self.member(self.type_of(expr.value, scope), expr.attr.value)  # type: ignore[attr-defined]
+            return self._narrowed(expr, scope, found)
         if kind is cst.Call:
             return self._call(expr, scope)  # type: ignore[arg-type]
         if kind is cst.Subscript:
@@ -233,7 +235,7 @@ class TypeEvaluator:
         target = self._scope_bindings(binder).binding_at(expr)
         if target is not None:
             return self.binding_type(target, binder)
-        return self._read(name, expr, binder, scope)
+        return self._narrowed(expr, scope, self._read(name, expr, binder, scope))
 
     def _read(self, name: str, at: cst.CSTNode, binder: Scope, scope: Scope) -> Type:
         """The join of the bindings of ``name`` (bound in ``binder``) reaching ``at``."""
@@ -242,6 +244,20 @@ class TypeEvaluator:
         if not found:
             return UNKNOWN
         return join(self.binding_type(b, binder) for b in found)
+
+    def _narrowed(self, expr: cst.BaseExpression, scope: Scope, found: Type) -> Type:
+        """A read's type where the flow has ruled None out or in (``if x:``, ``if x is None:
+        return``, ``assert x``), from the one None narrowing, run without sources: only
+        what the code's own checks say."""
+        if found.may_be_none is not True:
+            return found
+        narrowing = self._ctx.memo(
+            "refinements", lambda: ModuleNarrowing(self._ctx.module, initial_facts=_no_facts, cfg_of=self._ctx.cfg)
+        )
+        fact = narrowing.result(scope if scope is not None else self._ctx.module).fact_at(expr)
+        if fact is None or fact.nullness is Nullness.MAYBE:
+            return found
+        return found.without_none() if fact.nullness is Nullness.NOT_NONE else NONE
 
     def _module_variable(self, name: str) -> Type:
         bindings = self._scope_bindings(None).all.get(name, [])
@@ -750,6 +766,10 @@ def _path_to(target: cst.CSTNode, part: cst.CSTNode) -> list[int] | None:
             if inner is not None:
                 return [index, *inner]
     return None
+
+
+def _no_facts(scope: cst.CSTNode) -> dict[str, Fact]:
+    return {}
 
 
 def _plain(t: Type) -> Type:

@@ -22,6 +22,7 @@ from safelint.analysis.facts.apis import (
     THREAD_POOLS,
     THREAD_STARTERS,
 )
+from safelint.source import is_nesting_error
 
 from .bindings import (
     Scope,
@@ -616,7 +617,9 @@ def _parse(source: bytes, path: str | os.PathLike[str]) -> ast.Module | None:
         warnings.simplefilter("ignore")  # SyntaxWarning for "\d" etc. is not ours to show
         try:
             return ast.parse(source, filename=os.fspath(path))
-        except SyntaxError:
+        except SyntaxError as error:
+            if is_nesting_error(error):
+                return None
             rewritten = downlevel(source)
             if rewritten is None:
                 return None
