@@ -3,8 +3,8 @@
 Usage: python bench/names_stdlib.py [--limit N] [--profile]
 
 Per file: parse (libcst), collect every Call with its innermost enclosing scope (a plain
-walk, standing in for the visit the engine does anyway), then ``Names.call_target`` on each
-call. The resolution figure is what ``safelint.analysis.names.names`` adds on top of the parse.
+walk, standing in for the visit the engine does anyway), then ``Names.qualified_name`` on
+each callee (what a receiver's type adds is the type evaluator's, timed by bench/speed.py). The resolution figure is what ``safelint.analysis.names.names`` adds on top of the parse.
 """
 
 from __future__ import annotations
@@ -21,27 +21,6 @@ import time
 import libcst as cst
 
 from safelint.analysis.names.names import SCOPE_TYPES, Names, Scope
-
-
-class _Oracle:
-    """A few return types, so the receiver-typing path is exercised too."""
-
-    _returns = {
-        "re.compile": "re.Pattern",
-        "builtins.open": "io.TextIOWrapper",
-        "subprocess.Popen": "subprocess.Popen",
-        "socket.socket": "socket.socket",
-        "re.match": "re.Match",
-        "re.Pattern.match": "re.Match",
-        "os._Environ.get": "builtins.str",
-    }
-
-    def return_type(self, qualname: str, call: cst.Call | None) -> str | None:
-        return self._returns.get(qualname)
-
-    def variable_type(self, qualname: str) -> str | None:
-        return "os._Environ" if qualname == "os.environ" else None
-
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
@@ -94,7 +73,6 @@ def main() -> int:
     files = sorted(p for p in root.rglob("*.py") if "site-packages" not in p.parts)
     if args.limit:
         files = files[: args.limit]
-    oracle = _Oracle()
     profiler = cProfile.Profile() if args.profile else None
     parse_s = walk_s = resolve_s = 0.0
     n_files = n_calls = n_resolved = n_failed = 0
@@ -112,9 +90,9 @@ def main() -> int:
         if profiler is not None:
             profiler.enable()
         name, is_package = _module_name(path, root)
-        names = Names(module, name, is_package=is_package, oracle=oracle)
+        names = Names(module, name, is_package=is_package)
         for call, scope in calls:
-            if names.call_target(call, scope) is not None:
+            if names.qualified_name(call.func, scope) is not None:
                 n_resolved += 1
         if profiler is not None:
             profiler.disable()

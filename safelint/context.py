@@ -91,7 +91,11 @@ class ModuleContext:
     @cached_property
     def names(self) -> Names:
         name, is_package = self.module_name
-        return Names(self.module, name, is_package=is_package, oracle=self.knowledge)
+        return Names(
+            self.module,
+            name,
+            is_package=is_package,
+        )
 
     def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
         """The analysis ``key`` names (with its parameters: ``("leaks", function)``), computed

@@ -45,8 +45,6 @@ class ScopeInfo:
         "nonlocals",
         "nested_names",
         "star_import",
-        "self_param",
-        "inner_nonlocals",
         "children",
     )
 
@@ -60,10 +58,6 @@ class ScopeInfo:
         self.nested_names: set[str] = set()
         """Names bound by comprehensions and lambda parameters inside this region."""
         self.star_import = False
-        self.self_param: str | None = None
-        """The first parameter of a function that may be a method (not static/class)."""
-        self.inner_nonlocals: set[str] | None = None
-        """Names that nested functions rebind with ``nonlocal`` (computed on demand)."""
         self.children: list[Scope] = []
 
     def bind(self, name: str, site: Site) -> None:

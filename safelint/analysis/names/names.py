@@ -26,7 +26,7 @@ from __future__ import annotations
 import builtins
 from collections import deque
 from types import MappingProxyType
-from typing import Final, Mapping, NamedTuple, Protocol, Union
+from typing import Final, Mapping, NamedTuple, Union
 
 import libcst as cst
 
@@ -37,7 +37,6 @@ __all__ = [
     "SCOPE_TYPES",
     "Names",
     "Scope",
-    "TypeOracle",
     "dotted_name",
 ]
 
@@ -50,25 +49,6 @@ _BUILTINS: Final = frozenset(name for name in dir(builtins) if not name.startswi
     "__build_class__",
     "__debug__",
 }
-
-
-class TypeOracle(Protocol):
-    """What the knowledge base knows about types; a test can supply a fake.
-
-    Answers are qualified class names without ``None`` (``re.Match``, not
-    ``re.Match | None``): whether a value may be None is the SL2 analysis' concern.
-    """
-
-    def return_type(self, qualname: str, call: cst.Call | None) -> str | None:
-        """The class of what calling ``qualname`` returns (a class returns an instance of
-        itself), or None if unknown. ``call`` lets an answer depend on the arguments
-        (``open(p, "rb")``)."""
-        ...
-
-    def variable_type(self, qualname: str) -> str | None:
-        """The class of a module-level variable or attribute (``os.environ`` →
-        ``os._Environ``), or None if unknown."""
-        ...
 
 
 def _type_param_names(node: cst.FunctionDef | cst.ClassDef) -> list[str]:
@@ -85,45 +65,6 @@ _BUILTIN: Final = _Special("builtin")
 _UNKNOWN: Final = _Special("unknown")  # may come from a star import
 _NESTED: Final = _Special("nested")  # may be a comprehension/lambda variable
 _Binding = Union[ScopeInfo, _Special, None]
-
-_MAX_DEPTH: Final = 60
-"""Receiver typing recurses through assignments and call chains; past this depth the
-answer is None (unknown), never a RecursionError."""
-
-
-def _is_method_decorator_free(node: cst.FunctionDef) -> bool:
-    """Whether the first parameter is an instance (not ``@staticmethod``/``@classmethod``)."""
-    for d in node.decorators:
-        name = dotted_name(d.decorator)
-        if name is not None and name.rpartition(".")[2] in ("staticmethod", "classmethod"):
-            return False
-    return True
-
-
-def _literal_type(expr: cst.CSTNode) -> str | None:
-    if isinstance(expr, cst.SimpleString):
-        return "builtins.bytes" if "b" in expr.prefix.lower() else "builtins.str"
-    if isinstance(expr, cst.ConcatenatedString):
-        return _literal_type(expr.left)
-    return _LITERAL_TYPES.get(type(expr))
-
-
-_LITERAL_TYPES: Final[dict[type, str]] = {
-    cst.FormattedString: "builtins.str",
-    cst.Integer: "builtins.int",
-    cst.Float: "builtins.float",
-    cst.Imaginary: "builtins.complex",
-    cst.List: "builtins.list",
-    cst.ListComp: "builtins.list",
-    cst.Tuple: "builtins.tuple",
-    cst.Dict: "builtins.dict",
-    cst.DictComp: "builtins.dict",
-    cst.Set: "builtins.set",
-    cst.SetComp: "builtins.set",
-}
-
-
-# --------------------------------------------------------------------------- Names
 
 
 class Names:
@@ -142,23 +83,17 @@ class Names:
         module_name: str | None = None,
         *,
         is_package: bool = False,
-        oracle: TypeOracle | None = None,
     ) -> None:
         self._module_node = module
         self._module_name = module_name
         self._prefix = module_name if module_name else "<module>"
         self._is_package = is_package
-        self._oracle = oracle
         self._module_info: ScopeInfo | None = None
         self._infos: dict[int, ScopeInfo] = {}
         self._parents: dict[int, Scope] = {}
         self._pending: deque[Scope] = deque()
         self._headers: dict[int, frozenset[int]] = {}
         self._name_cache: dict[tuple[int, str], str | None] = {}
-        self._type_cache: dict[tuple[int, str], str | None] = {}
-        self._call_types: dict[int, str | None] = {}
-        self._depth = 0
-        self._nonlocal_names: set[str] = set()
         self._imports: dict[str, str] | None = None
 
     # ----------------------------------------------------------------- public queries
@@ -192,16 +127,6 @@ class Names:
             return True
         return isinstance(binding, ScopeInfo) and binding.node is not None
 
-    def type_of(self, expr: cst.BaseExpression, scope: Scope = None) -> str | None:
-        """The class of the value of ``expr`` when known without guessing.
-
-        Known: literals; calls whose return type the oracle knows; a name bound exactly
-        once in its scope (an assignment or walrus, or ``with ... as``) to something of
-        known type; ``self`` in a method; a parameter never rebound, annotated with a
-        class the oracle knows; a variable the oracle knows (``os.environ``).
-        """
-        return self._type(expr, self.effective_scope(expr, scope), True)
-
     def binder(self, name: str, scope: Scope = None) -> tuple[str, Scope]:
         """Where ``name``, read in the body of ``scope``, is bound: ``("scope", node)`` for a
         function, lambda, class or comprehension scope, ``("scope", None)`` for the module,
@@ -213,16 +138,6 @@ class Names:
         if binding is None:
             return "unbound", None
         return binding.what, None
-
-    def call_target(self, call: cst.Call, scope: Scope = None) -> str | None:
-        """The qualified name of the function or method ``call`` calls.
-
-        A method on a receiver typed in this module gives ``Type.method``
-        (``p = re.compile(...); p.match()`` → ``re.Pattern.match``). An attribute of an
-        imported module-level variable keeps the name form (``os.environ.get``): ask
-        :meth:`type_of` on ``call.func.value`` (→ ``os._Environ``) for the type form.
-        """
-        return self._call_target(call, self.effective_scope(call, scope))
 
     # ----------------------------------------------------------------- resolution
 
@@ -282,179 +197,6 @@ class Names:
         if name in _BUILTINS:
             return _BUILTIN
         return None
-
-    # ----------------------------------------------------------------- types
-
-    def _call_target(self, call: cst.Call, scope: Scope) -> str | None:
-        func = call.func
-        if type(func) is not cst.Attribute:
-            return self._qualified(func, scope)
-        receiver = func.value
-        if type(receiver) is not cst.Attribute:
-            # A name typed in this module, a call, a literal: ``Type.method``; a name
-            # bound by an import keeps the name form.
-            typed = self._type(receiver, scope, False)
-            return f"{typed}.{func.attr.value}" if typed else self._qualified(func, scope)
-        target = self._qualified(func, scope)
-        if target is None:  # ``self.conn.close()``: ask the oracle about the attribute
-            typed = self._type(receiver, scope, True)
-            if typed is not None:
-                return f"{typed}.{func.attr.value}"
-        return target
-
-    def _type(self, expr: cst.BaseExpression, scope: Scope, variables: bool) -> str | None:
-        """``variables``: also type names bound by imports through the oracle."""
-        if self._depth >= _MAX_DEPTH:
-            return None
-        self._depth += 1
-        try:
-            if type(expr) is cst.Name:
-                return self._name_type(expr.value, scope, variables)
-            if type(expr) is cst.Call:
-                # Cached per node: a receiver is typed up to three ways, so a chain
-                # ``a.f().g().h()`` would otherwise cost exponential time.
-                key = id(expr)
-                if key in self._call_types:
-                    return self._call_types[key]
-                result = self._call_types[key] = self._call_type(expr, scope)
-                return result
-            if type(expr) is cst.Attribute:
-                return self._attribute_type(expr, scope)
-            return _literal_type(expr)
-        finally:
-            self._depth -= 1
-
-    def _call_type(self, call: cst.Call, scope: Scope) -> str | None:
-        oracle = self._oracle
-        if oracle is None:
-            return None
-        target = self._call_target(call, scope)
-        if target is None:
-            return None
-        result = oracle.return_type(target, call)
-        if result is None and type(call.func) is cst.Attribute:
-            # ``os.environ.get(...)``: the target is in name form; retry on the type.
-            receiver = self._type(call.func.value, scope, True)
-            if receiver is not None:
-                typed = f"{receiver}.{call.func.attr.value}"
-                if typed != target:
-                    result = oracle.return_type(typed, call)
-        return result
-
-    def _attribute_type(self, expr: cst.Attribute, scope: Scope) -> str | None:
-        oracle = self._oracle
-        if oracle is None:
-            return None
-        qualname = self._qualified(expr, scope)
-        if qualname is not None:
-            return oracle.variable_type(qualname)
-        receiver = self._type(expr.value, scope, True)
-        if receiver is None:
-            return None
-        return oracle.variable_type(f"{receiver}.{expr.attr.value}")
-
-    def _name_type(self, name: str, scope: Scope, variables: bool) -> str | None:
-        binding = self._binding(name, scope)
-        if not isinstance(binding, ScopeInfo):
-            return None
-        sites = binding.sites.get(name)
-        if not sites:
-            return None
-        imported = _single_import(sites)
-        if imported is not None:
-            if variables and self._oracle is not None:
-                return self._oracle.variable_type(imported)
-            return None
-        if len(sites) != 1:
-            return None
-        key = (id(binding.node), name)
-        if key in self._type_cache:  # None while being computed: ``x = x.copy()``
-            return self._type_cache[key]
-        self._type_cache[key] = result = None
-        self._module()  # the declaration scan fills ``_nonlocal_names``
-        if name not in self._nonlocal_names or name not in self._inner_nonlocals(binding):
-            result = self._site_type(binding, name, sites[0])
-        self._type_cache[key] = result
-        return result
-
-    def _site_type(self, info: ScopeInfo, name: str, site: Site) -> str | None:
-        if site.kind == "value" and isinstance(site.node, cst.BaseExpression):
-            return self._type(site.node, site.scope, True)
-        if site.kind == "with" and isinstance(site.node, cst.BaseExpression):
-            manager = self._type(site.node, site.scope, True)
-            if manager is None or self._oracle is None:
-                return manager
-            enter = "__aenter__" if site.target == "async" else "__enter__"
-            # An unknown ``__enter__`` is taken to return self, as files, sockets,
-            # locks and executors do.
-            return self._oracle.return_type(f"{manager}.{enter}", None) or manager
-        if site.kind == "param" and info.self_param == name:
-            owner = self.parent(info.node)
-            if isinstance(owner, cst.ClassDef):
-                return self.class_qualname(owner)
-        if site.kind == "param" and isinstance(site.node, cst.Param):
-            return self._param_type(site.node, site.scope)
-        return None
-
-    def _param_type(self, param: cst.Param, function: Scope) -> str | None:
-        """The class a parameter's annotation names, as the oracle knows it.
-
-        ``*args`` and ``**kwargs`` stay untyped: their annotation is the items', and typing
-        them as a tuple and a dict made ``kwargs.pop(k, None)`` an Optional for SL2 where
-        real code checks it through a copy. A default of None makes the annotation an
-        implicit Optional: untyped, like ``X | None``, since whether the value may be None
-        is the SL2 analysis' concern.
-        """
-        if isinstance(function, (cst.FunctionDef, cst.Lambda)) and param in (
-            function.params.star_arg,
-            function.params.star_kwarg,
-        ):
-            return None
-        if param.annotation is None or self._oracle is None:
-            return None
-        default = param.default
-        if isinstance(default, cst.Name) and default.value == "None":
-            return None
-        expr = _unquoted(param.annotation.annotation)
-        if type(expr) is cst.Subscript:  # ``list[int]``: the class, whatever it holds
-            expr = expr.value
-        # An annotation is evaluated where the ``def`` is (or, postponed, at module level,
-        # which sees the same names unless the enclosing function shadows them).
-        name = self._qualified(expr, self.parent(function)) if expr is not None else None
-        if name is None:
-            return None
-        name = _TYPING_ALIASES.get(name, name)
-        if name.startswith(_INTERFACE_MODULES):
-            return None
-        result = self._oracle.return_type(name, None)
-        return None if result == "builtins.object" else result
-
-    def class_qualname(self, node: cst.ClassDef) -> str | None:
-        parts = [node.name.value]
-        parent = self.parent(node)
-        while parent is not None:
-            if not isinstance(parent, cst.ClassDef):
-                return None
-            parts.append(parent.name.value)
-            parent = self.parent(parent)
-        parts.append(self._prefix)
-        parts.reverse()
-        return ".".join(parts)
-
-    def _inner_nonlocals(self, info: ScopeInfo) -> set[str]:
-        """Names nested functions rebind with ``nonlocal``: such a local is not assigned
-        once, whatever its own region shows."""
-        if info.inner_nonlocals is None:
-            found: set[str] = set()
-            stack = [c for c in info.children if isinstance(c, (cst.FunctionDef, cst.ClassDef))]
-            while stack:
-                child = self._info(stack.pop())
-                found |= child.nonlocals
-                stack.extend(c for c in child.children if isinstance(c, (cst.FunctionDef, cst.ClassDef)))
-            info.inner_nonlocals = found
-        return info.inner_nonlocals
-
-    # ----------------------------------------------------------------- scopes
 
     def effective_scope(self, expr: cst.CSTNode, scope: Scope) -> Scope:
         """Move out of ``scope`` while ``expr`` is in its header (a decorator, default or
@@ -521,7 +263,7 @@ class Names:
 
     def _scan_declarations(self) -> list[Scope]:
         """The scopes containing ``global`` (their bindings of those names are module
-        bindings), found by a scan of statements only; notes ``nonlocal`` names too."""
+        bindings), found by a scan of statements only."""
         found: dict[int, Scope] = {}
         stack: list[tuple[cst.CSTNode, Scope]] = [(s, None) for s in self._module_node.body]
         while stack:
@@ -532,8 +274,6 @@ class Names:
                     if type(small) is cst.Global:
                         if owner is not None:
                             found[id(owner)] = owner
-                    elif type(small) is cst.Nonlocal:
-                        self._nonlocal_names.update(item.name.value for item in small.names)
                 continue
             if tp is cst.FunctionDef or tp is cst.ClassDef:
                 owner = node  # type: ignore[assignment]
@@ -557,10 +297,6 @@ class Names:
         if isinstance(scope, (cst.FunctionDef, cst.Lambda)):
             for param in parameters(scope.params):
                 info.bind(param.name.value, Site("param", param, "", scope))
-        if isinstance(scope, cst.FunctionDef):
-            positional = [*scope.params.posonly_params, *scope.params.params]
-            if positional and _is_method_decorator_free(scope):
-                info.self_param = positional[0].name.value
         if isinstance(scope, (cst.FunctionDef, cst.ClassDef)):
             for name in _type_param_names(scope):
                 info.bind(name, OTHER)
@@ -631,39 +367,6 @@ def _single_import(sites: list[Site] | tuple[()]) -> str | None:
             return None
         target = site.target
     return target
-
-
-_TYPING_ALIASES: Final[dict[str, str]] = {
-    "typing.List": "builtins.list",
-    "typing.Dict": "builtins.dict",
-    "typing.Set": "builtins.set",
-    "typing.FrozenSet": "builtins.frozenset",
-    "typing.Tuple": "builtins.tuple",
-    "typing.Text": "builtins.str",
-    "typing.Deque": "collections.deque",
-    "typing.DefaultDict": "collections.defaultdict",
-    "typing.OrderedDict": "collections.OrderedDict",
-    "typing.Counter": "collections.Counter",
-}
-"""The ``typing`` names that stand for one concrete class."""
-
-_INTERFACE_MODULES: Final = ("typing.", "typing_extensions.", "collections.abc.", "_typeshed.")
-"""Their other names are special forms (``Any``, ``Optional``, ``Union``), aliases of
-unions (``StrPath``) or interfaces (``Sequence``, ``IO``, ``SupportsRead``) that any class
-may implement: a ``Sequence`` parameter may be given a list, whose methods differ."""
-
-
-def _unquoted(annotation: cst.BaseExpression) -> cst.BaseExpression | None:
-    """A string annotation (``"socket.socket"``) parsed, else the annotation itself."""
-    if not isinstance(annotation, (cst.SimpleString, cst.ConcatenatedString)):
-        return annotation
-    text = annotation.evaluated_value
-    if not isinstance(text, str):
-        return None
-    try:
-        return cst.parse_expression(text.strip())
-    except cst.ParserSyntaxError:
-        return None
 
 
 def _subtree_ids(roots: list[cst.CSTNode]) -> frozenset[int]:

@@ -62,7 +62,7 @@ class BlockingCallInAsync(Rule):
     options = (Option("functions", list, ("time.sleep",), "fully qualified names of blocking functions"),)
 
     def visit_Call(self, node: cst.Call, ctx: ModuleContext) -> None:
-        target = ctx.names.call_target(node, ctx.scope)
+        target = ctx.types.call_target(node, ctx.scope)
         if target is None or target not in self.settings["functions"]:
             return
         coroutine = _enclosing_coroutine(node, ctx)

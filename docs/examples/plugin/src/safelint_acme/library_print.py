@@ -59,7 +59,7 @@ class PrintInLibrary(Rule):
     checks_test_files = False
 
     def visit_Call(self, node: cst.Call, ctx: ModuleContext) -> None:
-        if ctx.names.call_target(node, ctx.scope) != "builtins.print":
+        if ctx.types.call_target(node, ctx.scope) != "builtins.print":
             return
         if any(arg.keyword is not None and arg.keyword.value == "file" for arg in node.args):
             return
