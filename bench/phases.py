@@ -21,9 +21,9 @@ the transfer functions it calls (which count for their rule family).
 samples from outside the process, so unlike pyinstrument's per-call hook it does not inflate
 call-heavy Python code (see bench/profile.md).
 
-    python bench/profile.py PATH [--interval 0.001] [--save FILE.pyisession] [--tree]
-    python bench/profile.py --load FILE.pyisession [--tree]
-    python bench/profile.py --py-spy FILE.txt --rate 200 [--cpu SECONDS]
+    python bench/phases.py PATH [--interval 0.001] [--save FILE.pyisession] [--tree]
+    python bench/phases.py --load FILE.pyisession [--tree]
+    python bench/phases.py --py-spy FILE.txt --rate 200 [--cpu SECONDS]
 """
 
 from __future__ import annotations

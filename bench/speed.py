@@ -9,6 +9,9 @@ file changed. Peers (pylint restricted to its closest checks, Fixit with its def
 flake8 with bugbear, ruff with its closest rules) run from a separate environment given by
 ``--peers``. Every figure is a median of ``--runs`` runs; peak RSS is the largest resident
 set of any one process of the command (GNU time's %M). The ratios are to the parse+walk floor.
+Wall time and CPU time (user + system, of the command and all its children) are both given:
+on a machine other work shares, wall time moves with the load and CPU time much less, so
+the CPU ratio is the one to compare across runs.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import ast
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -67,10 +71,20 @@ def _parse_walk(path: str) -> int:
     return _parse(path, True)
 
 
-def floor(files: list[Path], jobs: int, walk: bool) -> float:
+Timing = tuple[float, float, int]
+"""Wall seconds, CPU seconds (user + system, children included) and peak RSS in KiB."""
+
+
+def _cpu() -> float:
+    """CPU time of this process and of every child it has waited for."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def floor(files: list[Path], jobs: int, walk: bool) -> Timing:
     """libcst alone; files libcst cannot parse (or that would crash it) are left out."""
     names = sorted((str(f) for f in files), key=lambda p: -os.path.getsize(p))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     worker = _parse_walk if walk else _parse_only
     if jobs == 1:
         for name in names:
@@ -78,24 +92,28 @@ def floor(files: list[Path], jobs: int, walk: bool) -> float:
     else:
         with ProcessPoolExecutor(jobs) as pool:
             list(pool.map(worker, names, chunksize=1))
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _cpu() - cpu, 0
 
 
-def timed(command: list[str], output: Path | None = None) -> tuple[float, int]:
-    """Wall time and peak RSS (KiB, 0 without GNU time) of a command; exit codes are not judged."""
+def timed(command: list[str], output: Path | None = None) -> Timing:
+    """Wall time, CPU time and peak RSS (KiB, 0 without GNU time) of a command; exit codes are not judged."""
     gnu_time = "/usr/bin/time"
     with tempfile.NamedTemporaryFile("r") as rss, open(output or os.devnull, "wb") as out:
         wrapped = [gnu_time, "-f", "%M", "-o", rss.name, *command] if os.path.exists(gnu_time) else command
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         subprocess.run(wrapped, stdout=out, stderr=subprocess.DEVNULL)
-        elapsed = time.perf_counter() - start
+        elapsed, used = time.perf_counter() - start, _cpu() - cpu
         text = rss.read().strip().splitlines()
-    return elapsed, int(text[-1]) if text and text[-1].isdigit() else 0
+    return elapsed, used, int(text[-1]) if text and text[-1].isdigit() else 0
 
 
-def median_of(runs: int, fn: object) -> tuple[float, int]:
+def median_of(runs: int, fn: object) -> Timing:
     results = [fn() for _ in range(runs)]  # type: ignore[operator]
-    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+    return (
+        statistics.median(r[0] for r in results),
+        statistics.median(r[1] for r in results),
+        max(r[2] for r in results),
+    )
 
 
 def main() -> None:
@@ -115,11 +133,11 @@ def main() -> None:
     jobs, runs = args.jobs, args.runs
     print(f"{args.path}: {len(files)} files, {lines} lines; jobs={jobs}; medians of {runs} runs")
 
-    rows: list[tuple[str, float, int]] = []
+    rows: list[tuple[str, float, float, int]] = []
     floor_files = parseable(files)
-    parse = statistics.median(floor(floor_files, jobs, walk=False) for _ in range(runs))
-    walk = statistics.median(floor(floor_files, jobs, walk=True) for _ in range(runs))
-    rows += [("libcst parse", parse, 0), ("libcst parse + do-nothing visitor (floor)", walk, 0)]
+    parse = median_of(runs, lambda: floor(floor_files, jobs, walk=False))
+    walk = median_of(runs, lambda: floor(floor_files, jobs, walk=True))
+    rows += [("libcst parse", *parse), ("libcst parse + do-nothing visitor (floor)", *walk)]
 
     try:
         cache = scratch / "cache"
@@ -145,7 +163,7 @@ def main() -> None:
         one = files[len(files) // 2]
         original = one.read_bytes()
 
-        def after_one_change() -> tuple[float, int]:
+        def after_one_change() -> Timing:
             one.write_bytes(original + b"\n# touched\n")
             try:
                 return timed([*base, "--cache-dir", str(cache)])
@@ -187,9 +205,11 @@ def main() -> None:
             rows.append((label, *median_of(runs, lambda command=command: timed(command))))
 
     shutil.rmtree(scratch, ignore_errors=True)
-    print(f"{'':<86} {'median':>9} {'÷floor':>7} {'peak RSS':>10}")
-    for label, seconds, rss in rows:
-        print(f"{label:<86} {seconds:>8.2f}s {seconds / walk:>7.3f} {rss / 1024:>8.0f}MB")
+    print(f"{'':<86} {'wall':>9} {'÷floor':>7} {'CPU':>9} {'÷floor':>7} {'peak RSS':>10}")
+    for label, seconds, cpu, rss in rows:
+        print(
+            f"{label:<86} {seconds:>8.2f}s {seconds / walk[0]:>7.3f} {cpu:>8.2f}s {cpu / walk[1]:>7.3f} {rss / 1024:>8.0f}MB"
+        )
 
 
 if __name__ == "__main__":
