@@ -12,7 +12,7 @@ that are not references (an attribute's ``attr``, a keyword argument's ``keyword
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Final, Union, cast
 
 import libcst as cst
@@ -268,6 +268,17 @@ def header_roots(scope: ScopeNode) -> list[cst.CSTNode]:
     if isinstance(scope, cst.Module):
         return []
     return [scope.for_in.iter]
+
+
+def region_scope(node: cst.CSTNode, within: Scope, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> Scope:
+    """The innermost scope whose own region holds ``node``, searched up to ``within`` (a
+    comprehension's first iterable and a def's header belong to the enclosing scope)."""
+    child, current = node, parents.get(node)
+    while current is not None and current is not within:
+        if type(current) in _SCOPE_CLASSES and not any(child is root for root in header_roots(current)):  # type: ignore[arg-type]
+            return cast(Scope, current)
+        child, current = current, parents.get(current)
+    return within
 
 
 def nested_scopes(scope: ScopeNode) -> list[ScopeNode]:

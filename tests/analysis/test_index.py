@@ -269,6 +269,7 @@ def test_class_facts() -> None:
     assert pool.attribute_calls == (("_guard", "threading.Lock"), ("_lock", "threading.RLock"))
     assert pool.optional_attributes == ("name", "maybe")
     assert pool.none_then_set_attributes == ("conn",)
+    assert pool.annotated_attributes == (("name", "builtins.str"), ("size", "builtins.int"), ("maybe", "builtins.int"))
 
 
 def test_dataclass_fields_and_unpacking() -> None:
@@ -285,8 +286,42 @@ def test_dataclass_fields_and_unpacking() -> None:
     """
     row = klass(src, "Row")
     assert row.optional_attributes == ("value",)
+    assert row.annotated_attributes == (("key", "builtins.str"), ("value", "builtins.int"))
     assert row.none_then_set_attributes == ("a", "b")
     assert not row.defines_close
+
+
+def test_class_assignments_and_wrapped_annotations() -> None:
+    src = """
+    import enum
+    from typing import ClassVar, Final
+    class State(enum.Enum):
+        NEW = 1
+        DONE, GONE = 2, 3
+        limit: ClassVar[int] = 3
+        name_: Final = "x"
+    """
+    state = klass(src, "State")
+    assert state.class_assignments == ("NEW",)
+    assert state.annotated_attributes == (("limit", "builtins.int"),)
+
+
+def test_type_aliases_are_written_out_qualified() -> None:
+    src = """
+    from typing import Literal, Optional, TypeAlias, Union
+    from .seg import Segment
+    M = Literal["left", "right"]
+    R = Union[str, "Segment"]
+    G: TypeAlias = "Optional[R]"
+    P = int | None
+    X = {"a": 1}["a"]
+    """
+    assert summarize(src).type_aliases == (
+        ("M", "typing.Literal['left', 'right']"),
+        ("R", "typing.Union[builtins.str, pkg.seg.Segment]"),
+        ("G", "typing.Optional[pkg.mod.R]"),
+        ("P", "builtins.int | None"),
+    )
 
 
 # --------------------------------------------------------------------------- module facts

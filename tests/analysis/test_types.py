@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import libcst as cst
 import pytest
 
 from safelint.analysis.syntax import walk_scoped
+from safelint.api import RunOptions, open_project
+from safelint.config import Overrides
 from safelint.context import ModuleContext
+from safelint.project import SettingsResolver
 
 
 def type_of(source: str, expression: str) -> str:
@@ -55,6 +59,70 @@ def type_of(source: str, expression: str) -> str:
         ("x = 1 + 2\n", "x", "builtins.int"),
         ("x = 'a' * 3\n", "x", "builtins.str"),
         ("x = not 1\n", "x", "builtins.bool"),
+        # @contextmanager: the call gives the manager, `with` the yielded value
+        (
+            "from contextlib import contextmanager\nfrom typing import Iterator\n@contextmanager\n"
+            "def cm() -> Iterator[int]:\n    yield 1\nm = cm()\n",
+            "m",
+            "contextlib._GeneratorContextManager[builtins.int, None, None]",
+        ),
+        (
+            "from contextlib import contextmanager\nfrom typing import Iterator\n@contextmanager\n"
+            "def cm() -> Iterator[int]:\n    yield 1\nwith cm() as v:\n    v\n",
+            "v",
+            "builtins.int",
+        ),
+        (
+            "import contextlib\nfrom typing import AsyncIterator\n@contextlib.asynccontextmanager\n"
+            "async def cm() -> AsyncIterator[str]:\n    yield 'x'\nasync def f():\n    async with cm() as v:\n        v\n",
+            "v",
+            "builtins.str",
+        ),
+        (
+            "import contextlib\n@contextlib.asynccontextmanager\nasync def cm():\n    yield 'x'\n"
+            "async def f():\n    async with cm() as v:\n        v\n",
+            "v",
+            "Unknown",
+        ),
+        # type aliases of the module
+        (
+            "from typing import Literal\nM = Literal['a', 'b']\ndef f(x: M):\n    x\n",
+            "x",
+            "Literal['a'] | Literal['b']",
+        ),
+        (
+            "from typing import Union, Optional\nclass S: ...\nR = Union[str, 'S']\ndef f(x: Optional[R]):\n    x\n",
+            "x",
+            "builtins.str | <module>.S | None",
+        ),
+        (
+            "from typing import TypeAlias\nP: TypeAlias = 'int | None'\ndef f(x: P):\n    x\n",
+            "x",
+            "builtins.int | None",
+        ),
+        ("type Q = int | None\ndef f(x: Q):\n    x\n", "x", "builtins.int | None"),
+        ("R = int | None\nR = str\ndef f(x: R):\n    x\n", "x", "Unknown"),
+        ("A = list['A'] | int\ndef f(x: A):\n    x\n", "x", "builtins.list[Unknown] | builtins.int"),
+        # None is an object; a stub class without a protocol's method does not implement it
+        ("def f(v: int | None):\n    x = bool(v)\n", "x", "builtins.bool"),
+        ("def f(v: int | None):\n    x = str(v)\n", "x", "builtins.str"),
+        ("import os\nx = os.path.abspath(os.getcwd())\n", "x", "builtins.str"),
+        ("import os\ndef f(p: os.PathLike[str]):\n    x = os.path.abspath(p)\n", "x", "builtins.str"),
+        # a yield gives what the generator is sent
+        ("from typing import Generator\ndef g() -> Generator[int, str, None]:\n    r = yield 1\n", "r", "builtins.str"),
+        ("from typing import Iterator\ndef g() -> Iterator[int]:\n    r = yield 1\n", "r", "Unknown"),
+        # what every module has without binding it
+        ("x = __name__\n", "x", "builtins.str"),
+        ("def f():\n    return __file__\n", "__file__", "builtins.str"),
+        ("x = __doc__\n", "x", "builtins.str | None"),
+        ("__name__ = 3\nx = __name__\n", "x", "builtins.int"),
+        # a name a comprehension of the same function binds too
+        (
+            "def f(xs: list[str]):\n    fl = [(i, e) for i, e in enumerate(xs)]\n    for i, e in fl:\n        i\n",
+            "i",
+            "builtins.int",
+        ),
+        ("def f(xs: list[str]):\n    i = 1.5\n    return [i for i in xs]\n", "i", "builtins.str"),
         # None narrowed by the flow: checks, early exits, assertions
         (
             "def f(d: dict[str, int]):\n    v = d.get('k')\n    if v is None:\n        return\n    v\n",
@@ -168,3 +236,112 @@ def test_unknown_is_the_answer_when_nothing_tells() -> None:
 
 def test_a_cycle_reads_unknown_rather_than_recursing() -> None:
     assert type_of("def f():\n    x = x\n    return x\n", "x") in ("Unknown", "Never")
+
+
+def test_enum_members_are_instances_of_their_enum() -> None:
+    source = (
+        "import enum\nclass Color(enum.Enum):\n    RED = 1\n    BLUE = enum.auto()\n    _ignore_ = []\n"
+        "    shade = lambda self: 1\n"
+        "def f(c: Color):\n    a = Color.RED\n    b = Color.BLUE\n    d = c.BLUE\n    e = Color._ignore_\n"
+    )
+    assert type_of(source, "a") == "<module>.Color"
+    assert type_of(source, "b") == "<module>.Color"
+    assert type_of(source, "d") == "<module>.Color"
+    assert type_of(source, "e") == "builtins.list[Unknown]"
+    assert type_of("class K:\n    RED = 1\nx = K.RED\n", "x") == "builtins.int"
+
+
+def test_another_modules_fields_and_enum_members_from_the_index(tmp_path: Path) -> None:
+    """A class of another module is read from its index summary: annotated fields (class
+    level, dataclass, ``self.x: T``) and enum members keep their classes there, and its
+    type aliases mean what they say."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "model.py").write_text(
+        "import enum\nfrom dataclasses import dataclass\nfrom typing import ClassVar, Literal, Optional, Union\n"
+        "class State(enum.IntEnum):\n    NEW = 1\n    DONE = 2\n"
+        "@dataclass\nclass Options:\n    width: int\n    label: Optional[str] = None\n    count: ClassVar[int] = 0\n"
+        "    @classmethod\n    def make(cls, *names: str, width: int = 0) -> 'Options': ...\n"
+        "class Conn:\n    def __init__(self) -> None:\n        self.state: State = State.NEW\n"
+        "Side = Literal['left', 'right']\nMaybeConn = Union['Conn', None]\n"
+    )
+    app = package / "app.py"
+    app.write_text(
+        "from pkg.model import Conn, MaybeConn, Options, Side, State\n"
+        "def f(o: Options, c: Conn, s: Side, m: MaybeConn):\n    a = o.width\n    b = o.label\n    d = o.count\n"
+        "    e = c.state\n    g = State.DONE\n    h = s\n    i = m\n    j = Options.make(width=3)\n"
+    )
+    root = tmp_path
+    project = open_project(root, SettingsResolver(root, Overrides(), isolated=True), RunOptions(use_cache=False))
+    text = app.read_text()
+    module = cst.parse_module(text)
+    ctx = ModuleContext("pkg/app.py", text, module, project, app)
+    found = {
+        node.value: (node, scope)
+        for node, scope in walk_scoped(module)
+        if isinstance(node, cst.Name) and node.value in "abdeghij"
+    }
+    types = {name: str(ctx.types.type_of(node, scope)) for name, (node, scope) in found.items()}
+    assert types == {
+        "a": "builtins.int",
+        "b": "builtins.str | None",
+        "d": "builtins.int",
+        "e": "pkg.model.State",
+        "g": "pkg.model.State",
+        "h": "builtins.str",  # the alias's literals, widened by the assignment
+        "i": "pkg.model.Conn | None",
+        "j": "pkg.model.Options",
+    }
+
+
+def call_target(source: str, callee: str) -> str | None:
+    """What the evaluator says the last call of ``callee`` calls."""
+    text = textwrap.dedent(source)
+    module = cst.parse_module(text)
+    ctx = ModuleContext("example.py", text, module)
+    found = [
+        (node, scope)
+        for node, scope in walk_scoped(module)
+        if isinstance(node, cst.Call) and module.code_for_node(node.func) == callee
+    ]
+    node, scope = found[-1]
+    assert isinstance(node, cst.Call)
+    return ctx.types.call_target(node, scope)
+
+
+@pytest.mark.parametrize(
+    ("source", "callee", "expected"),
+    [
+        ("import re\ndef f(s):\n    p = re.compile('x')\n    p.match(s)\n", "p.match", "re.Pattern.match"),
+        (
+            "import re\n_P = re.compile('x')\ndef f(s):\n    _P.match(s).group(1)\n",
+            "_P.match(s).group",
+            "re.Match.group",
+        ),
+        (
+            "import re\ndef f(s, c):\n    p = re.compile('x')\n    if c:\n        p = other()\n    p.match(s)\n",
+            "p.match",
+            None,
+        ),
+        ("import tempfile\nwith tempfile.TemporaryDirectory() as d:\n    d.strip()\n", "d.strip", "builtins.str.strip"),
+        ("import subprocess\np = subprocess.Popen(['ls'])\np.wait()\n", "p.wait", "subprocess.Popen.wait"),
+        ("import os\nos.environ.get('X')\n", "os.environ.get", "os._Environ.get"),
+        ("import re\nif (m := re.match('a', s)):\n    m.group(0)\n", "m.group", "re.Match.group"),
+        ("class A:\n    def m(self):\n        self.n()\n    def n(self): ...\n", "self.n", "<module>.A.n"),
+        ("import socket\ndef f(s: socket.socket):\n    s.send(b'x')\n", "s.send", "socket.socket.send"),
+        ("b'x'.decode()\n", "b'x'.decode", "builtins.bytes.decode"),
+        ("x = x.copy()\nx.update()\n", "x.update", "<module>.x.update"),
+        ("from subprocess import run as sh\nsh(['ls'])\n", "sh", "subprocess.run"),
+    ],
+)
+def test_call_targets(source: str, callee: str, expected: str | None) -> None:
+    assert call_target(source, callee) == expected
+
+
+def test_long_chains_read_unknown_rather_than_raise() -> None:
+    chain = "\n".join(f"a{i} = a{i - 1}.strip()" for i in range(1, 200))
+    source = f"a0 = 'x'\n{chain}\nz = a199\nw = y{'.m()' * 120}\n"
+    assert type_of(source, "z") in ("builtins.str", "Unknown")
+    assert type_of(source, "w") == "Unknown"

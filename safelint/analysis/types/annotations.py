@@ -60,7 +60,7 @@ _ANY_ARGS: Final = (Param("args", 2, False, UNKNOWN), Param("kwargs", 4, False, 
 class AnnotationReader:
     """Reads annotations of one module. ``qualify(expr, scope)`` resolves a name or dotted
     name to what it refers to; ``project_class(qualname)`` says whether the project
-    defines a class of that name."""
+    defines a class of that name; ``alias(qualname)`` what a project type alias stands for."""
 
     def __init__(
         self,
@@ -68,11 +68,13 @@ class AnnotationReader:
         qualify: Callable[[cst.BaseExpression, Scope], str | None],
         project_class: Callable[[str], bool],
         type_params: Callable[[str, Scope], TypeVarType | None],
+        alias: Callable[[str], Type | None],
     ) -> None:
         self._library = library
         self._qualify = qualify
         self._project_class = project_class
         self._type_params = type_params
+        self._alias = alias
 
     def read(self, annotation: cst.BaseExpression, scope: Scope, depth: int = 0) -> Type:
         """The type ``annotation``, evaluated in ``scope``, denotes."""
@@ -113,6 +115,9 @@ class AnnotationReader:
             return TypeVarType("typing.Self")
         if self._project_class(qualname):
             return Instance(qualname, args)
+        aliased = self._alias(qualname)
+        if aliased is not None:
+            return aliased
         value = self._library.value(qualname)
         if isinstance(value, ClassObject):
             return Instance(value.cls, args or value.args)

@@ -157,6 +157,8 @@ def _accepts(param: Type, arg: Type, relations: Relations) -> bool:
 def _accepts_one(param: Type, arg: Type, relations: Relations) -> bool:
     if isinstance(param, (UnknownType, TypeVarType)) or isinstance(arg, UnknownType):
         return True
+    if isinstance(arg, NoneType) and isinstance(param, Instance) and param.cls == "builtins.object":
+        return True  # ``str(None)``, ``id(None)``: None is an object
     if isinstance(param, NoneType) or isinstance(arg, NoneType):
         return isinstance(param, NoneType) and isinstance(arg, NoneType)
     if isinstance(arg, TupleType):

@@ -17,12 +17,21 @@ from typing import TYPE_CHECKING, Final
 import libcst as cst
 
 from safelint.analysis.optional.narrowing import Fact, ModuleNarrowing, Nullness
-from safelint.analysis.syntax import Scope, as_scope, dotted_name, is_generator, parameters, target_elements
+from safelint.analysis.syntax import (
+    Scope,
+    as_scope,
+    dotted_name,
+    is_generator,
+    parameters,
+    region_scope,
+    target_elements,
+)
 from safelint.analysis.types.annotations import AnnotationReader
 from safelint.analysis.types.bindings import Binding, ScopeBindings
 from safelint.analysis.types.calls import Arg, call_result
 from safelint.analysis.types.library import SELF, literal
 from safelint.analysis.types.model import (
+    CONTEXT_MANAGER_DECORATORS,
     NEVER,
     NONE,
     UNKNOWN,
@@ -39,6 +48,7 @@ from safelint.analysis.types.model import (
     TypeVarType,
     UnionType,
     UnknownType,
+    context_manager,
     join,
 )
 from safelint.analysis.types.project import NOT_FIELDS, ClassModel, ProjectTypes, falls_off_end, returns_of
@@ -106,7 +116,12 @@ class TypeEvaluator:
         self._fields: dict[tuple[str, str], Type] = {}
         self._depth = 0
         self.relations = ProjectRelations(self)
-        self.reader = AnnotationReader(self.library, ctx.names.qualified_name, self.project.is_class, self._typevar)
+        self.reader = AnnotationReader(
+            self.library, ctx.names.qualified_name, self.project.is_class, self._typevar, self._alias
+        )
+        # Another module's aliases are kept with every name written out qualified.
+        self._written_out = AnnotationReader(self.library, _dotted, self.project.is_class, _no_type_params, self._alias)
+        self._aliases: dict[str, Type | None] = {}
 
     # -- the public query --------------------------------------------------------------------
 
@@ -171,6 +186,49 @@ class TypeEvaluator:
             return self._module_variable(name)
         return UNKNOWN
 
+    def _alias(self, qualname: str) -> Type | None:
+        """What a project type alias (``M = Literal["a", "b"]``, ``X: TypeAlias = ...``)
+        stands for; None when ``qualname`` is not one."""
+        if qualname in self._aliases:
+            return self._aliases[qualname]
+        self._aliases[qualname] = None  # an alias that refers to itself is not one
+        module, _, name = qualname.rpartition(".")
+        found: Type | None = None
+        if module == self.project.prefix:
+            value = self._own_alias(name)
+            if value is not None:
+                found = self.reader.read(value, None)
+        else:
+            summary = self._ctx.index.module(module)
+            text = dict(summary.type_aliases).get(name) if summary is not None else None
+            if text is not None:
+                try:
+                    found = self._written_out.read(cst.parse_expression(text), None)
+                except cst.ParserSyntaxError:
+                    found = None
+        self._aliases[qualname] = found
+        return found
+
+    def _own_alias(self, name: str) -> cst.BaseExpression | None:
+        for line in self._ctx.module.body:
+            for small in line.body if isinstance(line, cst.SimpleStatementLine) else ():
+                if isinstance(small, cst.TypeAlias) and small.name.value == name:
+                    return small.value
+        bindings = self._scope_bindings(None).all.get(name, [])
+        if len(bindings) != 1:
+            return None
+        node = bindings[0].node
+        if isinstance(node, cst.AnnAssign) and node.value is not None:
+            declared = self._ctx.names.qualified_name(node.annotation.annotation, None)
+            return node.value if declared in _TYPE_ALIAS else None
+        if isinstance(node, cst.Assign) and len(node.targets) == 1:
+            value = node.value
+            if isinstance(value, cst.Subscript) or (
+                isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.BitOr)
+            ):
+                return value
+        return None
+
     # -- expressions -------------------------------------------------------------------------
 
     def _evaluate(self, expr: cst.BaseExpression, scope: Scope) -> Type:
@@ -200,6 +258,8 @@ class TypeEvaluator:
             return Instance("builtins.complex")
         if kind is cst.Await:
             return self._awaited(self.type_of(expr.expression, scope))  # type: ignore[attr-defined]
+        if kind is cst.Yield:
+            return self._sent(scope)
         if kind is cst.BinaryOperation:
             return self._binary(expr, scope)  # type: ignore[arg-type]
         if kind is cst.Comparison:
@@ -228,8 +288,19 @@ class TypeEvaluator:
         if name == "None":
             return NONE
         where, binder = self._ctx.names.binder(name, scope)
+        if where == "nested":  # a comprehension or lambda here binds it too: which region is this read in?
+            inner = region_scope(expr, scope, self._ctx.parents)
+            if inner is not scope:
+                return self._name(expr, inner)
+            if not self._scope_bindings(scope).all.get(name):
+                return UNKNOWN
+            where, binder = "scope", scope
         if where == "builtin":
             return self.library.value(f"builtins.{name}")
+        if where == "unbound" and name in _IMPLICIT_STR:
+            return Instance("builtins.str")
+        if where == "unbound" and name == "__doc__":
+            return join((Instance("builtins.str"), NONE))
         if where != "scope":
             return UNKNOWN
         target = self._scope_bindings(binder).binding_at(expr)
@@ -395,14 +466,12 @@ class TypeEvaluator:
     def _entered(self, manager: Type, item: cst.WithItem, scope: Scope) -> Type:
         with_statement = self._ctx.parents.get(item)
         asynchronous = isinstance(with_statement, cst.With) and with_statement.asynchronous is not None
-        method = "__aenter__" if asynchronous else "__enter__"
-        entered = self._call_member(manager, method, [])
-        if asynchronous:
-            entered = self._awaited(entered)
-        if isinstance(entered, UnknownType) and isinstance(manager, Instance):
+        enter = self.member(manager, "__aenter__" if asynchronous else "__enter__")
+        if isinstance(enter, UnknownType):
             # An unknown ``__enter__`` is taken to return self, as files, sockets, locks do.
-            return manager
-        return entered
+            return manager if isinstance(manager, Instance) else UNKNOWN
+        entered = self.call(enter, [])
+        return self._awaited(entered) if asynchronous else entered
 
     def _exception(self, caught: cst.BaseExpression, scope: Scope) -> Type:
         classes = caught.elements if isinstance(caught, cst.Tuple) else None
@@ -453,7 +522,29 @@ class TypeEvaluator:
             returns = Instance("typing.Generator", (UNKNOWN, UNKNOWN, UNKNOWN))
         else:
             returns = returns_of(node, lambda e: self.type_of(e, node), falls_off_end(self._ctx, node))
+        wrapper = self._context_manager_decorator(node, outer)
+        if wrapper is not None:
+            return Signature(params, context_manager(wrapper, returns), False)
         return Signature(params, returns, node.asynchronous is not None)
+
+    def _sent(self, scope: Scope) -> Type:
+        """What a ``yield`` expression gives: the send type the generator's annotation
+        declares (``Generator[Y, S, R]``, ``AsyncGenerator[Y, S]``)."""
+        if not isinstance(scope, cst.FunctionDef) or scope.returns is None:
+            return UNKNOWN
+        declared = self.reader.read(scope.returns.annotation, self._ctx.names.parent(scope))
+        if isinstance(declared, Instance) and declared.cls in _SENDING and len(declared.args) >= 2:
+            return declared.args[1]
+        return UNKNOWN
+
+    def _context_manager_decorator(self, node: cst.FunctionDef, outer: Scope) -> str | None:
+        """``@contextmanager``/``@asynccontextmanager``: the decorated function is called for
+        the manager it gives, not for its generator (no ParamSpec here to apply the stub's)."""
+        for decorator in node.decorators:
+            name = self._ctx.names.qualified_name(decorator.decorator, outer)
+            if name in CONTEXT_MANAGER_DECORATORS:
+                return name
+        return None
 
     # -- members -----------------------------------------------------------------------------
 
@@ -521,12 +612,26 @@ class TypeEvaluator:
             decorators = {d.rpartition(".")[2] for d in method.decorators}
             if decorators & {"property", "cached_property"}:
                 return join(s.returns for s in self.project.summary_function(method).signatures)
-            return self.project.summary_function(method, bound=instance and "staticmethod" not in decorators)
+            bound = "classmethod" in decorators or (instance and "staticmethod" not in decorators)
+            return self.project.summary_function(method, bound=bound)
+        declared = dict(summary.annotated_attributes).get(name)
+        found = self.project.class_instance(declared) if declared is not None else UNKNOWN
+        if isinstance(found, UnknownType):
+            found = self.project.attribute_call_type(summary, name)
         if name in summary.optional_attributes:
-            return join((self.project.attribute_call_type(summary, name), NONE))
-        if name in dict(summary.attribute_calls):
-            return self.project.attribute_call_type(summary, name)
+            return join((found, NONE))
+        if declared is not None or name in dict(summary.attribute_calls):
+            return found
+        if name in summary.class_assignments and self._is_enum_member(summary.qualname, name):
+            return Instance(summary.qualname)
         return None
+
+    def _is_enum_member(self, cls: str, name: str) -> bool:
+        """An enum class's own assignments are its members (``Color.RED`` is a ``Color``);
+        ``_ignore_``, dunders and sunders are not."""
+        return (
+            not (name.startswith("_") and name.endswith("_")) and self.relations.is_subclass(cls, "enum.Enum") is True
+        )
 
     def _field(self, model: ClassModel, name: str) -> Type:
         key = (model.qualname, name)
@@ -559,6 +664,8 @@ class TypeEvaluator:
         ]
         if declared:
             return join(declared)
+        if self._is_enum_member(model.qualname, name) and not any(_is_function(v) for _, v in values):
+            return Instance(model.qualname)
         return join(self.type_of(v, model.node) for _, v in values if v is not None)
 
     # -- calls -------------------------------------------------------------------------------
@@ -765,6 +872,31 @@ def _path_to(target: cst.CSTNode, part: cst.CSTNode) -> list[int] | None:
             inner = _path_to(element.value, part)
             if inner is not None:
                 return [index, *inner]
+    return None
+
+
+_IMPLICIT_STR: Final = frozenset({"__name__", "__file__", "__package__"})
+"""Names every module has without binding them, as type checkers read them."""
+
+
+def _is_function(value: cst.BaseExpression | None) -> bool:
+    """A value that stays a method in an enum's body (a lambda is one)."""
+    return isinstance(value, cst.Lambda)
+
+
+_SENDING: Final = frozenset(
+    {"typing.Generator", "collections.abc.Generator", "typing.AsyncGenerator", "collections.abc.AsyncGenerator"}
+)
+"""Generators whose second type argument is what ``send()`` gives a ``yield``."""
+
+_TYPE_ALIAS: Final = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias"})
+
+
+def _dotted(expr: cst.BaseExpression, scope: Scope) -> str | None:
+    return dotted_name(expr)
+
+
+def _no_type_params(name: str, scope: Scope) -> TypeVarType | None:
     return None
 
 

@@ -138,6 +138,10 @@ class Library:
         assert isinstance(binding, StubClass)
         return [name for name, member in binding.members.items() if isinstance(member, StubOverloads)]
 
+    def has_member(self, klass: Definition, name: str) -> bool:
+        """Whether the class or one of its ancestors declares ``name``."""
+        return self._linker.class_member(klass, name) is not None
+
     def type_params(self, klass: Definition) -> tuple[str, ...]:
         """The type variables a generic class is parametrised by, in order: those of
         ``Generic[...]``/``Protocol[...]`` when given, else those its bases mention."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Union
+from typing import Final, Union
 
 LiteralValue = Union[str, bytes, int, bool, float, complex, None]
 
@@ -251,3 +251,15 @@ def walk_types(t: Type) -> Iterator[Type]:
     elif isinstance(t, TupleType):
         for item in t.items:
             yield from walk_types(item)
+
+
+CONTEXT_MANAGER_DECORATORS: Final = frozenset({"contextlib.contextmanager", "contextlib.asynccontextmanager"})
+
+
+def context_manager(decorator: str, generator: Type) -> Instance:
+    """What a function decorated ``@contextmanager`` (or its async twin) returns, given the
+    generator its body makes: the manager, whose ``__enter__`` gives what the body yields."""
+    yielded = generator.args[0] if isinstance(generator, Instance) and generator.args else UNKNOWN
+    if decorator == "contextlib.asynccontextmanager":
+        return Instance("contextlib._AsyncGeneratorContextManager", (yielded, NONE))
+    return Instance("contextlib._GeneratorContextManager", (yielded, NONE, NONE))

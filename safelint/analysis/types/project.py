@@ -20,6 +20,7 @@ from safelint.analysis.facts.index.summary import ClassSummary, FunctionSummary,
 from safelint.analysis.flow.cfg import NodeKind
 from safelint.analysis.syntax import children, dotted_name, parameters, target_elements, walk
 from safelint.analysis.types.model import (
+    CONTEXT_MANAGER_DECORATORS,
     NEVER,
     NONE,
     UNKNOWN,
@@ -29,6 +30,7 @@ from safelint.analysis.types.model import (
     Param,
     Signature,
     Type,
+    context_manager,
     join,
 )
 
@@ -195,14 +197,18 @@ class ProjectTypes:
         """Another module's function as its summary declares it: one signature per
         ``@overload`` when it has them (the implementation's is not callable then)."""
         signatures = []
+        wrapper = next((d for d in summary.decorators if d in CONTEXT_MANAGER_DECORATORS), None)
         for declared in summary.overloads or (summary,):
             params = declared.params[1:] if bound and declared.params else declared.params
             returns = self._summary_return(declared)
-            signatures.append(Signature(tuple(self._summary_param(p) for p in params), returns, declared.is_async))
+            is_async = declared.is_async
+            if wrapper is not None:
+                returns, is_async = context_manager(wrapper, returns), False
+            signatures.append(Signature(tuple(self._summary_param(p) for p in params), returns, is_async))
         return FunctionType(summary.qualname, tuple(signatures))
 
     def _summary_param(self, param: ParamSummary) -> Param:
-        declared: Type = self._class_instance(param.annotation) if param.annotation else UNKNOWN
+        declared: Type = self.class_instance(param.annotation) if param.annotation else UNKNOWN
         if param.optional:
             declared = join((declared, NONE))
         return Param(param.name, _PARAM_KINDS[param.kind], param.has_default, declared)
@@ -215,10 +221,11 @@ class ProjectTypes:
             return NEVER
         if kind == "unannotated" or summary.return_annotation is None:
             return UNKNOWN
-        returned = self._class_instance(summary.return_annotation)
+        returned = self.class_instance(summary.return_annotation)
         return join((returned, NONE)) if kind == "optional" else returned
 
-    def _class_instance(self, qualname: str) -> Type:
+    def class_instance(self, qualname: str) -> Type:
+        """An instance of the class an index summary names (a project class or a stub's)."""
         if self.is_class(qualname):
             return Instance(qualname)
         value = self._evaluator.library.value(qualname)

@@ -43,7 +43,10 @@ class ProjectRelations(Relations):
         if sub is None or sup is None:
             return None
         if library.is_protocol(sup):
-            return None
+            # A stub class lacking one of the protocol's methods does not implement it
+            # (``str`` is no ``PathLike``); having them all may still be a mismatch of types.
+            missing = any(not library.has_member(sub, m) for m in library.protocol_methods(sup))
+            return False if missing else None
         return sup in library.mro(sub)
 
     def as_ancestor(self, instance: Instance, ancestor: str) -> Instance | None:

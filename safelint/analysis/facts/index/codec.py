@@ -113,10 +113,13 @@ def _decode_module(data: Any) -> ModuleSummary:
                 optional_attributes=_texts(c["optional_attributes"]),
                 none_then_set_attributes=_texts(c["none_then_set_attributes"]),
                 registers_self=as_flag(c.get("registers_self", False)),
+                annotated_attributes=_pairs(c.get("annotated_attributes", [])),
+                class_assignments=_texts(c.get("class_assignments", [])),
             )
             for c in as_list(data["classes"])
         ),
         global_rebound=_texts(data["global_rebound"]),
+        type_aliases=_pairs(data.get("type_aliases", [])),
         mutable_globals=_pairs(data["mutable_globals"]),
         thread_targets=_texts(data["thread_targets"]),
         repeated_thread_targets=_texts(data["repeated_thread_targets"]),

@@ -9,10 +9,12 @@ from __future__ import annotations
 import ast
 import bisect
 import builtins
+import copy
 import dataclasses
 import gc
 import os
 import warnings
+from collections.abc import Callable
 from typing import Final, Union
 
 from safelint.analysis.facts.apis import (
@@ -45,6 +47,10 @@ __all__ = ["build_summary", "is_package_file"]
 
 _TYPING_MODULES: Final = ("typing", "typing_extensions")
 _NEVER: Final = frozenset({"NoReturn", "Never"})
+_TYPE_ALIAS: Final = tuple(t for t in (getattr(ast, "TypeAlias", None),) if t is not None)
+"""``type X = ...`` (Python 3.12+); older interpreters read it rewritten as an assignment."""
+_WRAPPERS: Final = frozenset({"Annotated", "ClassVar", "Final"})
+"""Forms whose first argument is the declared type."""
 _LITERAL_CONTAINERS: Final[dict[type, str]] = {
     ast.Dict: "builtins.dict",
     ast.DictComp: "builtins.dict",
@@ -165,7 +171,7 @@ class _Summarizer:
 
     def _unwrapped(self, node: ast.expr) -> tuple[ReturnKind, str | None]:
         if isinstance(node, ast.Subscript):
-            if self._is_typing(node.value, "Annotated"):
+            if self._is_typing(node.value, _WRAPPERS):
                 inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
                 return self.annotation(inner)
             return "value", self.qualify(node.value)
@@ -189,9 +195,6 @@ class _Summarizer:
             if self._is_typing(node.value, "Union"):
                 return list(node.slice.elts) if isinstance(node.slice, ast.Tuple) else [node.slice]
         return None
-
-    def _optional_annotation(self, node: ast.expr | None) -> bool:
-        return self.annotation(node)[0] == "optional"
 
     # ----------------------------------------------------------------- functions
 
@@ -344,6 +347,8 @@ class _Summarizer:
         none_in_init: dict[str, None] = {}
         set_elsewhere: set[str] = set()
         registers_self = False
+        annotated: dict[str, str] = {}
+        assigned: dict[str, None] = {}
         overloads: dict[str, list[FunctionSummary]] = {}
         for stmt in statements(node.body):
             if isinstance(stmt, _FUNCTION_TYPES):
@@ -354,8 +359,8 @@ class _Summarizer:
                 if in_init and not registers_self:
                     registers_self = _hands_self_on(stmt)
                 for attr, value, annotation, local in writes:
-                    if annotation is not None and self._optional_annotation(annotation):
-                        optional[attr] = None
+                    if annotation is not None:
+                        self._annotated(annotated, optional, attr, annotation)
                     if in_init:
                         if is_none(value):
                             none_in_init[attr] = None
@@ -368,14 +373,15 @@ class _Summarizer:
             elif isinstance(stmt, ast.ClassDef):
                 classes.extend(self.klass(stmt, f"{qualname}.{stmt.name}", functions))
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-                if self._optional_annotation(stmt.annotation):
-                    optional[stmt.target.id] = None
+                self._annotated(annotated, optional, stmt.target.id, stmt.annotation)
                 if isinstance(stmt.value, ast.Call):
                     self._class_call(calls, stmt.target.id, stmt.value)
-            elif isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+            elif isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
                     if isinstance(target, ast.Name):
-                        self._class_call(calls, target.id, stmt.value)
+                        assigned[target.id] = None
+                        if isinstance(stmt.value, ast.Call):
+                            self._class_call(calls, target.id, stmt.value)
         own = ClassSummary(
             qualname=qualname,
             bases=tuple(filter(None, (self._named(b) for b in node.bases))),
@@ -384,8 +390,43 @@ class _Summarizer:
             optional_attributes=tuple(optional),
             none_then_set_attributes=tuple(a for a in none_in_init if a in set_elsewhere),
             registers_self=registers_self,
+            annotated_attributes=tuple(annotated.items()),
+            class_assignments=tuple(assigned),
         )
         return [own, *classes]
+
+    def _annotated(self, annotated: dict[str, str], optional: dict[str, None], attr: str, annotation: ast.expr) -> None:
+        kind, head = self.annotation(annotation)
+        if kind == "optional":
+            optional[attr] = None
+        module, _, last = (head or "").rpartition(".")
+        if head is not None and not (module in _TYPING_MODULES and last in _WRAPPERS):  # a bare ``Final``
+            annotated.setdefault(attr, head)
+
+    def _type_alias(self, stmt: ast.Assign | ast.AnnAssign) -> tuple[str, str] | None:
+        """``M = Literal[...]``, ``U = A | B`` or ``X: TypeAlias = ...`` at module level."""
+        if isinstance(stmt, ast.AnnAssign):
+            if not (isinstance(stmt.target, ast.Name) and self._is_typing(stmt.annotation, "TypeAlias")):
+                return None
+            target: ast.expr = stmt.target
+        elif len(stmt.targets) == 1:
+            target = stmt.targets[0]
+        else:
+            return None
+        value = stmt.value
+        if value is None or not isinstance(target, ast.Name):
+            return None
+        if isinstance(stmt, ast.Assign) and not (
+            (isinstance(value, ast.Subscript) and self.qualify(value.value) is not None)
+            or (isinstance(value, ast.BinOp) and isinstance(value.op, ast.BitOr))
+        ):
+            return None
+        return target.id, self._written_out(value)
+
+    def _written_out(self, annotation: ast.expr) -> str:
+        """A type expression with each name replaced by its qualified name (forward
+        references too); a name that cannot be qualified is left as written."""
+        return ast.unparse(_Qualified(self.qualify, self._is_typing).visit(copy.deepcopy(annotation)))
 
     def _class_call(self, calls: dict[str, str], attr: str, value: ast.Call) -> None:
         callee = self.qualify(value.func)
@@ -399,6 +440,7 @@ class _Summarizer:
         functions: list[FunctionSummary] = []
         classes: list[ClassSummary] = []
         mutable: dict[str, str] = {}
+        aliases: dict[str, str] = {}
         overloads: dict[str, list[FunctionSummary]] = {}
         for stmt in statements(self.tree.body):
             if isinstance(stmt, _FUNCTION_TYPES):
@@ -406,7 +448,12 @@ class _Summarizer:
                 _add_function(functions, overloads, summary, stmt.name)
             elif isinstance(stmt, ast.ClassDef):
                 classes.extend(self.klass(stmt, f"{self.module}.{stmt.name}", functions))
+            elif isinstance(stmt, _TYPE_ALIAS):
+                aliases[stmt.name.id] = self._written_out(stmt.value)
             elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                alias = self._type_alias(stmt)
+                if alias is not None:
+                    aliases[alias[0]] = alias[1]
                 kind = self._mutable_kind(stmt.value)
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 for target in targets:
@@ -424,6 +471,7 @@ class _Summarizer:
             classes=tuple(classes),
             global_rebound=self._global_rebound() if self.may_global else (),
             mutable_globals=tuple(mutable.items()),
+            type_aliases=tuple(aliases.items()),
             thread_targets=started,
             repeated_thread_targets=repeated,
         )
@@ -609,6 +657,43 @@ def build_summary(path: str | os.PathLike[str], source: bytes, module_name: str)
     finally:
         if collecting:
             gc.enable()
+
+
+class _Qualified(ast.NodeTransformer):
+    """Names and dotted names written out qualified; a ``Literal``'s arguments are values,
+    left alone; a string elsewhere is a forward reference, read as the expression it holds."""
+
+    def __init__(
+        self,
+        qualify: Callable[[ast.expr], str | None],
+        is_typing: Callable[[ast.expr, str], bool],
+    ) -> None:
+        self._qualify = qualify
+        self._is_typing = is_typing
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return ast.Name(self._qualify(node) or node.id)
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.expr:
+        qualified = self._qualify(node)
+        return ast.Name(qualified) if qualified is not None else node
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
+        literal = self._is_typing(node.value, "Literal")
+        node.value = self.visit(node.value)
+        if not literal:
+            node.slice = self.visit(node.slice)
+        return node
+
+    def visit_Constant(self, node: ast.Constant) -> ast.expr:
+        if not isinstance(node.value, str):
+            return node
+        try:
+            inner = ast.parse(node.value.strip(), mode="eval").body
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return node
+        result: ast.expr = self.visit(inner)
+        return result
 
 
 def _parse(source: bytes, path: str | os.PathLike[str]) -> ast.Module | None:

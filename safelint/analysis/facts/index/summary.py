@@ -21,7 +21,7 @@ __all__ = [
     "ReturnKind",
 ]
 
-INDEX_FORMAT: Final = 7
+INDEX_FORMAT: Final = 8
 """Bump when what a summary records changes: it versions the cached summaries and keys the digest."""
 
 ReturnKind = Literal["unannotated", "value", "optional", "none", "never"]
@@ -106,6 +106,11 @@ class ClassSummary:
     """``__init__`` hands the new instance to something that will release it
     (``manager.enter_context(self)``, ``atexit.register(self.cleanup)``): whoever constructs
     one does not own it."""
+    annotated_attributes: tuple[tuple[str, str], ...] = ()
+    """``(attribute, class)`` for attributes whose annotation names a class (class-level,
+    dataclass fields, ``self.x: T`` in a method); the class of an ``X | None`` is ``X``."""
+    class_assignments: tuple[str, ...] = ()
+    """Names the class body assigns without an annotation (an enum's members)."""
 
     @property
     def defines_close(self) -> bool:
@@ -141,6 +146,10 @@ class ModuleSummary:
     the module), so their own module, and what they call, know they run there."""
     repeated_thread_targets: tuple[str, ...] = ()
     """Those of them started in a loop or a comprehension: they race with themselves."""
+    type_aliases: tuple[tuple[str, str], ...] = ()
+    """``(name, type expression)`` for module-level aliases (``M = Literal["a", "b"]``,
+    ``X: TypeAlias = ...``), every name in the expression written out qualified, so another
+    module reads it without this one's imports."""
     parsed: bool = field(default=True)
     """False when the file could not be read or parsed (the summary is then empty)."""
 
