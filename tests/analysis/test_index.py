@@ -254,6 +254,8 @@ def test_class_facts() -> None:
             self.conn = None
             self.spare = None
             self.maybe: int | None = 3
+            self.cond = threading.Condition() if x else threading.Condition(self._lock)
+            self.mixed = threading.Lock() if x else threading.RLock()
         def connect(self):
             self.conn = make()
             self.spare = None
@@ -266,7 +268,11 @@ def test_class_facts() -> None:
     assert pool.bases == ("pkg.base.Base", "threading.Thread")
     assert pool.methods == ("__init__", "connect", "__enter__", "__exit__", "close")
     assert pool.defines_close and pool.defines_enter and pool.defines_exit
-    assert pool.attribute_calls == (("_guard", "threading.Lock"), ("_lock", "threading.RLock"))
+    assert pool.attribute_calls == (
+        ("_guard", "threading.Lock"),
+        ("_lock", "threading.RLock"),
+        ("cond", "threading.Condition"),
+    )
     assert pool.optional_attributes == ("name", "maybe")
     assert pool.none_then_set_attributes == ("conn",)
     assert pool.annotated_attributes == (("name", "builtins.str"), ("size", "builtins.int"), ("maybe", "builtins.int"))
@@ -304,6 +310,18 @@ def test_class_assignments_and_wrapped_annotations() -> None:
     state = klass(src, "State")
     assert state.class_assignments == ("NEW",)
     assert state.annotated_attributes == (("limit", "builtins.int"),)
+
+
+def test_a_property_is_its_getter() -> None:
+    src = """
+    class C:
+        @property
+        def size(self) -> int: ...
+        @size.setter
+        def size(self, value: int) -> None: ...
+    """
+    (size,) = [f for f in summarize(src).functions if f.qualname == "pkg.mod.C.size"]
+    assert size.return_annotation == "builtins.int" and len(size.params) == 1
 
 
 def test_type_aliases_are_written_out_qualified() -> None:

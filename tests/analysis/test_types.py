@@ -111,6 +111,26 @@ def type_of(source: str, expression: str) -> str:
         # a yield gives what the generator is sent
         ("from typing import Generator\ndef g() -> Generator[int, str, None]:\n    r = yield 1\n", "r", "builtins.str"),
         ("from typing import Iterator\ndef g() -> Iterator[int]:\n    r = yield 1\n", "r", "Unknown"),
+        # a class attribute read on an instance goes through its descriptor's __get__
+        (
+            "from typing import Optional\nclass Bit:\n    def __get__(self, obj: object, t: type) -> Optional[bool]: ...\n"
+            "class Style:\n    bold = Bit()\ndef f(s: Style):\n    s.bold\n",
+            "s.bold",
+            "builtins.bool | None",
+        ),
+        (
+            "class Bit:\n    def __get__(self, obj: object, t: type) -> bool: ...\n"
+            "class Style:\n    bold = Bit()\nStyle.bold\n",
+            "Style.bold",
+            "<module>.Bit",
+        ),
+        # a property with a setter is read through its getter
+        (
+            "class C:\n    @property\n    def size(self) -> int: ...\n    @size.setter\n"
+            "    def size(self, v: int) -> None: ...\ndef f(c: C):\n    c.size\n",
+            "c.size",
+            "builtins.int",
+        ),
         # what every module has without binding it
         ("x = __name__\n", "x", "builtins.str"),
         ("def f():\n    return __file__\n", "__file__", "builtins.str"),

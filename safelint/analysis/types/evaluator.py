@@ -597,7 +597,8 @@ class TypeEvaluator:
             return self._field(model, name)
         values = model.class_values.get(name)
         if values is not None:
-            return self._class_value(model, name, values)
+            found = self._class_value(model, name, values)
+            return self._descriptor(found, receiver) if instance else found
         return None
 
     def _summary_member(
@@ -614,17 +615,28 @@ class TypeEvaluator:
                 return join(s.returns for s in self.project.summary_function(method).signatures)
             bound = "classmethod" in decorators or (instance and "staticmethod" not in decorators)
             return self.project.summary_function(method, bound=bound)
+        if name in summary.class_assignments and self._is_enum_member(summary.qualname, name):
+            return Instance(summary.qualname)
         declared = dict(summary.annotated_attributes).get(name)
         found = self.project.class_instance(declared) if declared is not None else UNKNOWN
         if isinstance(found, UnknownType):
             found = self.project.attribute_call_type(summary, name)
+        if instance and name in summary.class_assignments:
+            found = self._descriptor(found, receiver)
         if name in summary.optional_attributes:
             return join((found, NONE))
         if declared is not None or name in dict(summary.attribute_calls):
             return found
-        if name in summary.class_assignments and self._is_enum_member(summary.qualname, name):
-            return Instance(summary.qualname)
         return None
+
+    def _descriptor(self, value: Type, receiver: Instance | ClassObject) -> Type:
+        """A class attribute read on an instance: a descriptor's ``__get__`` result."""
+        if not isinstance(value, Instance):
+            return value
+        get = self.member(value, "__get__")
+        if not isinstance(get, FunctionType):
+            return value
+        return self.call(get, [Arg(Instance(receiver.cls)), Arg(ClassObject(receiver.cls))])
 
     def _is_enum_member(self, cls: str, name: str) -> bool:
         """An enum class's own assignments are its members (``Color.RED`` is a ``Color``);

@@ -133,7 +133,7 @@ class ProjectTypes:
         model = ClassModel(qualname, tuple(bases), node=node)
         for statement in _body(node):
             if isinstance(statement, cst.FunctionDef):
-                if _is_overload(statement):
+                if _is_overload(statement) or _is_accessor(statement):
                     continue
                 model.methods[statement.name.value] = statement
             elif isinstance(statement, cst.SimpleStatementLine):
@@ -296,6 +296,14 @@ def _nested_statements(node: cst.If | cst.Try | cst.With) -> list[cst.CSTNode]:
 
 def _is_overload(function: cst.FunctionDef) -> bool:
     return any((dotted_name(d.decorator) or "").rpartition(".")[2] == "overload" for d in function.decorators)
+
+
+def _is_accessor(function: cst.FunctionDef) -> bool:
+    """``@x.setter``/``@x.deleter``: the getter stands for the property."""
+    return any(
+        isinstance(d.decorator, cst.Attribute) and d.decorator.attr.value in ("setter", "deleter")
+        for d in function.decorators
+    )
 
 
 def _self_name(method: cst.FunctionDef) -> str | None:

@@ -47,6 +47,7 @@ __all__ = ["build_summary", "is_package_file"]
 
 _TYPING_MODULES: Final = ("typing", "typing_extensions")
 _NEVER: Final = frozenset({"NoReturn", "Never"})
+_ACCESSORS: Final = frozenset({"setter", "deleter"})
 _TYPE_ALIAS: Final = tuple(t for t in (getattr(ast, "TypeAlias", None),) if t is not None)
 """``type X = ...`` (Python 3.12+); older interpreters read it rewritten as an assignment."""
 _WRAPPERS: Final = frozenset({"Annotated", "ClassVar", "Final"})
@@ -364,8 +365,8 @@ class _Summarizer:
                     if in_init:
                         if is_none(value):
                             none_in_init[attr] = None
-                        elif isinstance(value, ast.Call):
-                            callee = self.qualify(value.func, local)
+                        elif value is not None:
+                            callee = self._constructor(value, local)
                             if callee is not None:
                                 calls.setdefault(attr, callee)
                     elif value is not None and not is_none(value):
@@ -427,6 +428,16 @@ class _Summarizer:
         """A type expression with each name replaced by its qualified name (forward
         references too); a name that cannot be qualified is left as written."""
         return ast.unparse(_Qualified(self.qualify, self._is_typing).visit(copy.deepcopy(annotation)))
+
+    def _constructor(self, value: ast.expr, local: Scope) -> str | None:
+        """The callee whose result ``value`` is: a call, or a conditional whose two sides
+        call the same (``URL(u) if p is None else URL(u, params=p)``)."""
+        if isinstance(value, ast.Call):
+            return self.qualify(value.func, local)
+        if isinstance(value, ast.IfExp):
+            body, orelse = self._constructor(value.body, local), self._constructor(value.orelse, local)
+            return body if body == orelse else None
+        return None
 
     def _class_call(self, calls: dict[str, str], attr: str, value: ast.Call) -> None:
         callee = self.qualify(value.func)
@@ -615,7 +626,10 @@ def _hands_self_on(init: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 def _add_function(
     functions: list[FunctionSummary], overloads: dict[str, list[FunctionSummary]], summary: FunctionSummary, name: str
 ) -> None:
-    """An ``@overload`` waits for its implementation, which carries the overloads before it."""
+    """An ``@overload`` waits for its implementation, which carries the overloads before it;
+    a property's setter and deleter leave the getter to stand for the name."""
+    if any(d.rpartition(".")[2] in _ACCESSORS for d in summary.decorators):
+        return
     if any(d.rpartition(".")[2] == "overload" for d in summary.decorators):
         overloads.setdefault(name, []).append(summary)
         return
