@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from safelint.analysis.syntax import dotted_name, push_children
+from safelint.analysis.tasks.suspension import is_coroutine, suspension_points
+from safelint.context import ModuleContext
+from safelint.results import Severity
+from safelint.rule import Rule
+
+_CANCELLED = frozenset({"asyncio.CancelledError", "asyncio.exceptions.CancelledError"})
+_EVERYTHING = frozenset({"BaseException", "builtins.BaseException"})
+_NESTED = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+class SwallowedCancellation(Rule):
+    """
+    ## What it does
+    Reports an `except` clause in a coroutine (`async def`) that catches
+    `asyncio.CancelledError` — by name, through `BaseException`, or with a bare `except:` —
+    around code that can be suspended (an `await`, `async for` or `async with`), and whose
+    body never raises: the cancellation stops there.
+
+    Not reported:
+    - a handler that raises (`raise`, `raise err`, or another exception): the task still ends;
+    - `except Exception`: `CancelledError` derives from `BaseException` since Python 3.8;
+    - a `try` whose body cannot be suspended: a task's cancellation only arrives at an await;
+    - the handler of a clause before it already caught `CancelledError` and re-raised it;
+    - catching the cancellation of a task the code cancelled itself: the `try` awaits
+      something (`await task`, `await asyncio.gather(*tasks)`) on which the same function
+      calls `cancel()` (`for t in tasks: t.cancel()` counts for `tasks`), or an attribute
+      (`self._reader`) on which some code of the module calls `cancel()`.
+
+    ## Why is this a bug
+    `task.cancel()` raises `CancelledError` inside the task at its next await; catching it
+    and going on means the task cannot be cancelled. `asyncio.timeout()`, `wait_for` and
+    `TaskGroup` cancel the task and wait for the `CancelledError` to come back: swallowed,
+    the timeout never fires, and a task group's shutdown hangs or returns early. Rust: a
+    future is cancelled by dropping it — no code inside it can refuse.
+
+    ## Example
+    ```python
+    import asyncio
+    import logging
+
+    async def pump(queue, sink):
+        while True:
+            try:
+                item = await queue.get()
+                await sink.send(item)
+            except BaseException:
+                logging.exception("send failed")
+    ```
+
+    ## Use instead
+    ```python
+    import asyncio
+    import logging
+
+    async def pump(queue, sink):
+        while True:
+            try:
+                item = await queue.get()
+                await sink.send(item)
+            except Exception:
+                logging.exception("send failed")
+    ```
+    or, where cleanup must run on cancellation too, re-raise it:
+    `except asyncio.CancelledError: await sink.close(); raise`.
+
+    ## Options
+    None.
+
+    ## Known limits
+    Only `asyncio`'s cancellation is known (not trio's `Cancelled`, nor anyio's
+    `get_cancelled_exc_class()`), and only `except` clauses: `contextlib.suppress(CancelledError)`
+    is not reported. A handler that raises on some path only (`if closing: raise`) counts
+    as re-raising. A task cancelled by another function and awaited here through a local
+    name (`await task` for a task handed in as an argument) is not recognised as cancelled
+    by the code itself, and its `except CancelledError: pass` is reported.
+    """
+
+    code = "SL110"
+    name = "swallowed-cancellation"
+    severity = Severity.WARNING
+    summary = "An `except` in a coroutine catches the task's cancellation and does not re-raise it."
+
+    def visit_Try(self, node: cst.Try | cst.TryStar, ctx: ModuleContext) -> None:
+        scope = ctx.scope
+        if not is_coroutine(scope) or not node.handlers:
+            return
+        assert isinstance(scope, cst.FunctionDef)
+        awaits = suspension_points(node.body)
+        if not awaits:
+            return
+        for handler in node.handlers:
+            caught = _catches_cancellation(ctx, handler, scope)
+            if caught is None:
+                continue
+            if not _raises(handler.body) and not _hands_on(handler) and not _awaits_own_cancelled(ctx, scope, awaits):
+                ctx.report(
+                    self,
+                    handler,
+                    f"{caught} in a coroutine swallows the task's cancellation: it is never re-raised",
+                    end=handler.type or len("except"),
+                    help="re-raise it (`raise`) after cleaning up, or catch `Exception` instead",
+                )
+            return  # later clauses never see a CancelledError
+
+    visit_TryStar = visit_Try
+
+
+def _catches_cancellation(
+    ctx: ModuleContext, handler: cst.ExceptHandler | cst.ExceptStarHandler, scope: cst.FunctionDef
+) -> str | None:
+    """How the handler catches ``CancelledError``, as a message says it; None if it does not."""
+    if handler.type is None:
+        return "a bare `except:`"
+    star = "*" if isinstance(handler, cst.ExceptStarHandler) else ""
+    types = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type]
+    for element in types:
+        expr = element.value if isinstance(element, cst.BaseElement) else element
+        qualified = ctx.names.qualified_name(expr, scope) or dotted_name(expr)
+        if qualified in _CANCELLED:
+            return f"`except{star} {dotted_name(expr)}`"
+        if qualified in _EVERYTHING:
+            return f"`except{star} BaseException`"
+    return None
+
+
+def _raises(body: cst.BaseSuite) -> bool:
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Raise):
+            return True
+        if not isinstance(node, _NESTED):
+            push_children(node, stack)
+    return False
+
+
+def _hands_on(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    """The handler passes the caught exception on (stores it, hands it to a call) other
+    than to a logger: whoever receives it can still raise it."""
+    if handler.name is None or not isinstance(handler.name.name, cst.Name):
+        return False
+    bound = handler.name.name.value
+    stack: list[cst.CSTNode] = [handler.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call) and _logs(node):
+            continue
+        if isinstance(node, cst.Name) and node.value == bound:
+            return True
+        push_children(node, stack)
+    return False
+
+
+def _logs(call: cst.Call) -> bool:
+    """``log.info(...)``, ``logger.exception(...)``, ``logging.warning(...)``, ``print(...)``."""
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value == "print"
+    receiver = dotted_name(func.value) if isinstance(func, cst.Attribute) else None
+    return receiver is not None and ("log" in receiver.rsplit(".", 1)[-1].lower())
+
+
+def _awaits_own_cancelled(ctx: ModuleContext, scope: cst.FunctionDef, awaits: list[cst.CSTNode]) -> bool:
+    """Some await of the ``try`` waits for a task cancelled by this function (a name or an
+    attribute) or, for an attribute, by any code of the module."""
+    here = _cancelled_in(scope)
+    anywhere = ctx.memo(("cancelled attributes",), lambda: _cancelled_attributes(ctx.module))
+    for point in awaits:
+        if not isinstance(point, cst.Await):
+            continue
+        stack: list[cst.CSTNode] = [point.expression]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (cst.Name, cst.Attribute)):
+                name = dotted_name(node)
+                if name in here or name in anywhere:
+                    return True
+            if not isinstance(node, _NESTED):
+                push_children(node, stack)
+    return False
+
+
+def _cancelled_in(root: cst.CSTNode) -> set[str]:
+    """The names ``root`` calls ``cancel()`` on, and the iterables of loops that do so."""
+    found: set[str] = set()
+    loops: list[cst.For] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "cancel":
+            name = dotted_name(node.func.value)
+            if name is not None:
+                found.add(name)
+        elif isinstance(node, cst.For):
+            loops.append(node)
+        push_children(node, stack)
+    for loop in loops:
+        target, iterable = dotted_name(loop.target), dotted_name(_unwrapped(loop.iter))
+        if target in found and iterable is not None:
+            found.add(iterable)
+    return found
+
+
+def _cancelled_attributes(module: cst.Module) -> frozenset[str]:
+    return frozenset(name for name in _cancelled_in(module) if "." in name)
+
+
+def _unwrapped(iterable: cst.BaseExpression) -> cst.BaseExpression:
+    """``tasks`` for ``list(tasks)``, ``tasks.values()`` and the like: the same tasks."""
+    if isinstance(iterable, cst.Call):
+        func = iterable.func
+        if isinstance(func, cst.Name) and func.value in ("list", "tuple", "set", "sorted") and iterable.args:
+            return iterable.args[0].value
+        if isinstance(func, cst.Attribute) and func.attr.value in ("values", "copy") and not iterable.args:
+            return func.value
+    return iterable
