@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from safelint.analysis.syntax import dotted_name, push_children
+from safelint.analysis.tasks.model import task_model
 from safelint.analysis.tasks.suspension import is_coroutine, suspension_points
 from safelint.context import ModuleContext
 from safelint.results import Severity
@@ -29,7 +30,12 @@ class SwallowedCancellation(Rule):
     - catching the cancellation of a task the code cancelled itself: the `try` awaits
       something (`await task`, `await asyncio.gather(*tasks)`) on which the same function
       calls `cancel()` (`for t in tasks: t.cancel()` counts for `tasks`), or an attribute
-      (`self._reader`) on which some code of the module calls `cancel()`.
+      (`self._reader`) on which some code of the module calls `cancel()`;
+    - a handler that hands the error on (`errors.append(err)`, `convert(err)`; logging it
+      does not count);
+    - the stop of a task: the coroutine is started as a task in the module
+      (`create_task(self._run())`), and the handler leads out of it (the `try` is in no loop,
+      or the handler returns or breaks): cancelling is how its owner tells it to stop.
 
     ## Why is this a bug
     `task.cancel()` raises `CancelledError` inside the task at its next await; catching it
@@ -97,7 +103,12 @@ class SwallowedCancellation(Rule):
             caught = _catches_cancellation(ctx, handler, scope)
             if caught is None:
                 continue
-            if not _raises(handler.body) and not _hands_on(handler) and not _awaits_own_cancelled(ctx, scope, awaits):
+            if not (
+                _raises(handler.body)
+                or _hands_on(handler)
+                or _awaits_own_cancelled(ctx, scope, awaits)
+                or _stops_task(ctx, scope, node, handler)
+            ):
                 ctx.report(
                     self,
                     handler,
@@ -137,6 +148,30 @@ def _raises(body: cst.BaseSuite) -> bool:
         if not isinstance(node, _NESTED):
             push_children(node, stack)
     return False
+
+
+def _stops_task(
+    ctx: ModuleContext,
+    scope: cst.FunctionDef,
+    statement: cst.Try | cst.TryStar,
+    handler: cst.ExceptHandler | cst.ExceptStarHandler,
+) -> bool:
+    """The coroutine is started as a task by this module, and the handler leads out of it
+    (the ``try`` is in no loop, or the handler breaks out or returns): the cancellation is
+    how the task is told to stop, and it does."""
+    function = task_model(ctx).threads.functions.get(scope)
+    if function is None or not task_model(ctx).tasks(function):
+        return False
+    body = handler.body.body if isinstance(handler.body, cst.IndentedBlock) else [handler.body]
+    last = body[-1] if body else None
+    if isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Return, cst.Break)):
+        return True
+    parent = ctx.parents.get(statement)
+    while parent is not None and parent is not scope:
+        if isinstance(parent, (cst.For, cst.While)):
+            return False
+        parent = ctx.parents.get(parent)
+    return True
 
 
 def _hands_on(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
