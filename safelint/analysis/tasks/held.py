@@ -1,0 +1,172 @@
+"""Thread locks a coroutine holds while it is suspended (SL306).
+
+The held-locks dataflow of :mod:`safelint.analysis.threads.locks`, run on a coroutine, with
+only the locks that block a thread: entered by a plain ``with`` or taken by a plain
+``acquire()`` — an ``asyncio`` lock is entered by ``async with`` and acquired by ``await``,
+so neither form touches one. A lock counts when its type is a ``threading`` or
+``multiprocessing`` lock, semaphore or condition; when its type is unknown, when its name
+says it is one, by the strict pattern SL404 uses (``self._lock``, ``mutex``): a plain ``with`` on an ``asyncio.Lock`` does
+not run. A name whose type is known to be anything else (an ``asyncio`` lock, a project
+class) is not a thread lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from safelint.analysis.facts.apis import LOCK_NAME
+from safelint.analysis.flow.cfg import CFGNode, NodeKind
+from safelint.analysis.flow.dataflow import solve
+from safelint.analysis.syntax import dotted_name, preorder
+from safelint.analysis.tasks.suspension import node_suspends
+from safelint.analysis.threads.locks import Held, LockAnalysis, LockNames
+from safelint.analysis.threads.state import module_assignments
+
+if TYPE_CHECKING:
+    from safelint.context import ModuleContext
+
+__all__ = ["HeldAcross", "thread_locks_across_awaits"]
+
+_ASYNC_LIBRARIES = ("asyncio.", "anyio.", "trio.")
+
+
+@dataclass(frozen=True)
+class HeldAcross:
+    """A thread lock held at a suspension point."""
+
+    lock: str
+    lock_class: str | None
+    """``threading.Lock``... when its type is known."""
+    point: cst.CSTNode
+    """The ``await``, ``async for`` or ``async with`` that suspends with it held."""
+    taken: cst.CSTNode | None
+    """The ``with`` item or ``acquire()`` call that took it, when found."""
+
+
+class _ThreadLockAnalysis(LockAnalysis):
+    """Held locks, ``async with`` left out: what it enters is not a thread lock."""
+
+    def transfer(self, node: CFGNode, state: Held) -> Held:
+        if node.kind in (NodeKind.WITH_ENTER, NodeKind.WITH_EXIT) and _is_async_with(node):
+            return state
+        return super().transfer(node, state)
+
+
+def _is_async_with(node: CFGNode) -> bool:
+    return isinstance(node.stmt, cst.With) and node.stmt.asynchronous is not None
+
+
+def thread_locks_across_awaits(ctx: ModuleContext, function: cst.FunctionDef) -> list[HeldAcross]:
+    """Each thread lock held across a suspension point of the coroutine, once per taking:
+    the first point, in source order, at which each ``with``/``acquire()`` holds it."""
+    locks = LockNames(())
+    cfg = ctx.cfg(function)
+    result = solve(cfg, _ThreadLockAnalysis(locks, function))
+    if not result.converged:
+        return []
+    order = {id(n): i for i, n in enumerate(preorder(function))}
+    found: dict[tuple[str, int], HeldAcross] = {}
+    for node in cfg.nodes:
+        held = result.before(node)
+        if not held or not node_suspends(node):
+            continue
+        point = _point(node)
+        for lock in sorted(held):
+            cls = _thread_lock_class(ctx, function, lock)
+            if cls is False:
+                continue
+            taken = _taking(ctx, function, point, lock)
+            key = (lock, id(taken))
+            previous = found.get(key)
+            if previous is None or order.get(id(point), 0) < order.get(id(previous.point), 0):
+                found[key] = HeldAcross(lock, cls, point, taken)
+    return sorted(found.values(), key=lambda h: order.get(id(h.point), 0))
+
+
+def _point(node: CFGNode) -> cst.CSTNode:
+    """The syntax that suspends: the first ``await`` of the node, or its ``async`` statement."""
+    if node.kind in (NodeKind.WITH_ENTER, NodeKind.WITH_EXIT, NodeKind.FOR_NEXT) and isinstance(
+        node.stmt, (cst.With, cst.For)
+    ):
+        if node.stmt.asynchronous is not None:
+            return node.stmt
+    for inner in preorder(node.ast):
+        if isinstance(inner, cst.Await) or (
+            isinstance(inner, (cst.For, cst.With, cst.CompFor)) and inner.asynchronous is not None
+        ):
+            return inner
+    return node.ast
+
+
+def _thread_lock_class(ctx: ModuleContext, function: cst.FunctionDef, lock: str) -> str | None | bool:
+    """The lock's class if it is known to block a thread, None if its type is unknown (its
+    name made it a lock), False if it is known to be something else."""
+    assigned = _assigned_classes(ctx).get(lock)
+    if assigned is not None:
+        return assigned if _blocks_thread(ctx, assigned) else False
+    expr = _find_expression(function, lock)
+    cls = ctx.types.class_of(expr, function) if expr is not None else None
+    if cls is None:
+        return None if LOCK_NAME.search(lock.rsplit(".", 1)[-1]) else False
+    return cls if _blocks_thread(ctx, cls) else False
+
+
+def _blocks_thread(ctx: ModuleContext, cls: str) -> bool:
+    return ctx.knowledge.is_lock_class(cls) and not cls.startswith(_ASYNC_LIBRARIES)
+
+
+def _assigned_classes(ctx: ModuleContext) -> dict[str, str]:
+    """What the module assigns to its locks' names (``lock = threading.Lock()``,
+    ``self._lock = multiprocessing.RLock()``): the called class or factory, by qualified name."""
+
+    def compute() -> dict[str, str]:
+        found: dict[str, str] = {}
+        for name, value in module_assignments(ctx.module):
+            if isinstance(value, cst.Call):
+                qualified = ctx.names.qualified_name(value.func, None)
+                if qualified is not None and ctx.knowledge.is_lock_class(qualified):
+                    found[name] = qualified
+        for node in preorder(ctx.module):
+            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+                qualified = ctx.names.qualified_name(node.value.func, None)
+                if qualified is None or not ctx.knowledge.is_lock_class(qualified):
+                    continue
+                for target in node.targets:
+                    name = dotted_name(target.target)
+                    if name is not None and name.startswith("self."):
+                        found[name] = qualified
+        return found
+
+    return ctx.memo(("assigned lock classes",), compute)
+
+
+def _find_expression(function: cst.FunctionDef, lock: str) -> cst.BaseExpression | None:
+    """An expression of the function that spells the lock, for the type evaluator."""
+    for node in preorder(function.body):
+        if isinstance(node, (cst.Name, cst.Attribute)) and dotted_name(node) == lock:
+            return node
+    return None
+
+
+def _taking(ctx: ModuleContext, function: cst.FunctionDef, point: cst.CSTNode, lock: str) -> cst.CSTNode | None:
+    """The ``with`` item around ``point`` that holds the lock, else the function's first
+    ``acquire()`` of it."""
+    parent = ctx.parents.get(point)
+    while parent is not None and parent is not function:
+        if isinstance(parent, cst.With) and parent.asynchronous is None:
+            for item in parent.items:
+                if dotted_name(item.item) == lock:
+                    return item
+        parent = ctx.parents.get(parent)
+    for node in preorder(function.body):
+        if (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "acquire"
+            and dotted_name(node.func.value) == lock
+        ):
+            return node
+    return None
