@@ -75,8 +75,8 @@ def thread_locks_across_awaits(ctx: ModuleContext, function: cst.FunctionDef) ->
             continue
         point = _point(node)
         for lock in sorted(held):
-            cls = _thread_lock_class(ctx, function, lock)
-            if cls is False:
+            blocks, cls = _thread_lock_class(ctx, function, lock)
+            if not blocks:
                 continue
             taken = _taking(ctx, function, point, lock)
             key = (lock, id(taken))
@@ -101,17 +101,17 @@ def _point(node: CFGNode) -> cst.CSTNode:
     return node.ast
 
 
-def _thread_lock_class(ctx: ModuleContext, function: cst.FunctionDef, lock: str) -> str | None | bool:
-    """The lock's class if it is known to block a thread, None if its type is unknown (its
-    name made it a lock), False if it is known to be something else."""
+def _thread_lock_class(ctx: ModuleContext, function: cst.FunctionDef, lock: str) -> tuple[bool, str | None]:
+    """Whether the lock blocks a thread, and its class where known (None: its type is
+    unknown, and its name made it a lock)."""
     assigned = _assigned_classes(ctx).get(lock)
     if assigned is not None:
-        return assigned if _blocks_thread(ctx, assigned) else False
+        return _blocks_thread(ctx, assigned), assigned
     expr = _find_expression(function, lock)
     cls = ctx.types.class_of(expr, function) if expr is not None else None
     if cls is None:
-        return None if LOCK_NAME.search(lock.rsplit(".", 1)[-1]) else False
-    return cls if _blocks_thread(ctx, cls) else False
+        return bool(LOCK_NAME.search(lock.rsplit(".", 1)[-1])), None
+    return _blocks_thread(ctx, cls), cls
 
 
 def _blocks_thread(ctx: ModuleContext, cls: str) -> bool:
@@ -131,13 +131,13 @@ def _assigned_classes(ctx: ModuleContext) -> dict[str, str]:
                     found[name] = qualified
         for node in preorder(ctx.module):
             if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
-                qualified = ctx.names.qualified_name(node.value.func, None)
-                if qualified is None or not ctx.knowledge.is_lock_class(qualified):
+                called = ctx.names.qualified_name(node.value.func, None)
+                if called is None or not ctx.knowledge.is_lock_class(called):
                     continue
                 for target in node.targets:
                     name = dotted_name(target.target)
                     if name is not None and name.startswith("self."):
-                        found[name] = qualified
+                        found[name] = called
         return found
 
     return ctx.memo(("assigned lock classes",), compute)
