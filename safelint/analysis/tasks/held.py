@@ -135,9 +135,9 @@ def _assigned_classes(ctx: ModuleContext) -> dict[str, str]:
                 if called is None or not ctx.knowledge.is_lock_class(called):
                     continue
                 for target in node.targets:
-                    name = dotted_name(target.target)
-                    if name is not None and name.startswith("self."):
-                        found[name] = called
+                    lock = dotted_name(target.target)
+                    if lock is not None and lock.startswith("self."):
+                        found[lock] = called
         return found
 
     return ctx.memo(("assigned lock classes",), compute)
