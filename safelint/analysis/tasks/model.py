@@ -6,8 +6,8 @@ loop's, ``asyncio``'s or a ``TaskGroup``'s), ``gather``, ``as_completed`` or ``w
 is run for every connection by ``asyncio.start_server``, for every request when it is a
 route of a web framework (``@app.get(...)``, ``@routes.post(...)``, ``router.add_get(path,
 handler)``), or because the user names it in ``thread-entry-points``. It runs concurrently
-with itself when it is started in a loop or a comprehension, more than once, per
-connection or request, or by code that itself runs concurrently with itself; and so does
+with itself when it is started in a loop or a comprehension, by two functions, twice in one
+``gather``, per connection or request, or by code that itself runs concurrently with itself; and so does
 every function it calls.
 """
 
@@ -105,7 +105,8 @@ class TaskModel:
         for function in self.threads.functions.values():
             self._scan(function.node.body, function)
         for function, starts in self.starts.items():
-            if len(starts) > 1:
+            # Sites in one function may be alternatives (`if ...: create_task(a()) else: ...`).
+            if len({s.starter for s in starts}) > 1:
                 self.starts[function] = [
                     Start(s.kind, s.site, True, s.shares_self and all(o.shares_self for o in starts), s.starter)
                     for s in starts
