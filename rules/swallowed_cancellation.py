@@ -33,6 +33,8 @@ class SwallowedCancellation(Rule):
       (`self._reader`) on which some code of the module calls `cancel()`;
     - a handler that hands the error on (`errors.append(err)`, `convert(err)`; logging it
       does not count);
+    - a wait inside an `except` clause that itself raises (shielding a cleanup from further
+      cancellation before re-raising the first);
     - the stop of a task: the coroutine is started as a task in the module
       (`create_task(self._run())`), and the handler leads out of it (the `try` is in no loop,
       or the handler returns or breaks): cancelling is how its owner tells it to stop.
@@ -108,6 +110,7 @@ class SwallowedCancellation(Rule):
                 or _hands_on(handler)
                 or _awaits_own_cancelled(ctx, scope, awaits)
                 or _stops_task(ctx, scope, node, handler)
+                or _while_reraising(ctx, scope, node)
             ):
                 ctx.report(
                     self,
@@ -172,6 +175,17 @@ def _stops_task(
             return False
         parent = ctx.parents.get(parent)
     return True
+
+
+def _while_reraising(ctx: ModuleContext, scope: cst.FunctionDef, statement: cst.Try | cst.TryStar) -> bool:
+    """The ``try`` runs inside an ``except`` clause that raises: the task is already handling
+    an error, possibly its cancellation, and re-raises it once this wait is over."""
+    parent = ctx.parents.get(statement)
+    while parent is not None and parent is not scope:
+        if isinstance(parent, (cst.ExceptHandler, cst.ExceptStarHandler)) and _raises(parent.body):
+            return True
+        parent = ctx.parents.get(parent)
+    return False
 
 
 def _hands_on(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
