@@ -11,6 +11,7 @@ from safelint.rule import Rule
 
 _CANCELLED = frozenset({"asyncio.CancelledError", "asyncio.exceptions.CancelledError"})
 _EVERYTHING = frozenset({"BaseException", "builtins.BaseException"})
+_TASKS = frozenset({"asyncio.Task", "asyncio.Future", "asyncio.tasks.Task", "asyncio.futures.Future"})
 _NESTED = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
@@ -30,7 +31,8 @@ class SwallowedCancellation(Rule):
     - catching the cancellation of a task the code cancelled itself: the `try` awaits
       something (`await task`, `await asyncio.gather(*tasks)`) on which the same function
       calls `cancel()` (`for t in tasks: t.cancel()` counts for `tasks`), or an attribute
-      (`self._reader`) on which some code of the module calls `cancel()`;
+      (`self._reader`) on which some code of the module calls `cancel()`, or only awaits
+      values typed as an `asyncio.Task` or `Future` (`task: asyncio.Task[None]`);
     - a handler that hands the error on (`errors.append(err)`, `convert(err)`; logging it
       does not count);
     - a wait inside an `except` clause that itself raises (shielding a cleanup from further
@@ -83,9 +85,10 @@ class SwallowedCancellation(Rule):
     Only `asyncio`'s cancellation is known (not trio's `Cancelled`, nor anyio's
     `get_cancelled_exc_class()`), and only `except` clauses: `contextlib.suppress(CancelledError)`
     is not reported. A handler that raises on some path only (`if closing: raise`) counts
-    as re-raising. A task cancelled by another function and awaited here through a local
+    as re-raising. A task cancelled by another function and awaited here through an untyped
     name (`await task` for a task handed in as an argument) is not recognised as cancelled
-    by the code itself, and its `except CancelledError: pass` is reported.
+    by the code itself, and its `except CancelledError: pass` is reported. Awaiting a typed
+    task counts as waiting for its own cancellation even where the waiter's could arrive.
     """
 
     code = "SL110"
@@ -109,6 +112,7 @@ class SwallowedCancellation(Rule):
                 _raises(handler.body)
                 or _hands_on(handler)
                 or _awaits_own_cancelled(ctx, scope, awaits)
+                or _only_awaits_tasks(ctx, scope, awaits)
                 or _stops_task(ctx, scope, node, handler)
                 or _while_reraising(ctx, scope, node)
             ):
@@ -232,6 +236,14 @@ def _awaits_own_cancelled(ctx: ModuleContext, scope: cst.FunctionDef, awaits: li
             if not isinstance(node, _NESTED):
                 push_children(node, stack)
     return False
+
+
+def _only_awaits_tasks(ctx: ModuleContext, scope: cst.FunctionDef, awaits: list[cst.CSTNode]) -> bool:
+    """Every suspension of the ``try`` awaits a task or future (typed so): the
+    ``CancelledError`` caught is, as the idiom goes, that task's own."""
+    return all(
+        isinstance(point, cst.Await) and ctx.types.class_of(point.expression, scope) in _TASKS for point in awaits
+    )
 
 
 def _cancelled_in(root: cst.CSTNode) -> set[str]:

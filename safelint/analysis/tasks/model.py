@@ -2,7 +2,8 @@
 
 The async counterpart of :mod:`safelint.analysis.threads.model`, on the same functions and
 call graph: a coroutine is *started* as a task by ``create_task``/``ensure_future`` (a
-loop's, ``asyncio``'s or a ``TaskGroup``'s), ``gather``, ``as_completed`` or ``wait``; it
+loop's, ``asyncio``'s or a ``TaskGroup``'s) or a wrapper named like them
+(``create_referenced_task``), anyio's ``start_soon``, ``gather``, ``as_completed`` or ``wait``; it
 is run for every connection by ``asyncio.start_server``, for every request when it is a
 route of a web framework (``@app.get(...)``, ``@routes.post(...)``, ``router.add_get(path,
 handler)``), or because the user names it in ``thread-entry-points``. It runs concurrently
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from safelint.analysis.facts.apis import TASK_FACTORIES, TASK_FACTORY_NAME
 from safelint.analysis.syntax import COMPREHENSIONS, callee_name, dotted_name, push_children
 from safelint.analysis.threads.model import Function, ThreadModel, thread_model
 
@@ -55,7 +57,6 @@ class Start:
     starter: Function | None
 
 
-_TASK_FACTORIES = frozenset({"create_task", "ensure_future"})
 _ROUTE_METHODS = frozenset(
     {"get", "post", "put", "patch", "delete", "head", "options", "route", "websocket", "api_route", "view"}
 )
@@ -131,7 +132,7 @@ class TaskModel:
     def _call(self, call: cst.Call, where: Function | None, looping: bool) -> None:
         name = callee_name(call.func)
         positional = [a for a in call.args if a.keyword is None]
-        if name in _TASK_FACTORIES or name == "start_soon":
+        if name in TASK_FACTORIES or name == "start_soon" or TASK_FACTORY_NAME.match(name or ""):
             if positional and not positional[0].star:
                 self._coroutine(positional[0].value, StartKind.TASK, call, where, looping, name == "start_soon")
         elif name == "gather":
@@ -172,12 +173,23 @@ class TaskModel:
         func = expr if reference else expr.func if isinstance(expr, cst.Call) else None
         if func is None:
             return None
-        target = self.threads.resolve(func, where)
+        target = self.threads.resolve(func, where) or self._method_of_typed(func, where)
         if target is None or target.node.asynchronous is None:
             return None
         shares_self = isinstance(func, cst.Attribute) and dotted_name(func.value) in ("self", "cls")
         self._add(target, Start(kind, site, repeated, shares_self, where))
         return target
+
+    def _method_of_typed(self, func: cst.BaseExpression, where: Function | None) -> Function | None:
+        """``self.watchdog.watch`` where the receiver's type is a class of this module."""
+        if not isinstance(func, cst.Attribute):
+            return None
+        cls = self.ctx.types.class_of(func.value, where.node if where is not None else None)
+        module = self.ctx.module_name[0] or "<module>"
+        if cls is None or cls.rpartition(".")[0] not in (module, ""):
+            return None
+        klass = self.threads.classes.get(cls.rpartition(".")[2])
+        return self.threads.method(klass, func.attr.value) if klass is not None else None
 
     def _add(self, function: Function, start: Start) -> None:
         self.starts.setdefault(function, []).append(start)
