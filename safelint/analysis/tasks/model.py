@@ -92,7 +92,7 @@ class TaskModel:
                 for pattern in declared
                 for name in (function.qualname, f"{module}.{function.qualname}")
             ):
-                self._add(function, Start(StartKind.DECLARED, node, True, False, None))
+                self._add(function, Start(StartKind.DECLARED, node, True, True, None))
             for decorator in node.decorators:
                 call = decorator.decorator
                 if (
@@ -124,7 +124,7 @@ class TaskModel:
             if node is not root and isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
                 if not isinstance(node, cst.ClassDef) or where is not None:
                     continue
-            inner = looping or isinstance(node, _LOOPS)
+            inner = (looping or isinstance(node, _LOOPS)) and not _ends_loop(node)
             kids.clear()
             push_children(node, kids)
             stack.extend((kid, inner) for kid in kids)
@@ -219,6 +219,15 @@ class TaskModel:
                     if callee not in self.concurrent:
                         self.concurrent[callee] = start
                         changed = True
+
+
+def _ends_loop(node: cst.CSTNode) -> bool:
+    """A block that ends in ``return`` or ``break``: what it starts, it starts once (the
+    retry loop ``while not ready: if await setup(): create_task(run()); return``)."""
+    if not isinstance(node, cst.IndentedBlock) or not node.body:
+        return False
+    last = node.body[-1]
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Return, cst.Break))
 
 
 def task_model(ctx: ModuleContext, declared: Sequence[str] = ()) -> TaskModel:
