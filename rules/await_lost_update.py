@@ -127,6 +127,6 @@ _SOURCE = {LostKind.LOST_UPDATE: "the state is read here", LostKind.CHECK_THEN_A
 
 def _runs(ctx: ModuleContext, start: Start) -> str:
     if start.kind is StartKind.DECLARED:
-        return "is declared an entry point, run concurrently"
+        return "is named in `thread-entry-points`, so runs concurrently with itself"
     line = ctx.position(start.site).start.line
     return f"runs concurrently with itself ({start.kind.value} at line {line})"
