@@ -7,7 +7,7 @@ from safelint.analysis.tasks.model import task_model
 from safelint.analysis.tasks.suspension import is_coroutine, suspension_points
 from safelint.context import ModuleContext
 from safelint.results import Severity
-from safelint.rule import Rule
+from safelint.rule import Option, Rule
 
 _CANCELLED = frozenset({"asyncio.CancelledError", "asyncio.exceptions.CancelledError"})
 _EVERYTHING = frozenset({"BaseException", "builtins.BaseException"})
@@ -79,7 +79,12 @@ class SwallowedCancellation(Rule):
     `except asyncio.CancelledError: await sink.close(); raise`.
 
     ## Options
-    None.
+    - `report-task-stop` (bool, default `false`): report the stop of a task too — a
+      coroutine started as a task whose handler leads out of it (`except CancelledError:
+      break`). The task then ends as completed, not cancelled: harmless where its owner only
+      cancels it and waits, but a `wait_for`, `TaskGroup` or supervisor that checks
+      `task.cancelled()` is misled. Some projects fix every such handler (SonarQube's S7497
+      asks for it); measured on real code, about half of these are deliberate.
 
     ## Known limits
     Only `asyncio`'s cancellation is known (not trio's `Cancelled`, nor anyio's
@@ -95,6 +100,14 @@ class SwallowedCancellation(Rule):
     name = "swallowed-cancellation"
     severity = Severity.WARNING
     summary = "An `except` in a coroutine catches the task's cancellation and does not re-raise it."
+    options = (
+        Option(
+            "report-task-stop",
+            bool,
+            False,
+            "also report a coroutine started as a task that stops when cancelled without re-raising",
+        ),
+    )
 
     def visit_Try(self, node: cst.Try | cst.TryStar, ctx: ModuleContext) -> None:
         scope = ctx.scope
@@ -113,7 +126,7 @@ class SwallowedCancellation(Rule):
                 or _hands_on(handler)
                 or _awaits_own_cancelled(ctx, scope, awaits)
                 or _only_awaits_tasks(ctx, scope, awaits)
-                or _stops_task(ctx, scope, node, handler)
+                or (not self.settings["report-task-stop"] and _stops_task(ctx, scope, node, handler))
                 or _while_reraising(ctx, scope, node)
             ):
                 ctx.report(
