@@ -19,7 +19,8 @@ class LockHeldAcrossAwait(Rule):
 
     The lock is recognised by its type (its assignment in the module, or the type
     evaluator), or, when the type is unknown, by a name that says it is a lock (`_lock`,
-    `mutex`, `sem`, `cond`). An `asyncio` (or `anyio`, `trio`) lock is never reported: it is
+    `mutex`, `sem`, `cond`). A lock of another library (`filelock.FileLock`, often held
+    for good by a leader) is not reported. An `asyncio` (or `anyio`, `trio`) lock is never reported: it is
     entered by `async with` and acquired by `await`, and holding it across an `await` is
     what it is for. A lock held only between two awaits is not reported either.
 

@@ -7,7 +7,7 @@ so neither form touches one. A lock counts when its type is a ``threading`` or
 ``multiprocessing`` lock, semaphore or condition; when its type is unknown, when its name
 says it is one, by the strict pattern SL404 uses (``self._lock``, ``mutex``): a plain ``with`` on an ``asyncio.Lock`` does
 not run. A name whose type is known to be anything else (an ``asyncio`` lock, a project
-class) is not a thread lock.
+class) is not a thread lock, and neither is another library's lock (``filelock.FileLock``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import libcst as cst
 from safelint.analysis.facts.apis import LOCK_NAME
 from safelint.analysis.flow.cfg import CFGNode, NodeKind
 from safelint.analysis.flow.dataflow import solve
-from safelint.analysis.syntax import dotted_name, preorder
+from safelint.analysis.syntax import dotted_name, iter_scopes, preorder, without_nested_defs
 from safelint.analysis.tasks.suspension import node_suspends
 from safelint.analysis.threads.locks import Held, LockAnalysis, LockNames
 from safelint.analysis.threads.state import module_assignments
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HeldAcross", "thread_locks_across_awaits"]
 
-_ASYNC_LIBRARIES = ("asyncio.", "anyio.", "trio.")
+_THREAD_LIBRARIES = ("threading.", "_thread.", "multiprocessing.")
 
 
 @dataclass(frozen=True)
@@ -115,29 +115,37 @@ def _thread_lock_class(ctx: ModuleContext, function: cst.FunctionDef, lock: str)
 
 
 def _blocks_thread(ctx: ModuleContext, cls: str) -> bool:
-    return ctx.knowledge.is_lock_class(cls) and not cls.startswith(_ASYNC_LIBRARIES)
+    """A lock of ``threading``, ``_thread`` or ``multiprocessing``: a file lock or another
+    library's lock may be taken without blocking (a leader election holds one for good)."""
+    return cls.startswith(_THREAD_LIBRARIES) and ctx.knowledge.is_lock_class(cls)
 
 
 def _assigned_classes(ctx: ModuleContext) -> dict[str, str]:
-    """What the module assigns to its locks' names (``lock = threading.Lock()``,
-    ``self._lock = multiprocessing.RLock()``): the called class or factory, by qualified name."""
+    """What the module assigns to lock-like names (``lock = threading.Lock()``,
+    ``self._lock = FileLock(path)``): the called class or factory, by qualified name, a
+    thread lock's first where several calls assign one name."""
 
     def compute() -> dict[str, str]:
         found: dict[str, str] = {}
+
+        def record(name: str, value: cst.Call, scope: cst.FunctionDef | None) -> None:
+            called = ctx.names.qualified_name(value.func, scope)
+            previous = found.get(name)
+            if called is not None and (previous is None or not _blocks_thread(ctx, previous)):
+                found[name] = called
+
         for name, value in module_assignments(ctx.module):
             if isinstance(value, cst.Call):
-                qualified = ctx.names.qualified_name(value.func, None)
-                if qualified is not None and ctx.knowledge.is_lock_class(qualified):
-                    found[name] = qualified
-        for node in preorder(ctx.module):
-            if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
-                called = ctx.names.qualified_name(node.value.func, None)
-                if called is None or not ctx.knowledge.is_lock_class(called):
-                    continue
-                for target in node.targets:
-                    lock = dotted_name(target.target)
-                    if lock is not None and lock.startswith("self."):
-                        found[lock] = called
+                record(name, value, None)
+        for scope, _ in iter_scopes(ctx.module):
+            if not isinstance(scope, cst.FunctionDef):
+                continue
+            for node in without_nested_defs(scope.body):
+                if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+                    for target in node.targets:
+                        lock = dotted_name(target.target)
+                        if lock is not None and lock.startswith("self."):
+                            record(lock, node.value, scope)
         return found
 
     return ctx.memo(("assigned lock classes",), compute)
