@@ -163,6 +163,14 @@ class (``Thread``, ``Timer``, a subclass), which keeps name resolution off most 
 
 FUTURES: Final = frozenset({"concurrent.futures.Future", "concurrent.futures._base.Future"})
 
+TASK_FACTORIES: Final = frozenset({"create_task", "ensure_future"})
+"""Calls that run a coroutine as a task of the event loop (a loop's, ``asyncio``'s, a
+``TaskGroup``'s)."""
+
+TASK_FACTORY_NAME: Final = re.compile(r"^(?:create|spawn|start|schedule)_\w*task$")
+"""A project's own wrapper of ``create_task`` (``create_referenced_task``, ``spawn_task``),
+called with the coroutine to run as a task."""
+
 THREADING_SERVERS: Final = frozenset(
     {
         "socketserver.ThreadingMixIn",
