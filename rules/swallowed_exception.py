@@ -6,7 +6,7 @@ import libcst as cst
 
 from safelint.analysis.deliberate import in_test_code
 from safelint.analysis.guarded import Loss, is_teardown_function, lost_work
-from safelint.analysis.syntax import callee_name
+from safelint.analysis.syntax import callee_name, dotted_name
 from safelint.context import ModuleContext
 from safelint.results import Severity
 from safelint.rule import Option, Rule
@@ -110,7 +110,7 @@ class SwallowedException(Rule):
         if caught is None or in_test_code(ctx, statement):
             return
         if caught == "":
-            if not _reraises(node.body):
+            if not _reraises(node.body) and not _interrupts_let_through(node, statement):
                 ctx.report(
                     self,
                     node,
@@ -157,14 +157,38 @@ class SwallowedException(Rule):
 
 
 def _reraises(body: cst.BaseSuite) -> bool:
-    """A ``raise`` in the handler (not in a nested function): the interrupt goes on its way."""
+    """A ``raise`` in the handler (not in a nested function), or the error kept with
+    ``sys.exc_info()`` to be raised later: the interrupt goes on its way."""
     stack: list[cst.CSTNode] = [body]
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Raise):
             return True
+        if isinstance(node, cst.Call) and dotted_name(node.func) in ("sys.exc_info", "sys.exception"):
+            return True
         if not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             stack.extend(node.children)
+    return False
+
+
+def _interrupts_let_through(
+    handler: cst.ExceptHandler | cst.ExceptStarHandler, statement: cst.Try | cst.TryStar
+) -> bool:
+    """An earlier handler of the same ``try`` only re-raises what it catches: the author routes
+    some exceptions (``KeyboardInterrupt``, ``SystemExit``) past the bare ``except:``."""
+    for earlier in statement.handlers:
+        if earlier is handler:
+            return False
+        body = earlier.body
+        lines = body.body if isinstance(body, cst.IndentedBlock) else [body]
+        if (
+            len(lines) == 1
+            and isinstance(lines[0], (cst.SimpleStatementLine, cst.SimpleStatementSuite))
+            and len(lines[0].body) == 1
+            and isinstance(lines[0].body[0], cst.Raise)
+            and lines[0].body[0].exc is None
+        ):
+            return True
     return False
 
 
@@ -192,7 +216,8 @@ def _is_no_op(statement: cst.BaseSmallStatement) -> bool:
 _DIRECTIVE = re.compile(r"#\s*(safelint:|noqa\b|type:|pragma\b|pylint:|ruff:|fmt:|nosec\b)", re.I)
 # A note to do something later, or a word that only restates the code, gives no reason.
 _NO_REASON = re.compile(
-    r"#\s*(todo|fixme|xxx|hack)\b|#\s*(ignored?|pass|ok(ay)?|nothing|no-?op|swallow(ed)?|silen(t|ce|ced)|skip)?\W*$", re.I
+    r"#\s*(todo|fixme|xxx|hack)\b|#\s*(ignored?|pass|ok(ay)?|nothing|no-?op|swallow(ed)?|silen(t|ce|ced)|skip)?\W*$",
+    re.I,
 )
 # A comment that says the handler reports the error, when the handler does nothing.
 _CLAIMS_REPORT = re.compile(r"\b(re-?raise[sd]?|raise[sd]?|log(s|ged)?|report(s|ed)?|propagate[sd]?)\b", re.I)
