@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.resources.ownership import LeakKind, function_leaks, line_of
+from safelint.analysis.resources.ownership import Acquisition, LeakKind, function_leaks, line_of
 from safelint.context import ModuleContext
 from safelint.results import Severity
 from safelint.rule import Rule
@@ -85,6 +85,16 @@ class LockWithoutRelease(Rule):
                 self,
                 site.call,
                 message,
-                help=f"use `with {site.name}:`, or release it in a `finally`",
+                help=_help(ctx, site),
                 related=[(leak.where, note)] if leak.where is not None else [],
             )
+
+
+def _help(ctx: ModuleContext, site: Acquisition) -> str:
+    """``async with`` for a lock whose ``acquire()`` is awaited (``asyncio.Lock``: a plain
+    ``with`` is a TypeError), ``with`` otherwise: a lock is its own context manager."""
+    statement = "async with" if isinstance(ctx.parents.get(site.call), cst.Await) else "with"
+    return (
+        f"use `{statement} {site.name}:`, or call `{site.name}.release()` in the `finally` of a `try` that"
+        " starts right after the acquire"
+    )
