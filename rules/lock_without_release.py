@@ -16,7 +16,12 @@ class LockWithoutRelease(Rule):
     exception leaves the function, with the lock still held, although the function does
     release it elsewhere. A conditional acquisition (`if lock.acquire(timeout=1):`,
     `if not lock.acquire(blocking=False): return`) holds the lock only on the branch where
-    it succeeded.
+    it succeeded. An acquire and its release under the same condition on locals
+    (`if blocking: lock.acquire()` ... `finally: if blocking: lock.release()`), or under a
+    local flag set right after the acquire (`lock.acquire(); held = True` ... `if held:`),
+    are a pair. A flag on `self` is not: any call in between can change it, so the lock can
+    stay held, and that is reported. The help says `async with` for a lock whose `acquire()`
+    is awaited (`asyncio.Lock`).
 
     The lock is recognised by its class (the knowledge base's lock classes, or a project
     class that assigns one to the attribute in `__init__`), or, when its type is unknown, by
