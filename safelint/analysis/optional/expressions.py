@@ -35,11 +35,13 @@ import libcst as cst
 
 from safelint.analysis.flow.cfg import CFGNode
 from safelint.analysis.optional.nullness import (
+    CONDITION,
     NOT_NONE,
     Fact,
     Nullness,
     State,
     bind,
+    condition_key,
     join_facts,
     join_optional,
     join_states,
@@ -548,7 +550,36 @@ class ExpressionEvaluator:
         key = self.subject_key(expr)
         if key is None:
             return fact, state, state
+        stored = self._stored_condition(key, state) if type(expr) is cst.Name else None
+        if stored is not None:
+            # `has_x = x is not None` ... `if has_x:` tests what the name holds.
+            recorder, self.recorder = self.recorder, None
+            try:
+                _, true, false = self.cond(stored, state, False, depth + 1)
+            finally:
+                self.recorder = recorder
+            return fact, None if true is None else refine(true, key, Nullness.NOT_NONE, expr), false
         return fact, refine(state, key, Nullness.NOT_NONE, expr), state
+
+    def remember_condition(self, name: str, value: cst.BaseExpression, state: State) -> State:
+        """After ``name = <a None test of keys>``, keep the test with the state, so that
+        ``if name:`` narrows what it tested. Rebinding the name or a key it tests forgets it
+        (see ``nullness.bind``)."""
+        keys = _condition_keys(value)
+        if not keys or name in keys:
+            return state
+        remembered = dict(state)
+        remembered[condition_key(name, keys)] = Fact(Nullness.NOT_NONE, frozenset((value,)))
+        return remembered
+
+    @staticmethod
+    def _stored_condition(name: str, state: State) -> cst.BaseExpression | None:
+        prefix = f"{CONDITION}{name}{CONDITION}"
+        found = [fact for key, fact in state.items() if key.startswith(prefix)]
+        if len(found) != 1 or len(found[0].origins) != 1:
+            return None  # two paths stored two different tests
+        (stored,) = found[0].origins
+        return stored if isinstance(stored, cst.BaseExpression) else None
 
     def _chain(self, expr: cst.BooleanOperation, state: State, want: bool, depth: int) -> _Cond:
         """``a and b and c`` / ``a or b or c``: each operand is evaluated where the previous
@@ -639,6 +670,35 @@ class ExpressionEvaluator:
         if not narrows:
             return fact, state, state
         return NOT_NONE, refine(state, key, Nullness.NOT_NONE, call), state
+
+
+def _condition_keys(expr: cst.BaseExpression) -> list[str] | None:
+    """The keys a pure None test reads (``x is not None``, ``a is None and not b``): names,
+    attribute reads, ``not``, ``and``/``or`` and comparisons with None, nothing that runs code.
+    None for anything else."""
+    keys: list[str] = []
+    stack: list[cst.CSTNode] = [expr]
+    saw_none_test = False
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            stack.append(node.expression)
+        elif isinstance(node, cst.BooleanOperation):
+            stack += [node.left, node.right]
+        elif isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+            target = node.comparisons[0]
+            if not isinstance(target.operator, (cst.Is, cst.IsNot)) or not _is_none(target.comparator):
+                return None
+            saw_none_test = True
+            stack.append(node.left)
+        elif isinstance(node, (cst.Name, cst.Attribute)):
+            key = ExpressionEvaluator.key(node)
+            if key is None:
+                return None
+            keys.append(key)
+        else:
+            return None
+    return sorted(set(keys)) if saw_none_test else None
 
 
 def _is_literal(expr: cst.BaseExpression) -> bool:
