@@ -233,8 +233,11 @@ class ExpressionEvaluator:
         recorder: Recorder | None = None,
         *,
         shared_attributes: bool = False,
+        predicates: frozenset[str] = frozenset(),
     ) -> None:
         self.nullness_of = nullness_of
+        self.predicates = predicates
+        """Functions of this module whose true result rules out None for their first argument."""
         self.stable = stable
         self.unstable = unstable
         self.recorder = recorder
@@ -666,6 +669,7 @@ class ExpressionEvaluator:
             (name == "isinstance" and len(args) == 2 and not _mentions_none(args[1].value))
             or (name in ("callable", "bool") and len(args) == 1)
             or (name == "hasattr" and len(args) == 2)
+            or name in self.predicates
         )
         if not narrows:
             return fact, state, state

@@ -215,6 +215,7 @@ def analyze_narrowing(
     *,
     initial: Mapping[str, Fact | Nullness] | None = None,
     enclosing: Narrowing | None = None,
+    predicates: frozenset[str] = frozenset(),
 ) -> Narrowing:
     """Narrow None over ``cfg``. ``enclosing`` is the analysis of the scope around a
     comprehension, whose state at the comprehension seeds this one (ignored otherwise)."""
@@ -231,7 +232,7 @@ def analyze_narrowing(
     if enclosing is not None and isinstance(cfg.scope, COMPREHENSIONS):
         shared = enclosing.shared_attributes
     recorder = Recorder()
-    evaluator = Evaluator(oracle, stable, declared, recorder, shared_attributes=shared)
+    evaluator = Evaluator(oracle, stable, declared, recorder, shared_attributes=shared, predicates=predicates)
     result = solve(cfg, _Analysis(evaluator, facts))
     evaluator.recorder = None
     return Narrowing(cfg, result, recorder, frozenset(evaluator.stable), shared)
@@ -376,6 +377,60 @@ def _admits_none(annotation: cst.BaseExpression) -> bool:
     return False
 
 
+_GUARD_TYPES = frozenset({"TypeGuard", "TypeIs"})
+
+
+def none_ruling_predicates(module: cst.Module) -> frozenset[str]:
+    """The module's functions whose true result rules out None for their first argument:
+    annotated ``-> TypeGuard[...]``/``-> TypeIs[...]``, or whose whole body is
+    ``return <first> is not None`` (possibly ``and`` more)."""
+    found = set()
+    for statement in module.body:
+        if not isinstance(statement, cst.FunctionDef):
+            continue
+        params = parameters(statement.params)
+        if not params:
+            continue
+        returns = statement.returns.annotation if statement.returns is not None else None
+        if isinstance(returns, cst.Subscript):
+            returns = returns.value
+        if returns is not None and (dotted_name(returns) or "").rpartition(".")[2] in _GUARD_TYPES:
+            found.add(statement.name.value)
+        elif _returns_not_none_test(statement, params[0].name.value):
+            found.add(statement.name.value)
+    return frozenset(found)
+
+
+def _returns_not_none_test(function: cst.FunctionDef, first: str) -> bool:
+    body = function.body.body if isinstance(function.body, cst.IndentedBlock) else []
+    lines = [b for b in body if not (isinstance(b, cst.SimpleStatementLine) and _is_docstring(b))]
+    if len(lines) != 1 or not isinstance(lines[0], cst.SimpleStatementLine) or len(lines[0].body) != 1:
+        return False
+    returned = lines[0].body[0]
+    if not isinstance(returned, cst.Return) or returned.value is None:
+        return False
+    operands: list[cst.BaseExpression] = [returned.value]
+    while operands:
+        expr = operands.pop()
+        if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.And):
+            operands += [expr.left, expr.right]
+        elif (
+            isinstance(expr, cst.Comparison)
+            and len(expr.comparisons) == 1
+            and isinstance(expr.comparisons[0].operator, cst.IsNot)
+            and dotted_name(expr.comparisons[0].comparator) == "None"
+            and dotted_name(expr.left) == first
+        ):
+            return True
+    return False
+
+
+def _is_docstring(line: cst.SimpleStatementLine) -> bool:
+    return (
+        len(line.body) == 1 and isinstance(line.body[0], cst.Expr) and isinstance(line.body[0].value, cst.SimpleString)
+    )
+
+
 def _default_initial_facts(scope: ScopeNode) -> Mapping[str, Fact | Nullness]:
     return optional_parameter_facts(scope) if isinstance(scope, cst.FunctionDef) else {}
 
@@ -400,6 +455,7 @@ class ModuleNarrowing:
         self._cfg_of = cfg_of if cfg_of is not None else build_cfg
         self._parents: dict[ScopeNode, ScopeNode | None] = dict(iter_scopes(module))
         self._results: dict[ScopeNode, Narrowing] = {}
+        self._predicates = none_ruling_predicates(module)
 
     def scopes(self) -> list[ScopeNode]:
         """Every scope of the module, enclosing scopes first."""
@@ -417,6 +473,7 @@ class ModuleNarrowing:
                 self._oracle,
                 initial=self._initial_facts(scope),
                 enclosing=enclosing,
+                predicates=self._predicates,
             )
             self._results[scope] = found
         return found
