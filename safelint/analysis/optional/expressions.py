@@ -238,6 +238,9 @@ class ExpressionEvaluator:
         self.nullness_of = nullness_of
         self.predicates = predicates
         """Functions of this module whose true result rules out None for their first argument."""
+        self.flag_regions: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
+        """For a name bound once, the ids of the nodes that run only where it is false, and
+        only where it is true (the bodies of ``if flag:``/``if not flag:`` and their ``else``)."""
         self.stable = stable
         self.unstable = unstable
         self.recorder = recorder
@@ -562,7 +565,16 @@ class ExpressionEvaluator:
             finally:
                 self.recorder = recorder
             return fact, None if true is None else refine(true, key, Nullness.NOT_NONE, expr), false
-        return fact, refine(state, key, Nullness.NOT_NONE, expr), state
+        true_state: State | None = refine(state, key, Nullness.NOT_NONE, expr)
+        false_state: State | None = state
+        regions = self.flag_regions.get(key) if type(expr) is cst.Name else None
+        if regions is not None:
+            # `if not is_a: v = getattr(o, n, None)` ... `if is_a: v.z`: every None `v` may
+            # hold came from where `is_a` is false, so where it is true `v` is not None.
+            false_side, true_side = regions
+            true_state = _rule_out(true_state, false_side, expr)
+            false_state = _rule_out(false_state, true_side, expr)
+        return fact, true_state, false_state
 
     def remember_condition(self, name: str, value: cst.BaseExpression, state: State) -> State:
         """After ``name = <a None test of keys>``, keep the test with the state, so that
@@ -674,6 +686,21 @@ class ExpressionEvaluator:
         if not narrows:
             return fact, state, state
         return NOT_NONE, refine(state, key, Nullness.NOT_NONE, call), state
+
+
+def _rule_out(state: State | None, region: frozenset[int], test: cst.CSTNode) -> State | None:
+    """``state`` with every key whose Nones all come from ``region`` known not None."""
+    if state is None or not region:
+        return state
+    ruled = [
+        key
+        for key, fact in state.items()
+        if fact.nullness is not Nullness.NOT_NONE and fact.origins and all(id(o) in region for o in fact.origins)
+    ]
+    current: State | None = state
+    for key in ruled:
+        current = refine(current, key, Nullness.NOT_NONE, test) if current is not None else None
+    return current
 
 
 def _condition_keys(expr: cst.BaseExpression) -> list[str] | None:

@@ -233,6 +233,8 @@ def analyze_narrowing(
         shared = enclosing.shared_attributes
     recorder = Recorder()
     evaluator = Evaluator(oracle, stable, declared, recorder, shared_attributes=shared, predicates=predicates)
+    if isinstance(cfg.scope, cst.FunctionDef):
+        evaluator.flag_regions = flag_regions(cfg.scope, declared)
     result = solve(cfg, _Analysis(evaluator, facts))
     evaluator.recorder = None
     return Narrowing(cfg, result, recorder, frozenset(evaluator.stable), shared)
@@ -375,6 +377,47 @@ def _admits_none(annotation: cst.BaseExpression) -> bool:
             except (cst.ParserSyntaxError, ValueError, SyntaxError, RecursionError):
                 pass  # an annotation we cannot read admits nothing
     return False
+
+
+def flag_regions(
+    function: cst.FunctionDef, declared: frozenset[str]
+) -> dict[str, tuple[frozenset[int], frozenset[int]]]:
+    """For each name the function binds at most once (a parameter, or one assignment) and
+    tests as ``if name:``/``if not name:``, the ids of the nodes run only where it is false
+    and only where it is true: a name that never changes tells later code which branch ran."""
+    bindings: dict[str, int] = {p.name.value: 1 for p in parameters(function.params)}
+    tests: list[tuple[str, bool, cst.If]] = []
+    for node in walk(function.body):
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and node is not function:
+            for sub in walk(node):
+                if isinstance(sub, cst.Name):
+                    bindings[sub.value] = 2  # captured: a nested scope may rebind it
+        elif isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr)):
+            for name in target_names(node.target):
+                bindings[name] = bindings.get(name, 0) + 1
+        elif isinstance(node, cst.AsName) and isinstance(node.name, cst.Name):
+            bindings[node.name.value] = 2
+        elif isinstance(node, (cst.For, cst.While)):
+            for sub in walk(node.body):
+                if isinstance(sub, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
+                    for name in target_names(sub.target):
+                        bindings[name] = 2  # bound again on every pass
+        elif isinstance(node, cst.If):
+            test, negated = node.test, False
+            while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                test, negated = test.expression, not negated
+            if isinstance(test, cst.Name):
+                tests.append((test.value, negated, node))
+    regions: dict[str, tuple[set[int], set[int]]] = {}
+    for name, negated, statement in tests:
+        if bindings.get(name, 0) != 1 or name in declared:
+            continue
+        false_side, true_side = regions.setdefault(name, (set(), set()))
+        body, orelse = (false_side, true_side) if negated else (true_side, false_side)
+        body.update(id(n) for n in walk(statement.body))
+        if isinstance(statement.orelse, cst.Else):
+            orelse.update(id(n) for n in walk(statement.orelse.body))
+    return {name: (frozenset(f), frozenset(t)) for name, (f, t) in regions.items()}
 
 
 _GUARD_TYPES = frozenset({"TypeGuard", "TypeIs"})
