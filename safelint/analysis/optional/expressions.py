@@ -651,9 +651,16 @@ class ExpressionEvaluator:
                 key = self.subject_key(left if _is_none(right) else right)
                 if key is None:
                     return NOT_NONE, state, state
-                none = refine(state, key, Nullness.NONE, expr)
-                not_none = refine(state, key, Nullness.NOT_NONE, expr)
+                none = _with_linked(refine(state, key, Nullness.NONE, expr), key, Nullness.NONE, expr)
+                not_none = _with_linked(refine(state, key, Nullness.NOT_NONE, expr), key, Nullness.NOT_NONE, expr)
                 return (NOT_NONE, none, not_none) if positive else (NOT_NONE, not_none, none)
+            linked = _none_tests(left, right)
+            if linked is not None and isinstance(operator, (cst.Equal, cst.NotEqual)):
+                # `(a is None) != (b is None)`: where it is false, a is None exactly when b is.
+                same = linked[2] if isinstance(operator, cst.Equal) else not linked[2]
+                link = dict(state)
+                link[condition_key(LINK, sorted(linked[:2]))] = Fact(Nullness.NOT_NONE, frozenset((expr,)))
+                return (NOT_NONE, link, state) if same else (NOT_NONE, state, link)
             if _is_literal(right):
                 subject = left
             elif _is_literal(left):
@@ -686,6 +693,47 @@ class ExpressionEvaluator:
         if not narrows:
             return fact, state, state
         return NOT_NONE, refine(state, key, Nullness.NOT_NONE, call), state
+
+
+LINK = "="
+"""The stored-test name of a link: ``?=?a,b`` holds where ``a`` is None exactly when ``b`` is."""
+
+
+def _none_test(expr: cst.BaseExpression) -> tuple[str, bool] | None:
+    """``k is None`` → (k, True); ``k is not None`` → (k, False)."""
+    if not isinstance(expr, cst.Comparison) or len(expr.comparisons) != 1:
+        return None
+    target = expr.comparisons[0]
+    if not isinstance(target.operator, (cst.Is, cst.IsNot)) or not _is_none(target.comparator):
+        return None
+    key = ExpressionEvaluator.key(expr.left)
+    return None if key is None else (key, isinstance(target.operator, cst.Is))
+
+
+def _none_tests(left: cst.BaseExpression, right: cst.BaseExpression) -> tuple[str, str, bool] | None:
+    """Two None tests compared (``(a is None) == (b is None)``): the keys, and whether the tests
+    have the same sense (so that equal results mean equal nullness)."""
+    first, second = _none_test(left), _none_test(right)
+    if first is None or second is None or first[0] == second[0]:
+        return None
+    return first[0], second[0], first[1] == second[1]
+
+
+def _with_linked(state: State | None, key: str, to: Nullness, origin: cst.CSTNode) -> State | None:
+    """``state`` refined for ``key``, and likewise for every key linked to it."""
+    if state is None:
+        return None
+    prefix = f"{CONDITION}{LINK}{CONDITION}"
+    for stored in [k for k in state if k.startswith(prefix)]:
+        keys = stored[len(prefix) :].split(",")
+        if key in keys:
+            for other in keys:
+                if other != key:
+                    refined = refine(state, other, to, origin)
+                    if refined is None:
+                        return None
+                    state = refined
+    return state
 
 
 def _rule_out(state: State | None, region: frozenset[int], test: cst.CSTNode) -> State | None:
