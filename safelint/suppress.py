@@ -31,7 +31,7 @@ _SAFELINT = re.compile(
 _TYPE_IGNORE = re.compile(r"#\s*type:\s*ignore\b(?:\[(?P<codes>[^\]]*)\])?", re.I)
 _PYRIGHT_IGNORE = re.compile(r"#\s*pyright:\s*ignore\b(?:\[(?P<codes>[^\]]*)\])?", re.I)
 
-_SL2 = ("SL2",)
+_BARE = ("SL102", "SL2")  # what a bare mark covers: every code the checker also has
 # The SL2 codes each type checker's error code covers: mypy reports a None that is called,
 # unpacked or spread under ``misc``, iterated under ``union-attr``, ``in`` under ``operator``,
 # ``**`` under ``arg-type``; SL206 is any use of an Optional field, so every code covers it.
@@ -42,6 +42,8 @@ _MYPY_CODES: dict[str, tuple[str, ...]] = {
     "operator": ("SL204", "SL205", "SL206"),
     "arg-type": ("SL204", "SL206"),
     "misc": ("SL203", "SL204", "SL206"),
+    "unused-coroutine": ("SL102",),
+    "unused-awaitable": ("SL102",),
 }
 _PYRIGHT_CODES: dict[str, tuple[str, ...]] = {
     "reportOptionalMemberAccess": ("SL201", "SL206"),
@@ -199,7 +201,7 @@ def _parse_comment(comment: str, line: int, column: int) -> list[Suppression]:
         if mark is None:
             continue
         if mark.group("codes") is None:
-            codes = _SL2
+            codes = _BARE
         else:
             named = [c.strip() for c in mark.group("codes").split(",")]
             codes = tuple(sorted({sl for c in named for sl in table.get(c, ())}))
