@@ -5,7 +5,7 @@ import re
 import libcst as cst
 
 from safelint.analysis.deliberate import in_test_code
-from safelint.analysis.guarded import Loss, is_teardown_function, lost_work
+from safelint.analysis.guarded import Loss, called_only_while_failing, is_teardown_function, lost_work
 from safelint.analysis.syntax import callee_name, dotted_name
 from safelint.context import ModuleContext
 from safelint.results import Severity
@@ -32,7 +32,8 @@ class SwallowedException(Rule):
     `logging`, `warnings`, `sentry_sdk`, `opentelemetry`), teardown (`close`, `shutdown`,
     `reset`, `unregister`, `wait_closed`, `write_eof`, `connection_lost`...), and work whose
     kind cannot be told. A teardown function (`close`, `_close_socket`, `__exit__`, `__del__`,
-    `connection_lost`, `__repr__`...) is best effort as a whole, except for data written or
+    `connection_lost`, `__repr__`...), and a helper the module calls only from `except`
+    bodies and `finally` blocks, is best effort as a whole, except for data written or
     committed and a lock released there. A bare `except:` that does not re-raise is always
     reported, whatever its body does: it also swallows `KeyboardInterrupt` and `SystemExit`.
 
@@ -129,7 +130,9 @@ class SwallowedException(Rule):
         lost = lost_work(ctx, statement.body, ctx.scope)
         if lost is None:
             return
-        in_teardown = isinstance(ctx.scope, cst.FunctionDef) and is_teardown_function(ctx.scope.name.value)
+        in_teardown = isinstance(ctx.scope, cst.FunctionDef) and (
+            is_teardown_function(ctx.scope.name.value) or called_only_while_failing(ctx, ctx.scope)
+        )
         if in_teardown and lost.loss not in (Loss.DATA, Loss.LOCK_RELEASE):
             return
         star = "*" if isinstance(node, cst.ExceptStarHandler) else ""

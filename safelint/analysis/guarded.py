@@ -22,7 +22,7 @@ from safelint.analysis.syntax import callee_name, dotted_name, parameters
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
-__all__ = ["Loss", "LostWork", "is_teardown_function", "lost_work"]
+__all__ = ["Loss", "LostWork", "called_only_while_failing", "is_teardown_function", "lost_work"]
 
 
 class Loss(Enum):
@@ -81,6 +81,39 @@ def is_teardown_function(name: str) -> bool:
     a failure inside it is best effort, not lost work. Its name is the teardown word and at most
     one more (``close``, ``_close_socket``, ``shutdown_all``), not any name that starts with one."""
     return name in ("__del__", "__exit__", "__aexit__", "__repr__", "__str__") or _TEARDOWN.match(name) is not None
+
+
+def called_only_while_failing(ctx: ModuleContext, function: cst.FunctionDef) -> bool:
+    """Every call of ``function`` in its module (by name, ``f()`` or ``self.f()``) sits in an
+    ``except`` body or a ``finally``, and there is at least one: a cleanup helper run while
+    another error is on its way, whose own failure must not replace that error."""
+    name = function.name.value
+    calls = ctx.memo(("calls-by-name", ctx.module), lambda: _calls_by_name(ctx.module))
+    sites = calls.get(name, [])
+    return bool(sites) and all(_while_failing(ctx, call) for call in sites)
+
+
+def _calls_by_name(module: cst.Module) -> dict[str, list[cst.Call]]:
+    found: dict[str, list[cst.Call]] = {}
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call):
+            name = callee_name(node.func)
+            if name is not None:
+                found.setdefault(name, []).append(node)
+        stack.extend(node.children)
+    return found
+
+
+def _while_failing(ctx: ModuleContext, call: cst.CSTNode) -> bool:
+    parents = ctx.parents
+    node = parents.get(call)
+    while node is not None and not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally)):
+            return True
+        node = parents.get(node)
+    return False
 
 
 def lost_work(ctx: ModuleContext, body: cst.BaseSuite, scope: cst.CSTNode | None) -> LostWork | None:
