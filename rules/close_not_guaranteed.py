@@ -5,7 +5,7 @@ import libcst as cst
 from safelint.analysis.resources.fix import with_block_edit
 from safelint.analysis.resources.ownership import Acquisition, LeakKind, function_leaks, line_of
 from safelint.context import ModuleContext
-from safelint.families.resources import describe, release_help, release_verb
+from safelint.families.resources import describe, manager_statement, release_help, release_verb
 from safelint.results import Applicability, Fix, Severity
 from safelint.rule import Rule
 
@@ -80,7 +80,7 @@ class CloseNotGuaranteed(Rule):
                 f"{raising} first and leave it open"
             )
             related = [(leak.where, "this can raise while it is open")] if leak.where is not None else []
-            edit = with_block_edit(ctx, site)
+            edit = with_block_edit(ctx, site) if manager_statement(ctx, site.type) == "with" else None
             # Unsafe: a statement in between that raises now closes the file, which is the point,
             # but is still a change in behaviour.
             fix = (
@@ -88,7 +88,7 @@ class CloseNotGuaranteed(Rule):
                 if edit is None
                 else Fix(f"use `with {_code(ctx, site)} as {site.name}:`", Applicability.UNSAFE, (edit,))
             )
-            ctx.report(self, site.call, message, help=release_help(site), fix=fix, related=related)
+            ctx.report(self, site.call, message, help=release_help(ctx, site), fix=fix, related=related)
 
 
 def _code(ctx: ModuleContext, site: Acquisition) -> str:

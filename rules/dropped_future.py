@@ -77,7 +77,7 @@ class DroppedFuture(Rule):
             self,
             call,
             f"the future `{method}(...)` returns is dropped: if the work raises, the error is lost",
-            help="keep the future and call `.result()` (or use `executor.map`, `as_completed`, `asyncio.gather`)",
+            help="keep the future and call its `result()` (or use `executor.map`, `as_completed`, `asyncio.gather`)",
         )
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.resources.ownership import LeakKind, function_leaks, line_of
+from safelint.analysis.resources.ownership import Acquisition, LeakKind, function_leaks, line_of
 from safelint.context import ModuleContext
 from safelint.results import Severity
 from safelint.rule import Rule
@@ -16,7 +16,12 @@ class LockWithoutRelease(Rule):
     exception leaves the function, with the lock still held, although the function does
     release it elsewhere. A conditional acquisition (`if lock.acquire(timeout=1):`,
     `if not lock.acquire(blocking=False): return`) holds the lock only on the branch where
-    it succeeded.
+    it succeeded. An acquire and its release under the same condition on locals
+    (`if blocking: lock.acquire()` ... `finally: if blocking: lock.release()`), or under a
+    local flag set right after the acquire (`lock.acquire(); held = True` ... `if held:`),
+    are a pair. A flag on `self` is not: any call in between can change it, so the lock can
+    stay held, and that is reported. The help says `async with` for a lock whose `acquire()`
+    is awaited (`asyncio.Lock`).
 
     The lock is recognised by its class (the knowledge base's lock classes, or a project
     class that assigns one to the attribute in `__init__`), or, when its type is unknown, by
@@ -85,6 +90,16 @@ class LockWithoutRelease(Rule):
                 self,
                 site.call,
                 message,
-                help=f"use `with {site.name}:`, or release it in a `finally`",
+                help=_help(ctx, site),
                 related=[(leak.where, note)] if leak.where is not None else [],
             )
+
+
+def _help(ctx: ModuleContext, site: Acquisition) -> str:
+    """``async with`` for a lock whose ``acquire()`` is awaited (``asyncio.Lock``: a plain
+    ``with`` is a TypeError), ``with`` otherwise: a lock is its own context manager."""
+    statement = "async with" if isinstance(ctx.parents.get(site.call), cst.Await) else "with"
+    return (
+        f"use `{statement} {site.name}:`, or call `{site.name}.release()` in the `finally` of a `try` that"
+        " starts right after the acquire"
+    )

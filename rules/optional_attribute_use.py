@@ -23,7 +23,9 @@ class OptionalAttributeUse(OptionalUseRule):
     method, where the class declares `x` Optional (a class annotation, a dataclass field,
     `self.x: T | None = ...`) — the "used before it was initialised" bug. A method that
     checks the field (`if self.x is None: return`) or assigns it first is fine, and so is a
-    private helper (`_send`), which runs where its callers have set the field up. With the
+    private helper (`_send`), which runs where its callers have set the field up, and so is
+    `__exit__`/`__aexit__` for a field its `__enter__`/`__aenter__` sets (the protocol runs
+    exit only after enter). With the
     `code-evidence` option, a field set to `None` in `__init__` (not declared Optional) and
     to something else in another method is reported too, when at least half of the methods
     that read it test it against None (a field the class uses unchecked almost everywhere is

@@ -18,6 +18,18 @@ class OptionalMemberAccess(OptionalUseRule):
     path where it was None. It also reports `m.group(n)` used
     unchecked when group `n` is optional in a literal pattern (`(a)?`, one side of `|`).
 
+    The checks the code makes count, as the other SL2 rules count them: `if x:`,
+    `x is not None`, an early return, `assert`; a None test kept in a name
+    (`has_x = x is not None` ... `if has_x:`); a flag bound once that says which branch set
+    the value (`if not is_a: v = getattr(o, n, None) else: v = r` ... `if is_a: v.z`);
+    `(a is None) != (b is None)`, after which `a` and `b` are None together; an implication
+    stated under `if TYPE_CHECKING: assert ...`; a function of the module annotated
+    `-> TypeGuard[...]`/`-> TypeIs[...]` or whose body is `return x is not None`; and a call
+    of a project function annotated `-> NoReturn`, which ends the path. A line the
+    maintainers marked for a type checker (`# type: ignore[union-attr]`,
+    `# pyright: ignore[reportOptionalMemberAccess]`) is theirs: see the top-level
+    `honour-type-ignores` setting.
+
     ## Why is this a bug
     `AttributeError: 'NoneType' object has no attribute ...` is the most common Python crash
     in production, and it happens on the rare path — no match, a missing key, an unset

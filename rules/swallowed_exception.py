@@ -5,8 +5,8 @@ import re
 import libcst as cst
 
 from safelint.analysis.deliberate import in_test_code
-from safelint.analysis.facts.apis import CLEANUP_CALLS
-from safelint.analysis.syntax import Scope, callee_name
+from safelint.analysis.guarded import Loss, called_only_while_failing, is_teardown_function, lost_work
+from safelint.analysis.syntax import callee_name, dotted_name
 from safelint.context import ModuleContext
 from safelint.results import Severity
 from safelint.rule import Option, Rule
@@ -15,30 +15,36 @@ from safelint.rule import Option, Rule
 class SwallowedException(Rule):
     """
     ## What it does
-    Reports a broad exception handler — a bare `except:`, `except Exception`,
-    `except BaseException`, or a tuple containing one of them — whose body does nothing at
-    all: only `pass`, `...`, `continue`, or a docstring. A handler that re-raises, logs,
-    returns or assigns something, or does any other work is not reported, and neither is a
-    narrow handler such as `except KeyError: pass`, which names the one error it expects.
+    Reports a broad exception handler (`except Exception`, `except BaseException`, or a tuple
+    containing one) that does nothing with the error — only `pass`, `...`, `continue` or a
+    docstring — when the work it guards is work whose failure matters:
+    - data written or committed (`write`, `save`, `store`, `commit`, `executemany`, `delete`...);
+    - a message sent (`send`, `sendall`, `publish`, `deliver`...);
+    - a job, callback or handler run: a callable the function was handed (`f()` for a
+      parameter `f`), or one named so (`on_event`, `handler`, `callback`, `submit`, `dispatch`);
+    - a future's result (`future.result()`, `await task`), or a child process's outcome
+      (`subprocess.run`, `proc.wait()`);
+    - a lock released: `lock.release()` under `except Exception: pass` hides releasing a lock
+      that is not held, a logic error, so it is no cleanup.
 
-    A comment in the handler (`except Exception:  # the debugger may not be running`) is the
-    author's stated reason and counts like a suppression with a reason, and so does a comment on
-    the lines just above the `try`. Places where swallowing is the deliberate idiom are left
-    alone:
-    - best-effort cleanup: a `try` whose body only calls `close()`, `os.unlink()`,
-      `shutdown()`, `kill()` and the like, or any `try` in a method that is itself such a
-      cleanup (`close`, `shutdown`, `__exit__`...);
-    - a last-resort step inside another `except` body (sending a traceback, calling
-      `sys.excepthook`: there is nowhere left to report to) or inside a `finally` (raising
-      there would replace the error already on its way out);
-    - `__del__` methods (an exception there can only be printed);
-    - test code (test files and directories, `test*` functions, `Test*` classes: tests
-      exercise exception semantics on purpose);
-    - for `except Exception` only, a probe with a fallback: a `try` whose body only computes a
-      value (assignments and `return`s, possibly under an `if`), or that has an `else:`
-      branch. If the value cannot be computed the code goes on with its default, or the
-      `else` work is skipped: the failure is a branch the author chose, not lost work. A
-      bare `except:` is still reported there, since it also swallows `KeyboardInterrupt`.
+    Work done for its own sake is left alone, since its failure must never break the
+    operation it serves: telemetry and logging (a call on a logger, a span, metrics, or into
+    `logging`, `warnings`, `sentry_sdk`, `opentelemetry`), teardown (`close`, `shutdown`,
+    `reset`, `unregister`, `wait_closed`, `write_eof`, `connection_lost`...), and work whose
+    kind cannot be told. A teardown function (`close`, `_close_socket`, `__exit__`, `__del__`,
+    `connection_lost`, `__repr__`...), and a helper the module calls only from `except`
+    bodies and `finally` blocks, is best effort as a whole, except for data written or
+    committed and a lock released there. A bare `except:` that does not re-raise is always
+    reported, whatever its body does: it also swallows `KeyboardInterrupt` and `SystemExit`.
+
+    Also left alone: a handler with a comment that gives a reason (on the `except` line, in
+    its body, or just above the `try`) — not a `# TODO`, a bare `# ignore`, a tool directive,
+    nor a comment saying the error is logged or raised when it is not; a `try` right before a
+    `raise` (a courtesy message to the peer before failing); a last-resort step inside
+    another `except` body or a `finally`; test code; and, for `except Exception`, a probe
+    with a fallback: a `try` whose body only computes a value (assignments and `return`s,
+    possibly under an `if`), or that has an `else:` branch, since the code then goes on with
+    its default.
 
     ## Why is this a bug
     Every error that can happen in the `try` body — a typo'd attribute, a full disk, a bug in
@@ -72,16 +78,17 @@ class SwallowedException(Rule):
       dotted component is compared, so `builtins.Exception` matches too).
 
     ## Known limits
-    A handler whose body does something irrelevant (`x = 1`) is not reported: safelint cannot
-    tell irrelevant work from a deliberate fallback. A probe whose value is a call with an
-    important effect (`result = save_everything()` under `except Exception: pass`) is taken
-    for a fallback.
+    What matters is told by the names of the calls and by the knowledge base, so work that
+    matters under an unusual name (`obj.frobnicate()`) is not reported. A handler whose body
+    does something irrelevant (`x = 1`) is not reported: safelint cannot tell irrelevant work
+    from a deliberate fallback. A probe whose value is a call with an important effect
+    (`result = save_everything()` under `except Exception: pass`) is taken for a fallback.
     """
 
     code = "SL106"
     name = "swallowed-exception"
     severity = Severity.WARNING
-    summary = "A broad `except` whose body does nothing loses every error silently."
+    summary = "A broad `except` that does nothing loses the failure of work that matters."
     options = (
         Option(
             "broad-exceptions",
@@ -101,27 +108,42 @@ class SwallowedException(Rule):
         self, node: cst.ExceptHandler | cst.ExceptStarHandler, statement: cst.Try | cst.TryStar, ctx: ModuleContext
     ) -> None:
         caught = self._broad_name(node.type)
-        if caught is None or not _does_nothing(node.body) or _has_comment(node):
+        if caught is None or in_test_code(ctx, statement):
             return
-        if _best_effort_cleanup(statement.body) or _in_cleanup_method(ctx.scope):
+        if caught == "":
+            if not _reraises(node.body) and not _interrupts_let_through(node, statement):
+                ctx.report(
+                    self,
+                    node,
+                    "a bare `except:` catches `KeyboardInterrupt` and `SystemExit` too, and this one does not"
+                    " re-raise them",
+                    end=len("except"),
+                    help="catch `Exception` (or the exceptions you expect) instead, or re-raise",
+                )
+            return
+        if not _does_nothing(node.body) or _gives_reason(node, statement):
+            return
+        if _handling_another_error(ctx, statement) or _followed_by_raise(ctx, statement):
             return
         if caught == "Exception" and _probe_with_fallback(statement):
             return
-        if any(_explains(line.comment) for line in statement.leading_lines):
-            return  # a comment just above the `try` explains it, as one in the handler would
-        if _handling_another_error(ctx, statement) or in_test_code(ctx, statement):
+        lost = lost_work(ctx, statement.body, ctx.scope)
+        if lost is None:
+            return
+        in_teardown = isinstance(ctx.scope, cst.FunctionDef) and (
+            is_teardown_function(ctx.scope.name.value) or called_only_while_failing(ctx, ctx.scope)
+        )
+        if in_teardown and lost.loss not in (Loss.DATA, Loss.LOCK_RELEASE):
             return
         star = "*" if isinstance(node, cst.ExceptStarHandler) else ""
-        what = "a bare `except:`" if node.type is None else f"`except{star} {caught}`"
-        if caught in ("", "BaseException"):
-            what += " (`KeyboardInterrupt` and `SystemExit` included)"
-        ctx.report(
-            self,
-            node,
-            f"{what} swallows every error and does nothing with it",
-            end=node.type or len("except"),
-            help="log or re-raise the error, or catch only the exception you expect",
-        )
+        what = f"`except{star} {caught}`"
+        if lost.loss is Loss.LOCK_RELEASE:
+            message = f"{what} around `{lost.what}()` hides releasing a lock that is not held"
+            help_text = "release only a lock this code holds, and let the `RuntimeError` of a wrong release show"
+        else:
+            message = f"{what} swallows any failure of `{lost.what}(...)` ({lost.loss.value}) and does nothing with it"
+            help_text = "log or re-raise the error, or catch only the exception you expect"
+        ctx.report(self, node, message, end=node.type or len("except"), help=help_text)
 
     def _broad_name(self, handler_type: cst.BaseExpression | None) -> str | None:
         """The broad class a handler catches (``""`` for a bare except), or None if narrow."""
@@ -135,6 +157,42 @@ class SwallowedException(Rule):
             if name in broad:
                 return name
         return None
+
+
+def _reraises(body: cst.BaseSuite) -> bool:
+    """A ``raise`` in the handler (not in a nested function), or the error kept with
+    ``sys.exc_info()`` to be raised later: the interrupt goes on its way."""
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Raise):
+            return True
+        if isinstance(node, cst.Call) and dotted_name(node.func) in ("sys.exc_info", "sys.exception"):
+            return True
+        if not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            stack.extend(node.children)
+    return False
+
+
+def _interrupts_let_through(
+    handler: cst.ExceptHandler | cst.ExceptStarHandler, statement: cst.Try | cst.TryStar
+) -> bool:
+    """An earlier handler of the same ``try`` only re-raises what it catches: the author routes
+    some exceptions (``KeyboardInterrupt``, ``SystemExit``) past the bare ``except:``."""
+    for earlier in statement.handlers:
+        if earlier is handler:
+            return False
+        body = earlier.body
+        lines = body.body if isinstance(body, cst.IndentedBlock) else [body]
+        if (
+            len(lines) == 1
+            and isinstance(lines[0], (cst.SimpleStatementLine, cst.SimpleStatementSuite))
+            and len(lines[0].body) == 1
+            and isinstance(lines[0].body[0], cst.Raise)
+            and lines[0].body[0].exc is None
+        ):
+            return True
+    return False
 
 
 def _does_nothing(body: cst.BaseSuite) -> bool:
@@ -159,10 +217,22 @@ def _is_no_op(statement: cst.BaseSmallStatement) -> bool:
 
 # Tool directives are not explanations: a suppression must not silence the rule it suppresses.
 _DIRECTIVE = re.compile(r"#\s*(safelint:|noqa\b|type:|pragma\b|pylint:|ruff:|fmt:|nosec\b)", re.I)
+# A note to do something later, or a word that only restates the code, gives no reason.
+_NO_REASON = re.compile(
+    r"#\s*(todo|fixme|xxx|hack)\b|#\s*(ignored?|pass|ok(ay)?|nothing|no-?op|swallow(ed)?|silen(t|ce|ced)|skip)?\W*$",
+    re.I,
+)
+# A comment that says the handler reports the error, when the handler does nothing.
+_CLAIMS_REPORT = re.compile(r"\b(re-?raise[sd]?|raise[sd]?|log(s|ged)?|report(s|ed)?|propagate[sd]?)\b", re.I)
+_NEGATION = re.compile(r"\b(no|not|never|nothing|without|don'?t|doesn'?t|can'?t|cannot|nowhere)\b", re.I)
 
 
 def _explains(comment: cst.Comment | None) -> bool:
-    return comment is not None and not _DIRECTIVE.match(comment.value)
+    """A comment that gives a reason: not a directive, a TODO or a bare word, and not one that
+    says the error is logged or raised (the handler does neither)."""
+    if comment is None or _DIRECTIVE.match(comment.value) or _NO_REASON.match(comment.value):
+        return False
+    return not (_CLAIMS_REPORT.search(comment.value) and not _NEGATION.search(comment.value))
 
 
 def _has_comment(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
@@ -183,28 +253,9 @@ def _has_comment(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
     return False
 
 
-# Methods that are themselves a release: whatever they try is best effort. A method named
-# like a file operation or a wait (`remove`, `join`, `flush`) is not one.
-_CLEANUP_METHODS = (
-    CLEANUP_CALLS - {"unlink", "remove", "rmdir", "removedirs", "rmtree", "cancel", "join", "flush", "wait"}
-) | {"__aexit__"}
-
-
-def _best_effort_cleanup(body: cst.BaseSuite) -> bool:
-    """The ``try`` body only calls cleanup methods (``f.close()``, ``os.unlink(p)``...)."""
-    lines = body.body if isinstance(body, cst.IndentedBlock) else [body]
-    calls = []
-    for line in lines:
-        if not isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
-            return False
-        for statement in line.body:
-            value = statement.value if isinstance(statement, cst.Expr) else None
-            if isinstance(value, cst.Await):
-                value = value.expression
-            if not isinstance(value, cst.Call):
-                return False
-            calls.append(value.func)
-    return bool(calls) and all(callee_name(func) in CLEANUP_CALLS for func in calls)
+def _gives_reason(handler: cst.ExceptHandler | cst.ExceptStarHandler, statement: cst.Try | cst.TryStar) -> bool:
+    """A reason on the ``except`` line, in its body, or on the lines just above the ``try``."""
+    return _has_comment(handler) or any(_explains(line.comment) for line in statement.leading_lines)
 
 
 def _probe_with_fallback(statement: cst.Try | cst.TryStar) -> bool:
@@ -244,7 +295,17 @@ def _handling_another_error(ctx: ModuleContext, statement: cst.CSTNode) -> bool:
     return False
 
 
-def _in_cleanup_method(scope: Scope) -> bool:
-    """``__del__`` (an exception there can only be printed) or a method that releases
-    something (``close``, ``shutdown``): the try in it is best-effort cleanup."""
-    return isinstance(scope, cst.FunctionDef) and scope.name.value in _CLEANUP_METHODS
+def _followed_by_raise(ctx: ModuleContext, statement: cst.CSTNode) -> bool:
+    """The ``try`` is a courtesy just before the code raises (a goodbye sent to the peer, a
+    last cleanup): the error that matters is the one raised next."""
+    line = ctx.parents.get(statement)
+    if not isinstance(line, cst.IndentedBlock):
+        line = ctx.parents.get(line) if isinstance(line, cst.CSTNode) else None
+    if not isinstance(line, (cst.IndentedBlock, cst.Module)):
+        return False
+    body = list(line.body)
+    at = next((i for i, child in enumerate(body) if child is statement), -1)
+    if at < 0 or at + 1 >= len(body):
+        return False
+    following = body[at + 1]
+    return isinstance(following, cst.SimpleStatementLine) and isinstance(following.body[0], cst.Raise)

@@ -70,7 +70,7 @@ class ThreadNeverStarted(Rule):
                 self,
                 call,
                 "the thread is created and dropped: it is never started, so its work never runs",
-                help="call `.start()` on it (and keep it to `join()` later)",
+                help="call its `start()` (and keep it to `join()` later)",
             )
 
     def visit_Assign(self, node: cst.Assign, ctx: ModuleContext) -> None:

@@ -4,7 +4,7 @@ from typing import Literal
 
 import libcst as cst
 
-from safelint.analysis.deliberate import expects_exception
+from safelint.analysis.deliberate import dead_by_constant, expects_exception
 from safelint.analysis.facts.callees import call_target, project_function
 from safelint.analysis.mustuse.local_values import dropped_on_some_path, local_from_call
 from safelint.context import ModuleContext
@@ -71,7 +71,7 @@ class UnawaitedCoroutine(Rule):
             return
         target = call_target(ctx, call)
         kind = _awaitable(ctx, target) if target is not None else None
-        if kind is None or expects_exception(ctx, node, in_try=False):
+        if kind is None or expects_exception(ctx, node, in_try=False) or dead_by_constant(ctx, node):
             return
         scope = ctx.scope
         fix = None

@@ -105,13 +105,19 @@ class UnclosedResource(Rule):
                     self,
                     site.call,
                     message,
-                    help=release_help(site),
+                    help=release_help(ctx, site),
                     related=_related(leak.where, "it is still open here"),
                 )
             elif leak.kind is LeakKind.REBOUND:
-                message = f"`{site.name}` is rebound at line {line} while {what} is still open"
+                if line == line_of(ctx, site.call):
+                    message = (
+                        f"this line runs again (a loop) and rebinds `{site.name}` while {what} of the previous"
+                        " pass is still open"
+                    )
+                else:
+                    message = f"`{site.name}` is rebound at line {line} while {what} is still open"
                 ctx.report(
-                    self, site.call, message, help=release_help(site), related=_related(leak.where, "rebound here")
+                    self, site.call, message, help=release_help(ctx, site), related=_related(leak.where, "rebound here")
                 )
             elif leak.kind is LeakKind.SQLITE_WITH:
                 message = (

@@ -6,6 +6,7 @@ from safelint.analysis.facts.apis import TUPLE_ACQUIRERS
 from safelint.analysis.resources.acquisition import Effect, InlineUse, acquisition, inline_effect, release_methods
 from safelint.analysis.syntax import callee_name, dotted_name
 from safelint.context import ModuleContext
+from safelint.families.resources import manager_statement
 from safelint.results import Severity
 from safelint.rule import Rule
 
@@ -149,11 +150,16 @@ class UnmanagedInlineResource(Rule):
         if popen and isinstance(parent, cst.Expr):
             return  # a child started and left to run (a browser, a viewer) is deliberate
         what = f"{_how_used(outcome[1], outcome[2])}, and only the garbage collector closes it"
+        statement = "with" if popen else manager_statement(ctx, type_name)
         ctx.report(
             self,
             node,
             f"`{label}(...)` is never released: {what}",
-            help=f"bind it in a `with` statement: `with {label}(...) as ...:`",
+            help=(
+                f"bind it in a `{statement}` statement: `{statement} {label}(...) as resource:`"
+                if statement is not None
+                else f"bind it to a name, `resource = {label}(...)`, and call `resource.close()` in a `finally`"
+            ),
         )
 
 

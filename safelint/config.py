@@ -69,6 +69,7 @@ class Settings:
     jobs: int | None = None
     python: str | None = None
     require_suppression_reason: bool = False
+    honour_type_ignores: bool = True
     rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     plugins: tuple[str, ...] = ()
     origins: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
@@ -111,6 +112,7 @@ class Settings:
             "enabled": sorted(self.enabled_codes()),
             "per_file_ignores": self.per_file_ignores,
             "reason": self.require_suppression_reason,
+            "type_ignores": self.honour_type_ignores,
             "options": self.rule_options,
             "plugins": [p.identity() for p in plugins_for(self.plugins)],
         }
@@ -284,6 +286,7 @@ _KEYS = {
     "jobs": "a positive integer",
     "python": "the path of the interpreter whose installed stubs and typed packages to read",
     "require-suppression-reason": "true or false",
+    "honour-type-ignores": "true or false",
     "rules": "a table of [rules.<CODE>] option tables",
     "plugins": "a list of module names importable by safelint's Python, whose rules to add (like mypkg.lint_rules)",
 }
@@ -324,7 +327,7 @@ def parse_table(table: dict[str, Any], path: Path, where: str = "the top level")
     for key in ("exclude", "extend-exclude"):
         if key in table:
             changes[key.replace("-", "_")] = strings(key)
-    for key in ("respect-gitignore", "require-suppression-reason"):
+    for key in ("respect-gitignore", "require-suppression-reason", "honour-type-ignores"):
         if key in table:
             changes[key.replace("-", "_")] = boolean(key)
     if "jobs" in table:

@@ -17,9 +17,9 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from safelint.analysis.facts.index.index import ProjectIndex
 from safelint.analysis.facts.knowledge import Knowledge
-from safelint.analysis.flow.cfg import CFG, ScopeNode, build_cfg
+from safelint.analysis.flow.cfg import CFG, ScopeNode, build_cfg, default_is_noreturn
 from safelint.analysis.names.names import Names, Scope
-from safelint.analysis.syntax import parent_map, walk
+from safelint.analysis.syntax import as_scope, parent_map, walk
 from safelint.analysis.types.evaluator import TypeEvaluator
 from safelint.analysis.types.library import Library
 from safelint.project import Project, knowledge, library
@@ -112,7 +112,20 @@ class ModuleContext:
 
     def cfg(self, scope: ScopeNode) -> CFG:
         """The control-flow graph of a scope, built once per file and shared by every family."""
-        return self.memo(("cfg", scope), lambda: build_cfg(scope))
+        return self.memo(
+            ("cfg", scope), lambda: build_cfg(scope, is_noreturn=lambda call: self._never_returns(call, scope))
+        )
+
+    def _never_returns(self, call: cst.Call, scope: ScopeNode) -> bool:
+        """``sys.exit(...)`` and the like, or a project function annotated ``-> NoReturn``
+        (a helper that converts an error and raises it: the path ends there)."""
+        if default_is_noreturn(call):
+            return True
+        if not isinstance(call.func, (cst.Name, cst.Attribute)):
+            return False
+        qualname = self.names.qualified_name(call.func, as_scope(scope))
+        function = self.index.function(qualname) if qualname is not None else None
+        return function is not None and function.no_return
 
     @cached_property
     def lines(self) -> list[str]:

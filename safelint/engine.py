@@ -106,7 +106,7 @@ class Checker:
         except RecursionError:
             return self._source_error(display, SourceError("the code is nested too deeply to analyse"), path)
         findings = [f for f in findings if not any(f.code.startswith(i) for i in ignored)]
-        suppressions = parse_suppressions(text)
+        suppressions = parse_suppressions(text, honour_type_ignores=self.settings.honour_type_ignores)
         findings = apply_suppressions(findings, suppressions)
         findings.extend(self._suppression_findings(suppressions, display, ignored))
         findings.extend(deep)
@@ -189,6 +189,8 @@ class Checker:
                 )
 
         for s in suppressions:
+            if s.from_type_checker:
+                continue  # the type checker's mark: it may suppress nothing of ours and still be needed
             if self.settings.require_suppression_reason and not s.reason and not s.from_noqa:
                 emit("SL002", s, "this suppression gives no reason; add one after ` -- `")
             if s.from_noqa and s.codes is None:

@@ -24,6 +24,7 @@ _KEYS: tuple[tuple[str, str, str], ...] = (
     ("jobs", "jobs", "the number of CPUs"),
     ("python", "python", "the interpreter running safelint"),
     ("require-suppression-reason", "require_suppression_reason", ""),
+    ("honour-type-ignores", "honour_type_ignores", ""),
     ("plugins", "plugins", ""),
 )
 

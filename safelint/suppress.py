@@ -1,7 +1,11 @@
-"""Suppression comments: ``# safelint: ignore[...]``, ``# noqa: ...``, ``# safelint: ignore-file[...]``.
+"""Suppression comments: ``# safelint: ignore[...]``, ``# noqa: ...``, ``# safelint: ignore-file[...]``,
+and the type checkers' marks (``# type: ignore[union-attr]``, ``# pyright: ignore[reportOptional...]``).
 
 Suppressions are counted, never silent: one that suppresses nothing is SL001 (opt-in), one
-without a reason is SL002 where the project asks for reasons.
+without a reason is SL002 where the project asks for reasons. A type checker's mark suppresses
+the SL2 findings that say what it says (a maintainer who marked ``x.y  # type: ignore[union-attr]``
+has already judged that None cannot arrive); it belongs to the type checker, so neither SL001
+nor SL002 reports it, as with a bare ``# noqa``.
 
 A suppression applies to the line a finding starts on. A line that runs on into the next —
 inside a multi-line string, or ending in a backslash — cannot hold a comment, so, as in ruff,
@@ -24,6 +28,30 @@ _SAFELINT = re.compile(
     r"#\s*safelint:\s*(?P<kind>ignore-file|ignore)\b(?:\[(?P<codes>[^\]]*)\])?(?:\s*--\s*(?P<reason>.*\S))?",
     re.I,
 )
+_TYPE_IGNORE = re.compile(r"#\s*type:\s*ignore\b(?:\[(?P<codes>[^\]]*)\])?", re.I)
+_PYRIGHT_IGNORE = re.compile(r"#\s*pyright:\s*ignore\b(?:\[(?P<codes>[^\]]*)\])?", re.I)
+
+_BARE = ("SL102", "SL2")  # what a bare mark covers: every code the checker also has
+# The SL2 codes each type checker's error code covers: mypy reports a None that is called,
+# unpacked or spread under ``misc``, iterated under ``union-attr``, ``in`` under ``operator``,
+# ``**`` under ``arg-type``; SL206 is any use of an Optional field, so every code covers it.
+_MYPY_CODES: dict[str, tuple[str, ...]] = {
+    "union-attr": ("SL201", "SL202", "SL204", "SL206"),
+    "attr-defined": ("SL201", "SL206"),
+    "index": ("SL202", "SL206"),
+    "operator": ("SL204", "SL205", "SL206"),
+    "arg-type": ("SL204", "SL206"),
+    "misc": ("SL203", "SL204", "SL206"),
+    "unused-coroutine": ("SL102",),
+    "unused-awaitable": ("SL102",),
+}
+_PYRIGHT_CODES: dict[str, tuple[str, ...]] = {
+    "reportOptionalMemberAccess": ("SL201", "SL206"),
+    "reportOptionalSubscript": ("SL202", "SL206"),
+    "reportOptionalCall": ("SL203", "SL206"),
+    "reportOptionalIterable": ("SL204", "SL206"),
+    "reportOptionalOperand": ("SL205", "SL206"),
+}
 _NOQA = re.compile(
     r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?(?:\s*--\s*(?P<reason>.*\S))?", re.I
 )
@@ -39,6 +67,7 @@ class Suppression:
     reason: str | None
     from_noqa: bool
     used: set[str] = field(default_factory=set)
+    from_type_checker: bool = False  # ``# type: ignore``, ``# pyright: ignore``: SL2 only, never SL001/SL002
     first_line: int = 0  # the first line it applies to: before ``line`` when lines run on into it
 
     def __post_init__(self) -> None:
@@ -83,9 +112,7 @@ def scan(text: str) -> Comments:
             start, end = token.start[0], token.end[0]
             if token.type == tokenize.COMMENT:
                 commented.add(start)
-                suppression = _parse_comment(token.string, start, token.start[1] + 1)
-                if suppression is not None:
-                    found.append(suppression)
+                found.extend(_parse_comment(token.string, start, token.start[1] + 1))
             elif token.type == getattr(tokenize, "FSTRING_START", None):
                 opened.append(start)
             elif token.type == getattr(tokenize, "FSTRING_END", None) and opened:
@@ -103,10 +130,13 @@ def scan(text: str) -> Comments:
     return comments
 
 
-def parse_suppressions(text: str) -> list[Suppression]:
-    if "safelint" not in text and "noqa" not in text and "NOQA" not in text:
+def parse_suppressions(text: str, *, honour_type_ignores: bool = True) -> list[Suppression]:
+    """The file's suppressions; with ``honour_type_ignores``, the type checkers' marks too."""
+    markers = ("safelint", "noqa", "NOQA") + (("type:", "pyright:") if honour_type_ignores else ())
+    if not any(marker in text for marker in markers):
         return []
-    return scan(text).suppressions
+    found = scan(text).suppressions
+    return found if honour_type_ignores else [s for s in found if not s.from_type_checker]
 
 
 def suppression_edits(lines: Sequence[str], comments: Comments, wanted: Mapping[int, Iterable[str]]) -> list[Edit]:
@@ -122,7 +152,10 @@ def suppression_edits(lines: Sequence[str], comments: Comments, wanted: Mapping[
     edits = []
     for target, codes in sorted(by_target.items()):
         content = lines[target - 1].rstrip("\r\n")
-        existing = next((s for s in comments.suppressions if s.line == target and not s.whole_file), None)
+        existing = next(
+            (s for s in comments.suppressions if s.line == target and not s.whole_file and not s.from_type_checker),
+            None,
+        )
         if existing is not None:
             missing = sorted(c for c in codes if not existing.covers(c))
             match = (_NOQA if existing.from_noqa else _SAFELINT).match(content, existing.column - 1)
@@ -138,29 +171,45 @@ def suppression_edits(lines: Sequence[str], comments: Comments, wanted: Mapping[
     return edits
 
 
-def _parse_comment(comment: str, line: int, column: int) -> Suppression | None:
+def _parse_comment(comment: str, line: int, column: int) -> list[Suppression]:
+    """safelint's directive (or else a ``noqa`` naming our codes), and a type checker's mark."""
     end_column = column + len(comment)
+    found = []
     match = _SAFELINT.search(comment)
+    noqa = None if match else _NOQA.search(comment)
     if match:
-        return Suppression(
-            line=line,
-            column=column + match.start(),
-            end_column=end_column,
-            whole_file=match.group("kind").lower() == "ignore-file",
-            codes=_split_codes(match.group("codes")),
-            reason=match.group("reason"),
-            from_noqa=False,
+        found.append(
+            Suppression(
+                line=line,
+                column=column + match.start(),
+                end_column=end_column,
+                whole_file=match.group("kind").lower() == "ignore-file",
+                codes=_split_codes(match.group("codes")),
+                reason=match.group("reason"),
+                from_noqa=False,
+            )
         )
-    match = _NOQA.search(comment)
-    if match:
-        codes = _split_codes(match.group("codes"))
+    elif noqa:
+        codes = _split_codes(noqa.group("codes"))
         if codes is not None:
             ours = {"SL"} | {code_letters(code) for code in all_rules()}
             codes = tuple(c for c in codes if code_letters(c) in ours)
-            if not codes:
-                return None  # a noqa for another tool
-        return Suppression(line, column + match.start(), end_column, False, codes, match.group("reason"), True)
-    return None
+        if codes is None or codes:  # else a noqa for another tool
+            found.append(Suppression(line, column + noqa.start(), end_column, False, codes, noqa.group("reason"), True))
+    for pattern, table in ((_TYPE_IGNORE, _MYPY_CODES), (_PYRIGHT_IGNORE, _PYRIGHT_CODES)):
+        mark = pattern.search(comment)
+        if mark is None:
+            continue
+        if mark.group("codes") is None:
+            codes = _BARE
+        else:
+            named = [c.strip() for c in mark.group("codes").split(",")]
+            codes = tuple(sorted({sl for c in named for sl in table.get(c, ())}))
+        if codes:
+            found.append(
+                Suppression(line, column + mark.start(), end_column, False, codes, None, False, from_type_checker=True)
+            )
+    return found
 
 
 def apply_suppressions(findings: list[Finding], suppressions: list[Suppression]) -> list[Finding]:

@@ -83,7 +83,7 @@ def broken_rule() -> object:
 
 
 def test_a_crashing_rule_is_reported_and_the_others_keep_their_findings(broken_rule: object) -> None:
-    src = "try:\n    f()\nexcept Exception:\n    pass\n"
+    src = "try:\n    out.write(data)\nexcept Exception:\n    pass\n"
     result = Checker(Settings(root=Path("."))).check_bytes(src.encode(), "x.py")
     assert [f.code for f in result.findings] == ["SL106"]
     (error,) = result.internal_errors
@@ -100,7 +100,7 @@ def test_visit_method_must_name_a_libcst_node() -> None:
 def test_per_file_ignores(tmp_path: Path) -> None:
     settings = Settings(root=tmp_path, per_file_ignores=(("tests/*.py", ("SL1",)),))
     checker = Checker(settings)
-    src = b"try:\n    f()\nexcept Exception:\n    pass\n"
+    src = b"try:\n    out.write(data)\nexcept Exception:\n    pass\n"
     assert checker.check_bytes(src, "t.py", tmp_path / "tests" / "t.py").findings == []
     assert checker.check_bytes(src, "a.py", tmp_path / "src" / "a.py").findings != []
 
@@ -150,7 +150,7 @@ def test_a_rule_defeated_by_nesting_is_sl000_not_an_internal_error() -> None:
             down(0)
 
     try:
-        src = "try:\n    f()\nexcept Exception:\n    pass\n"
+        src = "try:\n    out.write(data)\nexcept Exception:\n    pass\n"
         result = Checker(Settings(root=Path("."))).check_bytes(src.encode(), "x.py")
         assert result.internal_errors == []
         assert sorted(f.code for f in result.findings) == ["SL000", "SL106"]

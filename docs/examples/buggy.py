@@ -8,10 +8,10 @@ import threading
 counts = {}
 
 
-def load_settings(path):
+def save_settings(path, settings):
     try:
-        with open(path) as handle:
-            return json.load(handle)
+        with open(path, "w") as handle:
+            json.dump(settings, handle)
     except Exception:
         pass
 

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from safelint.analysis.syntax import callee_name
+from safelint.analysis.syntax import callee_name, walk
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
-__all__ = ["expects_exception", "in_test_code", "is_test_path"]
+__all__ = ["dead_by_constant", "expects_exception", "in_test_code", "is_test_path"]
 
 _RAISES_MANAGERS = frozenset(
     {"raises", "assertRaises", "assertRaisesRegex", "assertWarns", "assertWarnsRegex", "warns", "suppress"}
@@ -68,3 +68,50 @@ def _raises_manager(item: cst.BaseExpression) -> bool:
     if not isinstance(item, cst.Call):
         return False
     return callee_name(item.func) in _RAISES_MANAGERS
+
+
+def dead_by_constant(ctx: ModuleContext, node: cst.CSTNode) -> bool:
+    """Whether ``node`` sits in a branch a constant rules out: ``if True: ... else: <here>``,
+    or ``if not _IS_SYNC: <here>`` where the module binds ``_IS_SYNC = True`` once. Code
+    generated for two worlds (a sync twin of async code) keeps the other world's calls there."""
+    constants = ctx.memo(("bool-constants", ctx.module), lambda: _module_bool_constants(ctx.module))
+    parents = ctx.parents
+    child, parent = node, parents.get(node)
+    while parent is not None:
+        if isinstance(parent, cst.If) and child in (parent.body, parent.orelse):
+            value = _constant_truth(parent.test, constants)
+            if value is not None and value != (child is parent.body):
+                return True
+        child, parent = parent, parents.get(parent)
+    return False
+
+
+def _constant_truth(test: cst.BaseExpression, constants: dict[str, bool]) -> bool | None:
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = _constant_truth(test.expression, constants)
+        return None if inner is None else not inner
+    if isinstance(test, cst.Name):
+        if test.value in ("True", "False"):
+            return test.value == "True"
+        return constants.get(test.value)
+    return None
+
+
+def _module_bool_constants(module: cst.Module) -> dict[str, bool]:
+    """Names the module binds once, at its top level, to ``True`` or ``False``, and nowhere else."""
+    values: dict[str, bool] = {}
+    counts: dict[str, int] = {}
+    for node in walk(module):
+        if isinstance(node, (cst.AssignTarget, cst.AnnAssign, cst.AugAssign)) and isinstance(node.target, cst.Name):
+            counts[node.target.value] = counts.get(node.target.value, 0) + 1
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+            for name in node.names:
+                counts[name.name.value] = 2
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+            assign = statement.body[0]
+            if isinstance(assign, cst.Assign) and len(assign.targets) == 1:
+                target, value = assign.targets[0].target, assign.value
+                if isinstance(target, cst.Name) and isinstance(value, cst.Name) and value.value in ("True", "False"):
+                    values[target.value] = value.value == "True"
+    return {name: value for name, value in values.items() if counts.get(name) == 1}

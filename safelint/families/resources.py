@@ -3,9 +3,15 @@ what to write instead."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from safelint.analysis.facts.callees import project_class
 from safelint.analysis.resources.acquisition import Acquisition
 
-__all__ = ["describe", "release_help", "release_verb"]
+if TYPE_CHECKING:
+    from safelint.context import ModuleContext
+
+__all__ = ["describe", "manager_statement", "release_help", "release_verb"]
 
 
 def describe(site: Acquisition, others: list[Acquisition] | None = None) -> str:
@@ -28,7 +34,25 @@ def release_verb(site: Acquisition) -> str:
     return "closed"
 
 
-def release_help(site: Acquisition) -> str:
+def manager_statement(ctx: ModuleContext, type_name: str | None) -> str | None:
+    """``with`` when the class is a context manager (the knowledge base, or the project's class,
+    defines ``__exit__``), ``async with`` when only an asynchronous one, None when it is not
+    one or nothing is known: an event loop or an ``HTTPConnection`` has ``close()`` only."""
+    if type_name is None:
+        return None
+    facts = ctx.knowledge.class_facts(type_name)
+    if facts is not None:
+        methods = facts.release_methods
+    else:
+        klass = project_class(ctx, type_name)
+        methods = frozenset(klass.methods) if klass is not None else frozenset()
+    if "__exit__" in methods:
+        return "with"
+    return "async with" if "__aexit__" in methods else None
+
+
+def release_help(ctx: ModuleContext, site: Acquisition) -> str:
+    """How to release it on every path: a ``with`` only for a context manager, else ``try``/``finally``."""
     if site.kind == "fd":
         return f"close it with `os.close({site.name})` in a `finally`, or hand it to `os.fdopen` and use `with`"
     if site.popen:
@@ -36,4 +60,9 @@ def release_help(site: Acquisition) -> str:
             f"use `with {site.label}(...) as {site.name}:`, or reap it with `{site.name}.wait()`/`communicate()` "
             "on every path (after a `TimeoutExpired`: `kill()`, then `wait()`)"
         )
-    return f"use `with {site.label}(...) as {site.name}:`, or release it in a `finally`"
+    release = next((m for m in ("close", "aclose", "shutdown", "release") if m in site.releases), "close")
+    finally_help = f"call `{site.name}.{release}()` in the `finally` of a `try` that starts right after it"
+    statement = manager_statement(ctx, site.type)
+    if statement is None:
+        return finally_help
+    return f"use `{statement} {site.label}(...) as {site.name}:`, or {finally_help}"

@@ -7,7 +7,7 @@ from pathlib import Path
 from safelint.lsp.folders import ClientOptions, Folder, LiveProject
 from safelint.lsp.server import lint
 
-SWALLOWS = "try:\n    f()\nexcept Exception:\n    pass\n"
+SWALLOWS = "try:\n    out.write(data)\nexcept Exception:\n    pass\n"
 
 
 def test_a_buffer_is_checked_with_the_nearest_configuration_and_the_client_options(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ def read(p):
 def tidy(text):
     label = f"\U0001f600{text}"; label.strip()
     try:
-        print(text.upper())
+        text.save()
     except Exception:
         pass
 """

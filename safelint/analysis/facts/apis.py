@@ -95,6 +95,8 @@ OWNERSHIP_TAKERS: Final = frozenset(
         "builtins.vars",
         "builtins.id",  # a key in someone's table
         "builtins.memoryview",  # the view keeps the object alive and is handed on with it
+        "asyncio.set_event_loop",  # the current loop: whoever runs or replaces it closes it
+        "asyncio.events.set_event_loop",
     }
 )
 """Functions that take over (or may take over) what they are given."""
@@ -115,6 +117,9 @@ REGISTERING_CALLS: Final = frozenset(
 """Calls that take an object, or its release method, to release it later: an instance that
 ``__init__`` hands to one (``stack.enter_context(self)``, ``atexit.register(self.close)``)
 is released by what it registered with."""
+
+CASTS: Final = frozenset({"typing.cast", "typing_extensions.cast"})
+"""Calls that return their last argument itself: no new object, and no owner but the caller."""
 
 SELF_RELEASERS: Final = frozenset({"close", "cleanup", "shutdown", "terminate", "release", "__exit__"})
 """A release method handed on as a callback (``atexit.register(self.close)``)."""

@@ -35,11 +35,13 @@ import libcst as cst
 
 from safelint.analysis.flow.cfg import CFGNode
 from safelint.analysis.optional.nullness import (
+    CONDITION,
     NOT_NONE,
     Fact,
     Nullness,
     State,
     bind,
+    condition_key,
     join_facts,
     join_optional,
     join_states,
@@ -231,8 +233,14 @@ class ExpressionEvaluator:
         recorder: Recorder | None = None,
         *,
         shared_attributes: bool = False,
+        predicates: frozenset[str] = frozenset(),
     ) -> None:
         self.nullness_of = nullness_of
+        self.predicates = predicates
+        """Functions of this module whose true result rules out None for their first argument."""
+        self.flag_regions: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
+        """For a name bound once, the ids of the nodes that run only where it is false, and
+        only where it is true (the bodies of ``if flag:``/``if not flag:`` and their ``else``)."""
         self.stable = stable
         self.unstable = unstable
         self.recorder = recorder
@@ -548,7 +556,45 @@ class ExpressionEvaluator:
         key = self.subject_key(expr)
         if key is None:
             return fact, state, state
-        return fact, refine(state, key, Nullness.NOT_NONE, expr), state
+        stored = self._stored_condition(key, state) if type(expr) is cst.Name else None
+        if stored is not None:
+            # `has_x = x is not None` ... `if has_x:` tests what the name holds.
+            recorder, self.recorder = self.recorder, None
+            try:
+                _, true, false = self.cond(stored, state, False, depth + 1)
+            finally:
+                self.recorder = recorder
+            return fact, None if true is None else refine(true, key, Nullness.NOT_NONE, expr), false
+        true_state: State | None = refine(state, key, Nullness.NOT_NONE, expr)
+        false_state: State | None = state
+        regions = self.flag_regions.get(key) if type(expr) is cst.Name else None
+        if regions is not None:
+            # `if not is_a: v = getattr(o, n, None)` ... `if is_a: v.z`: every None `v` may
+            # hold came from where `is_a` is false, so where it is true `v` is not None.
+            false_side, true_side = regions
+            true_state = _rule_out(true_state, false_side, expr)
+            false_state = _rule_out(false_state, true_side, expr)
+        return fact, true_state, false_state
+
+    def remember_condition(self, name: str, value: cst.BaseExpression, state: State) -> State:
+        """After ``name = <a None test of keys>``, keep the test with the state, so that
+        ``if name:`` narrows what it tested. Rebinding the name or a key it tests forgets it
+        (see ``nullness.bind``)."""
+        keys = _condition_keys(value)
+        if not keys or name in keys:
+            return state
+        remembered = dict(state)
+        remembered[condition_key(name, keys)] = Fact(Nullness.NOT_NONE, frozenset((value,)))
+        return remembered
+
+    @staticmethod
+    def _stored_condition(name: str, state: State) -> cst.BaseExpression | None:
+        prefix = f"{CONDITION}{name}{CONDITION}"
+        found = [fact for key, fact in state.items() if key.startswith(prefix)]
+        if len(found) != 1 or len(found[0].origins) != 1:
+            return None  # two paths stored two different tests
+        (stored,) = found[0].origins
+        return stored if isinstance(stored, cst.BaseExpression) else None
 
     def _chain(self, expr: cst.BooleanOperation, state: State, want: bool, depth: int) -> _Cond:
         """``a and b and c`` / ``a or b or c``: each operand is evaluated where the previous
@@ -605,9 +651,16 @@ class ExpressionEvaluator:
                 key = self.subject_key(left if _is_none(right) else right)
                 if key is None:
                     return NOT_NONE, state, state
-                none = refine(state, key, Nullness.NONE, expr)
-                not_none = refine(state, key, Nullness.NOT_NONE, expr)
+                none = _with_linked(refine(state, key, Nullness.NONE, expr), key, Nullness.NONE, expr)
+                not_none = _with_linked(refine(state, key, Nullness.NOT_NONE, expr), key, Nullness.NOT_NONE, expr)
                 return (NOT_NONE, none, not_none) if positive else (NOT_NONE, not_none, none)
+            linked = _none_tests(left, right)
+            if linked is not None and isinstance(operator, (cst.Equal, cst.NotEqual)):
+                # `(a is None) != (b is None)`: where it is false, a is None exactly when b is.
+                same = linked[2] if isinstance(operator, cst.Equal) else not linked[2]
+                link = dict(state)
+                link[condition_key(LINK, sorted(linked[:2]))] = Fact(Nullness.NOT_NONE, frozenset((expr,)))
+                return (NOT_NONE, link, state) if same else (NOT_NONE, state, link)
             if _is_literal(right):
                 subject = left
             elif _is_literal(left):
@@ -635,10 +688,96 @@ class ExpressionEvaluator:
             (name == "isinstance" and len(args) == 2 and not _mentions_none(args[1].value))
             or (name in ("callable", "bool") and len(args) == 1)
             or (name == "hasattr" and len(args) == 2)
+            or name in self.predicates
         )
         if not narrows:
             return fact, state, state
         return NOT_NONE, refine(state, key, Nullness.NOT_NONE, call), state
+
+
+LINK = "="
+"""The stored-test name of a link: ``?=?a,b`` holds where ``a`` is None exactly when ``b`` is."""
+
+
+def _none_test(expr: cst.BaseExpression) -> tuple[str, bool] | None:
+    """``k is None`` → (k, True); ``k is not None`` → (k, False)."""
+    if not isinstance(expr, cst.Comparison) or len(expr.comparisons) != 1:
+        return None
+    target = expr.comparisons[0]
+    if not isinstance(target.operator, (cst.Is, cst.IsNot)) or not _is_none(target.comparator):
+        return None
+    key = ExpressionEvaluator.key(expr.left)
+    return None if key is None else (key, isinstance(target.operator, cst.Is))
+
+
+def _none_tests(left: cst.BaseExpression, right: cst.BaseExpression) -> tuple[str, str, bool] | None:
+    """Two None tests compared (``(a is None) == (b is None)``): the keys, and whether the tests
+    have the same sense (so that equal results mean equal nullness)."""
+    first, second = _none_test(left), _none_test(right)
+    if first is None or second is None or first[0] == second[0]:
+        return None
+    return first[0], second[0], first[1] == second[1]
+
+
+def _with_linked(state: State | None, key: str, to: Nullness, origin: cst.CSTNode) -> State | None:
+    """``state`` refined for ``key``, and likewise for every key linked to it."""
+    if state is None:
+        return None
+    prefix = f"{CONDITION}{LINK}{CONDITION}"
+    for stored in [k for k in state if k.startswith(prefix)]:
+        keys = stored[len(prefix) :].split(",")
+        if key in keys:
+            for other in keys:
+                if other != key:
+                    refined = refine(state, other, to, origin)
+                    if refined is None:
+                        return None
+                    state = refined
+    return state
+
+
+def _rule_out(state: State | None, region: frozenset[int], test: cst.CSTNode) -> State | None:
+    """``state`` with every key whose Nones all come from ``region`` known not None."""
+    if state is None or not region:
+        return state
+    ruled = [
+        key
+        for key, fact in state.items()
+        if fact.nullness is not Nullness.NOT_NONE and fact.origins and all(id(o) in region for o in fact.origins)
+    ]
+    current: State | None = state
+    for key in ruled:
+        current = refine(current, key, Nullness.NOT_NONE, test) if current is not None else None
+    return current
+
+
+def _condition_keys(expr: cst.BaseExpression) -> list[str] | None:
+    """The keys a pure None test reads (``x is not None``, ``a is None and not b``): names,
+    attribute reads, ``not``, ``and``/``or`` and comparisons with None, nothing that runs code.
+    None for anything else."""
+    keys: list[str] = []
+    stack: list[cst.CSTNode] = [expr]
+    saw_none_test = False
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            stack.append(node.expression)
+        elif isinstance(node, cst.BooleanOperation):
+            stack += [node.left, node.right]
+        elif isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+            target = node.comparisons[0]
+            if not isinstance(target.operator, (cst.Is, cst.IsNot)) or not _is_none(target.comparator):
+                return None
+            saw_none_test = True
+            stack.append(node.left)
+        elif isinstance(node, (cst.Name, cst.Attribute)):
+            key = ExpressionEvaluator.key(node)
+            if key is None:
+                return None
+            keys.append(key)
+        else:
+            return None
+    return sorted(set(keys)) if saw_none_test else None
 
 
 def _is_literal(expr: cst.BaseExpression) -> bool:

@@ -215,6 +215,7 @@ def analyze_narrowing(
     *,
     initial: Mapping[str, Fact | Nullness] | None = None,
     enclosing: Narrowing | None = None,
+    predicates: frozenset[str] = frozenset(),
 ) -> Narrowing:
     """Narrow None over ``cfg``. ``enclosing`` is the analysis of the scope around a
     comprehension, whose state at the comprehension seeds this one (ignored otherwise)."""
@@ -231,7 +232,9 @@ def analyze_narrowing(
     if enclosing is not None and isinstance(cfg.scope, COMPREHENSIONS):
         shared = enclosing.shared_attributes
     recorder = Recorder()
-    evaluator = Evaluator(oracle, stable, declared, recorder, shared_attributes=shared)
+    evaluator = Evaluator(oracle, stable, declared, recorder, shared_attributes=shared, predicates=predicates)
+    if isinstance(cfg.scope, cst.FunctionDef):
+        evaluator.flag_regions = flag_regions(cfg.scope, declared)
     result = solve(cfg, _Analysis(evaluator, facts))
     evaluator.recorder = None
     return Narrowing(cfg, result, recorder, frozenset(evaluator.stable), shared)
@@ -376,6 +379,101 @@ def _admits_none(annotation: cst.BaseExpression) -> bool:
     return False
 
 
+def flag_regions(
+    function: cst.FunctionDef, declared: frozenset[str]
+) -> dict[str, tuple[frozenset[int], frozenset[int]]]:
+    """For each name the function binds at most once (a parameter, or one assignment) and
+    tests as ``if name:``/``if not name:``, the ids of the nodes run only where it is false
+    and only where it is true: a name that never changes tells later code which branch ran."""
+    bindings: dict[str, int] = {p.name.value: 1 for p in parameters(function.params)}
+    tests: list[tuple[str, bool, cst.If]] = []
+    for node in walk(function.body):
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and node is not function:
+            for sub in walk(node):
+                if isinstance(sub, cst.Name):
+                    bindings[sub.value] = 2  # captured: a nested scope may rebind it
+        elif isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr)):
+            for name in target_names(node.target):
+                bindings[name] = bindings.get(name, 0) + 1
+        elif isinstance(node, cst.AsName) and isinstance(node.name, cst.Name):
+            bindings[node.name.value] = 2
+        elif isinstance(node, (cst.For, cst.While)):
+            for sub in walk(node.body):
+                if isinstance(sub, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
+                    for name in target_names(sub.target):
+                        bindings[name] = 2  # bound again on every pass
+        elif isinstance(node, cst.If):
+            test, negated = node.test, False
+            while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                test, negated = test.expression, not negated
+            if isinstance(test, cst.Name):
+                tests.append((test.value, negated, node))
+    regions: dict[str, tuple[set[int], set[int]]] = {}
+    for name, negated, statement in tests:
+        if bindings.get(name, 0) != 1 or name in declared:
+            continue
+        false_side, true_side = regions.setdefault(name, (set(), set()))
+        body, orelse = (false_side, true_side) if negated else (true_side, false_side)
+        body.update(id(n) for n in walk(statement.body))
+        if isinstance(statement.orelse, cst.Else):
+            orelse.update(id(n) for n in walk(statement.orelse.body))
+    return {name: (frozenset(f), frozenset(t)) for name, (f, t) in regions.items()}
+
+
+_GUARD_TYPES = frozenset({"TypeGuard", "TypeIs"})
+
+
+def none_ruling_predicates(module: cst.Module) -> frozenset[str]:
+    """The module's functions whose true result rules out None for their first argument:
+    annotated ``-> TypeGuard[...]``/``-> TypeIs[...]``, or whose whole body is
+    ``return <first> is not None`` (possibly ``and`` more)."""
+    found = set()
+    for statement in module.body:
+        if not isinstance(statement, cst.FunctionDef):
+            continue
+        params = parameters(statement.params)
+        if not params:
+            continue
+        returns = statement.returns.annotation if statement.returns is not None else None
+        if isinstance(returns, cst.Subscript):
+            returns = returns.value
+        if returns is not None and (dotted_name(returns) or "").rpartition(".")[2] in _GUARD_TYPES:
+            found.add(statement.name.value)
+        elif _returns_not_none_test(statement, params[0].name.value):
+            found.add(statement.name.value)
+    return frozenset(found)
+
+
+def _returns_not_none_test(function: cst.FunctionDef, first: str) -> bool:
+    body = function.body.body if isinstance(function.body, cst.IndentedBlock) else []
+    lines = [b for b in body if not (isinstance(b, cst.SimpleStatementLine) and _is_docstring(b))]
+    if len(lines) != 1 or not isinstance(lines[0], cst.SimpleStatementLine) or len(lines[0].body) != 1:
+        return False
+    returned = lines[0].body[0]
+    if not isinstance(returned, cst.Return) or returned.value is None:
+        return False
+    operands: list[cst.BaseExpression] = [returned.value]
+    while operands:
+        expr = operands.pop()
+        if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.And):
+            operands += [expr.left, expr.right]
+        elif (
+            isinstance(expr, cst.Comparison)
+            and len(expr.comparisons) == 1
+            and isinstance(expr.comparisons[0].operator, cst.IsNot)
+            and dotted_name(expr.comparisons[0].comparator) == "None"
+            and dotted_name(expr.left) == first
+        ):
+            return True
+    return False
+
+
+def _is_docstring(line: cst.SimpleStatementLine) -> bool:
+    return (
+        len(line.body) == 1 and isinstance(line.body[0], cst.Expr) and isinstance(line.body[0].value, cst.SimpleString)
+    )
+
+
 def _default_initial_facts(scope: ScopeNode) -> Mapping[str, Fact | Nullness]:
     return optional_parameter_facts(scope) if isinstance(scope, cst.FunctionDef) else {}
 
@@ -400,6 +498,7 @@ class ModuleNarrowing:
         self._cfg_of = cfg_of if cfg_of is not None else build_cfg
         self._parents: dict[ScopeNode, ScopeNode | None] = dict(iter_scopes(module))
         self._results: dict[ScopeNode, Narrowing] = {}
+        self._predicates = none_ruling_predicates(module)
 
     def scopes(self) -> list[ScopeNode]:
         """Every scope of the module, enclosing scopes first."""
@@ -417,6 +516,7 @@ class ModuleNarrowing:
                 self._oracle,
                 initial=self._initial_facts(scope),
                 enclosing=enclosing,
+                predicates=self._predicates,
             )
             self._results[scope] = found
         return found

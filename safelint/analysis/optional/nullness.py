@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import libcst as cst
 
-__all__ = ["Fact", "Nullness", "State", "join_facts", "join_states"]
+__all__ = ["CONDITION", "Fact", "Nullness", "State", "condition_key", "join_facts", "join_states"]
 
 
 class Nullness(enum.Enum):
@@ -45,6 +45,22 @@ State = Mapping[str, Fact]
 """Facts by key. States are values: code that changes one builds a new dict."""
 
 NOT_NONE = Fact(Nullness.NOT_NONE)
+
+CONDITION = "?"
+"""Keys ``?name?k1,k2`` hold a None test stored in ``name`` that reads keys ``k1``, ``k2``:
+its fact is NOT_NONE with the test as its one origin, so paths that stored different tests
+(or none) join to something no test is read from."""
+
+
+def condition_key(name: str, keys: list[str]) -> str:
+    return f"{CONDITION}{name}{CONDITION}{','.join(keys)}"
+
+
+def _stale_condition(stored: str, key: str) -> bool:
+    """Rebinding ``key`` makes the test stored under ``stored`` say nothing any more."""
+    name, _, reads = stored[1:].partition(CONDITION)
+    dotted = key + "."
+    return name == key or any(r == key or r.startswith(dotted) for r in reads.split(","))
 
 
 def join_facts(a: Fact | None, b: Fact | None) -> Fact | None:
@@ -123,6 +139,7 @@ def bind(state: State, key: str, fact: Fact | None) -> State:
     if fact is not None and fact.nullness is Nullness.NOT_NONE:
         fact = None
     stale = list(filter(methodcaller("startswith", key + "."), state))  # no bytecode per key
+    stale += [k for k in filter(methodcaller("startswith", CONDITION), state) if _stale_condition(k, key)]
     if not stale and state.get(key) == fact:
         return state
     rebound = dict(state)

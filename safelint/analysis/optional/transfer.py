@@ -17,7 +17,7 @@ import libcst as cst
 from safelint.analysis.flow.cfg import CFGNode, NodeKind
 from safelint.analysis.optional.expressions import ExpressionEvaluator, UseKind
 from safelint.analysis.optional.nullness import NOT_NONE, Nullness, State, bind, join_optional, refine
-from safelint.analysis.syntax import walk
+from safelint.analysis.syntax import dotted_name, walk
 
 __all__ = ["Evaluator", "Outcome", "import_names"]
 
@@ -30,6 +30,9 @@ class Outcome(NamedTuple):
     false: State | None
     raised: State
     """The state if the node raised part way: its expressions ran, its bindings did not."""
+
+
+_TYPE_CHECKING = frozenset({"TYPE_CHECKING", "typing.TYPE_CHECKING", "t.TYPE_CHECKING"})
 
 
 def _plain(state: State) -> Outcome:
@@ -55,6 +58,10 @@ class Evaluator(ExpressionEvaluator):
             return self._statement(ast, state)
         if kind is NodeKind.TEST:
             assert isinstance(ast, cst.BaseExpression)
+            if dotted_name(ast) in _TYPE_CHECKING:
+                # What `if TYPE_CHECKING: assert x is not None` states holds at run time too:
+                # the author's word for an implication the code cannot show.
+                return Outcome(state, state, None, state)
             _, true, false = self.cond(ast, state, False, 0)
             after = join_optional(true, false)
             return Outcome(after, true, false, state if after is None else after)
@@ -174,6 +181,8 @@ class Evaluator(ExpressionEvaluator):
         bound = evaluated
         for target in stmt.targets:
             bound = self.assign(target.target, fact, bound, 0)
+        if len(stmt.targets) == 1 and type(stmt.targets[0].target) is cst.Name:
+            bound = self.remember_condition(stmt.targets[0].target.value, stmt.value, bound)
         return Outcome(bound, bound, bound, evaluated)
 
     def _annotated_assign(self, stmt: cst.AnnAssign, state: State) -> Outcome:

@@ -307,7 +307,10 @@ class _Module:
             return {}
         me = params[0].name.value
         facts: dict[str, Fact] = {}
+        entered = _set_on_entry(klass, name)
         for field, reason in self.class_fields[klass].items():
+            if field in entered:
+                continue  # `__exit__` runs only after `__enter__` set it
             seed = _FieldSeed(value=field)
             self.seeds[seed] = Origin(reason, 0, f"{me}.{field}", owner=klass.name.value)
             if reason is OriginKind.FIELD:
@@ -598,6 +601,32 @@ def _checked_fields(klass: cst.ClassDef) -> set[str]:
         for name in checked:
             checkers[name] = checkers.get(name, 0) + 1
     return {name for name, count in checkers.items() if 2 * count >= readers.get(name, count)}
+
+
+_ENTERS = {"__exit__": "__enter__", "__aexit__": "__aenter__"}
+
+
+def _set_on_entry(klass: cst.ClassDef, method: str) -> set[str]:
+    """For ``__exit__``/``__aexit__``, the fields its ``__enter__``/``__aenter__`` sets to
+    something other than None: the context manager protocol runs exit only after enter."""
+    enter = _ENTERS.get(method)
+    body = klass.body.body if isinstance(klass.body, cst.IndentedBlock) else []
+    function = next((s for s in body if isinstance(s, cst.FunctionDef) and s.name.value == enter), None)
+    if function is None or not (function.params.posonly_params or function.params.params):
+        return set()
+    me = (function.params.posonly_params or function.params.params)[0].name.value
+    fields = set()
+    for node in walk(function.body):
+        if isinstance(node, cst.Assign) and not (isinstance(node.value, cst.Name) and node.value.value == "None"):
+            for target in node.targets:
+                written = target.target
+                if (
+                    isinstance(written, cst.Attribute)
+                    and isinstance(written.value, cst.Name)
+                    and written.value.value == me
+                ):
+                    fields.add(written.attr.value)
+    return fields
 
 
 def _decorator_name(decorator: cst.Decorator) -> str | None:

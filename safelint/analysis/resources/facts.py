@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from safelint.analysis.facts.apis import (
+    CASTS,
     FD_RELEASERS,
     GENERIC_RELEASES,
     MOVING_METHODS,
@@ -31,12 +32,26 @@ from safelint.analysis.resources.acquisition import (
     method_effect,
     release_methods,
 )
-from safelint.analysis.syntax import bind_target, dotted_name, parameters, preorder, push_children, walk
+from safelint.analysis.syntax import as_scope, bind_target, dotted_name, parameters, preorder, push_children, walk
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
 __all__ = ["FunctionFacts", "NodeFacts"]
+
+
+def _flag_set_true(statement: cst.BaseStatement) -> str | None:
+    """``name = True`` alone on its line: the local flag it sets."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    assign = statement.body[0]
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+        return None
+    target, value = assign.targets[0].target, assign.value
+    if isinstance(target, cst.Name) and isinstance(value, cst.Name) and value.value == "True":
+        return target.value
+    return None
+
 
 _QUIET_BUILTINS = frozenset({"isinstance", "issubclass", "hasattr", "getattr", "callable", "id", "type", "len", "bool"})
 
@@ -61,6 +76,7 @@ class NodeFacts:
     lock_releases: set[str] = field(default_factory=set)
     conditional_lock: tuple[Acquisition, EdgeKind] | None = None
     refinements: dict[EdgeKind, set[str]] = field(default_factory=dict)  # names not a live resource on that edge
+    lock_refinements: dict[EdgeKind, set[str]] = field(default_factory=dict)  # lock keys not held on that edge
 
 
 class FunctionFacts:
@@ -150,6 +166,7 @@ class FunctionFacts:
                         if site is not None:
                             site.via_with = True
                             self.facts(node).acquires.append(site)
+        self._correlate_locks()
         first_acquire: dict[str, int] = {}
         for site in self.sites:
             if site.kind == "lock":
@@ -163,6 +180,121 @@ class FunctionFacts:
                     self.released_keys.add(key)
                     if key in first_acquire and self.offset(sub) < first_acquire[key]:
                         self.reacquired.add(key)  # held on entry, released, taken again: the caller's lock
+
+    def _correlate_locks(self) -> None:
+        """A test that repeats what an acquire depended on says, on its false side, that the
+        lock is not held: ``if c: lock.acquire()`` ... ``if c: lock.release()``, or a local flag
+        set right after the acquire (``lock.acquire(); held = True`` ... ``if held:``). Only a
+        condition on locals the function does not rebind afterwards, and a flag set nowhere
+        else: ``self._held`` can be changed by any call in between, so it proves nothing."""
+        guards: dict[str, set[tuple[str, bool] | None]] = {}  # lock key -> the guard of each acquisition
+        for key, sites in self.lock_sites.items():
+            guards[key] = {self._guard(site) for site in sites}
+        usable = {
+            key: guard for key, found in guards.items() if len(found) == 1 for guard in found if guard is not None
+        }
+        if not usable:
+            return
+        for node in self.cfg.nodes:
+            if node.kind is not NodeKind.TEST or isinstance(node.stmt, cst.While):
+                continue
+            test, negated = node.ast, False
+            while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                test, negated = test.expression, not negated
+            code = self.ctx.module.code_for_node(test)
+            for key, (guard, guard_negated) in usable.items():
+                if code == guard and all(
+                    self.offset(site.call) < self.offset(node.ast) for site in self.lock_sites[key]
+                ):
+                    edge = EdgeKind.TRUE if negated != guard_negated else EdgeKind.FALSE
+                    self.facts(node).lock_refinements.setdefault(edge, set()).add(key)
+
+    def _guard(self, site: Acquisition) -> tuple[str, bool] | None:
+        """What an acquisition depended on, as code and whether negated: the test of the ``if``
+        whose body holds it, or a local flag set to True by the next statement. None when
+        neither can be trusted."""
+        parents = self.ctx.parents
+        line = parents.get(site.call)
+        while line is not None and not isinstance(line, cst.SimpleStatementLine):
+            line = parents.get(line)
+        block = parents.get(line) if line is not None else None
+        if line is None or not isinstance(block, cst.IndentedBlock):
+            return None
+        body = list(block.body)
+        at = next(i for i, stmt in enumerate(body) if stmt is line)
+        if at + 1 < len(body):
+            flag = _flag_set_true(body[at + 1])
+            if flag is not None and self._flag_only_after_acquires(flag):
+                return flag, False
+        owner = parents.get(block)
+        if not isinstance(owner, cst.If) or owner.body is not block or not self._stable(owner.test, owner):
+            return None
+        test, negated = owner.test, False
+        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, negated = test.expression, not negated
+        return self.ctx.module.code_for_node(test), negated
+
+    def _stable(self, test: cst.BaseExpression, since: cst.CSTNode) -> bool:
+        """A test of locals only (no call, no ``self``), none of them bound again after ``since``."""
+        names = set()
+        for node in walk(test):
+            if isinstance(node, (cst.Call, cst.Await, cst.Subscript, cst.NamedExpr, cst.Lambda)):
+                return False
+            if isinstance(node, cst.Name):
+                names.add(node.value)
+        if names & {"self", "cls"} or names & self.unsure:
+            return False
+        start = self.offset(since)
+        return not any(name in names and self.offset(target) > start for name, target in self._bindings())
+
+    def _flag_only_after_acquires(self, flag: str) -> bool:
+        """Every ``flag = True`` in the function comes right after an ``acquire()``: the flag
+        means "held". Any other binding but ``flag = False``/``None`` breaks that."""
+        if flag in self.unsure:
+            return False
+        for name, target in self._bindings():
+            if name != flag:
+                continue
+            assign = self.ctx.parents.get(self.ctx.parents.get(target) or target)
+            if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+                return False
+            value = assign.value
+            if isinstance(value, cst.Name) and value.value in ("False", "None"):
+                continue
+            line = self.ctx.parents.get(assign)
+            if not (isinstance(value, cst.Name) and value.value == "True" and self._follows_acquire(line)):
+                return False
+        return True
+
+    def _follows_acquire(self, line: cst.CSTNode | None) -> bool:
+        block = self.ctx.parents.get(line) if line is not None else None
+        if not isinstance(block, cst.IndentedBlock):
+            return False
+        body = list(block.body)
+        at = next(i for i, stmt in enumerate(body) if stmt is line)
+        if at == 0:
+            return False
+        previous = body[at - 1]
+        return any(
+            isinstance(node, cst.Call)
+            and any(node is site.call for sites in self.lock_sites.values() for site in sites)
+            for node in walk(previous)
+        )
+
+    def _bindings(self) -> list[tuple[str, cst.CSTNode]]:
+        """Every name the function binds, with the target node that binds it."""
+        found: list[tuple[str, cst.CSTNode]] = []
+        for node in walk(self.function.body):
+            targets: list[cst.CSTNode] = []
+            if isinstance(node, cst.AssignTarget):
+                targets = [node.target]
+            elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr)):
+                targets = [node.target]
+            elif isinstance(node, cst.AsName):
+                targets = [node.name]
+            for target in targets:
+                found += [(sub.value, sub) for sub in walk(target) if isinstance(sub, cst.Name)]
+        return found
 
     def offset(self, node: cst.CSTNode) -> int:
         """A node's place in source order (the index of its first token in a pre-order walk)."""
@@ -430,17 +562,25 @@ class FunctionFacts:
         site = sites[0]
         child: cst.CSTNode = name
         parent = parents.get(id(child))
-        # A value looked at through `and`/`or`/`x if c else y` goes where the whole goes.
-        while isinstance(parent, (cst.BooleanOperation, cst.IfExp)):
-            if isinstance(parent, cst.IfExp) and parent.test is child:
-                return Effect.BORROW
-            child, parent = parent, parents.get(id(parent))
+        direct = True  # the value itself, not one of two it may be
+        # A value looked at through `and`/`or`/`x if c else y` goes where the whole goes;
+        # `typing.cast(T, x)` is `x`, and goes where `x` would.
+        while True:
+            if isinstance(parent, (cst.BooleanOperation, cst.IfExp)):
+                if isinstance(parent, cst.IfExp) and parent.test is child:
+                    return Effect.BORROW
+                child, parent, direct = parent, parents.get(id(parent)), False
+            elif isinstance(parent, cst.Arg) and self._is_cast(parents.get(id(parent)), parent):
+                child = parents[id(parent)]
+                parent = parents.get(id(child))
+            else:
+                break
         if parent is None:
             return Effect.BORROW if role is Role.BORROW else Effect.MOVE
         if isinstance(parent, cst.Attribute) and parent.value is child:
             grand = parents.get(id(parent))
             method = parent.attr.value
-            if child is not name:
+            if not direct:
                 return Effect.BORROW
             if isinstance(grand, cst.Call) and grand.func is parent:
                 if site.kind == "resource":
@@ -452,7 +592,7 @@ class FunctionFacts:
         if isinstance(parent, cst.Arg) and parent.value is child:
             call = parents.get(id(parent))
             if isinstance(call, cst.Call):
-                if child is not name:
+                if not direct:
                     return Effect.MOVE
                 return call_effect(self.ctx, call, parent, site.kind, self.function)
             return Effect.MOVE
@@ -478,6 +618,12 @@ class FunctionFacts:
         if isinstance(parent, cst.Await):
             return Effect.BORROW
         return Effect.MOVE
+
+    def _is_cast(self, call: cst.CSTNode | None, arg: cst.Arg) -> bool:
+        """``arg`` is the value of ``typing.cast(T, value)``, which hands back the same object."""
+        if not isinstance(call, cst.Call) or len(call.args) != 2 or call.args[1] is not arg:
+            return False
+        return self.ctx.names.qualified_name(call.func, as_scope(self.function)) in CASTS
 
     def _refine(self, test: cst.CSTNode, facts: NodeFacts) -> None:
         """Names the outcome of ``test`` shows are not a live resource: ``if f:`` is false

@@ -168,6 +168,9 @@ class _Ownership(ForwardAnalysis[State]):
         if dead:
             gone = {site.index for name in dead for site in self.f.by_name.get(name, ())}
             out = frozenset(fact for fact in out if fact[0] not in gone)
+        for key in facts.lock_refinements.get(label, ()):
+            gone = {site.index for site in self.f.lock_sites.get(key, ())}
+            out = frozenset(fact for fact in out if fact[0] not in gone)
         if facts.conditional_lock is not None and facts.conditional_lock[1] is label:
             site = facts.conditional_lock[0]
             out = frozenset(fact for fact in out if fact[0] != site.index) | {(site.index, _OWNED, -1)}

@@ -1,3 +1,5 @@
+from typing import Callable, Optional
+
 from shop import lookup
 from shop.lookup import find_name, find_price, normalize, price
 
@@ -27,3 +29,12 @@ def passthrough(item: str) -> str:
 
 def plain(item: str) -> int:
     return price(item) + 1
+
+
+def refused_when_missing(sku: str, fallback: Optional[Callable[[], str]]) -> str:
+    if fallback is None:
+        try:
+            return sku.upper()
+        except Exception as error:
+            lookup.refuse(f"bad sku: {error}")
+    return fallback()
