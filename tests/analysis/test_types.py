@@ -131,6 +131,8 @@ def type_of(source: str, expression: str) -> str:
             "c.size",
             "builtins.int",
         ),
+        # a stub's `X: Final = 0` is the constant's type
+        ("import logging\nx = logging.NOTSET\n", "x", "builtins.int"),
         # what every module has without binding it
         ("x = __name__\n", "x", "builtins.str"),
         ("def f():\n    return __file__\n", "__file__", "builtins.str"),

@@ -122,6 +122,7 @@ class TypeEvaluator:
         # Another module's aliases are kept with every name written out qualified.
         self._written_out = AnnotationReader(self.library, _dotted, self.project.is_class, _no_type_params, self._alias)
         self._aliases: dict[str, Type | None] = {}
+        self._written: dict[str, Type] = {}
 
     # -- the public query --------------------------------------------------------------------
 
@@ -186,6 +187,17 @@ class TypeEvaluator:
             return self._module_variable(name)
         return UNKNOWN
 
+    def written_out(self, text: str) -> Type:
+        """An annotation the index keeps for another module, its names written out qualified."""
+        known = self._written.get(text)
+        if known is None:
+            try:
+                known = self._written_out.read(cst.parse_expression(text), None)
+            except cst.ParserSyntaxError:
+                known = UNKNOWN
+            self._written[text] = known
+        return known
+
     def _alias(self, qualname: str) -> Type | None:
         """What a project type alias (``M = Literal["a", "b"]``, ``X: TypeAlias = ...``)
         stands for; None when ``qualname`` is not one."""
@@ -202,10 +214,7 @@ class TypeEvaluator:
             summary = self._ctx.index.module(module)
             text = dict(summary.type_aliases).get(name) if summary is not None else None
             if text is not None:
-                try:
-                    found = self._written_out.read(cst.parse_expression(text), None)
-                except cst.ParserSyntaxError:
-                    found = None
+                found = self.written_out(text)
         self._aliases[qualname] = found
         return found
 
@@ -432,13 +441,27 @@ class TypeEvaluator:
             elements = node.elements
             starred = any(isinstance(e, cst.StarredElement) for e in elements)
             element = elements[index]
+            fields = self._named_tuple_fields(current) if isinstance(current, Instance) else ()
             if isinstance(current, TupleType) and not starred and len(current.items) == len(elements):
                 current = current.items[index]
+            elif fields and not starred and len(fields) == len(elements):
+                current = self.member(current, fields[index])
             else:
                 item = self.element_type(current)
                 current = Instance("builtins.list", (item,)) if isinstance(element, cst.StarredElement) else item
             node = element.value
         return current
+
+    def _named_tuple_fields(self, instance: Instance) -> tuple[str, ...]:
+        """A project ``NamedTuple``'s fields in order (it unpacks like a tuple of them)."""
+        model = self.project.model(instance.cls)
+        if model is None or self.relations.is_subclass(instance.cls, "typing.NamedTuple") is not True:
+            return ()
+        if model.summary is not None:
+            return tuple(name for name, _ in model.summary.annotated_attributes)
+        return tuple(
+            name for name, values in model.class_values.items() if any(isinstance(n, cst.AnnAssign) for n, _ in values)
+        )
 
     def _param(self, param: cst.Param, scope: Scope) -> Type:
         function = scope
@@ -611,10 +634,12 @@ class TypeEvaluator:
             if method is None:
                 return UNKNOWN
             decorators = {d.rpartition(".")[2] for d in method.decorators}
+            itself: dict[str, Type] = {SELF: Instance(receiver.cls)}
             if decorators & {"property", "cached_property"}:
-                return join(s.returns for s in self.project.summary_function(method).signatures)
+                return join(s.returns.substitute(itself) for s in self.project.summary_function(method).signatures)
             bound = "classmethod" in decorators or (instance and "staticmethod" not in decorators)
-            return self.project.summary_function(method, bound=bound)
+            function = self.project.summary_function(method, bound=bound)
+            return FunctionType(function.qualname, tuple(s.substitute(itself) for s in function.signatures))
         if name in summary.class_assignments and self._is_enum_member(summary.qualname, name):
             return Instance(summary.qualname)
         declared = dict(summary.annotated_attributes).get(name)

@@ -30,6 +30,7 @@ from safelint.analysis.types.model import (
     Param,
     Signature,
     Type,
+    UnknownType,
     context_manager,
     join,
 )
@@ -208,7 +209,11 @@ class ProjectTypes:
         return FunctionType(summary.qualname, tuple(signatures))
 
     def _summary_param(self, param: ParamSummary) -> Param:
-        declared: Type = self.class_instance(param.annotation) if param.annotation else UNKNOWN
+        declared: Type = UNKNOWN
+        if param.declared is not None:
+            declared = self._evaluator.written_out(param.declared)
+        if isinstance(declared, UnknownType) and param.annotation:
+            declared = self.class_instance(param.annotation)
         if param.optional:
             declared = join((declared, NONE))
         return Param(param.name, _PARAM_KINDS[param.kind], param.has_default, declared)
@@ -219,6 +224,10 @@ class ProjectTypes:
             return NONE
         if kind == "never":
             return NEVER
+        if summary.returns_declared is not None:
+            declared = self._evaluator.written_out(summary.returns_declared)
+            if not isinstance(declared, UnknownType):
+                return declared
         if kind == "unannotated" or summary.return_annotation is None:
             return UNKNOWN
         returned = self.class_instance(summary.return_annotation)

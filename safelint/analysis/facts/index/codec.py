@@ -146,10 +146,12 @@ def _decode_function(f: Any) -> FunctionSummary:
                 optional=as_flag(p["optional"]),
                 has_default=as_flag(p["has_default"]),
                 annotation=as_text_or_none(p["annotation"]),
+                declared=as_text_or_none(p.get("declared")),
             )
             for p in as_list(f["params"])
         ),
         overloads=tuple(_decode_function(o) for o in as_list(f.get("overloads", []))),
+        returns_declared=as_text_or_none(f.get("returns_declared")),
     )
 
 

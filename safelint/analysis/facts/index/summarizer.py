@@ -247,6 +247,7 @@ class _Summarizer:
             must_use="must_use" in last,
             return_kind=kind,
             return_annotation=head,
+            returns_declared=self._written_out(node.returns) if node.returns is not None else None,
             returned_calls=self._returned_calls(returns, local, counts, assigned),
             decorators=decorators,
             params=params,
@@ -316,6 +317,7 @@ class _Summarizer:
                     optional=annotated == "optional" or is_none(default),
                     has_default=has_default,
                     annotation=head,
+                    declared=self._written_out(arg.annotation) if arg.annotation is not None else None,
                 )
             )
         return tuple(out)

@@ -21,7 +21,7 @@ __all__ = [
     "ReturnKind",
 ]
 
-INDEX_FORMAT: Final = 9
+INDEX_FORMAT: Final = 10
 """Bump when what a summary records changes: it versions the cached summaries and keys the digest."""
 
 ReturnKind = Literal["unannotated", "value", "optional", "none", "never"]
@@ -41,6 +41,8 @@ class ParamSummary:
     has_default: bool
     annotation: str | None
     """Qualified name of the annotated class (``builtins.int``, ``pkg.mod.C``)."""
+    declared: str | None = None
+    """The whole annotation, every name in it written out qualified (``builtins.list[pkg.mod.C]``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,8 @@ class FunctionSummary:
     overloads: tuple[FunctionSummary, ...] = ()
     """The ``@overload`` declarations before the implementation, in order: a call's result
     is the first one its arguments match, as a type checker chooses."""
+    returns_declared: str | None = None
+    """The whole return annotation, written out qualified like a parameter's ``declared``."""
 
     @property
     def returns_optional(self) -> bool:

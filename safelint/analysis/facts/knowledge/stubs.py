@@ -276,6 +276,13 @@ class _Reader:
             annotation = self.text(node.annotation)
             if _dotted(node.annotation).rpartition(".")[2] == "TypeAlias" and node.value:
                 members[node.target.id] = StubAlias(self.text(node.value))
+            elif (
+                _dotted(node.annotation).rpartition(".")[2] == "Final"
+                and isinstance(node.value, ast.Constant)
+                and type(node.value.value) in (bool, int, float, complex, str, bytes)
+            ):
+                # ``NOTSET: Final = 0``: the type is the constant's (Literal[0], read as int)
+                members[node.target.id] = StubVariable(type(node.value.value).__name__)
             else:
                 members[node.target.id] = StubVariable(annotation)
         elif isinstance(node, ast.Assign):
