@@ -115,9 +115,39 @@ class RaceRule(Rule):
         raise NotImplementedError
 
     def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
+        by_state: dict[str, list[Race]] = {}
         for race in races(ctx, self.settings["thread-entry-points"]):
             if race.kind in self.kinds:
-                ctx.report(self, race.access.node, self.message(race), help=self.help(race))
+                by_state.setdefault(race.access.state.key, []).append(race)
+        for group in by_state.values():
+            # One race, one finding: the first unprotected site, the others as related locations.
+            if len(group) > 1:
+                group.sort(
+                    key=lambda r: (ctx.position(r.access.node).start.line, ctx.position(r.access.node).start.column)
+                )
+            race = group[0]
+            ctx.report(
+                self, race.access.node, self.message(race), help=self.help(race), related=_related(race, group[1:])
+            )
 
     def help(self, race: Race) -> str:
         return f"hold `{race.lock_hint}` around it (`with {race.lock_hint}:`)"
+
+
+def _related(race: Race, others: list[Race]) -> list[tuple[cst.CSTNode, str]]:
+    """The other sites of one race: further unprotected accesses, and the access it meets."""
+    found: list[tuple[cst.CSTNode, str]] = []
+    seen = {id(race.access.node)}
+    for other in others:
+        a = other.access
+        if id(a.node) not in seen:
+            seen.add(id(a.node))
+            found.append((a.node, f"also {PARTICIPLE[a.kind]} without a lock in `{a.function.qualname}`"))
+    for r in (race, *others):
+        b = r.other
+        if b is None or id(b.node) in seen or b is r.access:
+            continue
+        seen.add(id(b.node))
+        held = f" under `{r.lock}`" if r.lock is not None and b.held else ""
+        found.append((b.node, f"{PARTICIPLE[b.kind]}{held} in `{b.function.qualname}`"))
+    return found
