@@ -292,6 +292,7 @@ class _Finder:
                 states[f"g:{name}"] = State(f"g:{name}", name, False, None, False)
         for klass in self.model.classes.values():
             self._class_states(klass)
+        self._closure_states()
         self._guards()
 
     def _summary(self) -> ModuleSummary:
@@ -353,6 +354,35 @@ class _Finder:
                 self.shared.states[f"c:{cname}.{attr}"] = State(
                     f"c:{cname}.{attr}", f"{cname}.{attr}", True, klass, False
                 )
+
+    def _closure_states(self) -> None:
+        """The locals a nested function run on other threads shares with the function that
+        defines it: a container it fills (``seen[k] = seen.get(k, 0) + 1`` in a task
+        submitted in a loop), or a name it rebinds through ``nonlocal``."""
+        ctx = self.ctx
+        for inner in self.model.functions.values():
+            if inner.parent is None or inner.contexts <= {MAIN}:
+                continue
+            own = self.nodes(inner)
+            mine = Refs({}, inner, own).locals
+            rebound = {n.name.value for node in own if isinstance(node, cst.Nonlocal) for n in node.names}
+            used = {n.value for n in own if isinstance(n, cst.Name)} - mine
+            scope = inner.parent
+            while scope is not None and used:
+                bound = Refs({}, scope, self.nodes(scope)).locals
+                for name in sorted(used & bound):
+                    containers = [
+                        node.value
+                        for node in self.nodes(scope)
+                        if isinstance(node, cst.Assign)
+                        and any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets)
+                    ]
+                    container = bool(containers) and all(is_container(ctx, v) for v in containers)
+                    if container or name in rebound:
+                        key = f"l:{scope.qualname}.{name}"
+                        self.shared.states[key] = State(key, name, container, None, False, scope.qualname)
+                used -= bound
+                scope = scope.parent
 
     def _guards(self) -> None:
         def scan(body: Sequence[cst.CSTNode], prefix: str, self_prefix: str | None) -> None:
@@ -527,6 +557,9 @@ class _Finder:
         every method concurrent (RacerD's rule).
         """
         order = self._entry_order
+        scope = a.state.scope
+        if scope is not None and a.function.qualname == scope and b.function.qualname == scope:
+            return None
         for ca in _contexts(a, order):
             for cb in _contexts(b, order):
                 if ca is MAIN and cb is MAIN or (ca is cb and not ca.repeated):

@@ -51,8 +51,9 @@ WRITES = frozenset({Kind.WRITE, Kind.MUTATE, Kind.RMW})
 
 @dataclass(frozen=True)
 class State:
-    """A piece of shared state: a global (``g:name``), a field (``s:Class.attr``) or a class
-    attribute (``c:Class.attr``)."""
+    """A piece of shared state: a global (``g:name``), a field (``s:Class.attr``), a class
+    attribute (``c:Class.attr``) or a function's local that a function it runs on other
+    threads closes over (``l:outer.name``)."""
 
     key: str
     label: str
@@ -60,6 +61,8 @@ class State:
     container: bool
     owner: cst.ClassDef | None
     via_self: bool
+    scope: str | None = None
+    """For a local: the qualified name of the function it belongs to (each call has its own)."""
 
 
 @dataclass(eq=False)
@@ -90,7 +93,7 @@ class Refs:
         bound: set[str] = {p.name.value for p in parameters(function.node.params)}
         self.own = own
         for node in self.own:
-            if isinstance(node, cst.Global):
+            if isinstance(node, (cst.Global, cst.Nonlocal)):
                 declared.update(n.name.value for n in node.names)
             elif isinstance(
                 node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.WithItem, cst.NamedExpr, cst.CompFor)
@@ -112,7 +115,16 @@ class Refs:
 
     def ref(self, expr: cst.CSTNode) -> State | None:
         if isinstance(expr, cst.Name):
-            return self.states.get(f"g:{expr.value}") if expr.value not in self.locals else None
+            name = expr.value
+            if name in self.locals:
+                return self.states.get(f"l:{self.function.qualname}.{name}")
+            scope = self.function.parent
+            while scope is not None:
+                found = self.states.get(f"l:{scope.qualname}.{name}")
+                if found is not None:
+                    return found
+                scope = scope.parent
+            return self.states.get(f"g:{name}")
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
             owner, attr = expr.value.value, expr.attr.value
             if owner == self.me and self.klass is not None:
