@@ -367,7 +367,7 @@ class _Finder:
             mine = Refs({}, inner, own).locals
             rebound = {n.name.value for node in own if isinstance(node, cst.Nonlocal) for n in node.names}
             used = {n.value for n in own if isinstance(n, cst.Name)} - mine
-            scope = inner.parent
+            scope: Function | None = inner.parent
             while scope is not None and used:
                 bound = Refs({}, scope, self.nodes(scope)).locals
                 for name in sorted(used & bound):
