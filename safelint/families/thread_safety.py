@@ -144,10 +144,10 @@ def _related(race: Race, others: list[Race]) -> list[tuple[cst.CSTNode, str]]:
             seen.add(id(a.node))
             found.append((a.node, f"also {PARTICIPLE[a.kind]} without a lock in `{a.function.qualname}`"))
     for r in (race, *others):
-        b = r.other
-        if b is None or id(b.node) in seen or b is r.access:
-            continue
-        seen.add(id(b.node))
-        held = f" under `{r.lock}`" if r.lock is not None and b.held else ""
-        found.append((b.node, f"{PARTICIPLE[b.kind]}{held} in `{b.function.qualname}`"))
+        for b in (r.released_early, r.other):
+            if b is None or id(b.node) in seen or b is r.access:
+                continue
+            seen.add(id(b.node))
+            held = f" under `{r.lock}`" if r.lock is not None and b.held else ""
+            found.append((b.node, f"{PARTICIPLE[b.kind]}{held} in `{b.function.qualname}`"))
     return found

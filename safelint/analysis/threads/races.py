@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -110,6 +110,8 @@ class RaceKind(enum.Enum):
     """Tested and then changed without a lock while another write can run."""
     CHANGED_WHILE_ITERATED = "changed while iterated"
     """Changed without a lock while another function iterates it."""
+    ITERATED_OUTSIDE_LOCK = "iterated outside lock"
+    """Iterated without a lock while another function changes it in place under its owner's lock."""
 
 
 class OverlapKind(enum.Enum):
@@ -150,6 +152,9 @@ class Race:
     overlap: Overlap | None
     lock_hint: str
     """The lock to hold around it."""
+    released_early: Access | None = None
+    """An access of the same state in the same function under ``lock``: the lock was
+    released too early (the keys computed under it, the deletion after it)."""
 
 
 @dataclass
@@ -179,6 +184,7 @@ class _Finder:
         self._nodes: dict[Function, list[cst.CSTNode]] = {}
         self._besides: dict[Entry, set[Function]] = {}
         self._entry_order = {entry: i for i, entry in enumerate(model.entries)}
+        self._locking: dict[cst.ClassDef, bool] = {}
 
     def find(self) -> list[Race]:
         self._learn_locks()
@@ -515,12 +521,34 @@ class _Finder:
                             reported.add(id(a.node))
                             out.append(Race(RaceKind.GUARD_VIOLATION, a, None, guard, None, hint))
                     continue
-                if a.held or a.kind not in WRITES:
+                if a.held:
                     continue
-                race = self._classify(a, locked_writes, writes, iterations, hint)
+                if a.kind is Kind.ITER:
+                    race = self._iterated_outside_lock(a, locked_writes, hint)
+                elif a.kind in WRITES:
+                    race = self._classify(a, locked_writes, writes, iterations, hint)
+                else:
+                    race = None
                 if race is not None:
+                    if race.lock is not None and race.kind is RaceKind.INCONSISTENT_LOCKING:
+                        race = replace(race, released_early=_released_early(a, accesses, race.lock))
                     out.append(race)
         return out
+
+    def _iterated_outside_lock(self, a: Access, locked: list[Access], hint: str) -> Race | None:
+        """A loop over a container that other code changes in place under its owner's lock:
+        the lock declares the container shared, and the loop does not take it."""
+        if not a.state.container:
+            return None
+        for b in locked:
+            if b.kind is Kind.WRITE or b.function is a.function:
+                continue
+            for lock in sorted(b.held):
+                if _owns(a.state, lock):
+                    overlap = self._overlap(a, b, broad=True)
+                    if overlap is not None:
+                        return Race(RaceKind.ITERATED_OUTSIDE_LOCK, a, b, lock, overlap, hint)
+        return None
 
     def _classify(
         self, a: Access, locked: list[Access], writes: list[Access], iterations: list[Access], hint: str
@@ -528,16 +556,19 @@ class _Finder:
         for b, lock in [(b, lock) for b in locked for lock in sorted(b.held) if _owns(a.state, lock)]:
             # RacerD's rule (the lock declares the class shared) for lost updates; a plain
             # write needs a visible thread too, or a setup or test hook would be reported.
+            if _owner_releases(a, b):
+                continue
             overlap = self._overlap(a, b, broad=True)
             if overlap is not None:
                 return Race(RaceKind.INCONSISTENT_LOCKING, a, b, lock, overlap, hint)
             if isinstance(a.node, cst.AugAssign):
                 return Race(RaceKind.UPDATE_OUTSIDE_LOCK, a, b, lock, None, hint)
         if a.kind is Kind.RMW or a.check_then_act:
+            broad = self._takes_lock(a.state)
             for b in writes:
-                if _same_constant(a, b):
+                if _same_constant(a, b) or (a.check_then_act and _flags(a, b)):
                     continue
-                overlap = self._overlap(a, b)
+                overlap = self._overlap(a, b, broad=broad)
                 if overlap is not None:
                     kind = RaceKind.LOST_UPDATE if a.kind is Kind.RMW else RaceKind.CHECK_THEN_ACT
                     return Race(kind, a, b, None, overlap, hint)
@@ -548,6 +579,18 @@ class _Finder:
                 if overlap is not None and b.function is not a.function:
                     return Race(RaceKind.CHANGED_WHILE_ITERATED, a, b, None, overlap, hint)
         return None
+
+    def _takes_lock(self, state: State) -> bool:
+        """Whether the class owning ``state`` takes one of its own locks anywhere: RacerD's
+        sign that it means to be thread-safe, so every method counts as running at once."""
+        klass = state.owner
+        if klass is None or not state.via_self:
+            return False
+        if klass not in self._locking:
+            self._locking[klass] = any(
+                lock.startswith("self.") for a in self.accesses if a.function.klass is klass for lock in a.held
+            )
+        return self._locking[klass]
 
     def _overlap(self, a: Access, b: Access, *, broad: bool = False) -> Overlap | None:
         """Why ``a`` and ``b`` can run at once, RacerD-style, or None if nothing shows it.
@@ -638,6 +681,37 @@ class _Finder:
             if state.owner is not None and name.startswith("self."):
                 return name
         return "self._lock" if state.via_self else "_lock"
+
+
+def _released_early(a: Access, accesses: list[Access], lock: str) -> Access | None:
+    """An access of ``a``'s state in ``a``'s function that holds ``lock``, if any."""
+    return next((b for b in accesses if b.function is a.function and lock in b.held), None)
+
+
+_RELEASING = re.compile(r"release|unlock|_exit", re.I)
+
+
+def _owner_releases(a: Access, b: Access) -> bool:
+    """A "held" flag set under a lock when acquired and cleared without it on release: only
+    the owner releases, so the clearing write cannot meet the setting one."""
+    return (
+        isinstance(a.node, cst.Assign)
+        and isinstance(a.node.value, cst.Name)
+        and a.node.value.value in ("False", "None")
+        and _RELEASING.search(a.function.node.name.value) is not None
+        and "acquire" in b.function.node.name.value.lower()
+    )
+
+
+def _flags(a: Access, b: Access) -> bool:
+    """Both set a boolean (``if self.wake: self.wake = False`` against ``self.wake = True``):
+    a request that arrives between the test and the reset merges with the one being served."""
+    return all(
+        isinstance(x.node, cst.Assign)
+        and isinstance(x.node.value, cst.Name)
+        and x.node.value.value in ("True", "False")
+        for x in (a, b)
+    )
 
 
 def _same_constant(a: Access, b: Access) -> bool:
