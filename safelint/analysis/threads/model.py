@@ -132,6 +132,7 @@ class ThreadModel:
         self.entries: list[Entry] = []
         self.targets: set[Function] = set()
         self._nested: dict[cst.CSTNode, dict[str, Function]] = {}
+        self._fields: dict[tuple[cst.ClassDef | None, str], cst.ClassDef | None] = {}
         self._referenced: set[str] = set()
         """Names and attribute names the module mentions: a private function passed as a
         callback (``atexit.register(_cleanup)``) is run by the code that registered it."""
@@ -162,7 +163,28 @@ class ThreadModel:
             and func.value.value in ("self", "cls")
         ):
             return self.method(where.klass, func.attr.value)
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Attribute)
+            and isinstance(func.value.value, cst.Name)
+            and func.value.value.value == "self"
+            and where is not None
+            and where.klass is not None
+        ):
+            return self._field_method(func.value, func.attr.value, where)
         return None
+
+    def _field_method(self, field: cst.Attribute, name: str, where: Function) -> Function | None:
+        """``self.store.add`` where the evaluator knows ``self.store`` is an instance of a
+        class of this module: the object is reached by whatever thread runs ``where``."""
+        known = self._fields.get((where.klass, field.attr.value), False) if where.klass is not None else None
+        if known is False:
+            klass_name = self.ctx.types.class_of(field, where.node)
+            prefix = f"{self.ctx.module_name[0] or '<module>'}."
+            local = klass_name[len(prefix) :] if klass_name is not None and klass_name.startswith(prefix) else None
+            known = self.classes.get(local) if local is not None else None
+            self._fields[(where.klass, field.attr.value)] = known
+        return self.method(known, name) if isinstance(known, cst.ClassDef) else None
 
     def method(self, klass: cst.ClassDef, name: str, depth: int = 0) -> Function | None:
         """``klass.name``, looked up through the base classes this module defines."""

@@ -449,6 +449,8 @@ class _Finder:
         window = self.windows[function]
         if self._called_outside_threads(function):
             window = _never
+        elif len(function.contexts - {MAIN}) > 1 or any(c.repeated for c in function.contexts):
+            window = _always  # it races with itself before the threads it starts, too
         checked: set[int] = set()
         for node in cfg.nodes:
             if node.kind is NodeKind.TEST and isinstance(node.stmt, cst.If) and node.ast is node.stmt.test:
