@@ -185,6 +185,7 @@ class _Finder:
         self._besides: dict[Entry, set[Function]] = {}
         self._entry_order = {entry: i for i, entry in enumerate(model.entries)}
         self._locking: dict[cst.ClassDef, bool] = {}
+        self._fork_hooks: set[Function] = set()
 
     def find(self) -> list[Race]:
         self._learn_locks()
@@ -194,6 +195,7 @@ class _Finder:
         if not self.model.threaded and not self.shared.guards and not self._locked_somewhere():
             return []
         entry_locks = self._entry_locks()
+        self._fork_hooks = self._after_fork()
         self.windows = {f: _window(f, self.nodes(f)) for f in self.model.functions.values()}
         for function in self.model.functions.values():
             self._collect(function, entry_locks.get(function, frozenset()))
@@ -216,6 +218,24 @@ class _Finder:
         for function in self.model.functions.values():
             key = function.node.name.value if function.klass is None else f"self.{function.node.name.value}"
             self.locks.learn_helper(key, function.node.body)
+
+    def _after_fork(self) -> set[Function]:
+        """The methods a function that calls ``os.register_at_fork`` hands on as values
+        (``WeakMethod(self._reset)``, a nested hook): they run in a child with one thread."""
+        hooks: set[Function] = set()
+        if "register_at_fork" not in self.ctx.text:
+            return hooks
+        for function in self.model.functions.values():
+            own = self.nodes(function)
+            if not any(isinstance(n, cst.Call) and dotted_name(n.func) == "os.register_at_fork" for n in own):
+                continue
+            called = {id(n.func) for n in own if isinstance(n, cst.Call)}
+            for node in own:
+                if isinstance(node, cst.Attribute) and id(node) not in called:
+                    found = self.model.resolve(node, function)
+                    if found is not None:
+                        hooks.add(found)
+        return hooks
 
     def _locked_somewhere(self) -> bool:
         return bool(self.locks.known) or any(
@@ -474,7 +494,11 @@ class _Finder:
                     if previous is not None:
                         previous.held = previous.held & held
                         continue
-                    concurrent = function.node.name.value not in _NOT_CONCURRENT and window(target)
+                    concurrent = (
+                        function.node.name.value not in _NOT_CONCURRENT
+                        and function not in self._fork_hooks
+                        and window(target)
+                    )
                     access = Access(state, kind, target, function, held, concurrent, id(target) in checked)
                     found[id(target)] = access
         self.accesses.extend(found.values())
