@@ -110,6 +110,8 @@ class RaceKind(enum.Enum):
     """Tested and then changed without a lock while another write can run."""
     CHANGED_WHILE_ITERATED = "changed while iterated"
     """Changed without a lock while another function iterates it."""
+    HELD_FLAG = "held flag"
+    """Whether this thread holds a lock, kept on ``self`` where every thread shares it."""
     ITERATED_OUTSIDE_LOCK = "iterated outside lock"
     """Iterated without a lock while another function changes it in place under its owner's lock."""
 
@@ -189,9 +191,10 @@ class _Finder:
 
     def find(self) -> list[Race]:
         self._learn_locks()
+        flags = self._held_flags()
         self._find_states()
         if not self.shared.states:
-            return []
+            return flags
         if not self.model.threaded and not self.shared.guards and not self._locked_somewhere():
             return []
         entry_locks = self._entry_locks()
@@ -199,7 +202,68 @@ class _Finder:
         self.windows = {f: _window(f, self.nodes(f)) for f in self.model.functions.values()}
         for function in self.model.functions.values():
             self._collect(function, entry_locks.get(function, frozenset()))
-        return self._judge()
+        return flags + self._judge()
+
+    def _held_flags(self) -> list[Race]:
+        """``self.locked = self._lock.acquire(False)`` (or ``= True`` after ``acquire()``) and
+        later ``if self.locked: self._lock.release()``: the flag says what *this* thread holds,
+        but every thread running the method shares it, so one thread's failed attempt clears
+        another's and the lock is never released (or released by a thread not holding it)."""
+        found: list[Race] = []
+        if ".acquire(" not in self.ctx.text:
+            return found
+        for function in self.model.functions.values():
+            me = self_name(function)
+            if me is None:
+                continue
+            own = self.nodes(function)
+            flags: dict[str, tuple[cst.Assign, str]] = {}
+            acquired = next(
+                (
+                    lock
+                    for node in own
+                    if isinstance(node, cst.Call)
+                    and isinstance(node.func, cst.Attribute)
+                    and node.func.attr.value == "acquire"
+                    and self.locks.is_lock(lock := dotted_name(node.func.value))
+                ),
+                None,
+            )
+            for node in own:
+                if not isinstance(node, cst.Assign) or len(node.targets) != 1:
+                    continue
+                target = dotted_name(node.targets[0].target)
+                if target is None or not target.startswith(f"{me}.") or target.count(".") != 1:
+                    continue
+                value = node.value
+                if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+                    lock = dotted_name(value.func.value)
+                    if value.func.attr.value == "acquire" and self.locks.is_lock(lock):
+                        assert lock is not None
+                        flags[target] = (node, lock)
+                elif isinstance(value, cst.Name) and value.value == "True" and acquired is not None:
+                    flags.setdefault(target, (node, acquired))
+            for node in own:
+                if not isinstance(node, cst.If):
+                    continue
+                tested = dotted_name(node.test)
+                if tested not in flags:
+                    continue
+                assignment, lock = flags[tested]
+                releases = any(
+                    isinstance(n, cst.Call)
+                    and isinstance(n.func, cst.Attribute)
+                    and n.func.attr.value == "release"
+                    and dotted_name(n.func.value) == lock
+                    for n in without_nested_defs(node.body)
+                )
+                if releases:
+                    state = State(f"f:{function.qualname}.{tested}", tested, False, function.klass, True)
+                    access = Access(state, Kind.WRITE, assignment, function, frozenset(), True)
+                    test = Access(state, Kind.READ, node.test, function, frozenset(), True)
+                    found.append(Race(RaceKind.HELD_FLAG, access, test, lock, None, "a local variable"))
+                    del flags[tested]
+        return found
 
     # ----------------------------------------------------------------- locks
 
