@@ -86,6 +86,6 @@ class InconsistentLocking(RaceRule):
                 f"writes it under the lock, and {why(race.overlap)}: the lock is released too early"
             )
         return (
-            f"`{a.state.label}` is written without a lock in `{a.function.qualname}` but under `{race.lock}` "
+            f"`{a.state.label}` is {PARTICIPLE[a.kind]} without a lock in `{a.function.qualname}` but under `{race.lock}` "
             f"in `{b.function.qualname}`, and {why(race.overlap)}"
         )

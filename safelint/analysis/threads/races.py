@@ -433,7 +433,9 @@ class _Finder:
                             ):
                                 own[attr] = False
                             elif own.get(attr, True):
-                                own[attr] = own.get(attr, False) or (value is not None and is_container(ctx, value))
+                                own[attr] = own.get(attr, False) or (
+                                    value is not None and is_container(ctx, value, method.node)
+                                )
                                 own.setdefault(attr, False)
         for attr, container in own.items():
             if self.locks.is_lock(f"self.{attr}") or f"self.{attr}" in self.locks.known:

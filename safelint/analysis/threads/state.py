@@ -277,9 +277,13 @@ def is_safe_call(ctx: ModuleContext, call: cst.Call) -> bool:
     )
 
 
-def is_container(ctx: ModuleContext, value: cst.BaseExpression) -> bool:
+def is_container(ctx: ModuleContext, value: cst.BaseExpression, scope: cst.CSTNode | None = None) -> bool:
+    """Whether ``value`` builds a mutable container; with ``scope``, the evaluator is asked
+    too (``handlers or {}``, a parameter annotated ``dict[str, Handler]``)."""
     if isinstance(value, (cst.Dict, cst.List, cst.Set, cst.DictComp, cst.ListComp, cst.SetComp)):
         return True
+    if scope is not None and isinstance(value, (cst.Name, cst.BooleanOperation, cst.Attribute)):
+        return ctx.types.class_of(value, scope) in MUTABLE_CONTAINERS
     if isinstance(value, cst.Call):
         name = ctx.names.qualified_name(value.func, None) or dotted_name(value.func) or ""
         return (
