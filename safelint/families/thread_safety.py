@@ -16,7 +16,7 @@ from safelint.rule import Option, Rule
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
-__all__ = ["THREAD_ENTRY_POINTS", "Race", "RaceKind", "RaceRule"]
+__all__ = ["THREAD_ENTRY_POINTS", "Kind", "Race", "RaceKind", "RaceRule"]
 
 THREAD_ENTRY_POINTS = Option(
     "thread-entry-points",

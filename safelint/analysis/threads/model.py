@@ -121,6 +121,15 @@ class Function:
     starts: list[cst.CSTNode] = field(default_factory=list)
     """The entry sites in its own code."""
 
+    @property
+    def method(self) -> Function | None:
+        """The method whose ``self`` this function sees: itself, or for a closure nested in a
+        method (a thread body defined inside it), that method."""
+        scope: Function | None = self
+        while scope is not None and scope.klass is None:
+            scope = scope.parent
+        return scope
+
 
 class ThreadModel:
     """Entries, the module's functions and their contexts. Build with :func:`thread_model`."""
@@ -155,14 +164,15 @@ class ThreadModel:
                     return found
                 scope = scope.parent
             return self._nested.get(self.ctx.module, {}).get(func.value)
+        owner = where.method if where is not None else None
         if (
             isinstance(func, cst.Attribute)
             and isinstance(func.value, cst.Name)
-            and where is not None
-            and where.klass is not None
+            and owner is not None
+            and owner.klass is not None
             and func.value.value in ("self", "cls")
         ):
-            return self.method(where.klass, func.attr.value)
+            return self.method(owner.klass, func.attr.value)
         if (
             isinstance(func, cst.Attribute)
             and isinstance(func.value, cst.Attribute)

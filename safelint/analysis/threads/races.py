@@ -618,7 +618,7 @@ class _Finder:
                 if a.kind is Kind.ITER:
                     race = self._iterated_outside_lock(a, locked_writes, hint)
                 elif a.kind in WRITES:
-                    race = self._classify(a, locked_writes, writes, iterations, hint)
+                    race = self._classify(a, locked_writes, writes, iterations, hint) or self._swap(a, accesses, hint)
                 else:
                     race = None
                 if race is not None:
@@ -670,6 +670,21 @@ class _Finder:
                 overlap = self._overlap(a, b)
                 if overlap is not None and b.function is not a.function:
                     return Race(RaceKind.CHANGED_WHILE_ITERATED, a, b, None, overlap, hint)
+        return None
+
+    def _swap(self, a: Access, accesses: list[Access], hint: str) -> Race | None:
+        """``pending = self.pending; self.pending = []`` without a lock while another thread
+        appends to the container: an item added between the read and the rebinding goes to
+        the list already taken, or is lost."""
+        if a.kind is not Kind.WRITE or not a.state.container or not isinstance(a.node, cst.Assign):
+            return None
+        if not any(r.kind is Kind.READ and r.function is a.function and not r.held for r in accesses):
+            return None
+        for b in accesses:
+            if b.kind is Kind.MUTATE and b.concurrent and b.function is not a.function and not b.held:
+                overlap = self._overlap(a, b, broad=self._takes_lock(a.state))
+                if overlap is not None:
+                    return Race(RaceKind.LOST_UPDATE, a, b, None, overlap, hint)
         return None
 
     def _takes_lock(self, state: State) -> bool:

@@ -88,7 +88,8 @@ class Refs:
         self.function = function
         self.me = self_name(function)
         self.cls = cls_name(function)
-        self.klass = function.klass.name.value if function.klass is not None else None
+        owner = function.method
+        self.klass = owner.klass.name.value if owner is not None and owner.klass is not None else None
         declared: set[str] = set()
         bound: set[str] = {p.name.value for p in parameters(function.node.params)}
         self.own = own
@@ -236,10 +237,15 @@ def _decorated(function: Function, name: str) -> bool:
 
 
 def self_name(function: Function) -> str | None:
-    if function.klass is None or _decorated(function, "staticmethod") or _decorated(function, "classmethod"):
+    """The name of ``self`` in a method, or in a closure nested in one that does not rebind it."""
+    owner = function.method
+    if owner is None or _decorated(owner, "staticmethod") or _decorated(owner, "classmethod"):
         return None
-    params = parameters(function.node.params)
-    return params[0].name.value if params else None
+    params = parameters(owner.node.params)
+    name = params[0].name.value if params else None
+    if owner is not function and name in {p.name.value for p in parameters(function.node.params)}:
+        return None
+    return name
 
 
 def cls_name(function: Function) -> str | None:
