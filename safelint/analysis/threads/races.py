@@ -653,7 +653,8 @@ class _Finder:
             overlap = self._overlap(a, b, broad=True)
             if overlap is not None:
                 return Race(RaceKind.INCONSISTENT_LOCKING, a, b, lock, overlap, hint)
-            if isinstance(a.node, cst.AugAssign):
+            if isinstance(a.node, cst.AugAssign) and a.function.parent is None:
+                # A closure's callers are not seen: the one that runs it may hold the lock.
                 return Race(RaceKind.UPDATE_OUTSIDE_LOCK, a, b, lock, None, hint)
         if a.kind is Kind.RMW or a.check_then_act:
             broad = self._takes_lock(a.state)
