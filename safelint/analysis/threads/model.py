@@ -39,7 +39,7 @@ from safelint.analysis.syntax import callee_name, dotted_name, iter_scopes, push
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
-__all__ = ["MAIN", "Entry", "EntryKind", "Function", "ThreadModel", "mentions_threads", "thread_model"]
+__all__ = ["MAIN", "Entry", "EntryKind", "Function", "ThreadModel", "mentions_threads", "private_name", "thread_model"]
 
 _THREADY = re.compile(r"Thread|threading|_thread\b|Executor|executor|to_thread|GuardedBy|guarded-by")
 
@@ -433,7 +433,7 @@ class ThreadModel:
             if (
                 function not in entry_functions
                 and not function.callers
-                and (not _private(name) or name in self._referenced)
+                and (not private_name(name) or name in self._referenced)
             ):
                 function.contexts.add(MAIN)
         changed = True
@@ -447,7 +447,7 @@ class ThreadModel:
                         changed = True
 
 
-def _private(name: str) -> bool:
+def private_name(name: str) -> bool:
     """``_helper`` with no caller here is called by the package's own code, on whatever
     thread that runs: unknown, so not counted as the starting thread."""
     return name.startswith("_") and not name.endswith("__")

@@ -38,6 +38,7 @@ from safelint.analysis.threads.model import (
     Function,
     ThreadModel,
     mentions_threads,
+    private_name,
     thread_model,
 )
 from safelint.analysis.threads.state import (
@@ -732,9 +733,23 @@ class _Finder:
         """Whether ``function``, on the starting thread, visibly runs while ``entry`` does: its
         starter's code after the start (and what that code calls), or anything at all for a
         ``Thread`` subclass (the object is a handle other threads use) or a thread started at
-        module level."""
+        module level, and the public methods of an object that runs one of its own methods on
+        a thread its starter does not join (a background worker: its users call those methods
+        while it runs)."""
         starter = entry.starter
         if starter is None or entry.kind is EntryKind.DECLARED:
+            return True
+        target = entry.target.method if entry.target is not None else None
+        owner = function.method
+        if (
+            entry.shares_self
+            and target is not None
+            and owner is not None
+            and owner.klass is target.klass
+            and not private_name(owner.node.name.value)
+            and owner.node.name.value not in _NOT_CONCURRENT
+            and not any(_joins(n) for n in self.nodes(starter))
+        ):
             return True
         if entry not in self._besides:
             window = self.windows[starter]
