@@ -78,6 +78,7 @@ _NOT_CONCURRENT = frozenset(
     }
 )
 _JOINS = frozenset({"join", "shutdown"})
+_SYNCHRONIZED = re.compile(r"synchroni[sz]ed")
 _GUARD_COMMENT = re.compile(r"#\s*guarded[-_ ]by:\s*([\w.]+)", re.I)
 _NESTED = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 # The nodes whose ``ast`` is code run right there (not a whole compound statement).
@@ -202,7 +203,7 @@ class _Finder:
         self._fork_hooks = self._after_fork()
         self.windows = {f: _window(f, self.nodes(f)) for f in self.model.functions.values()}
         for function in self.model.functions.values():
-            self._collect(function, entry_locks.get(function, frozenset()))
+            self._collect(function, entry_locks.get(function, frozenset()) | self._decorated_lock(function))
         return flags + self._judge()
 
     def _held_flags(self) -> list[Race]:
@@ -302,6 +303,17 @@ class _Finder:
                         hooks.add(found)
         return hooks
 
+    def _decorated_lock(self, function: Function) -> Held:
+        """``@synchronized`` (Java's word, kept by ports such as kafka-python's): the wrapper
+        holds the object's lock around the whole method."""
+        if function.klass is None or not any(
+            _SYNCHRONIZED.fullmatch((dotted_name(d.decorator) or "").rsplit(".", 1)[-1])
+            for d in function.node.decorators
+        ):
+            return frozenset()
+        known = sorted(n for n in self.locks.known if n.startswith("self."))
+        return frozenset({known[0] if known else "self._lock"})
+
     def _locked_somewhere(self) -> bool:
         return bool(self.locks.known) or any(
             isinstance(n, cst.WithItem) and self.locks.entered(n)
@@ -335,7 +347,7 @@ class _Finder:
     def _held_at_calls(self, caller: Function) -> dict[Function, Held]:
         """The locks held wherever ``caller`` calls each of its callees."""
         cfg = self._cfg(caller)
-        result = solve(cfg, LockAnalysis(self.locks, caller.node))
+        result = solve(cfg, LockAnalysis(self.locks, caller.node, self._decorated_lock(caller)))
         found: dict[Function, Held] = {}
         if not result.converged:
             return found
