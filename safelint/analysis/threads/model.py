@@ -99,6 +99,8 @@ class Entry:
     top: cst.CSTNode | None = None
     """The module-level statement holding ``site``: its line is found without laying out
     the whole module."""
+    awaited: bool = False
+    """Awaited where it is started (``await asyncio.to_thread(f)``), outside a loop."""
 
 
 MAIN = Entry(EntryKind.MAIN, cst.Pass(), False)
@@ -270,14 +272,18 @@ class ThreadModel:
         stack: list[tuple[cst.CSTNode, Function | None, bool, cst.CSTNode | None]] = [(ctx.module, None, False, None)]
         kids: list[cst.CSTNode] = []
         tops: dict[cst.CSTNode, cst.CSTNode | None] = {}
+        awaited: set[int] = set()
         while stack:
             node, where, looping, top = stack.pop()
             if top is None and node is not ctx.module:
                 top = node
-            if isinstance(node, cst.Call):
+            if isinstance(node, cst.Await):
+                awaited.add(id(node.expression))
+            elif isinstance(node, cst.Call):
                 found = self._entry_call(node, where, looping)
                 if found is not None:
                     target, entry = found
+                    entry.awaited = id(node) in awaited and not looping
                     entry.top = top
                     entry.starter = where
                     targets.setdefault(target, []).append(entry)
@@ -315,7 +321,9 @@ class ThreadModel:
                         entry = Entry(EntryKind.REQUEST_HANDLER, klass, True, shares_self=False, top=klass)
                         targets.setdefault(method, []).append(entry)
         for target, entries in targets.items():
-            if len(entries) > 1:
+            # Awaited in place (`await loop.run_in_executor(None, self._read)`), each call ends
+            # before its coroutine goes on: such calls do not overlap one another.
+            if len(entries) > 1 and not all(entry.awaited for entry in entries):
                 for entry in entries:
                     entry.repeated = True
             for entry in entries:

@@ -726,7 +726,7 @@ class _Finder:
             return None
         for ca in _contexts(a, order):
             for cb in _contexts(b, order):
-                if ca is MAIN and cb is MAIN or (ca is cb and not ca.repeated):
+                if ca is MAIN and cb is MAIN or (ca is cb and not ca.repeated) or (ca.awaited and cb.awaited):
                     continue
                 if not broad and (
                     cb is MAIN and not self._beside(ca, b.function) or ca is MAIN and not self._beside(cb, a.function)
@@ -746,8 +746,8 @@ class _Finder:
         starter's code after the start (and what that code calls), or anything at all for a
         ``Thread`` subclass (the object is a handle other threads use) or a thread started at
         module level, and the public methods of an object that runs one of its own methods on
-        a thread its starter does not join (a background worker: its users call those methods
-        while it runs)."""
+        a thread its starter neither joins nor awaits (a background worker: its users call
+        those methods while it runs)."""
         starter = entry.starter
         if starter is None or entry.kind is EntryKind.DECLARED:
             return True
@@ -755,6 +755,7 @@ class _Finder:
         owner = function.method
         if (
             entry.shares_self
+            and not entry.awaited
             and target is not None
             and owner is not None
             and owner.klass is target.klass
