@@ -190,6 +190,7 @@ class _Finder:
         self._entry_order = {entry: i for i, entry in enumerate(model.entries)}
         self._locking: dict[cst.ClassDef, bool] = {}
         self._fork_hooks: set[Function] = set()
+        self._guard_locks: frozenset[str] | None = None
 
     def find(self) -> list[Race]:
         self._learn_locks()
@@ -631,7 +632,9 @@ class _Finder:
                 if a.kind is Kind.ITER:
                     race = self._iterated_outside_lock(a, locked_writes, hint)
                 elif a.kind in WRITES:
-                    race = self._classify(a, locked_writes, writes, iterations, hint) or self._swap(a, accesses, hint)
+                    race = self._classify(a, locked_writes, writes, iterations, hint, accesses) or self._swap(
+                        a, accesses, hint
+                    )
                 else:
                     race = None
                 if race is not None:
@@ -656,12 +659,25 @@ class _Finder:
         return None
 
     def _classify(
-        self, a: Access, locked: list[Access], writes: list[Access], iterations: list[Access], hint: str
+        self,
+        a: Access,
+        locked: list[Access],
+        writes: list[Access],
+        iterations: list[Access],
+        hint: str,
+        accesses: list[Access],
     ) -> Race | None:
-        for b, lock in [(b, lock) for b in locked for lock in sorted(b.held) if _owns(a.state, lock)]:
+        guards = self._entry_guards()
+        for b, lock in [
+            (b, lock) for b in locked for lock in sorted(b.held) if _owns(a.state, lock) and lock not in guards
+        ]:
             # RacerD's rule (the lock declares the class shared) for lost updates; a plain
             # write needs a visible thread too, or a setup or test hook would be reported.
-            if _owner_releases(a, b):
+            if _owner_releases(a, b) or _insertion(a):
+                continue
+            if a.kind is Kind.MUTATE and not (
+                _compound(b, lock, self.accesses) or _released_early(a, accesses, lock) is not None
+            ):
                 continue
             overlap = self._overlap(a, b, broad=True)
             if overlap is not None:
@@ -700,6 +716,30 @@ class _Finder:
                 if overlap is not None:
                     return Race(RaceKind.LOST_UPDATE, a, b, None, overlap, hint)
         return None
+
+    def _entry_guards(self) -> frozenset[str]:
+        """Locks tried without blocking, raising when taken (``if not self._poll_lock.acquire(
+        blocking=False): raise RuntimeError("Concurrent access")``): they forbid a second
+        caller of one method, and guard no data that other methods change."""
+        if self._guard_locks is None:
+            found: set[str] = set()
+            for function in self.model.functions.values():
+                for node in self.nodes(function):
+                    if not (
+                        isinstance(node, cst.If)
+                        and isinstance(node.test, cst.UnaryOperation)
+                        and isinstance(node.test.operator, cst.Not)
+                        and isinstance(node.test.expression, cst.Call)
+                        and isinstance(node.test.expression.func, cst.Attribute)
+                        and node.test.expression.func.attr.value == "acquire"
+                        and any(isinstance(n, cst.Raise) for n in without_nested_defs(node.body))
+                    ):
+                        continue
+                    lock = dotted_name(node.test.expression.func.value)
+                    if lock is not None:
+                        found.add(lock)
+            self._guard_locks = frozenset(found)
+        return self._guard_locks
 
     def _takes_lock(self, state: State) -> bool:
         """Whether the class owning ``state`` takes one of its own locks anywhere: RacerD's
@@ -837,6 +877,29 @@ def _owner_releases(a: Access, b: Access) -> bool:
         and _RELEASING.search(a.function.node.name.value) is not None
         and "acquire" in b.function.node.name.value.lower()
     )
+
+
+_INSERTIONS = frozenset({"append", "appendleft", "add", "extend", "extendleft"})
+
+
+def _insertion(a: Access) -> bool:
+    """``q.append(x)``, ``s.add(x)``: one atomic call that only adds. Code under the lock
+    that reads, pops or checks the container cannot be broken by it; a loop over the
+    container can, and is reported as such (SL305)."""
+    return (
+        isinstance(a.node, cst.Call)
+        and isinstance(a.node.func, cst.Attribute)
+        and a.node.func.attr.value in _INSERTIONS
+    )
+
+
+def _compound(b: Access, lock: str, accesses: list[Access]) -> bool:
+    """Whether the code holding ``lock`` around ``b`` does more than one atomic step on its
+    object's state: a test, a loop, an update, or several accesses that must agree. Against
+    a single step (``d[k] = v`` under the lock) an unlocked single step (``d.pop(k, None)``,
+    ``del d[k]``) breaks nothing: each is atomic."""
+    together = [c for c in accesses if c.function is b.function and lock in c.held and c.state.owner is b.state.owner]
+    return len(together) > 1 or any(c.kind in (Kind.ITER, Kind.RMW) or c.check_then_act for c in together)
 
 
 def _flags(a: Access, b: Access) -> bool:
