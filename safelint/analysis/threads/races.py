@@ -673,7 +673,7 @@ class _Finder:
         ]:
             # RacerD's rule (the lock declares the class shared) for lost updates; a plain
             # write needs a visible thread too, or a setup or test hook would be reported.
-            if _owner_releases(a, b) or _insertion(a):
+            if _owner_releases(a, b) or _insertion(a) or _flag_store(a, writes):
                 continue
             if a.kind is Kind.MUTATE and not (
                 _compound(b, lock, self.accesses) or _released_early(a, accesses, lock) is not None
@@ -891,6 +891,20 @@ def _insertion(a: Access) -> bool:
         and isinstance(a.node.func, cst.Attribute)
         and a.node.func.attr.value in _INSERTIONS
     )
+
+
+def _constant_store(a: Access) -> bool:
+    return (
+        isinstance(a.node, cst.Assign)
+        and isinstance(a.node.value, cst.Name)
+        and a.node.value.value in ("True", "False", "None")
+    )
+
+
+def _flag_store(a: Access, writes: list[Access]) -> bool:
+    """``self._stopped = True`` where every write of the field stores a constant: a flag.
+    One store cannot interleave with another, and whichever lands last is a valid order."""
+    return _constant_store(a) and all(_constant_store(w) for w in writes)
 
 
 def _compound(b: Access, lock: str, accesses: list[Access]) -> bool:
