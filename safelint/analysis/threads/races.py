@@ -786,8 +786,8 @@ class _Finder:
         starter's code after the start (and what that code calls), or anything at all for a
         ``Thread`` subclass (the object is a handle other threads use) or a thread started at
         module level, and the public methods of an object that runs one of its own methods on
-        a thread its starter neither joins nor awaits (a background worker: its users call
-        those methods while it runs)."""
+        a thread it keeps (started in ``__init__`` or stored on ``self``) and neither joins nor
+        awaits: a background worker, whose users call those methods while it runs."""
         starter = entry.starter
         if starter is None or entry.kind is EntryKind.DECLARED:
             return True
@@ -802,6 +802,7 @@ class _Finder:
             and not private_name(owner.node.name.value)
             and owner.node.name.value not in _NOT_CONCURRENT
             and not any(_joins(n) for n in self.nodes(starter))
+            and (starter.node.name.value == "__init__" or self._kept_on_self(entry, starter))
         ):
             return True
         if entry not in self._besides:
@@ -819,6 +820,16 @@ class _Finder:
                     todo.extend(callee.callees)
             self._besides[entry] = found
         return function in self._besides[entry]
+
+    def _kept_on_self(self, entry: Entry, starter: Function) -> bool:
+        """``self._thread = Thread(target=self._run)``: the object keeps its thread, which
+        outlives the call that started it."""
+        return any(
+            isinstance(n, cst.Assign)
+            and n.value is entry.site
+            and any((dotted_name(t.target) or "").startswith("self.") for t in n.targets)
+            for n in self.nodes(starter)
+        )
 
     def _entry_line(self, entry: Entry) -> int | None:
         """The line of an entry's site; None for an entry known from elsewhere (another
