@@ -101,10 +101,18 @@ class RaceRule(Rule):
             runs on that thread. Across modules, only calls within the same top-level package are
             followed, and only thread starts the index sees (`Thread`/`Timer` targets, `to_thread`,
             `run_in_executor`, `submit`/`map` on a `ThreadPoolExecutor` bound in the module, `run`
-            of a `Thread` subclass). An object handed to a thread through a variable, or a
-            callback passed around, is not seen; name such functions in `thread-entry-points`. A
-            lock is recognised by its type or its name (`_lock`, `mutex`, `cond`), and holding
-            *any* lock silences the report.
+            of a `Thread` subclass). Within a module, an object a thread reaches through a field
+            whose class the type evaluator knows (`self.registry.forget()`), a thread body nested
+            in a method, and the locals a nested function run on threads closes over are
+            followed too. An object handed to a thread through a local variable or a parameter,
+            or a callback passed around, is not seen; name such functions in
+            `thread-entry-points`. A lock is recognised by its type or its name (`_lock`, `mutex`,
+            `cond`), and holding *any* lock silences the report. One race is one finding: the
+            first unprotected site, with the other sites and the access it meets as related
+            locations. Single atomic container steps (`d.pop(k, None)`, `s.add(x)`) are reported
+            only against several steps under the lock, a loop, or a lock released too early; a
+            field only ever set to constants is a flag, not a race; a lock tried without blocking
+            whose failure raises guards entry, not data.
             """
         ),
     }
