@@ -180,22 +180,23 @@ class ThreadModel:
             and isinstance(func.value, cst.Attribute)
             and isinstance(func.value.value, cst.Name)
             and func.value.value.value == "self"
-            and where is not None
-            and where.klass is not None
+            and owner is not None
+            and owner.klass is not None
         ):
-            return self._field_method(func.value, func.attr.value, where)
+            return self._field_method(func.value, func.attr.value, owner)
         return None
 
-    def _field_method(self, field: cst.Attribute, name: str, where: Function) -> Function | None:
+    def _field_method(self, field: cst.Attribute, name: str, owner: Function) -> Function | None:
         """``self.store.add`` where the evaluator knows ``self.store`` is an instance of a
-        class of this module: the object is reached by whatever thread runs ``where``."""
-        known = self._fields.get((where.klass, field.attr.value), False) if where.klass is not None else None
+        class of this module: the object is reached by whatever thread runs the caller."""
+        key = (owner.klass, field.attr.value)
+        known = self._fields.get(key, False)
         if known is False:
-            klass_name = self.ctx.types.class_of(field, where.node)
+            klass_name = self.ctx.types.class_of(field, owner.node)
             prefix = f"{self.ctx.module_name[0] or '<module>'}."
             local = klass_name[len(prefix) :] if klass_name is not None and klass_name.startswith(prefix) else None
             known = self.classes.get(local) if local is not None else None
-            self._fields[(where.klass, field.attr.value)] = known
+            self._fields[key] = known
         return self.method(known, name) if isinstance(known, cst.ClassDef) else None
 
     def method(self, klass: cst.ClassDef, name: str, depth: int = 0) -> Function | None:
