@@ -168,19 +168,21 @@ class _Module:
     """State key → the short name of the lock declared to guard it."""
 
 
-def races(ctx: ModuleContext, extra_entries: Sequence[str] = ()) -> list[Race]:
-    """Every race of the module, computed once per file and entry-point option."""
+def races(ctx: ModuleContext, extra_entries: Sequence[str] = (), atomic_steps: bool = False) -> list[Race]:
+    """Every race of the module, computed once per file and options. ``atomic_steps``: also
+    a single atomic container step without the lock against a single step under it."""
     started = ctx.module_name[0] is not None and ctx.index.starts_threads_in(ctx.module_name[0])
     if not extra_entries and not started and not mentions_threads(ctx.text):
         return []
     model = thread_model(ctx, extra_entries)
-    return ctx.memo(("races", model), lambda: _Finder(ctx, model).find())
+    return ctx.memo(("races", model, atomic_steps), lambda: _Finder(ctx, model, atomic_steps).find())
 
 
 class _Finder:
-    def __init__(self, ctx: ModuleContext, model: ThreadModel) -> None:
+    def __init__(self, ctx: ModuleContext, model: ThreadModel, atomic_steps: bool) -> None:
         self.ctx = ctx
         self.model = model
+        self.atomic_steps = atomic_steps
         self.locks = LockNames(())
         self.shared = _Module()
         self.accesses: list[Access] = []
@@ -673,10 +675,12 @@ class _Finder:
         ]:
             # RacerD's rule (the lock declares the class shared) for lost updates; a plain
             # write needs a visible thread too, or a setup or test hook would be reported.
-            if _owner_releases(a, b) or _insertion(a) or _flag_store(a, writes):
+            if _owner_releases(a, b) or _flag_store(a, writes):
                 continue
-            if a.kind is Kind.MUTATE and not (
-                _compound(b, lock, self.accesses) or _released_early(a, accesses, lock) is not None
+            if not self.atomic_steps and (
+                _insertion(a)
+                or a.kind is Kind.MUTATE
+                and not (_compound(b, lock, self.accesses) or _released_early(a, accesses, lock) is not None)
             ):
                 continue
             overlap = self._overlap(a, b, broad=True)
