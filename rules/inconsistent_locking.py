@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from safelint.families.thread_safety import Race, RaceKind, RaceRule, why
+from safelint.families.thread_safety import PARTICIPLE, Race, RaceKind, RaceRule, why
 from safelint.results import Severity
 
 
@@ -14,7 +14,11 @@ class InconsistentLocking(RaceRule):
     An augmented assignment (`x += 1`) is reported on that evidence alone; a plain write
     or mutation also needs a visible thread that reaches one of the two places. Writes in
     `__init__` and at module level, before the object is shared, are not reported; nor are
-    helpers that every caller in the module calls with the lock held.
+    helpers that every caller in the module calls with the lock held, nor a "held" flag
+    cleared by the release method of the thread that set it under the lock in its acquire
+    method. A change made after the lock is released, in a function that used the same state
+    under it (the keys to delete computed under the lock, the deletion after it), is worded
+    as a lock released too early.
 
     ## Why is this a bug
     The lock protects nothing if one writer skips it: the unlocked write interleaves with the
@@ -75,7 +79,13 @@ class InconsistentLocking(RaceRule):
                 f"`{a.state.label}` is updated without a lock in `{a.function.qualname}` but written under "
                 f"`{race.lock}` in `{b.function.qualname}`, which declares it shared between threads"
             )
+        if race.released_early is not None:
+            return (
+                f"`{a.state.label}` is {PARTICIPLE[a.kind]} in `{a.function.qualname}` after `{race.lock}` is "
+                f"released, though the function uses it under that lock before and `{b.function.qualname}` "
+                f"writes it under the lock, and {why(race.overlap)}: the lock is released too early"
+            )
         return (
-            f"`{a.state.label}` is written without a lock in `{a.function.qualname}` but under `{race.lock}` "
+            f"`{a.state.label}` is {PARTICIPLE[a.kind]} without a lock in `{a.function.qualname}` but under `{race.lock}` "
             f"in `{b.function.qualname}`, and {why(race.overlap)}"
         )

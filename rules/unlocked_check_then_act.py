@@ -11,7 +11,10 @@ class UnlockedCheckThenAct(RaceRule):
     `if key not in cache: cache[key] = load(key)`, `if self.conn is None: self.conn = connect()`
     — in code that runs on another thread with no lock held, when the thread evidence is
     visible (the function runs on several threads at once, or another function writes the
-    state while it runs).
+    state while it runs). In a class that takes one of its own locks anywhere, every method
+    counts as running beside the threads that reach the class (RacerD's rule). Also reported:
+    a flag on `self` that records whether *this* thread got a lock
+    (`self.locked = self._lock.acquire(False)` … `if self.locked: self._lock.release()`).
 
     ## Why is this a bug
     Between the test and the write another thread can pass the same test: both compute, both
@@ -62,12 +65,23 @@ class UnlockedCheckThenAct(RaceRule):
     severity = Severity.ERROR
     summary = "Shared state is tested and then changed without a lock, so two threads can both act on the same test."
 
-    kinds = frozenset({RaceKind.CHECK_THEN_ACT})
+    kinds = frozenset({RaceKind.CHECK_THEN_ACT, RaceKind.HELD_FLAG})
 
     def message(self, race: Race) -> str:
         a = race.access
+        if race.kind is RaceKind.HELD_FLAG:
+            return (
+                f"`{a.state.label}` records whether this thread holds `{race.lock}`, but it lives on the object, "
+                f"shared by every thread running `{a.function.qualname}`: another thread's attempt overwrites it, "
+                "and the lock is never released or released by a thread that does not hold it"
+            )
         assert race.overlap is not None
         return (
             f"`{a.state.label}` is checked and then changed in `{a.function.qualname}` without a lock, "
             f"and {why(race.overlap)}: both threads can act"
         )
+
+    def help(self, race: Race) -> str:
+        if race.kind is RaceKind.HELD_FLAG:
+            return "keep the flag in a local variable of the function that acquires and releases the lock"
+        return super().help(race)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from safelint.families.thread_safety import Race, RaceKind, RaceRule, why
+from safelint.families.thread_safety import Kind, Race, RaceKind, RaceRule, why
 from safelint.results import Severity
 
 
@@ -13,7 +13,10 @@ class UnlockedReadModifyWrite(RaceRule):
     function is started more than once (in a loop, by a pool's `map`, by a threading server)
     or another function writes the same state while it runs. Shared state is module-level
     mutable containers and names rebound with `global`, class attributes, and the attributes
-    of `self` in a `Thread` subclass or a class whose method is handed to a thread.
+    of `self` in a `Thread` subclass or a class whose method is handed to a thread, and the
+    locals a function shares with a nested function it runs on threads (a dict a task
+    submitted in a loop updates). Also reported: a container taken and replaced without a lock
+    (`pending = self.pending; self.pending = []`) while another thread adds to it.
 
     ## Why is this a bug
     `x += 1` is a load, an add and a store: two threads that load the same value both store
@@ -71,6 +74,11 @@ class UnlockedReadModifyWrite(RaceRule):
     def message(self, race: Race) -> str:
         a = race.access
         assert race.overlap is not None
+        if a.kind is Kind.WRITE:
+            return (
+                f"`{a.state.label}` is taken and replaced in `{a.function.qualname}` without a lock, "
+                f"and {why(race.overlap)}: an item added in between is lost"
+            )
         return (
             f"`{a.state.label}` is read and written back in `{a.function.qualname}` without a lock, "
             f"and {why(race.overlap)}: an update can be lost"

@@ -1,7 +1,9 @@
 """Helpers that turn example code into test cases: fixtures and documentation examples.
 
 A fixture marks each line that must be reported with a trailing ``# expect: CODE`` comment
-(removed before the check); every unmarked line must stay silent. Lines ``# safelint-config: <toml>`` at the top hold
+(removed before the check); every unmarked line must stay silent. ``# related: CODE`` marks a
+line that a finding of that code names as a related location: a fixture with such marks must
+name exactly those. Lines ``# safelint-config: <toml>`` at the top hold
 settings, in ``safelint.toml`` form.
 """
 
@@ -21,22 +23,28 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 _EXPECT = re.compile(r"[ \t]*#\s*expect:\s*(?P<codes>[A-Z]+\d+(?:\s*,\s*[A-Z]+\d+)*)")
+_RELATED = re.compile(r"[ \t]*#\s*related:\s*(?P<codes>[A-Z]+\d+(?:\s*,\s*[A-Z]+\d+)*)")
 _CONFIG = re.compile(r"^#\s*safelint-config:\s?(?P<toml>.*)$", re.M)
 
 
-def expected(source: str) -> set[tuple[int, str]]:
+def expected(source: str, marker: re.Pattern[str] = _EXPECT) -> set[tuple[int, str]]:
     """The (line, code) pairs the markers in ``source`` expect."""
     pairs: set[tuple[int, str]] = set()
     for number, line in enumerate(source.splitlines(), start=1):
-        match = _EXPECT.search(line)
+        match = marker.search(line)
         if match:
             pairs.update((number, code.strip()) for code in match.group("codes").split(","))
     return pairs
 
 
+def expected_related(source: str) -> set[tuple[int, str]]:
+    """The (line, code) pairs the ``# related:`` markers in ``source`` expect."""
+    return expected(source, _RELATED)
+
+
 def without_markers(source: str) -> str:
     """The source as checked: markers removed, so no rule ever sees them as comments."""
-    return _EXPECT.sub("", source)
+    return _RELATED.sub("", _EXPECT.sub("", source))
 
 
 def settings_for(source: str, root: Path) -> Settings:

@@ -84,6 +84,38 @@ def test_thread_subclass_and_handlers() -> None:
     assert entry.repeated and not entry.shares_self
 
 
+def test_objects_closures_and_awaited_executors() -> None:
+    model = thread_model(
+        _ctx(
+            """
+            import asyncio, threading
+
+            class Store:
+                def add(self): pass
+
+            class Service:
+                def __init__(self):
+                    self.store = Store()
+
+                def start(self):
+                    def body():
+                        self.store.add()
+                    threading.Thread(target=body).start()
+
+                async def read(self):
+                    await asyncio.to_thread(self._read)
+                    await asyncio.to_thread(self._read)
+
+                def _read(self): pass
+            """
+        )
+    )
+    found = _contexts(model)
+    assert found["Service.start.body"] == found["Store.add"] - {EntryKind.MAIN} == {EntryKind.THREAD_TARGET}
+    read = next(f for f in model.functions.values() if f.qualname == "Service._read")
+    assert all(entry.awaited and not entry.repeated for entry in read.contexts)
+
+
 def _held(source: str, function: str) -> dict[str, frozenset[str]]:
     module = cst.parse_module(textwrap.dedent(source))
     defs = {s.name.value: s for s in module.body if isinstance(s, cst.FunctionDef)}

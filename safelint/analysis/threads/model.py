@@ -39,7 +39,7 @@ from safelint.analysis.syntax import callee_name, dotted_name, iter_scopes, push
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
-__all__ = ["MAIN", "Entry", "EntryKind", "Function", "ThreadModel", "mentions_threads", "thread_model"]
+__all__ = ["MAIN", "Entry", "EntryKind", "Function", "ThreadModel", "mentions_threads", "private_name", "thread_model"]
 
 _THREADY = re.compile(r"Thread|threading|_thread\b|Executor|executor|to_thread|GuardedBy|guarded-by")
 
@@ -99,6 +99,8 @@ class Entry:
     top: cst.CSTNode | None = None
     """The module-level statement holding ``site``: its line is found without laying out
     the whole module."""
+    awaited: bool = False
+    """Awaited where it is started (``await asyncio.to_thread(f)``), outside a loop."""
 
 
 MAIN = Entry(EntryKind.MAIN, cst.Pass(), False)
@@ -121,6 +123,15 @@ class Function:
     starts: list[cst.CSTNode] = field(default_factory=list)
     """The entry sites in its own code."""
 
+    @property
+    def method(self) -> Function | None:
+        """The method whose ``self`` this function sees: itself, or for a closure nested in a
+        method (a thread body defined inside it), that method."""
+        scope: Function | None = self
+        while scope is not None and scope.klass is None:
+            scope = scope.parent
+        return scope
+
 
 class ThreadModel:
     """Entries, the module's functions and their contexts. Build with :func:`thread_model`."""
@@ -132,6 +143,7 @@ class ThreadModel:
         self.entries: list[Entry] = []
         self.targets: set[Function] = set()
         self._nested: dict[cst.CSTNode, dict[str, Function]] = {}
+        self._fields: dict[tuple[cst.ClassDef | None, str], cst.ClassDef | None] = {}
         self._referenced: set[str] = set()
         """Names and attribute names the module mentions: a private function passed as a
         callback (``atexit.register(_cleanup)``) is run by the code that registered it."""
@@ -154,15 +166,38 @@ class ThreadModel:
                     return found
                 scope = scope.parent
             return self._nested.get(self.ctx.module, {}).get(func.value)
+        owner = where.method if where is not None else None
         if (
             isinstance(func, cst.Attribute)
             and isinstance(func.value, cst.Name)
-            and where is not None
-            and where.klass is not None
+            and owner is not None
+            and owner.klass is not None
             and func.value.value in ("self", "cls")
         ):
-            return self.method(where.klass, func.attr.value)
+            return self.method(owner.klass, func.attr.value)
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Attribute)
+            and isinstance(func.value.value, cst.Name)
+            and func.value.value.value == "self"
+            and owner is not None
+            and owner.klass is not None
+        ):
+            return self._field_method(func.value, func.attr.value, owner)
         return None
+
+    def _field_method(self, field: cst.Attribute, name: str, owner: Function) -> Function | None:
+        """``self.store.add`` where the evaluator knows ``self.store`` is an instance of a
+        class of this module: the object is reached by whatever thread runs the caller."""
+        key = (owner.klass, field.attr.value)
+        known = self._fields.get(key, False)
+        if known is False:
+            klass_name = self.ctx.types.class_of(field, owner.node)
+            prefix = f"{self.ctx.module_name[0] or '<module>'}."
+            local = klass_name[len(prefix) :] if klass_name is not None and klass_name.startswith(prefix) else None
+            known = self.classes.get(local) if local is not None else None
+            self._fields[key] = known
+        return self.method(known, name) if isinstance(known, cst.ClassDef) else None
 
     def method(self, klass: cst.ClassDef, name: str, depth: int = 0) -> Function | None:
         """``klass.name``, looked up through the base classes this module defines."""
@@ -238,14 +273,18 @@ class ThreadModel:
         stack: list[tuple[cst.CSTNode, Function | None, bool, cst.CSTNode | None]] = [(ctx.module, None, False, None)]
         kids: list[cst.CSTNode] = []
         tops: dict[cst.CSTNode, cst.CSTNode | None] = {}
+        awaited: set[int] = set()
         while stack:
             node, where, looping, top = stack.pop()
             if top is None and node is not ctx.module:
                 top = node
-            if isinstance(node, cst.Call):
+            if isinstance(node, cst.Await):
+                awaited.add(id(node.expression))
+            elif isinstance(node, cst.Call):
                 found = self._entry_call(node, where, looping)
                 if found is not None:
                     target, entry = found
+                    entry.awaited = id(node) in awaited and not looping
                     entry.top = top
                     entry.starter = where
                     targets.setdefault(target, []).append(entry)
@@ -283,7 +322,9 @@ class ThreadModel:
                         entry = Entry(EntryKind.REQUEST_HANDLER, klass, True, shares_self=False, top=klass)
                         targets.setdefault(method, []).append(entry)
         for target, entries in targets.items():
-            if len(entries) > 1:
+            # Awaited in place (`await loop.run_in_executor(None, self._read)`), each call ends
+            # before its coroutine goes on: such calls do not overlap one another.
+            if len(entries) > 1 and not all(entry.awaited for entry in entries):
                 for entry in entries:
                     entry.repeated = True
             for entry in entries:
@@ -401,7 +442,7 @@ class ThreadModel:
             if (
                 function not in entry_functions
                 and not function.callers
-                and (not _private(name) or name in self._referenced)
+                and (not private_name(name) or name in self._referenced)
             ):
                 function.contexts.add(MAIN)
         changed = True
@@ -415,7 +456,7 @@ class ThreadModel:
                         changed = True
 
 
-def _private(name: str) -> bool:
+def private_name(name: str) -> bool:
     """``_helper`` with no caller here is called by the package's own code, on whatever
     thread that runs: unknown, so not counted as the starting thread."""
     return name.startswith("_") and not name.endswith("__")

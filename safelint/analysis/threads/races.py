@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -38,6 +38,7 @@ from safelint.analysis.threads.model import (
     Function,
     ThreadModel,
     mentions_threads,
+    private_name,
     thread_model,
 )
 from safelint.analysis.threads.state import (
@@ -77,6 +78,7 @@ _NOT_CONCURRENT = frozenset(
     }
 )
 _JOINS = frozenset({"join", "shutdown"})
+_SYNCHRONIZED = re.compile(r"synchroni[sz]ed")
 _GUARD_COMMENT = re.compile(r"#\s*guarded[-_ ]by:\s*([\w.]+)", re.I)
 _NESTED = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 # The nodes whose ``ast`` is code run right there (not a whole compound statement).
@@ -110,6 +112,10 @@ class RaceKind(enum.Enum):
     """Tested and then changed without a lock while another write can run."""
     CHANGED_WHILE_ITERATED = "changed while iterated"
     """Changed without a lock while another function iterates it."""
+    HELD_FLAG = "held flag"
+    """Whether this thread holds a lock, kept on ``self`` where every thread shares it."""
+    ITERATED_OUTSIDE_LOCK = "iterated outside lock"
+    """Iterated without a lock while another function changes it in place under its owner's lock."""
 
 
 class OverlapKind(enum.Enum):
@@ -150,6 +156,9 @@ class Race:
     overlap: Overlap | None
     lock_hint: str
     """The lock to hold around it."""
+    released_early: Access | None = None
+    """An access of the same state in the same function under ``lock``: the lock was
+    released too early (the keys computed under it, the deletion after it)."""
 
 
 @dataclass
@@ -159,19 +168,21 @@ class _Module:
     """State key → the short name of the lock declared to guard it."""
 
 
-def races(ctx: ModuleContext, extra_entries: Sequence[str] = ()) -> list[Race]:
-    """Every race of the module, computed once per file and entry-point option."""
+def races(ctx: ModuleContext, extra_entries: Sequence[str] = (), atomic_steps: bool = False) -> list[Race]:
+    """Every race of the module, computed once per file and options. ``atomic_steps``: also
+    a single atomic container step without the lock against a single step under it."""
     started = ctx.module_name[0] is not None and ctx.index.starts_threads_in(ctx.module_name[0])
     if not extra_entries and not started and not mentions_threads(ctx.text):
         return []
     model = thread_model(ctx, extra_entries)
-    return ctx.memo(("races", model), lambda: _Finder(ctx, model).find())
+    return ctx.memo(("races", model, atomic_steps), lambda: _Finder(ctx, model, atomic_steps).find())
 
 
 class _Finder:
-    def __init__(self, ctx: ModuleContext, model: ThreadModel) -> None:
+    def __init__(self, ctx: ModuleContext, model: ThreadModel, atomic_steps: bool) -> None:
         self.ctx = ctx
         self.model = model
+        self.atomic_steps = atomic_steps
         self.locks = LockNames(())
         self.shared = _Module()
         self.accesses: list[Access] = []
@@ -179,19 +190,85 @@ class _Finder:
         self._nodes: dict[Function, list[cst.CSTNode]] = {}
         self._besides: dict[Entry, set[Function]] = {}
         self._entry_order = {entry: i for i, entry in enumerate(model.entries)}
+        self._locking: dict[cst.ClassDef, bool] = {}
+        self._fork_hooks: set[Function] = set()
+        self._guard_locks: frozenset[str] | None = None
 
     def find(self) -> list[Race]:
         self._learn_locks()
+        flags = self._held_flags()
         self._find_states()
         if not self.shared.states:
-            return []
+            return flags
         if not self.model.threaded and not self.shared.guards and not self._locked_somewhere():
             return []
         entry_locks = self._entry_locks()
+        self._fork_hooks = self._after_fork()
         self.windows = {f: _window(f, self.nodes(f)) for f in self.model.functions.values()}
         for function in self.model.functions.values():
-            self._collect(function, entry_locks.get(function, frozenset()))
-        return self._judge()
+            self._collect(function, entry_locks.get(function, frozenset()) | self._decorated_lock(function))
+        return flags + self._judge()
+
+    def _held_flags(self) -> list[Race]:
+        """``self.locked = self._lock.acquire(False)`` (or ``= True`` after ``acquire()``) and
+        later ``if self.locked: self._lock.release()``: the flag says what *this* thread holds,
+        but every thread running the method shares it, so one thread's failed attempt clears
+        another's and the lock is never released (or released by a thread not holding it)."""
+        found: list[Race] = []
+        if ".acquire(" not in self.ctx.text:
+            return found
+        for function in self.model.functions.values():
+            me = self_name(function)
+            if me is None:
+                continue
+            own = self.nodes(function)
+            flags: dict[str, tuple[cst.Assign, str]] = {}
+            acquired = next(
+                (
+                    lock
+                    for node in own
+                    if isinstance(node, cst.Call)
+                    and isinstance(node.func, cst.Attribute)
+                    and node.func.attr.value == "acquire"
+                    and self.locks.is_lock(lock := dotted_name(node.func.value))
+                ),
+                None,
+            )
+            for node in own:
+                if not isinstance(node, cst.Assign) or len(node.targets) != 1:
+                    continue
+                target = dotted_name(node.targets[0].target)
+                if target is None or not target.startswith(f"{me}.") or target.count(".") != 1:
+                    continue
+                value = node.value
+                if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+                    lock = dotted_name(value.func.value)
+                    if value.func.attr.value == "acquire" and self.locks.is_lock(lock):
+                        assert lock is not None
+                        flags[target] = (node, lock)
+                elif isinstance(value, cst.Name) and value.value == "True" and acquired is not None:
+                    flags.setdefault(target, (node, acquired))
+            for node in own:
+                if not isinstance(node, cst.If):
+                    continue
+                tested = dotted_name(node.test)
+                if tested not in flags:
+                    continue
+                assignment, lock = flags[tested]
+                releases = any(
+                    isinstance(n, cst.Call)
+                    and isinstance(n.func, cst.Attribute)
+                    and n.func.attr.value == "release"
+                    and dotted_name(n.func.value) == lock
+                    for n in without_nested_defs(node.body)
+                )
+                if releases:
+                    state = State(f"f:{function.qualname}.{tested}", tested, False, function.klass, True)
+                    access = Access(state, Kind.WRITE, assignment, function, frozenset(), True)
+                    test = Access(state, Kind.READ, node.test, function, frozenset(), True)
+                    found.append(Race(RaceKind.HELD_FLAG, access, test, lock, None, "a local variable"))
+                    del flags[tested]
+        return found
 
     # ----------------------------------------------------------------- locks
 
@@ -210,6 +287,35 @@ class _Finder:
         for function in self.model.functions.values():
             key = function.node.name.value if function.klass is None else f"self.{function.node.name.value}"
             self.locks.learn_helper(key, function.node.body)
+
+    def _after_fork(self) -> set[Function]:
+        """The methods a function that calls ``os.register_at_fork`` hands on as values
+        (``WeakMethod(self._reset)``, a nested hook): they run in a child with one thread."""
+        hooks: set[Function] = set()
+        if "register_at_fork" not in self.ctx.text:
+            return hooks
+        for function in self.model.functions.values():
+            own = self.nodes(function)
+            if not any(isinstance(n, cst.Call) and dotted_name(n.func) == "os.register_at_fork" for n in own):
+                continue
+            called = {id(n.func) for n in own if isinstance(n, cst.Call)}
+            for node in own:
+                if isinstance(node, cst.Attribute) and id(node) not in called:
+                    found = self.model.resolve(node, function)
+                    if found is not None:
+                        hooks.add(found)
+        return hooks
+
+    def _decorated_lock(self, function: Function) -> Held:
+        """``@synchronized`` (Java's word, kept by ports such as kafka-python's): the wrapper
+        holds the object's lock around the whole method."""
+        if function.klass is None or not any(
+            _SYNCHRONIZED.fullmatch((dotted_name(d.decorator) or "").rsplit(".", 1)[-1])
+            for d in function.node.decorators
+        ):
+            return frozenset()
+        known = sorted(n for n in self.locks.known if n.startswith("self."))
+        return frozenset({known[0] if known else "self._lock"})
 
     def _locked_somewhere(self) -> bool:
         return bool(self.locks.known) or any(
@@ -244,7 +350,7 @@ class _Finder:
     def _held_at_calls(self, caller: Function) -> dict[Function, Held]:
         """The locks held wherever ``caller`` calls each of its callees."""
         cfg = self._cfg(caller)
-        result = solve(cfg, LockAnalysis(self.locks, caller.node))
+        result = solve(cfg, LockAnalysis(self.locks, caller.node, self._decorated_lock(caller)))
         found: dict[Function, Held] = {}
         if not result.converged:
             return found
@@ -292,6 +398,7 @@ class _Finder:
                 states[f"g:{name}"] = State(f"g:{name}", name, False, None, False)
         for klass in self.model.classes.values():
             self._class_states(klass)
+        self._closure_states()
         self._guards()
 
     def _summary(self) -> ModuleSummary:
@@ -342,7 +449,9 @@ class _Finder:
                             ):
                                 own[attr] = False
                             elif own.get(attr, True):
-                                own[attr] = own.get(attr, False) or (value is not None and is_container(ctx, value))
+                                own[attr] = own.get(attr, False) or (
+                                    value is not None and is_container(ctx, value, method.node)
+                                )
                                 own.setdefault(attr, False)
         for attr, container in own.items():
             if self.locks.is_lock(f"self.{attr}") or f"self.{attr}" in self.locks.known:
@@ -353,6 +462,35 @@ class _Finder:
                 self.shared.states[f"c:{cname}.{attr}"] = State(
                     f"c:{cname}.{attr}", f"{cname}.{attr}", True, klass, False
                 )
+
+    def _closure_states(self) -> None:
+        """The locals a nested function run on other threads shares with the function that
+        defines it: a container it fills (``seen[k] = seen.get(k, 0) + 1`` in a task
+        submitted in a loop), or a name it rebinds through ``nonlocal``."""
+        ctx = self.ctx
+        for inner in self.model.functions.values():
+            if inner.parent is None or inner.contexts <= {MAIN}:
+                continue
+            own = self.nodes(inner)
+            mine = Refs({}, inner, own).locals
+            rebound = {n.name.value for node in own if isinstance(node, cst.Nonlocal) for n in node.names}
+            used = {n.value for n in own if isinstance(n, cst.Name)} - mine
+            scope: Function | None = inner.parent
+            while scope is not None and used:
+                bound = Refs({}, scope, self.nodes(scope)).locals
+                for name in sorted(used & bound):
+                    containers = [
+                        node.value
+                        for node in self.nodes(scope)
+                        if isinstance(node, cst.Assign)
+                        and any(isinstance(t.target, cst.Name) and t.target.value == name for t in node.targets)
+                    ]
+                    container = bool(containers) and all(is_container(ctx, v) for v in containers)
+                    if container or name in rebound:
+                        key = f"l:{scope.qualname}.{name}"
+                        self.shared.states[key] = State(key, name, container, None, False, scope.qualname)
+                used -= bound
+                scope = scope.parent
 
     def _guards(self) -> None:
         def scan(body: Sequence[cst.CSTNode], prefix: str, self_prefix: str | None) -> None:
@@ -413,6 +551,8 @@ class _Finder:
         window = self.windows[function]
         if self._called_outside_threads(function):
             window = _never
+        elif len(function.contexts - {MAIN}) > 1 or any(c.repeated for c in function.contexts):
+            window = _always  # it races with itself before the threads it starts, too
         checked: set[int] = set()
         for node in cfg.nodes:
             if node.kind is NodeKind.TEST and isinstance(node.stmt, cst.If) and node.ast is node.stmt.test:
@@ -436,7 +576,11 @@ class _Finder:
                     if previous is not None:
                         previous.held = previous.held & held
                         continue
-                    concurrent = function.node.name.value not in _NOT_CONCURRENT and window(target)
+                    concurrent = (
+                        function.node.name.value not in _NOT_CONCURRENT
+                        and function not in self._fork_hooks
+                        and window(target)
+                    )
                     access = Access(state, kind, target, function, held, concurrent, id(target) in checked)
                     found[id(target)] = access
         self.accesses.extend(found.values())
@@ -485,29 +629,72 @@ class _Finder:
                             reported.add(id(a.node))
                             out.append(Race(RaceKind.GUARD_VIOLATION, a, None, guard, None, hint))
                     continue
-                if a.held or a.kind not in WRITES:
+                if a.held:
                     continue
-                race = self._classify(a, locked_writes, writes, iterations, hint)
+                if a.kind is Kind.ITER:
+                    race = self._iterated_outside_lock(a, locked_writes, hint)
+                elif a.kind in WRITES:
+                    race = self._classify(a, locked_writes, writes, iterations, hint, accesses) or self._swap(
+                        a, accesses, hint
+                    )
+                else:
+                    race = None
                 if race is not None:
+                    if race.lock is not None and race.kind is RaceKind.INCONSISTENT_LOCKING:
+                        race = replace(race, released_early=_released_early(a, accesses, race.lock))
                     out.append(race)
         return out
 
+    def _iterated_outside_lock(self, a: Access, locked: list[Access], hint: str) -> Race | None:
+        """A loop over a container that other code changes in place under its owner's lock:
+        the lock declares the container shared, and the loop does not take it."""
+        if not a.state.container:
+            return None
+        for b in locked:
+            if b.kind is Kind.WRITE or b.function is a.function:
+                continue
+            for lock in sorted(b.held):
+                if _owns(a.state, lock):
+                    overlap = self._overlap(a, b, broad=True)
+                    if overlap is not None:
+                        return Race(RaceKind.ITERATED_OUTSIDE_LOCK, a, b, lock, overlap, hint)
+        return None
+
     def _classify(
-        self, a: Access, locked: list[Access], writes: list[Access], iterations: list[Access], hint: str
+        self,
+        a: Access,
+        locked: list[Access],
+        writes: list[Access],
+        iterations: list[Access],
+        hint: str,
+        accesses: list[Access],
     ) -> Race | None:
-        for b, lock in [(b, lock) for b in locked for lock in sorted(b.held) if _owns(a.state, lock)]:
+        guards = self._entry_guards()
+        for b, lock in [
+            (b, lock) for b in locked for lock in sorted(b.held) if _owns(a.state, lock) and lock not in guards
+        ]:
             # RacerD's rule (the lock declares the class shared) for lost updates; a plain
             # write needs a visible thread too, or a setup or test hook would be reported.
+            if _owner_releases(a, b) or _flag_store(a, writes):
+                continue
+            if not self.atomic_steps and (
+                _insertion(a)
+                or a.kind is Kind.MUTATE
+                and not (_compound(b, lock, self.accesses) or _released_early(a, accesses, lock) is not None)
+            ):
+                continue
             overlap = self._overlap(a, b, broad=True)
             if overlap is not None:
                 return Race(RaceKind.INCONSISTENT_LOCKING, a, b, lock, overlap, hint)
-            if isinstance(a.node, cst.AugAssign):
+            if isinstance(a.node, cst.AugAssign) and a.function.parent is None:
+                # A closure's callers are not seen: the one that runs it may hold the lock.
                 return Race(RaceKind.UPDATE_OUTSIDE_LOCK, a, b, lock, None, hint)
         if a.kind is Kind.RMW or a.check_then_act:
+            broad = self._takes_lock(a.state)
             for b in writes:
-                if _same_constant(a, b):
+                if _same_constant(a, b) or (a.check_then_act and _flags(a, b)):
                     continue
-                overlap = self._overlap(a, b)
+                overlap = self._overlap(a, b, broad=broad)
                 if overlap is not None:
                     kind = RaceKind.LOST_UPDATE if a.kind is Kind.RMW else RaceKind.CHECK_THEN_ACT
                     return Race(kind, a, b, None, overlap, hint)
@@ -519,6 +706,57 @@ class _Finder:
                     return Race(RaceKind.CHANGED_WHILE_ITERATED, a, b, None, overlap, hint)
         return None
 
+    def _swap(self, a: Access, accesses: list[Access], hint: str) -> Race | None:
+        """``pending = self.pending; self.pending = []`` without a lock while another thread
+        appends to the container: an item added between the read and the rebinding goes to
+        the list already taken, or is lost."""
+        if a.kind is not Kind.WRITE or not a.state.container or not isinstance(a.node, cst.Assign):
+            return None
+        if not any(r.kind is Kind.READ and r.function is a.function and not r.held for r in accesses):
+            return None
+        for b in accesses:
+            if b.kind is Kind.MUTATE and b.concurrent and b.function is not a.function and not b.held:
+                overlap = self._overlap(a, b, broad=self._takes_lock(a.state))
+                if overlap is not None:
+                    return Race(RaceKind.LOST_UPDATE, a, b, None, overlap, hint)
+        return None
+
+    def _entry_guards(self) -> frozenset[str]:
+        """Locks tried without blocking, raising when taken (``if not self._poll_lock.acquire(
+        blocking=False): raise RuntimeError("Concurrent access")``): they forbid a second
+        caller of one method, and guard no data that other methods change."""
+        if self._guard_locks is None:
+            found: set[str] = set()
+            for function in self.model.functions.values():
+                for node in self.nodes(function):
+                    if not (
+                        isinstance(node, cst.If)
+                        and isinstance(node.test, cst.UnaryOperation)
+                        and isinstance(node.test.operator, cst.Not)
+                        and isinstance(node.test.expression, cst.Call)
+                        and isinstance(node.test.expression.func, cst.Attribute)
+                        and node.test.expression.func.attr.value == "acquire"
+                        and any(isinstance(n, cst.Raise) for n in without_nested_defs(node.body))
+                    ):
+                        continue
+                    lock = dotted_name(node.test.expression.func.value)
+                    if lock is not None:
+                        found.add(lock)
+            self._guard_locks = frozenset(found)
+        return self._guard_locks
+
+    def _takes_lock(self, state: State) -> bool:
+        """Whether the class owning ``state`` takes one of its own locks anywhere: RacerD's
+        sign that it means to be thread-safe, so every method counts as running at once."""
+        klass = state.owner
+        if klass is None or not state.via_self:
+            return False
+        if klass not in self._locking:
+            self._locking[klass] = any(
+                lock.startswith("self.") for a in self.accesses if a.function.klass is klass for lock in a.held
+            )
+        return self._locking[klass]
+
     def _overlap(self, a: Access, b: Access, *, broad: bool = False) -> Overlap | None:
         """Why ``a`` and ``b`` can run at once, RacerD-style, or None if nothing shows it.
 
@@ -527,9 +765,12 @@ class _Finder:
         every method concurrent (RacerD's rule).
         """
         order = self._entry_order
+        scope = a.state.scope
+        if scope is not None and a.function.qualname == scope and b.function.qualname == scope:
+            return None
         for ca in _contexts(a, order):
             for cb in _contexts(b, order):
-                if ca is MAIN and cb is MAIN or (ca is cb and not ca.repeated):
+                if ca is MAIN and cb is MAIN or (ca is cb and not ca.repeated) or (ca.awaited and cb.awaited):
                     continue
                 if not broad and (
                     cb is MAIN and not self._beside(ca, b.function) or ca is MAIN and not self._beside(cb, a.function)
@@ -548,9 +789,25 @@ class _Finder:
         """Whether ``function``, on the starting thread, visibly runs while ``entry`` does: its
         starter's code after the start (and what that code calls), or anything at all for a
         ``Thread`` subclass (the object is a handle other threads use) or a thread started at
-        module level."""
+        module level, and the public methods of an object that runs one of its own methods on
+        a thread it keeps (started in ``__init__`` or stored on ``self``) and neither joins nor
+        awaits: a background worker, whose users call those methods while it runs."""
         starter = entry.starter
         if starter is None or entry.kind is EntryKind.DECLARED:
+            return True
+        target = entry.target.method if entry.target is not None else None
+        owner = function.method
+        if (
+            entry.shares_self
+            and not entry.awaited
+            and target is not None
+            and owner is not None
+            and owner.klass is target.klass
+            and not private_name(owner.node.name.value)
+            and owner.node.name.value not in _NOT_CONCURRENT
+            and not any(_joins(n) for n in self.nodes(starter))
+            and (starter.node.name.value == "__init__" or self._kept_on_self(entry, starter))
+        ):
             return True
         if entry not in self._besides:
             window = self.windows[starter]
@@ -567,6 +824,16 @@ class _Finder:
                     todo.extend(callee.callees)
             self._besides[entry] = found
         return function in self._besides[entry]
+
+    def _kept_on_self(self, entry: Entry, starter: Function) -> bool:
+        """``self._thread = Thread(target=self._run)``: the object keeps its thread, which
+        outlives the call that started it."""
+        return any(
+            isinstance(n, cst.Assign)
+            and n.value is entry.site
+            and any((dotted_name(t.target) or "").startswith("self.") for t in n.targets)
+            for n in self.nodes(starter)
+        )
 
     def _entry_line(self, entry: Entry) -> int | None:
         """The line of an entry's site; None for an entry known from elsewhere (another
@@ -605,6 +872,74 @@ class _Finder:
             if state.owner is not None and name.startswith("self."):
                 return name
         return "self._lock" if state.via_self else "_lock"
+
+
+def _released_early(a: Access, accesses: list[Access], lock: str) -> Access | None:
+    """An access of ``a``'s state in ``a``'s function that holds ``lock``, if any."""
+    return next((b for b in accesses if b.function is a.function and lock in b.held), None)
+
+
+_RELEASING = re.compile(r"release|unlock|_exit", re.I)
+
+
+def _owner_releases(a: Access, b: Access) -> bool:
+    """A "held" flag set under a lock when acquired and cleared without it on release: only
+    the owner releases, so the clearing write cannot meet the setting one."""
+    return (
+        isinstance(a.node, cst.Assign)
+        and isinstance(a.node.value, cst.Name)
+        and a.node.value.value in ("False", "None")
+        and _RELEASING.search(a.function.node.name.value) is not None
+        and "acquire" in b.function.node.name.value.lower()
+    )
+
+
+_INSERTIONS = frozenset({"append", "appendleft", "add", "extend", "extendleft"})
+
+
+def _insertion(a: Access) -> bool:
+    """``q.append(x)``, ``s.add(x)``: one atomic call that only adds. Code under the lock
+    that reads, pops or checks the container cannot be broken by it; a loop over the
+    container can, and is reported as such (SL305)."""
+    return (
+        isinstance(a.node, cst.Call)
+        and isinstance(a.node.func, cst.Attribute)
+        and a.node.func.attr.value in _INSERTIONS
+    )
+
+
+def _constant_store(a: Access) -> bool:
+    return (
+        isinstance(a.node, cst.Assign)
+        and isinstance(a.node.value, cst.Name)
+        and a.node.value.value in ("True", "False", "None")
+    )
+
+
+def _flag_store(a: Access, writes: list[Access]) -> bool:
+    """``self._stopped = True`` where every write of the field stores a constant: a flag.
+    One store cannot interleave with another, and whichever lands last is a valid order."""
+    return _constant_store(a) and all(_constant_store(w) for w in writes)
+
+
+def _compound(b: Access, lock: str, accesses: list[Access]) -> bool:
+    """Whether the code holding ``lock`` around ``b`` does more than one atomic step on its
+    object's state: a test, a loop, an update, or several accesses that must agree. Against
+    a single step (``d[k] = v`` under the lock) an unlocked single step (``d.pop(k, None)``,
+    ``del d[k]``) breaks nothing: each is atomic."""
+    together = [c for c in accesses if c.function is b.function and lock in c.held and c.state.owner is b.state.owner]
+    return len(together) > 1 or any(c.kind in (Kind.ITER, Kind.RMW) or c.check_then_act for c in together)
+
+
+def _flags(a: Access, b: Access) -> bool:
+    """Both set a boolean (``if self.wake: self.wake = False`` against ``self.wake = True``):
+    a request that arrives between the test and the reset merges with the one being served."""
+    return all(
+        isinstance(x.node, cst.Assign)
+        and isinstance(x.node.value, cst.Name)
+        and x.node.value.value in ("True", "False")
+        for x in (a, b)
+    )
 
 
 def _same_constant(a: Access, b: Access) -> bool:

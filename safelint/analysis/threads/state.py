@@ -51,8 +51,9 @@ WRITES = frozenset({Kind.WRITE, Kind.MUTATE, Kind.RMW})
 
 @dataclass(frozen=True)
 class State:
-    """A piece of shared state: a global (``g:name``), a field (``s:Class.attr``) or a class
-    attribute (``c:Class.attr``)."""
+    """A piece of shared state: a global (``g:name``), a field (``s:Class.attr``), a class
+    attribute (``c:Class.attr``) or a function's local that a function it runs on other
+    threads closes over (``l:outer.name``)."""
 
     key: str
     label: str
@@ -60,6 +61,8 @@ class State:
     container: bool
     owner: cst.ClassDef | None
     via_self: bool
+    scope: str | None = None
+    """For a local: the qualified name of the function it belongs to (each call has its own)."""
 
 
 @dataclass(eq=False)
@@ -85,12 +88,13 @@ class Refs:
         self.function = function
         self.me = self_name(function)
         self.cls = cls_name(function)
-        self.klass = function.klass.name.value if function.klass is not None else None
+        owner = function.method
+        self.klass = owner.klass.name.value if owner is not None and owner.klass is not None else None
         declared: set[str] = set()
         bound: set[str] = {p.name.value for p in parameters(function.node.params)}
         self.own = own
         for node in self.own:
-            if isinstance(node, cst.Global):
+            if isinstance(node, (cst.Global, cst.Nonlocal)):
                 declared.update(n.name.value for n in node.names)
             elif isinstance(
                 node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.WithItem, cst.NamedExpr, cst.CompFor)
@@ -112,7 +116,16 @@ class Refs:
 
     def ref(self, expr: cst.CSTNode) -> State | None:
         if isinstance(expr, cst.Name):
-            return self.states.get(f"g:{expr.value}") if expr.value not in self.locals else None
+            name = expr.value
+            if name in self.locals:
+                return self.states.get(f"l:{self.function.qualname}.{name}")
+            scope = self.function.parent
+            while scope is not None:
+                found = self.states.get(f"l:{scope.qualname}.{name}")
+                if found is not None:
+                    return found
+                scope = scope.parent
+            return self.states.get(f"g:{name}")
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
             owner, attr = expr.value.value, expr.attr.value
             if owner == self.me and self.klass is not None:
@@ -224,10 +237,15 @@ def _decorated(function: Function, name: str) -> bool:
 
 
 def self_name(function: Function) -> str | None:
-    if function.klass is None or _decorated(function, "staticmethod") or _decorated(function, "classmethod"):
+    """The name of ``self`` in a method, or in a closure nested in one that does not rebind it."""
+    owner = function.method
+    if owner is None or _decorated(owner, "staticmethod") or _decorated(owner, "classmethod"):
         return None
-    params = parameters(function.node.params)
-    return params[0].name.value if params else None
+    params = parameters(owner.node.params)
+    name = params[0].name.value if params else None
+    if owner is not function and name in {p.name.value for p in parameters(function.node.params)}:
+        return None
+    return name
 
 
 def cls_name(function: Function) -> str | None:
@@ -265,9 +283,13 @@ def is_safe_call(ctx: ModuleContext, call: cst.Call) -> bool:
     )
 
 
-def is_container(ctx: ModuleContext, value: cst.BaseExpression) -> bool:
+def is_container(ctx: ModuleContext, value: cst.BaseExpression, scope: cst.CSTNode | None = None) -> bool:
+    """Whether ``value`` builds a mutable container; with ``scope``, the evaluator is asked
+    too (``handlers or {}``, a parameter annotated ``dict[str, Handler]``)."""
     if isinstance(value, (cst.Dict, cst.List, cst.Set, cst.DictComp, cst.ListComp, cst.SetComp)):
         return True
+    if scope is not None and isinstance(value, (cst.Name, cst.BooleanOperation, cst.Attribute)):
+        return ctx.types.class_of(value, scope) in MUTABLE_CONTAINERS
     if isinstance(value, cst.Call):
         name = ctx.names.qualified_name(value.func, None) or dotted_name(value.func) or ""
         return (
