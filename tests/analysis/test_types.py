@@ -133,6 +133,13 @@ def type_of(source: str, expression: str) -> str:
         ),
         # a stub's `X: Final = 0` is the constant's type
         ("import logging\nx = logging.NOTSET\n", "x", "builtins.int"),
+        # a NamedTuple unpacks into its fields
+        (
+            "from typing import NamedTuple, Optional\nclass Seg(NamedTuple):\n    text: str\n    style: Optional[int] = None\n"
+            "def f(xs: list[Seg]):\n    for t, s in xs:\n        s\n",
+            "s",
+            "builtins.int | None",
+        ),
         # what every module has without binding it
         ("x = __name__\n", "x", "builtins.str"),
         ("def f():\n    return __file__\n", "__file__", "builtins.str"),
@@ -288,12 +295,14 @@ def test_another_modules_fields_and_enum_members_from_the_index(tmp_path: Path) 
         "    @classmethod\n    def make(cls, *names: str, width: int = 0) -> 'Options': ...\n"
         "class Conn:\n    def __init__(self) -> None:\n        self.state: State = State.NEW\n"
         "Side = Literal['left', 'right']\nMaybeConn = Union['Conn', None]\n"
+        "def conns() -> 'list[Conn]': ...\n"
     )
     app = package / "app.py"
     app.write_text(
-        "from pkg.model import Conn, MaybeConn, Options, Side, State\n"
+        "from pkg.model import Conn, MaybeConn, Options, Side, State, conns\n"
         "def f(o: Options, c: Conn, s: Side, m: MaybeConn):\n    a = o.width\n    b = o.label\n    d = o.count\n"
         "    e = c.state\n    g = State.DONE\n    h = s\n    i = m\n    j = Options.make(width=3)\n"
+        "    for k in conns():\n        pass\n"
     )
     root = tmp_path
     project = open_project(root, SettingsResolver(root, Overrides(), isolated=True), RunOptions(use_cache=False))
@@ -303,7 +312,7 @@ def test_another_modules_fields_and_enum_members_from_the_index(tmp_path: Path) 
     found = {
         node.value: (node, scope)
         for node, scope in walk_scoped(module)
-        if isinstance(node, cst.Name) and node.value in "abdeghij"
+        if isinstance(node, cst.Name) and node.value in "abdeghijk"
     }
     types = {name: str(ctx.types.type_of(node, scope)) for name, (node, scope) in found.items()}
     assert types == {
@@ -315,6 +324,7 @@ def test_another_modules_fields_and_enum_members_from_the_index(tmp_path: Path) 
         "h": "builtins.str",  # the alias's literals, widened by the assignment
         "i": "pkg.model.Conn | None",
         "j": "pkg.model.Options",
+        "k": "pkg.model.Conn",
     }
 
 
