@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.facts.apis import TUPLE_ACQUIRERS
+from safelint.analysis.facts.apis import CLOSED_WHEN_EXHAUSTED, TUPLE_ACQUIRERS
 from safelint.analysis.resources.acquisition import Effect, InlineUse, acquisition, inline_effect, release_methods
 from safelint.analysis.syntax import callee_name, dotted_name
 from safelint.context import ModuleContext
@@ -145,6 +145,8 @@ class UnmanagedInlineResource(Rule):
         releases, popen = release_methods(ctx, qualname, type_name)
         outcome = inline_effect(ctx, node, kind, releases, popen)
         if outcome is None or outcome[0] is not Effect.BORROW or outcome[1] is None:
+            return
+        if outcome[1] is InlineUse.ITERATED and qualname in CLOSED_WHEN_EXHAUSTED:
             return
         if popen and isinstance(parent, cst.Expr):
             return  # a child started and left to run (a browser, a viewer) is deliberate

@@ -35,6 +35,7 @@ from safelint.analysis.facts.apis import (
 )
 from safelint.analysis.facts.callees import project_class, project_function
 from safelint.analysis.syntax import dotted_name
+from safelint.analysis.types.model import ClassObject
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -187,7 +188,11 @@ def acquisition(
         receiver_class, method = qualname.rsplit(".", 1)
         if method in ("enter_context", "enter_async_context"):
             return None
-        if knowledge.is_resource_class(receiver_class) and method not in INDEPENDENT_METHODS:
+        if (
+            knowledge.is_resource_class(receiver_class)
+            and method not in INDEPENDENT_METHODS
+            and not isinstance(ctx.types.type_of(call.func.value, scope), ClassObject)
+        ):
             return None  # a view of its receiver: the cursor of a connection, a makefile
     klass = project_class(ctx, qualname)
     if klass is not None and klass.registers_self:

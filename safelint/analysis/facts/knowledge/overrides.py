@@ -148,4 +148,10 @@ RETURN_TYPES: tuple[ReturnOverride, ...] = (
         "typeshed says Any (it may also return an addinfourl for file:, ftp: and data: "
         "URLs); every result is a closeable response that holds a socket or a file",
     ),
+    ReturnOverride(
+        "wave.open",
+        "wave.Wave_read",
+        "typeshed's overload for a mode not written as a literal (or none) says Any; the "
+        "result is a Wave_read or a Wave_write, each holding the file it opened until close()",
+    ),
 )
