@@ -87,7 +87,11 @@ class UnawaitedCoroutine(Rule):
             fix=fix,
         )
 
-    def visit_Assign(self, node: cst.Assign, ctx: ModuleContext) -> None:
+    def visit_AnnAssign(self, node: cst.AnnAssign, ctx: ModuleContext) -> None:
+        """``c: Coroutine[...] = fetch()``: the annotation awaits nothing."""
+        self.visit_Assign(node, ctx)
+
+    def visit_Assign(self, node: cst.Assign | cst.AnnAssign, ctx: ModuleContext) -> None:
         found = local_from_call(node, ctx.scope)
         if found is None or found[0].asynchronous is None:
             return

@@ -63,6 +63,7 @@ from safelint.analysis.syntax import (
     target_names,
     walk,
 )
+from safelint.analysis.types.model import FunctionType, Instance, NoneType, Param, UnknownType
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -203,7 +204,13 @@ class _Module:
             parent = self.parents[scope]
             if isinstance(scope, COMPREHENSIONS) and parent in selected:
                 selected.add(scope)
-        narrowing = ModuleNarrowing(self.ctx.module, self._nullness, initial_facts=self._initial, cfg_of=self.ctx.cfg)
+        narrowing = ModuleNarrowing(
+            self.ctx.module,
+            self._nullness,
+            initial_facts=self._initial,
+            cfg_of=self.ctx.cfg,
+            accepts_none=self._comparison_takes_none,
+        )
         for scope in self.parents:
             if scope not in selected:
                 continue
@@ -379,6 +386,22 @@ class _Module:
 
     def _nullness(self, expr: cst.BaseExpression) -> Nullness | None:
         return Nullness.MAYBE if expr in self.sources else None
+
+    def _comparison_takes_none(self, operand: cst.BaseExpression, method: str) -> bool:
+        """Whether ``operand``'s comparison ``method`` takes None (``object``, ``Any``, no
+        annotation, or a union with None): ``None < x`` then asks ``x.__gt__`` and succeeds."""
+        types = self.ctx.types
+        parents = self.ctx.parents
+        scope = parents.get(operand)
+        while scope is not None and type(scope) not in _SCOPE_TYPES:
+            scope = parents.get(scope)
+        receiver = types.type_of(operand, scope)
+        if not isinstance(receiver, Instance) or receiver.cls.startswith("builtins."):
+            return False
+        bound = types.member(receiver, method)
+        if not isinstance(bound, FunctionType) or not bound.signatures:
+            return False
+        return all(_takes_none(signature.params) for signature in bound.signatures)
 
     def _initial(self, scope: ScopeNode) -> dict[str, Fact]:
         if not isinstance(scope, cst.FunctionDef):
@@ -745,3 +768,15 @@ def _optional_groups(pattern: str) -> frozenset[int | str]:
     except (re.error, RecursionError, OverflowError):
         return frozenset()
     return frozenset(optional)
+
+
+def _takes_none(params: tuple[Param, ...]) -> bool:
+    """The other operand's parameter admits None: None itself, ``object`` or ``Any`` (read as
+    Unknown, like no annotation at all: nothing says the call fails)."""
+    positional = [p for p in params if p.kind in (0, 1)]
+    if not positional:
+        return False
+    return any(
+        isinstance(m, (NoneType, UnknownType)) or (isinstance(m, Instance) and m.cls == "builtins.object")
+        for m in positional[-1].type.members()
+    )
