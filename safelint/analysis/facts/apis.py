@@ -50,6 +50,11 @@ NOT_ACQUIRED: Final = frozenset(
 )
 """Calls the knowledge base calls resource-returning, whose result nobody has to release."""
 
+STARTED_RESOURCES: Final = frozenset({"multiprocessing.managers.BaseManager"})
+"""Classes whose instance holds nothing until ``start()`` (a manager's server process):
+the ``start()`` call acquires, the constructor does not. ``multiprocessing.Manager()``
+returns one already started."""
+
 CLOSED_WHEN_EXHAUSTED: Final = frozenset({"fileinput.input", "fileinput.FileInput"})
 """Resources whose iteration to the end closes them: ``for line in fileinput.input():`` is
 fine, a ``FileInput`` bound and never iterated nor closed keeps its file (and the module's

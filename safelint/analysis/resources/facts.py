@@ -31,6 +31,7 @@ from safelint.analysis.resources.acquisition import (
     lock_key,
     method_effect,
     release_methods,
+    started_later,
 )
 from safelint.analysis.syntax import bind_target, dotted_name, parameters, preorder, push_children, walk
 
@@ -189,6 +190,8 @@ class FunctionFacts:
                         site = self._lock_site(call)
                         if site is not None:
                             self.facts(node).lock_acquires.append(site)
+                        elif (started := self._started_site(call, node.ast)) is not None:
+                            self.facts(node).acquires.append(started)
             elif node.kind is NodeKind.TEST:
                 test, negated = ast, False
                 if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
@@ -335,6 +338,16 @@ class FunctionFacts:
         capture, bindings = found
         later = [b for b in bindings if b > index]
         return bool(later) and later[0] < capture
+
+    def _started_site(self, call: cst.Call, statement: cst.CSTNode) -> Acquisition | None:
+        """``manager.start()`` on a manager this scope made: the server process starts here."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "start" or not isinstance(func.value, cst.Name):
+            return None
+        class_name = self.ctx.types.class_of(func.value, self.function)
+        if class_name is None or not started_later(self.ctx, class_name):
+            return None
+        return self._new_site(call, func.value.value, "resource", class_name, class_name, statement)
 
     def _lock_site(self, call: cst.Call) -> Acquisition | None:
         func = call.func

@@ -141,6 +141,16 @@ NOT_RESOURCES: tuple[Override, ...] = (
 )
 """Classes the derived rule (a ``close``-like method and no ``acquire``) would call resources."""
 
+RELEASED_BY_ATTRIBUTE: tuple[Override, ...] = (
+    Override(
+        "multiprocessing.managers.BaseManager",
+        "start() (and multiprocessing.Manager(), which starts one) runs a server process that "
+        "lives until shutdown(); the stubs declare shutdown as a `_Finalize` attribute set by "
+        "start(), not as a method",
+    ),
+)
+"""Resource classes whose ``shutdown`` the stubs declare as an attribute, not a method."""
+
 RETURN_TYPES: tuple[ReturnOverride, ...] = (
     ReturnOverride(
         "urllib.request.urlopen",
