@@ -260,6 +260,20 @@ def mypy_family(message: str) -> str | None:
     return None
 
 
+def _marked_errors(text: str) -> list[tuple[int, str]]:
+    """The ``# E:`` comments of a case's main module, by line; a comment-only line after a
+    line ending in a backslash continues that line's comments."""
+    errors: list[tuple[int, str]] = []
+    owner = 0
+    continued = False
+    for number, line in enumerate(text.splitlines(), 1):
+        if not (continued and line.lstrip().startswith("#")):
+            owner = number
+        continued = line.rstrip().endswith("\\")
+        errors.extend((owner, m) for m in re.findall(r"# E: (.*?)(?=\s*# [EN]:|\s*\\?$)", line))
+    return errors
+
+
 def mypy_fixtures(root: Path, run: Path) -> list[Fixture]:
     fixtures: list[Fixture] = []
     for test in MYPY:
@@ -275,11 +289,7 @@ def mypy_fixtures(root: Path, run: Path) -> list[Fixture]:
                 (directory / ("main.py" if part == "main" else part)).parent.mkdir(parents=True, exist_ok=True)
                 (directory / ("main.py" if part == "main" else part)).write_text(text)
             fixture = Fixture("mypy", f"{Path(test).stem}::{name}", directory / "main.py")
-            messages = [
-                (number, message)
-                for number, line in enumerate(modules["main"].splitlines(), 1)
-                for message in re.findall(r"# E: (.*?)(?=\s*# [EN]:|$)", line)
-            ]
+            messages = _marked_errors(modules["main"])
             for row in modules.get("[out]", "").splitlines():
                 match = re.match(r"main:(\d+): error: (.*)", row)
                 if match:

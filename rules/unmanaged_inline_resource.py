@@ -5,6 +5,7 @@ import libcst as cst
 from safelint.analysis.facts.apis import CLOSED_WHEN_EXHAUSTED, TUPLE_ACQUIRERS
 from safelint.analysis.resources.acquisition import Effect, InlineUse, acquisition, inline_effect, release_methods
 from safelint.analysis.syntax import callee_name, dotted_name
+from safelint.analysis.types.model import ClassObject
 from safelint.context import ModuleContext
 from safelint.results import Severity
 from safelint.rule import Rule
@@ -106,8 +107,9 @@ class UnmanagedInlineResource(Rule):
     taken as handed on and is not reported, and so is one given to a method of another
     object (`files.append(open(p))`). `os.scandir` and `fileinput.input` are not reported
     when iterated inline: iterating to the end closes them. Calls are recognised by the
-    name they are made through, so a project function returning a resource is reported
-    only when the knowledge base or the project index knows it does.
+    name they are made through (or the class an alias stands for: `from tarfile import
+    TarFile as TF`, `Archive = tarfile.TarFile`), so a project function returning a resource
+    is reported only when the knowledge base or the project index knows it does.
     """
 
     code = "SL403"
@@ -124,7 +126,7 @@ class UnmanagedInlineResource(Rule):
         parent = ctx.parents.get(node)
         if parent is None or isinstance(parent, (cst.Assign, cst.AnnAssign, cst.WithItem, cst.Return, cst.NamedExpr)):
             return
-        if last not in _FIRST_NAMES and not _maybe_project(ctx, last):
+        if last not in _FIRST_NAMES and not _maybe_project(ctx, last) and not _alias_of_first_name(ctx, func):
             return
         found = acquisition(ctx, node, ctx.scope)
         if found is None:
@@ -157,6 +159,19 @@ class UnmanagedInlineResource(Rule):
             f"`{label}(...)` is never released: {what}",
             help=f"bind it in a `with` statement: `with {label}(...) as ...:`",
         )
+
+
+def _alias_of_first_name(ctx: ModuleContext, func: cst.BaseExpression) -> bool:
+    """``TF("x.tar").open()`` after ``from tarfile import TarFile as TF`` (or ``TF = TarFile``)."""
+    if not isinstance(func, cst.Name):
+        return False
+    qualname = ctx.names.qualified_name(func, ctx.scope)
+    if qualname is not None and qualname.rsplit(".", 1)[-1] in _FIRST_NAMES:
+        return True
+    if not func.value[:1].isupper():
+        return False  # a class alias by assignment is capitalised like the class
+    value = ctx.types.type_of(func, ctx.scope)
+    return isinstance(value, ClassObject) and value.cls.rsplit(".", 1)[-1] in _FIRST_NAMES
 
 
 def _maybe_project(ctx: ModuleContext, last: str) -> bool:
