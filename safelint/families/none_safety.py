@@ -49,13 +49,15 @@ def _call_why(origin: Origin) -> str:
         return f"is None when the optional group {origin.group!r} of the pattern did not take part in the match"
     if origin.kind is OriginKind.ANNOTATED_CALL:
         return "is annotated to return None in some cases"
+    if origin.kind is OriginKind.RETURNS_NONE:
+        return "always returns None"
     return _WHEN.get((origin.callee or "").rpartition(".")[2], "may return None")
 
 
 def _reason(origin: Origin) -> str:
     """Where one None comes from, as a clause."""
     kind = origin.kind
-    if kind in (OriginKind.CALL, OriginKind.ANNOTATED_CALL):
+    if kind in (OriginKind.CALL, OriginKind.ANNOTATED_CALL, OriginKind.RETURNS_NONE):
         return f"`{short(origin.text, 0)}` (line {origin.line}) {_call_why(origin)}"
     if kind is OriginKind.OPTIONAL_GROUP:
         return f"`{origin.text}` (line {origin.line}) {_call_why(origin)}"
@@ -146,6 +148,8 @@ class OptionalUseRule(Rule):
 
     def help(self, use: OptionalUse) -> str:
         subject = short(use.subject)
+        if any(o.kind is OriginKind.RETURNS_NONE for o in use.origins):
+            return "it returns nothing: use the object it changes (`items.sort()` sorts `items`), or make it return a value"
         if use.direct:
             return f"bind it and check: `if (value := {subject}) is not None:`"
         if use.cause is Cause.FIELD:

@@ -100,6 +100,8 @@ class OriginKind(enum.Enum):
     """A call the knowledge base says may return None (``re.match``, ``dict.get``)."""
     ANNOTATED_CALL = "annotated call"
     """A call of a project function annotated ``-> T | None``."""
+    RETURNS_NONE = "returns None"
+    """A call that only ever returns None (``-> None``, ``list.sort``), used as a value."""
     OPTIONAL_GROUP = "optional group"
     PARAMETER = "parameter"
     """A parameter annotated Optional."""
@@ -363,6 +365,8 @@ class _Module:
         target = self.ctx.types.call_target(call, scope)
         if target is None:
             return None
+        if self._returns_none(target):
+            return Origin(OriginKind.RETURNS_NONE, 0, self._text(call), callee=target)
         optional = self.ctx.knowledge.returns_optional(target, call)
         if optional and target in _ANCHORED and _always_matches(_pattern_of(call, compiled)):
             return None  # `re.match(r"\s*", s)` matches every string
@@ -383,6 +387,14 @@ class _Module:
         if not optional:
             return None
         return Origin(OriginKind.CALL, 0, self._text(call), callee=target)
+
+    def _returns_none(self, target: str) -> bool:
+        """A callee that only ever returns None: a project function annotated ``-> None``
+        (not a coroutine or generator), or one the stubs say so of (``list.sort``)."""
+        summary = project_function(self.ctx, target)
+        if summary is not None:
+            return summary.return_kind == "none" and not (summary.is_async or summary.is_generator)
+        return self.ctx.knowledge.returns_none(target)
 
     def _nullness(self, expr: cst.BaseExpression) -> Nullness | None:
         return Nullness.MAYBE if expr in self.sources else None
