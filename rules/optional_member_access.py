@@ -12,7 +12,8 @@ class OptionalMemberAccess(OptionalUseRule):
     Reports an attribute access or method call (`x.attr`, `x.method()`), or a `with x:`
     (which looks up `x.__enter__`), on a value that may be None on some path to it: the result of a call that returns `X | None`
     (`re.match`, `dict.get(k)`, `os.environ.get`, `shutil.which`, `getattr(o, n, None)`,
-    `next(it, None)`, a project function annotated `-> T | None`), a parameter annotated
+    `next(it, None)`, a project function annotated `-> T | None`), the result of a call that
+    only ever returns None (a function annotated `-> None`, `list.sort()`), a parameter annotated
     `Optional` (or annotated and defaulting to None) — and, with the `code-evidence` option,
     a name set to None on some path or one the code compares with None and then uses on the
     path where it was None. It also reports `m.group(n)` used
