@@ -51,6 +51,7 @@ else:
 
 HERE = Path(__file__).parent
 VERDICTS = HERE / "peer_fixtures_verdicts.toml"
+KEPT_SECTION = "## On real code"
 
 SDISTS = {
     "pylint": ("4.1.5", "e6f1b42eefe7ac926ea0eb50f9528466610e6d77144a3e32357b992aa1adc6d5"),
@@ -435,7 +436,11 @@ def main() -> None:
             f"`--python` {'given' if args.python else 'not given'}). Verdicts: "
             "`bench/peer_fixtures_verdicts.toml`; mypy rows list only cases with sites of ours.\n\n"
         )
-        args.markdown.write_text(header + text)
+        kept = ""  # the hand-written judgement of findings on real code survives a rerun
+        if args.markdown.exists():
+            old = args.markdown.read_text()
+            kept = old[old.index(KEPT_SECTION) :] if KEPT_SECTION in old else ""
+        args.markdown.write_text(header + text + ("\n" + kept if kept else ""))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ class OptionalMemberAccess(OptionalUseRule):
     (`re.match`, `dict.get(k)`, `os.environ.get`, `shutil.which`, `getattr(o, n, None)`,
     `next(it, None)`, a project function annotated `-> T | None`), the result of a call that
     only ever returns None (a function annotated `-> None`, `list.sort()`), a parameter annotated
-    `Optional` (or annotated and defaulting to None) — and, with the `code-evidence` option,
+    `Optional` (or annotated and defaulting to None), a name the code sets to None and uses
+    on a path where it is None on every way there — and, with the `code-evidence` option,
     a name set to None on some path or one the code compares with None and then uses on the
     path where it was None. It also reports `m.group(n)` used
     unchecked when group `n` is optional in a literal pattern (`(a)?`, one side of `|`).

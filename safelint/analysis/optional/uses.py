@@ -23,8 +23,9 @@ What this adds to the narrowing, all of it for precision (when unsure, stay sile
   ``__init__``) is marked ``inferred`` — rules report it only on request — and is dropped when
   the use runs under a condition not about the value, under the opposite of the condition
   that chose None, or when it comes from ``except ImportError``;
-* an unannotated parameter defaulting to None is *not* a source: in unannotated code it is
-  usually a sentinel every caller overrides. If the body compares it with None, the narrowing
+* an unannotated parameter defaulting to None is *not* a source unless a call of the
+  function's name in the module leaves it out: in unannotated code it is usually a sentinel
+  every caller overrides. If the body compares it with None, the narrowing
   already treats the comparison as evidence, so inconsistent checks are still found.
 
 These judgements compare expressions as text within one scope; what runs in between is not
@@ -182,6 +183,7 @@ class _Module:
         self.sources: dict[cst.CSTNode, Origin] = {}
         """Calls that may return None, each with its origin (its line filled in when used)."""
         self.fields: dict[cst.FunctionDef, dict[str, Fact]] = {}
+        self.defaults: dict[cst.FunctionDef, dict[str, Fact]] = {}
         self.tested: dict[ScopeNode, list[cst.Call]] = {}
         """Per scope, the calls its conditions test (``if d.get(k):``)."""
         self.seeds: dict[_FieldSeed, Origin] = {}
@@ -220,14 +222,16 @@ class _Module:
                 if event.nullness is Nullness.NOT_NONE or event.guarded:
                     continue
                 use = self._classify(scope, event)
-                if use is not None and (self.code_evidence or not use.inferred):
+                if use is not None and (self.code_evidence or not use.inferred or use.certain):
                     yield use
 
     # -- sources
 
     def _has_source(self, scope: ScopeNode) -> bool:
         found = False
-        if isinstance(scope, cst.FunctionDef) and (optional_parameter_facts(scope) or self._field_facts(scope)):
+        if isinstance(scope, cst.FunctionDef) and (
+            optional_parameter_facts(scope) or self._field_facts(scope) or self._default_facts(scope)
+        ):
             found = True
         ns = None if isinstance(scope, cst.Module) else scope
         tested: list[cst.CSTNode] = []
@@ -239,7 +243,7 @@ class _Module:
         for node in nodes:
             kind = type(node)
             if kind is cst.Name and node.value == "None":  # type: ignore[attr-defined]
-                found = found or self.code_evidence
+                found = True  # a None the code brings: reported when certain, or on request
             elif kind is cst.Call:
                 assert isinstance(node, cst.Call)
                 for arg in node.args:  # passed on, not used here (unless unpacked: `f(*x)`)
@@ -419,8 +423,52 @@ class _Module:
         if not isinstance(scope, cst.FunctionDef):
             return {}
         facts: dict[str, Fact] = dict(optional_parameter_facts(scope))
+        facts.update(self._default_facts(scope))
         facts.update(self._field_facts(scope))
         return facts
+
+    def _default_facts(self, func: cst.FunctionDef) -> dict[str, Fact]:
+        """MAYBE for an unannotated parameter defaulting to None that a call in this module
+        leaves out: there the default reaches the body. Without such a call it is most often
+        a sentinel every caller overrides."""
+        found = self.defaults.get(func)
+        if found is None:
+            found = self.defaults[func] = {
+                param.name.value: Fact(Nullness.MAYBE, frozenset((param,)))
+                for param, position in _unannotated_none_defaults(func)
+                if self._left_out(func, param.name.value, position)
+            }
+        return found
+
+    def _left_out(self, func: cst.FunctionDef, name: str, position: int | None) -> bool:
+        """Whether some call of ``func``'s name in this module passes neither ``name`` nor
+        enough positional arguments to reach it (and unpacks nothing)."""
+        method = isinstance(self.parents.get(func), cst.ClassDef) and not any(
+            _decorator_name(d) == "staticmethod" for d in func.decorators
+        )
+        for call in self.calls_by_name.get(func.name.value, ()):
+            if any(arg.star for arg in call.args):
+                continue
+            if any(arg.keyword is not None and arg.keyword.value == name for arg in call.args):
+                continue
+            positional = sum(1 for arg in call.args if arg.keyword is None)
+            through_attribute = isinstance(call.func, cst.Attribute)
+            if method != through_attribute:
+                continue  # `f(x)` of a method, `obj.f()` of a function: another callee
+            if position is None or positional <= position - (1 if method else 0):
+                return True
+        return False
+
+    @cached_property
+    def calls_by_name(self) -> dict[str, list[cst.Call]]:
+        """The module's calls by the last name of their callee (``f(...)``, ``obj.f(...)``)."""
+        calls: dict[str, list[cst.Call]] = {}
+        for node in walk(self.ctx.module):
+            if type(node) is cst.Call:
+                name = callee_name(node.func)
+                if name is not None:
+                    calls.setdefault(name, []).append(node)
+        return calls
 
     # -- events
 
@@ -792,3 +840,19 @@ def _takes_none(params: tuple[Param, ...]) -> bool:
         isinstance(m, (NoneType, UnknownType)) or (isinstance(m, Instance) and m.cls == "builtins.object")
         for m in positional[-1].type.members()
     )
+
+
+def _unannotated_none_defaults(func: cst.FunctionDef) -> Iterator[tuple[cst.Param, int | None]]:
+    """Each unannotated parameter defaulting to None, with its position among the
+    positional parameters (None for keyword-only)."""
+    params = func.params
+    for position, param in enumerate((*params.posonly_params, *params.params)):
+        if param.annotation is None and _is_none_literal(param.default):
+            yield param, position
+    for param in params.kwonly_params:
+        if param.annotation is None and _is_none_literal(param.default):
+            yield param, None
+
+
+def _is_none_literal(expr: cst.BaseExpression | None) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
