@@ -441,22 +441,24 @@ class _Module:
         return found
 
     def _left_out(self, func: cst.FunctionDef, name: str, position: int | None) -> bool:
-        """Whether some call of ``func``'s name in this module passes neither ``name`` nor
-        enough positional arguments to reach it (and unpacks nothing)."""
+        """Whether some call of ``func``'s name in this module passes None for ``name``: leaves
+        it out (neither by keyword nor by enough positional arguments) or passes ``None``."""
         method = isinstance(self.parents.get(func), cst.ClassDef) and not any(
             _decorator_name(d) == "staticmethod" for d in func.decorators
         )
         for call in self.calls_by_name.get(func.name.value, ()):
-            if any(arg.star for arg in call.args):
-                continue
-            if any(arg.keyword is not None and arg.keyword.value == name for arg in call.args):
-                continue
-            positional = sum(1 for arg in call.args if arg.keyword is None)
-            through_attribute = isinstance(call.func, cst.Attribute)
-            if method != through_attribute:
-                continue  # `f(x)` of a method, `obj.f()` of a function: another callee
-            if position is None or positional <= position - (1 if method else 0):
-                return True
+            if any(arg.star for arg in call.args) or method != isinstance(call.func, cst.Attribute):
+                continue  # unpacked arguments; `f(x)` of a method, `obj.f()` of a function
+            keyword = next((a for a in call.args if a.keyword is not None and a.keyword.value == name), None)
+            positional = [arg for arg in call.args if arg.keyword is None]
+            index = None if position is None else position - (1 if method else 0)
+            given = (
+                keyword
+                if keyword is not None
+                else (positional[index] if index is not None and index < len(positional) else None)
+            )
+            if given is None or _is_none_literal(given.value):
+                return True  # left out, or None passed as is: `f(None)`
         return False
 
     @cached_property
