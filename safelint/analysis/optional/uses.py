@@ -440,15 +440,50 @@ class _Module:
             }
         return found
 
+    def _default_reaches(self, func: cst.FunctionDef, event: DerefEvent) -> bool:
+        """For a None that only an unannotated default brings: whether it surely reaches the
+        use — a statement of the body itself (under no condition, loop or ``try``) that no
+        earlier statement of the body rebinds the parameter before."""
+        weak = self.defaults.get(func, {})
+        params = [o for o in event.fact.origins if isinstance(o, cst.Param) and o.name.value in weak]
+        if not params or len(params) != len(event.fact.origins):
+            return True
+        body = func.body.body if isinstance(func.body, cst.IndentedBlock) else ()
+        statement: cst.CSTNode | None = event.node
+        while statement is not None and statement not in body:
+            statement = self.ctx.parents.get(statement)
+        if (
+            statement is None
+            or not isinstance(statement, cst.SimpleStatementLine)
+            and not _in_header(statement, event.node, self.ctx.parents)
+        ):
+            return False
+        names = {p.name.value for p in params}
+        for earlier in body[: body.index(statement)]:
+            for node in walk(earlier):
+                if names.intersection(n for t in _assigned(node) for n in target_names(t)):
+                    return False
+        return True
+
     def _left_out(self, func: cst.FunctionDef, name: str, position: int | None) -> bool:
         """Whether some call of ``func``'s name in this module passes None for ``name``: leaves
         it out (neither by keyword nor by enough positional arguments) or passes ``None``."""
-        method = isinstance(self.parents.get(func), cst.ClassDef) and not any(
+        klass = self.parents.get(func)
+        method = isinstance(klass, cst.ClassDef) and not any(
             _decorator_name(d) == "staticmethod" for d in func.decorators
         )
-        for call in self.calls_by_name.get(func.name.value, ()):
-            if any(arg.star for arg in call.args) or method != isinstance(call.func, cst.Attribute):
-                continue  # unpacked arguments; `f(x)` of a method, `obj.f()` of a function
+        called = func.name.value
+        if called.startswith("__"):
+            if called != "__init__" or not isinstance(klass, cst.ClassDef):
+                return False
+            called = klass.name.value  # `Box(...)` calls `Box.__init__`
+        for call in self.calls_by_name.get(called, ()):
+            if any(arg.star for arg in call.args):
+                continue
+            if method and called == func.name.value and not (_self_call(call) and self._inside(call, klass)):
+                continue  # `other.get()` may be any class's `get`: only `self.get()` in its class counts
+            if not method and isinstance(call.func, cst.Attribute):
+                continue  # `obj.f()` of a module function: another callee
             keyword = next((a for a in call.args if a.keyword is not None and a.keyword.value == name), None)
             positional = [arg for arg in call.args if arg.keyword is None]
             index = None if position is None else position - (1 if method else 0)
@@ -460,6 +495,12 @@ class _Module:
             if given is None or _is_none_literal(given.value):
                 return True  # left out, or None passed as is: `f(None)`
         return False
+
+    def _inside(self, node: cst.CSTNode, klass: cst.CSTNode | None) -> bool:
+        parent = self.ctx.parents.get(node)
+        while parent is not None and not isinstance(parent, cst.ClassDef):
+            parent = self.ctx.parents.get(parent)
+        return parent is klass
 
     @cached_property
     def calls_by_name(self) -> dict[str, list[cst.Call]]:
@@ -484,6 +525,8 @@ class _Module:
         if isinstance(node, cst.Attribute) and node.value is value and node.attr.value in _NONE_ATTRIBUTES:
             return None
         if self._correlated(event) or self._under_unrelated_condition(event):
+            return None
+        if isinstance(scope, cst.FunctionDef) and not self._default_reaches(scope, event):
             return None
         if event.kind is UseKind.OPERAND and self._formatted(event):
             return None
@@ -858,3 +901,37 @@ def _unannotated_none_defaults(func: cst.FunctionDef) -> Iterator[tuple[cst.Para
 
 def _is_none_literal(expr: cst.BaseExpression | None) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def _self_call(call: cst.Call) -> bool:
+    func = call.func
+    return isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls")
+
+
+def _assigned(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The targets ``node`` binds, if it is an assignment, a loop or a ``with ... as``."""
+    if isinstance(node, cst.Assign):
+        return [t.target for t in node.targets]
+    if isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.NamedExpr)):
+        return [node.target]
+    if isinstance(node, cst.WithItem) and node.asname is not None:
+        return [node.asname.name]
+    return []
+
+
+def _in_header(statement: cst.CSTNode, node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
+    """Whether ``node`` is in the part of a compound statement that always runs (an ``if``'s
+    or ``while``'s test, a ``for``'s iterable, a ``with``'s items), not in a block."""
+    header: tuple[cst.CSTNode, ...] = ()
+    if isinstance(statement, (cst.If, cst.While)):
+        header = (statement.test,)
+    elif isinstance(statement, cst.For):
+        header = (statement.iter,)
+    elif isinstance(statement, cst.With):
+        header = tuple(statement.items)
+    current: cst.CSTNode | None = node
+    while current is not None and current is not statement:
+        if any(current is h for h in header):
+            return True
+        current = parents.get(current)
+    return False
