@@ -79,7 +79,11 @@ class DanglingTask(Rule):
                 help="keep the task (in a set, with `add_done_callback(tasks.discard)`), await it, or use a `TaskGroup`",
             )
 
-    def visit_Assign(self, node: cst.Assign, ctx: ModuleContext) -> None:
+    def visit_AnnAssign(self, node: cst.AnnAssign, ctx: ModuleContext) -> None:
+        """``task: asyncio.Task = create_task(...)``: the annotation keeps nothing."""
+        self.visit_Assign(node, ctx)
+
+    def visit_Assign(self, node: cst.Assign | cst.AnnAssign, ctx: ModuleContext) -> None:
         found = local_from_call(node, ctx.scope)
         if found is None or not _creates_task(ctx, found[2]) or expects_exception(ctx, node, in_try=False):
             return

@@ -9,11 +9,13 @@ from safelint.results import Severity
 class OptionalMemberAccess(OptionalUseRule):
     """
     ## What it does
-    Reports an attribute access or method call (`x.attr`, `x.method()`) on a value that
-    may be None on some path to it: the result of a call that returns `X | None`
+    Reports an attribute access or method call (`x.attr`, `x.method()`), or a `with x:`
+    (which looks up `x.__enter__`), on a value that may be None on some path to it: the result of a call that returns `X | None`
     (`re.match`, `dict.get(k)`, `os.environ.get`, `shutil.which`, `getattr(o, n, None)`,
-    `next(it, None)`, a project function annotated `-> T | None`), a parameter annotated
-    `Optional` (or annotated and defaulting to None) — and, with the `code-evidence` option,
+    `next(it, None)`, a project function annotated `-> T | None`), the result of a call that
+    only ever returns None (a function annotated `-> None`, `list.sort()`), a parameter annotated
+    `Optional` (or annotated and defaulting to None), a name the code sets to None and uses
+    on a path where it is None on every way there — and, with the `code-evidence` option,
     a name set to None on some path or one the code compares with None and then uses on the
     path where it was None. It also reports `m.group(n)` used
     unchecked when group `n` is optional in a literal pattern (`(a)?`, one side of `|`).
@@ -64,9 +66,13 @@ class OptionalMemberAccess(OptionalUseRule):
     summary = "An attribute or method of a value that may be None is used without a check."
 
     def claims(self, use: OptionalUse) -> bool:
-        return use.cause is Cause.OPTIONAL_GROUP or (use.cause is Cause.VALUE and use.kind is UseKind.ATTRIBUTE)
+        return use.cause is Cause.OPTIONAL_GROUP or (
+            use.cause is Cause.VALUE and use.kind in (UseKind.ATTRIBUTE, UseKind.CONTEXT_MANAGER)
+        )
 
     def use(self, use: OptionalUse, it: str) -> str:
+        if use.kind is UseKind.CONTEXT_MANAGER:
+            return f"{it} is entered by `with`"
         if isinstance(use.node, cst.Attribute):
             return f"`.{use.node.attr.value}` is used on {it}"
         return f"{it} is used"

@@ -52,7 +52,8 @@ class UnawaitedCoroutine(Rule):
     The callee must resolve: a method on a receiver of unknown type (`client.fetch()` where
     `client` is a parameter) is not checked. A project `async def` with a decorator other
     than `staticmethod`, `classmethod`, `abstractmethod` or `override` is not reported: the
-    decorator may make it something else. Locals are followed in `async def` functions only;
+    decorator may make it something else. A coroutine entered by `with`/`async with`
+    (`async with open_file(p):` for an `async def open_file`) is reported too. Locals are followed in `async def` functions only;
     a name read by a nested function, declared `global`/`nonlocal`, or a function calling
     `locals()` is taken as kept. A call under `with pytest.raises(...)`/`assertRaises` is
     made to fail and is not reported. The fix (add `await`) is offered only inside an
@@ -87,7 +88,28 @@ class UnawaitedCoroutine(Rule):
             fix=fix,
         )
 
-    def visit_Assign(self, node: cst.Assign, ctx: ModuleContext) -> None:
+    def visit_WithItem(self, node: cst.WithItem, ctx: ModuleContext) -> None:
+        """``async with open_file(p):`` where ``open_file`` is an ``async def``: a coroutine is
+        no context manager, the ``with`` fails and the coroutine is never awaited."""
+        call = node.item
+        if type(call) is not cst.Call:
+            return
+        target = call_target(ctx, call)
+        if target is None or _awaitable(ctx, target) != "coroutine":
+            return
+        ctx.report(
+            self,
+            call,
+            f"the coroutine from `{ctx.module.code_for_node(call.func)}()` is entered by `with` instead of "
+            "being awaited: a coroutine is no context manager, and its body never runs",
+            help=f"await it first: `async with await {ctx.module.code_for_node(call)}:`",
+        )
+
+    def visit_AnnAssign(self, node: cst.AnnAssign, ctx: ModuleContext) -> None:
+        """``c: Coroutine[...] = fetch()``: the annotation awaits nothing."""
+        self.visit_Assign(node, ctx)
+
+    def visit_Assign(self, node: cst.Assign | cst.AnnAssign, ctx: ModuleContext) -> None:
         found = local_from_call(node, ctx.scope)
         if found is None or found[0].asynchronous is None:
             return

@@ -37,6 +37,13 @@ class UnclosedResource(Rule):
     by a nested function. Passing it to a library function that only uses it
     (`json.load(f)`, `print(..., file=f)`, `shutil.copyfileobj`) is not handing it on.
 
+    A module's top level is followed the same way, its end standing for the return: a script
+    that opens a file and never closes it, or rebinds the name while it is open. A module
+    global that one of the module's functions reads is taken as a process-long resource
+    (a log file, a shared connection) unless it is rebound before the first such function
+    is defined. A resource stored into a local list or dict (`jobs[k] = Popen(...)`) is
+    followed through that container: any use of the container but a store hands it on.
+
     It also reports `with sqlite3.connect(db) as conn:`: a connection's `with` block commits
     or rolls back the transaction, but does not close the connection.
 
@@ -78,8 +85,10 @@ class UnclosedResource(Rule):
     ## Known limits
     Test files (`test_*.py`, `*_test.py`, `conftest.py`, anything under `test/`, `tests/` or
     `testing/`) are not checked by this rule: there the bug fails or warns in the test run itself.
-    Only locals of a function are followed; a resource stored anywhere else is its new
-    owner's business. The analysis does not correlate branches: `if keep: f.close()` after
+    Only locals of a function or names of a module's top level are followed; a resource
+    stored anywhere else is its new owner's business. A class body is not followed. At a
+    module's top level an exception path is not reported (SL402): the exception ends the
+    script or the import. The analysis does not correlate branches: `if keep: f.close()` after
     an unconditional `open` is reported even when `keep` is always true there. Tests on the
     resource itself are understood (`if f:`, `f is not None`, `f is not sys.stdout`,
     `f.closed`). A resource passed to a function whose ownership semantics the knowledge
@@ -94,6 +103,13 @@ class UnclosedResource(Rule):
     checks_test_files = False
 
     def visit_FunctionDef(self, node: cst.FunctionDef, ctx: ModuleContext) -> None:
+        self._check(node, ctx)
+
+    def visit_Module(self, node: cst.Module, ctx: ModuleContext) -> None:
+        """A script's top level: what it acquires and leaks before the module's end."""
+        self._check(node, ctx)
+
+    def _check(self, node: cst.FunctionDef | cst.Module, ctx: ModuleContext) -> None:
         for leak in function_leaks(ctx, node):
             site = leak.site
             what = describe(site, leak.others)

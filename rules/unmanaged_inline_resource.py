@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.facts.apis import TUPLE_ACQUIRERS
+from safelint.analysis.facts.apis import CLOSED_WHEN_EXHAUSTED, TUPLE_ACQUIRERS
 from safelint.analysis.resources.acquisition import Effect, InlineUse, acquisition, inline_effect, release_methods
 from safelint.analysis.syntax import callee_name, dotted_name
+from safelint.analysis.types.model import ClassObject
 from safelint.context import ModuleContext
 from safelint.families.resources import manager_statement
 from safelint.results import Severity
@@ -107,8 +108,9 @@ class UnmanagedInlineResource(Rule):
     taken as handed on and is not reported, and so is one given to a method of another
     object (`files.append(open(p))`). `os.scandir` and `fileinput.input` are not reported
     when iterated inline: iterating to the end closes them. Calls are recognised by the
-    name they are made through, so a project function returning a resource is reported
-    only when the knowledge base or the project index knows it does.
+    name they are made through (or the class an alias stands for: `from tarfile import
+    TarFile as TF`, `Archive = tarfile.TarFile`), so a project function returning a resource
+    is reported only when the knowledge base or the project index knows it does.
     """
 
     code = "SL403"
@@ -125,7 +127,7 @@ class UnmanagedInlineResource(Rule):
         parent = ctx.parents.get(node)
         if parent is None or isinstance(parent, (cst.Assign, cst.AnnAssign, cst.WithItem, cst.Return, cst.NamedExpr)):
             return
-        if last not in _FIRST_NAMES and not _maybe_project(ctx, last):
+        if last not in _FIRST_NAMES and not _maybe_project(ctx, last) and not _alias_of_first_name(ctx, func):
             return
         found = acquisition(ctx, node, ctx.scope)
         if found is None:
@@ -147,6 +149,8 @@ class UnmanagedInlineResource(Rule):
         outcome = inline_effect(ctx, node, kind, releases, popen)
         if outcome is None or outcome[0] is not Effect.BORROW or outcome[1] is None:
             return
+        if outcome[1] is InlineUse.ITERATED and qualname in CLOSED_WHEN_EXHAUSTED:
+            return
         if popen and isinstance(parent, cst.Expr):
             return  # a child started and left to run (a browser, a viewer) is deliberate
         what = f"{_how_used(outcome[1], outcome[2])}, and only the garbage collector closes it"
@@ -161,6 +165,19 @@ class UnmanagedInlineResource(Rule):
                 else f"bind it to a name, `resource = {label}(...)`, and call `resource.close()` in a `finally`"
             ),
         )
+
+
+def _alias_of_first_name(ctx: ModuleContext, func: cst.BaseExpression) -> bool:
+    """``TF("x.tar").open()`` after ``from tarfile import TarFile as TF`` (or ``TF = TarFile``)."""
+    if not isinstance(func, cst.Name):
+        return False
+    qualname = ctx.names.qualified_name(func, ctx.scope)
+    if qualname is not None and qualname.rsplit(".", 1)[-1] in _FIRST_NAMES:
+        return True
+    if not func.value[:1].isupper():
+        return False  # a class alias by assignment is capitalised like the class
+    value = ctx.types.type_of(func, ctx.scope)
+    return isinstance(value, ClassObject) and value.cls.rsplit(".", 1)[-1] in _FIRST_NAMES
 
 
 def _maybe_project(ctx: ModuleContext, last: str) -> bool:

@@ -49,13 +49,15 @@ def _call_why(origin: Origin) -> str:
         return f"is None when the optional group {origin.group!r} of the pattern did not take part in the match"
     if origin.kind is OriginKind.ANNOTATED_CALL:
         return "is annotated to return None in some cases"
+    if origin.kind is OriginKind.RETURNS_NONE:
+        return "always returns None"
     return _WHEN.get((origin.callee or "").rpartition(".")[2], "may return None")
 
 
 def _reason(origin: Origin) -> str:
     """Where one None comes from, as a clause."""
     kind = origin.kind
-    if kind in (OriginKind.CALL, OriginKind.ANNOTATED_CALL):
+    if kind in (OriginKind.CALL, OriginKind.ANNOTATED_CALL, OriginKind.RETURNS_NONE):
         return f"`{short(origin.text, 0)}` (line {origin.line}) {_call_why(origin)}"
     if kind is OriginKind.OPTIONAL_GROUP:
         return f"`{origin.text}` (line {origin.line}) {_call_why(origin)}"
@@ -84,7 +86,9 @@ class OptionalUseRule(Rule):
               it was None, a field set to None in `__init__` (not declared Optional). Off by default:
               such code often relies on an invariant the analysis cannot see (a flag set together
               with the value, a loop that always runs). Declared types and APIs (`Optional`
-              parameters and fields, calls that return `X | None`) are always reported.
+              parameters and fields, calls that return `X | None`) are always reported, and so
+              is a use where the code's own None is the only value possible (`x = None` then
+              `x.y` with nothing setting `x` in between).
               Set it for the whole family with `[tool.safelint.rules.SL2]`.
             """
         ),
@@ -110,7 +114,9 @@ class OptionalUseRule(Rule):
             condition that passes the value to any predicate (`if not inspect.ismodule(m): raise`),
             both judged as text within the scope. Unannotated parameters defaulting
             to None are not taken as Optional (in unannotated code they are mostly sentinels callers
-            override) unless, with `code-evidence`, the function itself compares them with None.
+            override) unless a call of the function's name in the same module leaves the parameter
+            out, so that the default reaches the body, or, with `code-evidence`, the function itself
+            compares them with None. Calls in other modules are not looked at.
             A call whose result goes straight into another call (`print(d.get(k))`) is no use. A project function
             `f(x: T | None) -> U | None` is taken to pass None through (overloads are not read), so
             its result is not a source. Uses inside a `try` whose handlers catch `AttributeError`,
@@ -146,6 +152,8 @@ class OptionalUseRule(Rule):
 
     def help(self, use: OptionalUse) -> str:
         subject = short(use.subject)
+        if any(o.kind is OriginKind.RETURNS_NONE for o in use.origins):
+            return "it returns nothing: use the object it changes (`items.sort()` sorts `items`), or make it return a value"
         if use.direct:
             return f"bind it and check: `if (value := {subject}) is not None:`"
         if use.cause is Cause.FIELD:

@@ -38,8 +38,6 @@ TUPLE_ACQUIRERS: Final[dict[str, tuple[str, tuple[int, ...]]]] = {
 NOT_ACQUIRED: Final = frozenset(
     {
         "os.scandir",  # iterating to the end closes it, and that is how it is used
-        "fileinput.input",  # closes each file as it goes, and the last one at the end
-        "fileinput.FileInput",
         "contextlib.ExitStack.enter_context",  # the stack owns what it enters
         "contextlib.ExitStack.enter_async_context",
         "contextlib.AsyncExitStack.enter_context",
@@ -51,6 +49,16 @@ NOT_ACQUIRED: Final = frozenset(
     }
 )
 """Calls the knowledge base calls resource-returning, whose result nobody has to release."""
+
+STARTED_RESOURCES: Final = frozenset({"multiprocessing.managers.BaseManager"})
+"""Classes whose instance holds nothing until ``start()`` (a manager's server process):
+the ``start()`` call acquires, the constructor does not. ``multiprocessing.Manager()``
+returns one already started."""
+
+CLOSED_WHEN_EXHAUSTED: Final = frozenset({"fileinput.input", "fileinput.FileInput"})
+"""Resources whose iteration to the end closes them: ``for line in fileinput.input():`` is
+fine, a ``FileInput`` bound and never iterated nor closed keeps its file (and the module's
+``input() already active`` state)."""
 
 INDEPENDENT_METHODS: Final = frozenset({"accept", "dup", "wrap_socket", "open", "socket"})
 """Methods of a resource that return a resource of its own, not a view of the receiver

@@ -35,13 +35,20 @@ Keeps = Callable[[str | None], bool]
 ``"start"``; a bare read → None). The default: every read does."""
 
 
-def local_from_call(node: cst.Assign, scope: cst.CSTNode | None) -> tuple[cst.FunctionDef, str, cst.Call] | None:
-    """``name = call(...)`` inside a function: the shape whose value
-    :func:`dropped_on_some_path` follows (the function, the name and the call)."""
+def local_from_call(
+    node: cst.Assign | cst.AnnAssign, scope: cst.CSTNode | None
+) -> tuple[cst.FunctionDef, str, cst.Call] | None:
+    """``name = call(...)`` (or ``name: T = call(...)``) inside a function: the shape whose
+    value :func:`dropped_on_some_path` follows (the function, the name and the call)."""
     call = node.value
-    if type(call) is not cst.Call or not isinstance(scope, cst.FunctionDef) or len(node.targets) != 1:
+    if type(call) is not cst.Call or not isinstance(scope, cst.FunctionDef):
         return None
-    target = node.targets[0].target
+    if isinstance(node, cst.AnnAssign):
+        target = node.target
+    elif len(node.targets) == 1:
+        target = node.targets[0].target
+    else:
+        return None
     if type(target) is not cst.Name:
         return None
     return scope, target.value, call

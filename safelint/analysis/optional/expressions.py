@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import libcst as cst
 
@@ -49,9 +49,11 @@ from safelint.analysis.optional.nullness import (
 )
 from safelint.analysis.syntax import dotted_name, push_children, walk
 
-__all__ = ["ExpressionEvaluator", "NullnessOracle", "Recorder", "Use", "UseKind"]
+__all__ = ["ComparisonOracle", "ExpressionEvaluator", "NullnessOracle", "Recorder", "Use", "UseKind"]
 
 NullnessOracle = Callable[[cst.BaseExpression], "Nullness | None"]
+ComparisonOracle = Callable[[cst.BaseExpression, str], bool]
+"""Whether the comparison method named (``__gt__``) of the expression's value takes None."""
 """What a rule knows about an expression the analysis cannot see through (a call, a
 subscript, an attribute of a call's result): its nullness, or None if nothing is known."""
 
@@ -99,7 +101,13 @@ _PURE_CALLS = frozenset(
         "zip",
     }
 )
-_ORDERING = frozenset({cst.LessThan, cst.GreaterThan, cst.LessThanEqual, cst.GreaterThanEqual})
+_ORDERING: Final[dict[type[cst.BaseCompOp], tuple[str, str]]] = {
+    cst.LessThan: ("__lt__", "__gt__"),
+    cst.GreaterThan: ("__gt__", "__lt__"),
+    cst.LessThanEqual: ("__le__", "__ge__"),
+    cst.GreaterThanEqual: ("__ge__", "__le__"),
+}
+"""Each ordering operator's method and its reflection."""
 _MEMBERSHIP = frozenset({cst.In, cst.NotIn})
 _LITERALS = frozenset(
     {cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Integer, cst.Float, cst.Imaginary}
@@ -118,6 +126,7 @@ class UseKind(enum.Enum):
     UNPACKING = "unpacking"  # a, b = x; f(**x); {**x}
     OPERAND = "operand"  # x + 1, -x, x < y, x += 1
     MEMBERSHIP = "membership"  # y in x (the container is iterated or hashed into)
+    CONTEXT_MANAGER = "context manager"  # with x: (its __enter__ is looked up)
 
 
 def _is_none(expr: cst.CSTNode) -> bool:
@@ -234,8 +243,10 @@ class ExpressionEvaluator:
         *,
         shared_attributes: bool = False,
         predicates: frozenset[str] = frozenset(),
+        accepts_none: ComparisonOracle | None = None,
     ) -> None:
         self.nullness_of = nullness_of
+        self.accepts_none = accepts_none
         self.predicates = predicates
         """Functions of this module whose true result rules out None for their first argument."""
         self.flag_regions: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
@@ -631,12 +642,22 @@ class ExpressionEvaluator:
             right_fact, state = self.value(right, state, True, depth + 1)
             operator = type(target.operator)
             if operator in _ORDERING:
-                state = self._use(left, left, left_fact, UseKind.OPERAND, state)
-                state = self._use(right, right, right_fact, UseKind.OPERAND, state)
+                # `None < x` asks `x.__gt__(None)` once `None.__lt__` declines: fine if it takes None
+                forward, reflected = _ORDERING[operator]
+                if not self._takes_none(left_fact, right, reflected):
+                    state = self._use(left, left, left_fact, UseKind.OPERAND, state)
+                if not self._takes_none(right_fact, left, forward):
+                    state = self._use(right, right, right_fact, UseKind.OPERAND, state)
             elif operator in _MEMBERSHIP:
                 state = self._use(right, right, right_fact, UseKind.MEMBERSHIP, state)
             left, left_fact = right, right_fact
         return state
+
+    def _takes_none(self, fact: Fact | None, other: cst.BaseExpression, method: str) -> bool:
+        """Whether a maybe-None operand (``fact``) meets an ``other`` whose ``method`` takes None."""
+        if fact is None or fact.nullness is Nullness.NOT_NONE or self.accepts_none is None:
+            return False
+        return self.accepts_none(other, method)
 
     def _compare(self, expr: cst.Comparison, state: State, depth: int) -> _Cond:
         """``x is None``, ``x != None``, ``x == "a"``, ``x in ("a", "b")`` as conditions."""

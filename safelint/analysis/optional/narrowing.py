@@ -37,7 +37,7 @@ import libcst as cst
 
 from safelint.analysis.flow.cfg import CFG, CFGNode, EdgeKind, NodeKind, build_cfg
 from safelint.analysis.flow.dataflow import ForwardAnalysis, Result, solve
-from safelint.analysis.optional.expressions import NullnessOracle, Recorder, Use, UseKind
+from safelint.analysis.optional.expressions import ComparisonOracle, NullnessOracle, Recorder, Use, UseKind
 from safelint.analysis.optional.nullness import NOT_NONE, Fact, Nullness, State, join_facts, join_states
 from safelint.analysis.optional.transfer import Evaluator, Outcome, import_names
 from safelint.analysis.syntax import COMPREHENSIONS, ScopeNode, dotted_name, iter_scopes, parameters, target_names, walk
@@ -216,6 +216,7 @@ def analyze_narrowing(
     initial: Mapping[str, Fact | Nullness] | None = None,
     enclosing: Narrowing | None = None,
     predicates: frozenset[str] = frozenset(),
+    accepts_none: ComparisonOracle | None = None,
 ) -> Narrowing:
     """Narrow None over ``cfg``. ``enclosing`` is the analysis of the scope around a
     comprehension, whose state at the comprehension seeds this one (ignored otherwise)."""
@@ -232,7 +233,9 @@ def analyze_narrowing(
     if enclosing is not None and isinstance(cfg.scope, COMPREHENSIONS):
         shared = enclosing.shared_attributes
     recorder = Recorder()
-    evaluator = Evaluator(oracle, stable, declared, recorder, shared_attributes=shared, predicates=predicates)
+    evaluator = Evaluator(
+        oracle, stable, declared, recorder, shared_attributes=shared, predicates=predicates, accepts_none=accepts_none
+    )
     if isinstance(cfg.scope, cst.FunctionDef):
         evaluator.flag_regions = flag_regions(cfg.scope, declared)
     result = solve(cfg, _Analysis(evaluator, facts))
@@ -488,6 +491,7 @@ class ModuleNarrowing:
         *,
         initial_facts: Callable[[ScopeNode], Mapping[str, Fact | Nullness]] | None = None,
         cfg_of: Callable[[ScopeNode], CFG] | None = None,
+        accepts_none: ComparisonOracle | None = None,
     ) -> None:
         """``initial_facts(scope)`` gives each scope's entry facts (default:
         :func:`optional_parameter_facts` for functions); ``cfg_of`` lets a caller share the
@@ -496,6 +500,7 @@ class ModuleNarrowing:
         self._oracle = nullness_of
         self._initial_facts = initial_facts if initial_facts is not None else _default_initial_facts
         self._cfg_of = cfg_of if cfg_of is not None else build_cfg
+        self._accepts_none = accepts_none
         self._parents: dict[ScopeNode, ScopeNode | None] = dict(iter_scopes(module))
         self._results: dict[ScopeNode, Narrowing] = {}
         self._predicates = none_ruling_predicates(module)
@@ -517,6 +522,7 @@ class ModuleNarrowing:
                 initial=self._initial_facts(scope),
                 enclosing=enclosing,
                 predicates=self._predicates,
+                accepts_none=self._accepts_none,
             )
             self._results[scope] = found
         return found

@@ -92,7 +92,8 @@ class Evaluator(ExpressionEvaluator):
     def _with_enter(self, node: CFGNode, state: State) -> Outcome:
         item = node.ast
         assert isinstance(item, cst.WithItem)
-        evaluated = self.value(item.item, state, False, 0)[1]
+        fact, evaluated = self.value(item.item, state, True, 0)
+        evaluated = self._use(item.item, item.item, fact, UseKind.CONTEXT_MANAGER, evaluated)
         bound = evaluated if item.asname is None else self.assign(item.asname.name, None, evaluated, 0)
         return Outcome(bound, bound, bound, evaluated)
 

@@ -23,8 +23,9 @@ What this adds to the narrowing, all of it for precision (when unsure, stay sile
   ``__init__``) is marked ``inferred`` — rules report it only on request — and is dropped when
   the use runs under a condition not about the value, under the opposite of the condition
   that chose None, or when it comes from ``except ImportError``;
-* an unannotated parameter defaulting to None is *not* a source: in unannotated code it is
-  usually a sentinel every caller overrides. If the body compares it with None, the narrowing
+* an unannotated parameter defaulting to None is *not* a source unless a call of the
+  function's name in the module leaves it out: in unannotated code it is usually a sentinel
+  every caller overrides. If the body compares it with None, the narrowing
   already treats the comparison as evidence, so inconsistent checks are still found.
 
 These judgements compare expressions as text within one scope; what runs in between is not
@@ -63,6 +64,7 @@ from safelint.analysis.syntax import (
     target_names,
     walk,
 )
+from safelint.analysis.types.model import FunctionType, Instance, NoneType, Param, UnknownType
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -99,6 +101,8 @@ class OriginKind(enum.Enum):
     """A call the knowledge base says may return None (``re.match``, ``dict.get``)."""
     ANNOTATED_CALL = "annotated call"
     """A call of a project function annotated ``-> T | None``."""
+    RETURNS_NONE = "returns None"
+    """A call that only ever returns None (``-> None``, ``list.sort``), used as a value."""
     OPTIONAL_GROUP = "optional group"
     PARAMETER = "parameter"
     """A parameter annotated Optional."""
@@ -179,6 +183,7 @@ class _Module:
         self.sources: dict[cst.CSTNode, Origin] = {}
         """Calls that may return None, each with its origin (its line filled in when used)."""
         self.fields: dict[cst.FunctionDef, dict[str, Fact]] = {}
+        self.defaults: dict[cst.FunctionDef, dict[str, Fact]] = {}
         self.tested: dict[ScopeNode, list[cst.Call]] = {}
         """Per scope, the calls its conditions test (``if d.get(k):``)."""
         self.seeds: dict[_FieldSeed, Origin] = {}
@@ -203,7 +208,13 @@ class _Module:
             parent = self.parents[scope]
             if isinstance(scope, COMPREHENSIONS) and parent in selected:
                 selected.add(scope)
-        narrowing = ModuleNarrowing(self.ctx.module, self._nullness, initial_facts=self._initial, cfg_of=self.ctx.cfg)
+        narrowing = ModuleNarrowing(
+            self.ctx.module,
+            self._nullness,
+            initial_facts=self._initial,
+            cfg_of=self.ctx.cfg,
+            accepts_none=self._comparison_takes_none,
+        )
         for scope in self.parents:
             if scope not in selected:
                 continue
@@ -211,14 +222,16 @@ class _Module:
                 if event.nullness is Nullness.NOT_NONE or event.guarded:
                     continue
                 use = self._classify(scope, event)
-                if use is not None and (self.code_evidence or not use.inferred):
+                if use is not None and (self.code_evidence or not use.inferred or use.certain):
                     yield use
 
     # -- sources
 
     def _has_source(self, scope: ScopeNode) -> bool:
         found = False
-        if isinstance(scope, cst.FunctionDef) and (optional_parameter_facts(scope) or self._field_facts(scope)):
+        if isinstance(scope, cst.FunctionDef) and (
+            optional_parameter_facts(scope) or self._field_facts(scope) or self._default_facts(scope)
+        ):
             found = True
         ns = None if isinstance(scope, cst.Module) else scope
         tested: list[cst.CSTNode] = []
@@ -230,7 +243,7 @@ class _Module:
         for node in nodes:
             kind = type(node)
             if kind is cst.Name and node.value == "None":  # type: ignore[attr-defined]
-                found = found or self.code_evidence
+                found = True  # a None the code brings: reported when certain, or on request
             elif kind is cst.Call:
                 assert isinstance(node, cst.Call)
                 for arg in node.args:  # passed on, not used here (unless unpacked: `f(*x)`)
@@ -359,6 +372,8 @@ class _Module:
         target = self.ctx.types.call_target(call, scope)
         if target is None:
             return None
+        if self._returns_none(target):
+            return Origin(OriginKind.RETURNS_NONE, 0, self._text(call), callee=target)
         optional = self.ctx.knowledge.returns_optional(target, call)
         if optional and target in _ANCHORED and _always_matches(_pattern_of(call, compiled)):
             return None  # `re.match(r"\s*", s)` matches every string
@@ -380,15 +395,126 @@ class _Module:
             return None
         return Origin(OriginKind.CALL, 0, self._text(call), callee=target)
 
+    def _returns_none(self, target: str) -> bool:
+        """A callee that only ever returns None: a project function annotated ``-> None``
+        (not a coroutine or generator), or one the stubs say so of (``list.sort``)."""
+        summary = project_function(self.ctx, target)
+        if summary is not None:
+            return summary.return_kind == "none" and not (summary.is_async or summary.is_generator)
+        return self.ctx.knowledge.returns_none(target)
+
     def _nullness(self, expr: cst.BaseExpression) -> Nullness | None:
         return Nullness.MAYBE if expr in self.sources else None
+
+    def _comparison_takes_none(self, operand: cst.BaseExpression, method: str) -> bool:
+        """Whether ``operand``'s comparison ``method`` takes None (``object``, ``Any``, no
+        annotation, or a union with None): ``None < x`` then asks ``x.__gt__`` and succeeds."""
+        types = self.ctx.types
+        parents = self.ctx.parents
+        scope = parents.get(operand)
+        while scope is not None and type(scope) not in _SCOPE_TYPES:
+            scope = parents.get(scope)
+        receiver = types.type_of(operand, scope)
+        if not isinstance(receiver, Instance) or receiver.cls.startswith("builtins."):
+            return False
+        bound = types.member(receiver, method)
+        if not isinstance(bound, FunctionType) or not bound.signatures:
+            return False
+        return all(_takes_none(signature.params) for signature in bound.signatures)
 
     def _initial(self, scope: ScopeNode) -> dict[str, Fact]:
         if not isinstance(scope, cst.FunctionDef):
             return {}
         facts: dict[str, Fact] = dict(optional_parameter_facts(scope))
+        facts.update(self._default_facts(scope))
         facts.update(self._field_facts(scope))
         return facts
+
+    def _default_facts(self, func: cst.FunctionDef) -> dict[str, Fact]:
+        """MAYBE for an unannotated parameter defaulting to None that a call in this module
+        leaves out: there the default reaches the body. Without such a call it is most often
+        a sentinel every caller overrides."""
+        found = self.defaults.get(func)
+        if found is None:
+            found = self.defaults[func] = {
+                param.name.value: Fact(Nullness.MAYBE, frozenset((param,)))
+                for param, position in _unannotated_none_defaults(func)
+                if self._left_out(func, param.name.value, position)
+            }
+        return found
+
+    def _default_reaches(self, func: cst.FunctionDef, event: DerefEvent) -> bool:
+        """For a None that only an unannotated default brings: whether it surely reaches the
+        use — a statement of the body itself (under no condition, loop or ``try``) that no
+        earlier statement of the body rebinds the parameter before."""
+        weak = self.defaults.get(func, {})
+        params = [o for o in event.fact.origins if isinstance(o, cst.Param) and o.name.value in weak]
+        if not params or len(params) != len(event.fact.origins):
+            return True
+        body = func.body.body if isinstance(func.body, cst.IndentedBlock) else ()
+        statement: cst.CSTNode | None = event.node
+        while statement is not None and statement not in body:
+            statement = self.ctx.parents.get(statement)
+        if (
+            statement is None
+            or not isinstance(statement, cst.SimpleStatementLine)
+            and not _in_header(statement, event.node, self.ctx.parents)
+        ):
+            return False
+        names = {p.name.value for p in params}
+        for earlier in body[: body.index(statement)]:
+            for node in walk(earlier):
+                if names.intersection(n for t in _assigned(node) for n in target_names(t)):
+                    return False
+        return True
+
+    def _left_out(self, func: cst.FunctionDef, name: str, position: int | None) -> bool:
+        """Whether some call of ``func``'s name in this module passes None for ``name``: leaves
+        it out (neither by keyword nor by enough positional arguments) or passes ``None``."""
+        klass = self.parents.get(func)
+        method = isinstance(klass, cst.ClassDef) and not any(
+            _decorator_name(d) == "staticmethod" for d in func.decorators
+        )
+        called = func.name.value
+        if called.startswith("__"):
+            if called != "__init__" or not isinstance(klass, cst.ClassDef):
+                return False
+            called = klass.name.value  # `Box(...)` calls `Box.__init__`
+        for call in self.calls_by_name.get(called, ()):
+            if any(arg.star for arg in call.args):
+                continue
+            if method and called == func.name.value and not (_self_call(call) and self._inside(call, klass)):
+                continue  # `other.get()` may be any class's `get`: only `self.get()` in its class counts
+            if not method and isinstance(call.func, cst.Attribute):
+                continue  # `obj.f()` of a module function: another callee
+            keyword = next((a for a in call.args if a.keyword is not None and a.keyword.value == name), None)
+            positional = [arg for arg in call.args if arg.keyword is None]
+            index = None if position is None else position - (1 if method else 0)
+            given = (
+                keyword
+                if keyword is not None
+                else (positional[index] if index is not None and index < len(positional) else None)
+            )
+            if given is None or _is_none_literal(given.value):
+                return True  # left out, or None passed as is: `f(None)`
+        return False
+
+    def _inside(self, node: cst.CSTNode, klass: cst.CSTNode | None) -> bool:
+        parent = self.ctx.parents.get(node)
+        while parent is not None and not isinstance(parent, cst.ClassDef):
+            parent = self.ctx.parents.get(parent)
+        return parent is klass
+
+    @cached_property
+    def calls_by_name(self) -> dict[str, list[cst.Call]]:
+        """The module's calls by the last name of their callee (``f(...)``, ``obj.f(...)``)."""
+        calls: dict[str, list[cst.Call]] = {}
+        for node in walk(self.ctx.module):
+            if type(node) is cst.Call:
+                name = callee_name(node.func)
+                if name is not None:
+                    calls.setdefault(name, []).append(node)
+        return calls
 
     # -- events
 
@@ -402,6 +528,8 @@ class _Module:
         if isinstance(node, cst.Attribute) and node.value is value and node.attr.value in _NONE_ATTRIBUTES:
             return None
         if self._correlated(event) or self._under_unrelated_condition(event):
+            return None
+        if isinstance(scope, cst.FunctionDef) and not self._default_reaches(scope, event):
             return None
         if event.kind is UseKind.OPERAND and self._formatted(event):
             return None
@@ -774,3 +902,65 @@ def _optional_groups(pattern: str) -> frozenset[int | str]:
     except (re.error, RecursionError, OverflowError):
         return frozenset()
     return frozenset(optional)
+
+
+def _takes_none(params: tuple[Param, ...]) -> bool:
+    """The other operand's parameter admits None: None itself, ``object`` or ``Any`` (read as
+    Unknown, like no annotation at all: nothing says the call fails)."""
+    positional = [p for p in params if p.kind in (0, 1)]
+    if not positional:
+        return False
+    return any(
+        isinstance(m, (NoneType, UnknownType)) or (isinstance(m, Instance) and m.cls == "builtins.object")
+        for m in positional[-1].type.members()
+    )
+
+
+def _unannotated_none_defaults(func: cst.FunctionDef) -> Iterator[tuple[cst.Param, int | None]]:
+    """Each unannotated parameter defaulting to None, with its position among the
+    positional parameters (None for keyword-only)."""
+    params = func.params
+    for position, param in enumerate((*params.posonly_params, *params.params)):
+        if param.annotation is None and _is_none_literal(param.default):
+            yield param, position
+    for param in params.kwonly_params:
+        if param.annotation is None and _is_none_literal(param.default):
+            yield param, None
+
+
+def _is_none_literal(expr: cst.BaseExpression | None) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def _self_call(call: cst.Call) -> bool:
+    func = call.func
+    return isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls")
+
+
+def _assigned(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The targets ``node`` binds, if it is an assignment, a loop or a ``with ... as``."""
+    if isinstance(node, cst.Assign):
+        return [t.target for t in node.targets]
+    if isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.NamedExpr)):
+        return [node.target]
+    if isinstance(node, cst.WithItem) and node.asname is not None:
+        return [node.asname.name]
+    return []
+
+
+def _in_header(statement: cst.CSTNode, node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
+    """Whether ``node`` is in the part of a compound statement that always runs (an ``if``'s
+    or ``while``'s test, a ``for``'s iterable, a ``with``'s items), not in a block."""
+    header: tuple[cst.CSTNode, ...] = ()
+    if isinstance(statement, (cst.If, cst.While)):
+        header = (statement.test,)
+    elif isinstance(statement, cst.For):
+        header = (statement.iter,)
+    elif isinstance(statement, cst.With):
+        header = tuple(statement.items)
+    current: cst.CSTNode | None = node
+    while current is not None and current is not statement:
+        if any(current is h for h in header):
+            return True
+        current = parents.get(current)
+    return False

@@ -31,10 +31,12 @@ from safelint.analysis.facts.apis import (
     OWNERSHIP_TAKERS,
     POPEN_RELEASES,
     SQLITE_CONNECT,
+    STARTED_RESOURCES,
     TUPLE_ACQUIRERS,
 )
 from safelint.analysis.facts.callees import project_class, project_function
 from safelint.analysis.syntax import dotted_name
+from safelint.analysis.types.model import ClassObject
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -187,8 +189,14 @@ def acquisition(
         receiver_class, method = qualname.rsplit(".", 1)
         if method in ("enter_context", "enter_async_context"):
             return None
-        if knowledge.is_resource_class(receiver_class) and method not in INDEPENDENT_METHODS:
+        if (
+            knowledge.is_resource_class(receiver_class)
+            and method not in INDEPENDENT_METHODS
+            and not isinstance(ctx.types.type_of(call.func.value, scope), ClassObject)
+        ):
             return None  # a view of its receiver: the cursor of a connection, a makefile
+    if started_later(ctx, qualname):
+        return None  # `BaseManager()`: nothing runs until `start()`, which acquires
     klass = project_class(ctx, qualname)
     if klass is not None and klass.registers_self:
         return None  # its `__init__` hands the instance to a manager that releases it
@@ -201,6 +209,12 @@ def acquisition(
     if knowledge.function(qualname) is not None:
         return None
     return _project_resource(ctx, qualname)
+
+
+def started_later(ctx: ModuleContext, class_name: str) -> bool:
+    """A class whose instances hold their resource from ``start()`` on."""
+    facts = ctx.knowledge.class_facts(class_name)
+    return facts is not None and not STARTED_RESOURCES.isdisjoint(facts.ancestors)
 
 
 def _class_of(ctx: ModuleContext, qualname: str) -> str | None:

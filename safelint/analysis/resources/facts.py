@@ -6,7 +6,7 @@ released, and the branches that rule a resource out. The ownership dataflow runs
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -14,6 +14,7 @@ import libcst as cst
 
 from safelint.analysis.facts.apis import (
     CASTS,
+    CLOSED_WHEN_EXHAUSTED,
     FD_RELEASERS,
     GENERIC_RELEASES,
     MOVING_METHODS,
@@ -31,6 +32,7 @@ from safelint.analysis.resources.acquisition import (
     lock_key,
     method_effect,
     release_methods,
+    started_later,
 )
 from safelint.analysis.syntax import as_scope, bind_target, dotted_name, parameters, preorder, push_children, walk
 
@@ -79,12 +81,47 @@ class NodeFacts:
     lock_refinements: dict[EdgeKind, set[str]] = field(default_factory=dict)  # lock keys not held on that edge
 
 
+def _captured(scope: cst.CSTNode, module_level: bool) -> set[str]:
+    """The names a nested scope may share with the enclosing one. Under a module, a name the
+    nested function binds itself (and does not declare ``global``) is its own local; under a
+    function every name counts, since closures see the enclosing locals."""
+    names: set[str] = set()
+    bound: set[str] = set()
+    declared: set[str] = set()
+    inner: list[cst.CSTNode] = [scope]
+    while inner:
+        sub = inner.pop()
+        kind = type(sub)
+        if kind is cst.Name:
+            names.add(sub.value)  # type: ignore[attr-defined]
+        elif module_level:
+            if kind is cst.Global:
+                declared.update(n.name.value for n in sub.names)  # type: ignore[attr-defined]
+            for target in _bound_targets(sub):
+                bound.update(n.value for n in walk(target) if isinstance(n, cst.Name))
+        push_children(sub, inner)
+    return names - (bound - declared) if module_level else names
+
+
+def _bound_targets(node: cst.CSTNode) -> list[cst.CSTNode]:
+    if isinstance(node, cst.Assign):
+        return [t.target for t in node.targets]
+    if isinstance(node, (cst.AnnAssign, cst.For)):
+        return [node.target]
+    if isinstance(node, cst.WithItem) and node.asname is not None:
+        return [node.asname.name]
+    if isinstance(node, cst.Param):
+        return [node.name]
+    return []
+
+
 class FunctionFacts:
     """One function's graph, its acquisition sites and, per node, what it does to them."""
 
-    def __init__(self, ctx: ModuleContext, function: cst.FunctionDef) -> None:
+    def __init__(self, ctx: ModuleContext, function: cst.FunctionDef | cst.Module) -> None:
         self.ctx = ctx
         self.function = function
+        self.body: cst.CSTNode = function.body if isinstance(function, cst.FunctionDef) else function
         self.sites: list[Acquisition] = []
         self.by_name: dict[str, list[Acquisition]] = {}
         self.lock_sites: dict[str, list[Acquisition]] = {}
@@ -96,9 +133,13 @@ class FunctionFacts:
                 ".", 1
             )[-1]
             in ("contextmanager", "asynccontextmanager")
-            for d in function.decorators
+            for d in (function.decorators if isinstance(function, cst.FunctionDef) else ())
         )
         self.unsure: set[str] = set()
+        self._top_index: dict[int, int] = {}
+        self._containers: set[str] | None = None
+        self.container_sites: set[str] = set()
+        self._rebound_before_capture: dict[str, tuple[int, list[int]]] = {}
         self.opaque = False
         self._scan_names()
         self.cfg: CFG = ctx.cfg(function)
@@ -111,7 +152,7 @@ class FunctionFacts:
 
     def _scan_names(self) -> None:
         """Names the analysis cannot follow: global, nonlocal, and captured by a nested scope."""
-        stack: list[cst.CSTNode] = [self.function.body]
+        stack: list[cst.CSTNode] = [self.body]
         while stack:
             node = stack.pop()
             kind = type(node)
@@ -122,14 +163,31 @@ class FunctionFacts:
                 if isinstance(func, cst.Name) and func.value in ("locals", "vars", "exec", "eval"):
                     self.opaque = True
             if kind in (cst.FunctionDef, cst.Lambda, cst.ClassDef):
-                inner: list[cst.CSTNode] = [node]
-                while inner:
-                    sub = inner.pop()
-                    if type(sub) is cst.Name:
-                        self.unsure.add(sub.value)
-                    push_children(sub, inner)
+                self.unsure.update(_captured(node, isinstance(self.function, cst.Module)))
                 continue
             push_children(node, stack)
+        if isinstance(self.function, cst.Module):
+            self._scan_module_captures(self.function)
+
+    def _scan_module_captures(self, module: cst.Module) -> None:
+        """At module level a function can only run after its ``def``: a resource bound to a
+        name the module's functions read is still followed when it is rebound before the first
+        such ``def`` (``f = open(a)``, ``f = open(b)``, ..., ``def g(): f.write()``)."""
+        first_capture: dict[str, int] = {}
+        bindings: dict[str, list[int]] = {}
+        for index, statement in enumerate(module.body):
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                for name in _captured(statement, True):
+                    first_capture.setdefault(name, index)
+                continue
+            for sub in walk(statement):
+                self._top_index[id(sub)] = index
+                for target in _bound_targets(sub):
+                    for n in walk(target):
+                        if isinstance(n, cst.Name):
+                            bindings.setdefault(n.value, []).append(index)
+        for name in self.unsure & first_capture.keys():
+            self._rebound_before_capture[name] = (first_capture[name], bindings.get(name, []))
 
     def _find_sites(self) -> None:
         if self.opaque:
@@ -148,6 +206,8 @@ class FunctionFacts:
                         site = self._lock_site(call)
                         if site is not None:
                             self.facts(node).lock_acquires.append(site)
+                        elif (started := self._started_site(call, node.ast)) is not None:
+                            self.facts(node).acquires.append(started)
             elif node.kind is NodeKind.TEST:
                 test, negated = ast, False
                 if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
@@ -171,7 +231,7 @@ class FunctionFacts:
         for site in self.sites:
             if site.kind == "lock":
                 first_acquire.setdefault(site.name, self.offset(site.call))
-        for sub in walk(self.function.body):
+        for sub in walk(self.body):
             if isinstance(sub, cst.Finally):
                 self._scan_finally(sub)
             elif isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute) and sub.func.attr.value == "release":
@@ -284,7 +344,8 @@ class FunctionFacts:
     def _bindings(self) -> list[tuple[str, cst.CSTNode]]:
         """Every name the function binds, with the target node that binds it."""
         found: list[tuple[str, cst.CSTNode]] = []
-        for node in walk(self.function.body):
+        body = self.function.body  # a module's is a list of statements
+        for node in (n for root in (body if isinstance(body, Sequence) else [body]) for n in walk(root)):
             targets: list[cst.CSTNode] = []
             if isinstance(node, cst.AssignTarget):
                 targets = [node.target]
@@ -299,7 +360,7 @@ class FunctionFacts:
     def offset(self, node: cst.CSTNode) -> int:
         """A node's place in source order (the index of its first token in a pre-order walk)."""
         if self._order is None:
-            self._order = {id(n): i for i, n in enumerate(preorder(self.function.body))}
+            self._order = {id(n): i for i, n in enumerate(preorder(self.body))}
         return self._order.get(id(node), 0)
 
     def _scan_finally(self, final: cst.Finally) -> None:
@@ -320,6 +381,15 @@ class FunctionFacts:
                 self.released_in_finally.add(func.value.value)
 
     def _assignment_site(self, node: CFGNode, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if (
+            isinstance(target, (cst.Tuple, cst.List))
+            and isinstance(value, (cst.Tuple, cst.List))
+            and len(target.elements) == len(value.elements)
+            and not any(isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements))
+        ):
+            for left, right in zip(target.elements, value.elements):
+                self._assignment_site(node, left.value, right.value)  # `a, b = Pool(), Pool()`
+            return
         if isinstance(value, cst.Await):
             value = value.expression
         if not isinstance(value, cst.Call):
@@ -330,6 +400,18 @@ class FunctionFacts:
                 return
             site = self._new_site(value, target.value, found[0], found[1], found[2], node.ast)
             if site is not None:
+                self.facts(node).acquires.append(site)
+        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            # `jobs[k] = Popen(...)` into a local list or dict: the container owns it now
+            container = target.value.value
+            if container not in self._local_containers():
+                return
+            found = acquisition(self.ctx, value, self.function, self.by_name)
+            if found is None or found[0] != "resource":
+                return
+            site = self._new_site(value, container, found[0], found[1], found[2], node.ast)
+            if site is not None:
+                self.container_sites.add(container)
                 self.facts(node).acquires.append(site)
         elif isinstance(target, (cst.Tuple, cst.List)):
             found = acquisition(self.ctx, value, self.function)
@@ -349,7 +431,7 @@ class FunctionFacts:
     def _new_site(
         self, call: cst.Call, name: str, kind: str, qualname: str | None, type_name: str | None, statement: cst.CSTNode
     ) -> Acquisition | None:
-        if name in self.unsure:
+        if name in self.unsure and not self._sure_at_module_level(name, statement):
             return None
         releases, popen = release_methods(self.ctx, qualname, type_name) if kind == "resource" else (frozenset(), False)
         label = dotted_name(call.func) or (qualname or "the call").rsplit(".", 1)[-1]
@@ -359,6 +441,46 @@ class FunctionFacts:
         self.sites.append(site)
         self.by_name.setdefault(name, []).append(site)
         return site
+
+    def _exhausted_by_loop(self, iterable: cst.CSTNode) -> bool:
+        sites = self.by_name.get(iterable.value, ()) if isinstance(iterable, cst.Name) else ()
+        return bool(sites) and all(site.qualname in CLOSED_WHEN_EXHAUSTED for site in sites)
+
+    def _local_containers(self) -> set[str]:
+        """Names this scope binds to a new list or dict (``jobs = []``, ``procs = {}``),
+        and binds nowhere else."""
+        if self._containers is None:
+            counts: dict[str, int] = {}
+            fresh: set[str] = set()
+            for sub in walk(self.body):
+                for target in _bound_targets(sub):
+                    if isinstance(target, cst.Name):
+                        counts[target.value] = counts.get(target.value, 0) + 1
+                        value = getattr(sub, "value", None)
+                        if isinstance(value, (cst.List, cst.Dict)):
+                            fresh.add(target.value)
+            self._containers = {n for n in fresh if counts[n] == 1 and n not in self.unsure}
+        return self._containers
+
+    def _sure_at_module_level(self, name: str, statement: cst.CSTNode) -> bool:
+        """A module-level site whose name is rebound before any function that reads it is defined."""
+        found = self._rebound_before_capture.get(name)
+        index = self._top_index.get(id(statement))
+        if found is None or index is None:
+            return False
+        capture, bindings = found
+        later = [b for b in bindings if b > index]
+        return bool(later) and later[0] < capture
+
+    def _started_site(self, call: cst.Call, statement: cst.CSTNode) -> Acquisition | None:
+        """``manager.start()`` on a manager this scope made: the server process starts here."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "start" or not isinstance(func.value, cst.Name):
+            return None
+        class_name = self.ctx.types.class_of(func.value, self.function)
+        if class_name is None or not started_later(self.ctx, class_name):
+            return None
+        return self._new_site(call, func.value.value, "resource", class_name, class_name, statement)
 
     def _lock_site(self, call: cst.Call) -> Acquisition | None:
         func = call.func
@@ -465,6 +587,8 @@ class FunctionFacts:
             if isinstance(ast, cst.Assert):
                 asserted: list[tuple[cst.CSTNode, Role]] = [(ast.test, Role.BORROW)]
                 return asserted + ([(ast.msg, Role.BORROW)] if ast.msg is not None else [])
+            if kind is NodeKind.FOR_ITER and self._exhausted_by_loop(ast):
+                return [(ast, Role.MOVE)]  # `for line in lines:` closes a FileInput at the end
             return [(ast, Role.BORROW)]
         if kind is NodeKind.FOR_NEXT:
             return [(r, Role.BORROW) for r in bind_target(ast, binds)]
@@ -577,6 +701,10 @@ class FunctionFacts:
                 break
         if parent is None:
             return Effect.BORROW if role is Role.BORROW else Effect.MOVE
+        if name.value in self.container_sites:
+            # a container of resources: storing into it keeps them, any other use hands them on
+            stored = isinstance(parent, cst.Subscript) and isinstance(parents.get(id(parent)), cst.AssignTarget)
+            return Effect.BORROW if stored else Effect.MOVE
         if isinstance(parent, cst.Attribute) and parent.value is child:
             grand = parents.get(id(parent))
             method = parent.attr.value

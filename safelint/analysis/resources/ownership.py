@@ -25,6 +25,7 @@ that calls ``locals()``/``vars()``, a value bound through a conditional expressi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -180,21 +181,34 @@ class _Ownership(ForwardAnalysis[State]):
 # -- results -----------------------------------------------------------------------------------
 
 
-def function_leaks(ctx: ModuleContext, function: cst.FunctionDef) -> list[Leak]:
+def function_leaks(ctx: ModuleContext, function: cst.FunctionDef | cst.Module) -> list[Leak]:
     """Every leak in ``function``'s own body (nested functions are analysed on their own),
-    computed once per function whichever SL4 rule asks first."""
+    computed once per function whichever SL4 rule asks first. A module's top level is a
+    scope too, whose exit is the module's end: scripts acquire and leak there."""
     return ctx.memo(("leaks", function), lambda: _leaks(ctx, function))
 
 
-def _has_candidates(function: cst.FunctionDef) -> bool:
+def _own_statements(scope: cst.FunctionDef | cst.Module) -> Iterator[cst.CSTNode]:
+    """The nodes of ``scope``'s own code; a module's functions and classes are scopes of their own."""
+    if isinstance(scope, cst.FunctionDef):
+        yield from walk(scope.body)
+        return
+    for statement in scope.body:
+        if not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            yield from walk(statement)
+
+
+def _has_candidates(function: cst.FunctionDef | cst.Module) -> bool:
     """A cheap syntactic screen: a call bound by an assignment or ``with ... as``, or an ``.acquire()``."""
-    for node in walk(function.body):
+    for node in _own_statements(function):
         kind = type(node)
         if kind is cst.Assign or kind is cst.AnnAssign:
             value = node.value  # type: ignore[attr-defined]
             if isinstance(value, cst.Await):
                 value = value.expression
-            if isinstance(value, cst.Call):
+            if isinstance(value, cst.Call) or (
+                isinstance(value, (cst.Tuple, cst.List)) and any(isinstance(e.value, cst.Call) for e in value.elements)
+            ):
                 return True
         elif kind is cst.WithItem and node.asname is not None and isinstance(node.item, cst.Call):  # type: ignore[attr-defined]
             return True
@@ -207,8 +221,9 @@ _ENTRY_POINTS = frozenset({"main", "_main", "test", "_test"})
 """Command-line entry points: the process ends with them and releases what they hold."""
 
 
-def _leaks(ctx: ModuleContext, function: cst.FunctionDef) -> list[Leak]:
-    if function.name.value in _ENTRY_POINTS or not _has_candidates(function):
+def _leaks(ctx: ModuleContext, function: cst.FunctionDef | cst.Module) -> list[Leak]:
+    name = function.name.value if isinstance(function, cst.FunctionDef) else ""
+    if name in _ENTRY_POINTS or not _has_candidates(function):
         return []
     f = FunctionFacts(ctx, function)
     if not f.sites:
@@ -243,7 +258,7 @@ def _leaks(ctx: ModuleContext, function: cst.FunctionDef) -> list[Leak]:
                 or site.name in f.reacquired
                 or site.name in f.released_in_finally
                 and _OWNED not in exit_statuses
-                or function.name.value in ("__enter__", "__aenter__", "acquire", "lock")
+                or name in ("__enter__", "__aenter__", "acquire", "lock")
             ):
                 continue
             if _OWNED in exit_statuses and _RELEASED in exit_statuses:

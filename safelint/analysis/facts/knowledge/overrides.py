@@ -141,11 +141,27 @@ NOT_RESOURCES: tuple[Override, ...] = (
 )
 """Classes the derived rule (a ``close``-like method and no ``acquire``) would call resources."""
 
+RELEASED_BY_ATTRIBUTE: tuple[Override, ...] = (
+    Override(
+        "multiprocessing.managers.BaseManager",
+        "start() (and multiprocessing.Manager(), which starts one) runs a server process that "
+        "lives until shutdown(); the stubs declare shutdown as a `_Finalize` attribute set by "
+        "start(), not as a method",
+    ),
+)
+"""Resource classes whose ``shutdown`` the stubs declare as an attribute, not a method."""
+
 RETURN_TYPES: tuple[ReturnOverride, ...] = (
     ReturnOverride(
         "urllib.request.urlopen",
         "http.client.HTTPResponse",
         "typeshed says Any (it may also return an addinfourl for file:, ftp: and data: "
         "URLs); every result is a closeable response that holds a socket or a file",
+    ),
+    ReturnOverride(
+        "wave.open",
+        "wave.Wave_read",
+        "typeshed's overload for a mode not written as a literal (or none) says Any; the "
+        "result is a Wave_read or a Wave_write, each holding the file it opened until close()",
     ),
 )

@@ -489,6 +489,8 @@ class Knowledge:
                 methods.update(
                     name for name, member in ancestor.binding.members.items() if isinstance(member, StubOverloads)
                 )
+        if any(d in self._overrides("released-by-attribute", overrides.RELEASED_BY_ATTRIBUTE) for d in mro):
+            methods.add("shutdown")
         releases = frozenset(RELEASE_METHODS & methods)
         # A lock is acquired and released, and also a context manager (``with lock:``);
         # ``logging.Handler`` has acquire/release for its internal lock but is no lock.
