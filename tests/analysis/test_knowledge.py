@@ -26,7 +26,7 @@ from safelint.analysis.facts.knowledge import (
 )
 from safelint.analysis.facts.knowledge.build import Table
 from safelint.analysis.facts.knowledge.environment import Typeshed, stdlib_modules
-from safelint.analysis.facts.knowledge.stubs import Target, read_stub
+from safelint.analysis.facts.knowledge.stubs import StubOverloads, Target, read_stub
 from safelint.store import Store
 
 # Facts are pinned to one target so they do not move with the interpreter running the tests.
@@ -465,6 +465,26 @@ if something_else:
     py312 = read_stub(source, "m", False, Target((3, 12, 0), "win32")).members
     assert {"new", "windows", "either"} <= set(py312)
     assert not {"old", "linux", "legacy"} & set(py312)
+
+
+def test_an_implementation_after_its_overloads_is_not_a_signature() -> None:
+    """Inline-typed code (click's get_current_context) writes the implementation after the
+    overloads; callers see the overloads only, or `silent=False` would read as Optional."""
+    source = b"""
+from typing import Literal, overload
+@overload
+def current(silent: Literal[False] = False) -> int: ...
+@overload
+def current(silent: bool = ...) -> int | None: ...
+def current(silent: bool = False) -> int | None:
+    return None
+def plain() -> int: ...
+def plain() -> str: ...
+"""
+    members = read_stub(source, "m", False, Target((3, 11, 4), "linux")).members
+    current, plain = members["current"], members["plain"]
+    assert isinstance(current, StubOverloads) and [s.returns for s in current.signatures] == ["int", "int | None"]
+    assert isinstance(plain, StubOverloads) and [s.returns for s in plain.signatures] == ["str"]
 
 
 def test_typeshed_versions_decide_which_modules_exist() -> None:

@@ -261,11 +261,15 @@ class _Reader:
                 decorators,
             )
             previous = members.get(node.name)
-            if "overload" in decorators and isinstance(previous, StubOverloads):
-                overloaded = all("overload" in s.decorators for s in previous.signatures)
-                if overloaded:
-                    members[node.name] = StubOverloads((*previous.signatures, signature))
-                    return
+            overloaded = isinstance(previous, StubOverloads) and all(
+                "overload" in s.decorators for s in previous.signatures
+            )
+            if overloaded and "overload" in decorators:
+                assert isinstance(previous, StubOverloads)
+                members[node.name] = StubOverloads((*previous.signatures, signature))
+                return
+            if overloaded:
+                return  # the implementation after its overloads (inline-typed code): callers see the overloads
             members[node.name] = StubOverloads((signature,))
         elif isinstance(node, ast.ClassDef):
             body: dict[str, StubBinding] = {}
