@@ -417,3 +417,16 @@ def is_generator(function: cst.FunctionDef) -> bool:
             continue
         push_children(node, stack)
     return False
+
+
+def decorator_names(function: cst.FunctionDef) -> set[str]:
+    """The last names of a def's decorators, calls stripped (``property``, ``setter``)."""
+    found = set()
+    for decorator in function.decorators:
+        expr = decorator.decorator
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        name = dotted_name(expr)
+        if name is not None:
+            found.add(name.rpartition(".")[2])
+    return found

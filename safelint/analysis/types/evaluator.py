@@ -20,16 +20,18 @@ from safelint.analysis.optional.narrowing import Fact, ModuleNarrowing, Nullness
 from safelint.analysis.syntax import (
     Scope,
     as_scope,
+    decorator_names,
     dotted_name,
     is_generator,
     parameters,
     region_scope,
-    target_elements,
 )
+from safelint.analysis.types.aliases import TypeAliases
 from safelint.analysis.types.annotations import AnnotationReader
 from safelint.analysis.types.bindings import Binding, ScopeBindings
 from safelint.analysis.types.calls import Arg, call_result
-from safelint.analysis.types.library import SELF, literal
+from safelint.analysis.types.library import literal
+from safelint.analysis.types.members import ClassMembers
 from safelint.analysis.types.model import (
     CONTEXT_MANAGER_DECORATORS,
     NEVER,
@@ -51,7 +53,7 @@ from safelint.analysis.types.model import (
     context_manager,
     join,
 )
-from safelint.analysis.types.project import NOT_FIELDS, ClassModel, ProjectTypes, falls_off_end, returns_of
+from safelint.analysis.types.project import ProjectTypes, falls_off_end, returns_of
 from safelint.analysis.types.relations import ProjectRelations
 
 if TYPE_CHECKING:
@@ -113,16 +115,13 @@ class TypeEvaluator:
         self._memo: dict[cst.CSTNode, Type] = {}
         self._bindings: dict[Binding, Type] = {}
         self._functions: dict[cst.FunctionDef, FunctionType] = {}
-        self._fields: dict[tuple[str, str], Type] = {}
         self._depth = 0
         self.relations = ProjectRelations(self)
+        self.aliases = TypeAliases(ctx, self)
         self.reader = AnnotationReader(
-            self.library, ctx.names.qualified_name, self.project.is_class, self._typevar, self._alias
+            self.library, ctx.names.qualified_name, self.project.is_class, self._typevar, self.aliases.alias
         )
-        # Another module's aliases are kept with every name written out qualified.
-        self._written_out = AnnotationReader(self.library, _dotted, self.project.is_class, _no_type_params, self._alias)
-        self._aliases: dict[str, Type | None] = {}
-        self._written: dict[str, Type] = {}
+        self._members = ClassMembers(ctx, self)
 
     # -- the public query --------------------------------------------------------------------
 
@@ -187,57 +186,6 @@ class TypeEvaluator:
             return self._module_variable(name)
         return UNKNOWN
 
-    def written_out(self, text: str) -> Type:
-        """An annotation the index keeps for another module, its names written out qualified."""
-        known = self._written.get(text)
-        if known is None:
-            try:
-                known = self._written_out.read(cst.parse_expression(text), None)
-            except cst.ParserSyntaxError:
-                known = UNKNOWN
-            self._written[text] = known
-        return known
-
-    def _alias(self, qualname: str) -> Type | None:
-        """What a project type alias (``M = Literal["a", "b"]``, ``X: TypeAlias = ...``)
-        stands for; None when ``qualname`` is not one."""
-        if qualname in self._aliases:
-            return self._aliases[qualname]
-        self._aliases[qualname] = None  # an alias that refers to itself is not one
-        module, _, name = qualname.rpartition(".")
-        found: Type | None = None
-        if module == self.project.prefix:
-            value = self._own_alias(name)
-            if value is not None:
-                found = self.reader.read(value, None)
-        else:
-            summary = self._ctx.index.module(module)
-            text = dict(summary.type_aliases).get(name) if summary is not None else None
-            if text is not None:
-                found = self.written_out(text)
-        self._aliases[qualname] = found
-        return found
-
-    def _own_alias(self, name: str) -> cst.BaseExpression | None:
-        for line in self._ctx.module.body:
-            for small in line.body if isinstance(line, cst.SimpleStatementLine) else ():
-                if isinstance(small, cst.TypeAlias) and small.name.value == name:
-                    return small.value
-        bindings = self._scope_bindings(None).all.get(name, [])
-        if len(bindings) != 1:
-            return None
-        node = bindings[0].node
-        if isinstance(node, cst.AnnAssign) and node.value is not None:
-            declared = self._ctx.names.qualified_name(node.annotation.annotation, None)
-            return node.value if declared in _TYPE_ALIAS else None
-        if isinstance(node, cst.Assign) and len(node.targets) == 1:
-            value = node.value
-            if isinstance(value, cst.Subscript) or (
-                isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.BitOr)
-            ):
-                return value
-        return None
-
     # -- expressions -------------------------------------------------------------------------
 
     def _evaluate(self, expr: cst.BaseExpression, scope: Scope) -> Type:
@@ -301,7 +249,7 @@ class TypeEvaluator:
             inner = region_scope(expr, scope, self._ctx.parents)
             if inner is not scope:
                 return self._name(expr, inner)
-            if not self._scope_bindings(scope).all.get(name):
+            if not self.scope_bindings(scope).all.get(name):
                 return UNKNOWN
             where, binder = "scope", scope
         if where == "builtin":
@@ -312,14 +260,14 @@ class TypeEvaluator:
             return join((Instance("builtins.str"), NONE))
         if where != "scope":
             return UNKNOWN
-        target = self._scope_bindings(binder).binding_at(expr)
+        target = self.scope_bindings(binder).binding_at(expr)
         if target is not None:
             return self.binding_type(target, binder)
         return self._narrowed(expr, scope, self._read(name, expr, binder, scope))
 
     def _read(self, name: str, at: cst.CSTNode, binder: Scope, scope: Scope) -> Type:
         """The join of the bindings of ``name`` (bound in ``binder``) reaching ``at``."""
-        bindings = self._scope_bindings(binder)
+        bindings = self.scope_bindings(binder)
         found = bindings.reaching(name, at) if binder is scope else bindings.all.get(name, [])
         if not found:
             return UNKNOWN
@@ -340,10 +288,10 @@ class TypeEvaluator:
         return found.without_none() if fact.nullness is Nullness.NOT_NONE else NONE
 
     def _module_variable(self, name: str) -> Type:
-        bindings = self._scope_bindings(None).all.get(name, [])
+        bindings = self.scope_bindings(None).all.get(name, [])
         return join(self.binding_type(b, None) for b in bindings) if bindings else UNKNOWN
 
-    def _scope_bindings(self, scope: Scope) -> ScopeBindings:
+    def scope_bindings(self, scope: Scope) -> ScopeBindings:
         node = scope if scope is not None else self._ctx.module
         return self._ctx.memo(("bindings", node), lambda: ScopeBindings(node, self._ctx.cfg(node), self._ctx.parents))
 
@@ -365,7 +313,7 @@ class TypeEvaluator:
             return self._param(node, scope)
         if isinstance(node, cst.Assign):
             # A variable takes the class of a literal it is given, as mypy infers it.
-            return _plain(self._unpacked(self.type_of(node.value, scope), node.targets[0].target, binding.target))
+            return _plain(self.unpacked(self.type_of(node.value, scope), node.targets[0].target, binding.target))
         if isinstance(node, cst.AnnAssign):
             declared = self.reader.read(node.annotation.annotation, scope)
             if node.value is None:
@@ -382,12 +330,12 @@ class TypeEvaluator:
             return self._operation(before, operator, self.type_of(node.value, scope))
         if isinstance(node, (cst.For, cst.CompFor)):
             element = self.element_type(self.type_of(node.iter, scope), asynchronous=node.asynchronous is not None)
-            return self._unpacked(element, node.target, binding.target)
+            return self.unpacked(element, node.target, binding.target)
         if isinstance(node, cst.WithItem):
             manager = self.type_of(node.item, scope)
             entered = self._entered(manager, node, scope)
             assert node.asname is not None
-            return self._unpacked(entered, node.asname.name, binding.target)
+            return self.unpacked(entered, node.asname.name, binding.target)
         if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)):
             return self._exception(node.type, scope) if node.type is not None else UNKNOWN
         if isinstance(node, cst.FunctionDef):
@@ -429,7 +377,7 @@ class TypeEvaluator:
             return self.qualified_value(names.from_import_target(statement, name))
         return UNKNOWN
 
-    def _unpacked(self, value: Type, target: cst.CSTNode, part: cst.CSTNode | None) -> Type:
+    def unpacked(self, value: Type, target: cst.CSTNode, part: cst.CSTNode | None) -> Type:
         """The type of ``part`` inside ``target`` when ``value`` is unpacked into it."""
         if part is None or part is target:
             return value
@@ -441,7 +389,7 @@ class TypeEvaluator:
             elements = node.elements
             starred = any(isinstance(e, cst.StarredElement) for e in elements)
             element = elements[index]
-            fields = self._named_tuple_fields(current) if isinstance(current, Instance) else ()
+            fields = self._members.named_tuple_fields(current) if isinstance(current, Instance) else ()
             if isinstance(current, TupleType) and not starred and len(current.items) == len(elements):
                 current = current.items[index]
             elif fields and not starred and len(fields) == len(elements):
@@ -452,17 +400,6 @@ class TypeEvaluator:
             node = element.value
         return current
 
-    def _named_tuple_fields(self, instance: Instance) -> tuple[str, ...]:
-        """A project ``NamedTuple``'s fields in order (it unpacks like a tuple of them)."""
-        model = self.project.model(instance.cls)
-        if model is None or self.relations.is_subclass(instance.cls, "typing.NamedTuple") is not True:
-            return ()
-        if model.summary is not None:
-            return tuple(name for name, _ in model.summary.annotated_attributes)
-        return tuple(
-            name for name, values in model.class_values.items() if any(isinstance(n, cst.AnnAssign) for n, _ in values)
-        )
-
     def _param(self, param: cst.Param, scope: Scope) -> Type:
         function = scope
         if not isinstance(function, (cst.FunctionDef, cst.Lambda)):
@@ -470,7 +407,7 @@ class TypeEvaluator:
         outer = self._ctx.names.parent(function)
         params = parameters(function.params)
         if isinstance(function, cst.FunctionDef) and params and param is params[0] and isinstance(outer, cst.ClassDef):
-            decorators = _decorator_names(function)
+            decorators = decorator_names(function)
             qualname = self._qualname(outer)
             if "staticmethod" not in decorators and qualname is not None:
                 return ClassObject(qualname) if "classmethod" in decorators else Instance(qualname)
@@ -528,7 +465,7 @@ class TypeEvaluator:
             if (
                 isinstance(statement, cst.FunctionDef)
                 and statement.name.value == node.name.value
-                and "overload" in _decorator_names(statement)
+                and "overload" in decorator_names(statement)
             ):
                 found.append(statement)
         return found
@@ -581,129 +518,8 @@ class TypeEvaluator:
         if isinstance(receiver, ModuleType):
             return self.qualified_value(f"{receiver.name}.{name}")
         if isinstance(receiver, (Instance, ClassObject)) and self.project.is_class(receiver.cls):
-            return self._project_member(receiver, name)
+            return self._members.of(receiver, name)
         return self.library.member(receiver, name)
-
-    def _project_member(self, receiver: Instance | ClassObject, name: str) -> Type:
-        instance = isinstance(receiver, Instance)
-        for entry in self.project.mro(receiver.cls):
-            if isinstance(entry, str):
-                base = Instance(entry) if instance else ClassObject(entry)
-                inherited = self.library.member(base, name)
-                if not isinstance(inherited, UnknownType):
-                    return inherited
-                continue
-            found = self._model_member(entry, receiver, name, instance)
-            if found is not None and not isinstance(found, UnknownType):
-                return found
-            if found is not None:
-                break
-        return self.library.member(receiver, name)  # a stub for the class may say more
-
-    def _model_member(
-        self, model: ClassModel, receiver: Instance | ClassObject, name: str, instance: bool
-    ) -> Type | None:
-        if model.summary is not None:
-            return self._summary_member(model, receiver, name, instance)
-        method = model.methods.get(name)
-        if method is not None:
-            decorators = _decorator_names(method)
-            function = self.function_type(method, f"{model.qualname}.{name}")
-            if decorators & {"property", "cached_property"}:
-                return join(s.returns for s in function.signatures) if instance else UNKNOWN
-            if "staticmethod" in decorators:
-                return function
-            if "classmethod" in decorators or instance:
-                return _bind(function, {SELF: Instance(receiver.cls)})
-            return function
-        if instance and name in model.fields and name not in NOT_FIELDS:
-            return self._field(model, name)
-        values = model.class_values.get(name)
-        if values is not None:
-            found = self._class_value(model, name, values)
-            return self._descriptor(found, receiver) if instance else found
-        return None
-
-    def _summary_member(
-        self, model: ClassModel, receiver: Instance | ClassObject, name: str, instance: bool
-    ) -> Type | None:
-        summary = model.summary
-        assert summary is not None
-        if name in summary.methods:
-            method = self._ctx.index.function(f"{summary.qualname}.{name}")
-            if method is None:
-                return UNKNOWN
-            decorators = {d.rpartition(".")[2] for d in method.decorators}
-            itself: dict[str, Type] = {SELF: Instance(receiver.cls)}
-            if decorators & {"property", "cached_property"}:
-                return join(s.returns.substitute(itself) for s in self.project.summary_function(method).signatures)
-            bound = "classmethod" in decorators or (instance and "staticmethod" not in decorators)
-            function = self.project.summary_function(method, bound=bound)
-            return FunctionType(function.qualname, tuple(s.substitute(itself) for s in function.signatures))
-        if name in summary.class_assignments and self._is_enum_member(summary.qualname, name):
-            return Instance(summary.qualname)
-        declared = dict(summary.annotated_attributes).get(name)
-        found = self.project.class_instance(declared) if declared is not None else UNKNOWN
-        if isinstance(found, UnknownType):
-            found = self.project.attribute_call_type(summary, name)
-        if instance and name in summary.class_assignments:
-            found = self._descriptor(found, receiver)
-        if name in summary.optional_attributes:
-            return join((found, NONE))
-        if declared is not None or name in dict(summary.attribute_calls):
-            return found
-        return None
-
-    def _descriptor(self, value: Type, receiver: Instance | ClassObject) -> Type:
-        """A class attribute read on an instance: a descriptor's ``__get__`` result."""
-        if not isinstance(value, Instance):
-            return value
-        get = self.member(value, "__get__")
-        if not isinstance(get, FunctionType):
-            return value
-        return self.call(get, [Arg(Instance(receiver.cls)), Arg(ClassObject(receiver.cls))])
-
-    def _is_enum_member(self, cls: str, name: str) -> bool:
-        """An enum class's own assignments are its members (``Color.RED`` is a ``Color``);
-        ``_ignore_``, dunders and sunders are not."""
-        return (
-            not (name.startswith("_") and name.endswith("_")) and self.relations.is_subclass(cls, "enum.Enum") is True
-        )
-
-    def _field(self, model: ClassModel, name: str) -> Type:
-        key = (model.qualname, name)
-        known = self._fields.get(key)
-        if known is not None:
-            return known
-        self._fields[key] = UNKNOWN
-        declared: list[Type] = []
-        assigned: list[Type] = []
-        for method, node in model.fields[name]:
-            if isinstance(node, cst.AnnAssign):
-                declared.append(self.reader.read(node.annotation.annotation, method))
-            elif isinstance(node, cst.Assign):
-                for target in node.targets:
-                    for element in target_elements(target.target):
-                        if isinstance(element, cst.Attribute) and element.attr.value == name:
-                            assigned.append(self._unpacked(self.type_of(node.value, method), target.target, element))
-        for statement, _ in model.class_values.get(name, []):
-            if isinstance(statement, cst.AnnAssign):
-                declared.append(self.reader.read(statement.annotation.annotation, model.node))
-        result = join(declared) if declared else join(assigned) if assigned else UNKNOWN
-        self._fields[key] = result
-        return result
-
-    def _class_value(
-        self, model: ClassModel, name: str, values: list[tuple[cst.CSTNode, cst.BaseExpression | None]]
-    ) -> Type:
-        declared = [
-            self.reader.read(n.annotation.annotation, model.node) for n, _ in values if isinstance(n, cst.AnnAssign)
-        ]
-        if declared:
-            return join(declared)
-        if self._is_enum_member(model.qualname, name) and not any(_is_function(v) for _, v in values):
-            return Instance(model.qualname)
-        return join(self.type_of(v, model.node) for _, v in values if v is not None)
 
     # -- calls -------------------------------------------------------------------------------
 
@@ -854,7 +670,7 @@ class TypeEvaluator:
         where, binder = self._ctx.names.binder(name, scope)
         if where != "scope":
             return None
-        for binding in self._scope_bindings(binder).all.get(name, []):
+        for binding in self.scope_bindings(binder).all.get(name, []):
             node = binding.node
             if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
                 callee = self._ctx.names.qualified_name(node.value.func, binder) or ""
@@ -864,15 +680,6 @@ class TypeEvaluator:
 
 
 _ANY_PARAMS: Final = (Param("args", 2, False, UNKNOWN), Param("kwargs", 4, False, UNKNOWN))
-
-
-def _bind(function: FunctionType, mapping: dict[str, Type]) -> FunctionType:
-    """A method bound to its receiver: its first parameter dropped, ``Self`` replaced."""
-    signatures = []
-    for signature in function.signatures:
-        params = signature.params[1:] if signature.params and signature.params[0].kind in (0, 1) else signature.params
-        signatures.append(Signature(params, signature.returns, signature.is_async).substitute(mapping))
-    return FunctionType(function.qualname, tuple(signatures))
 
 
 def _kind(function: cst.FunctionDef, param: cst.Param) -> int:
@@ -886,18 +693,6 @@ def _kind(function: cst.FunctionDef, param: cst.Param) -> int:
     if param is params.star_kwarg:
         return 4
     return 1
-
-
-def _decorator_names(function: cst.FunctionDef) -> set[str]:
-    found = set()
-    for decorator in function.decorators:
-        expr = decorator.decorator
-        if isinstance(expr, cst.Call):
-            expr = expr.func
-        name = dotted_name(expr)
-        if name is not None:
-            found.add(name.rpartition(".")[2])
-    return found
 
 
 def _path_to(target: cst.CSTNode, part: cst.CSTNode) -> list[int] | None:
@@ -916,25 +711,10 @@ _IMPLICIT_STR: Final = frozenset({"__name__", "__file__", "__package__"})
 """Names every module has without binding them, as type checkers read them."""
 
 
-def _is_function(value: cst.BaseExpression | None) -> bool:
-    """A value that stays a method in an enum's body (a lambda is one)."""
-    return isinstance(value, cst.Lambda)
-
-
 _SENDING: Final = frozenset(
     {"typing.Generator", "collections.abc.Generator", "typing.AsyncGenerator", "collections.abc.AsyncGenerator"}
 )
 """Generators whose second type argument is what ``send()`` gives a ``yield``."""
-
-_TYPE_ALIAS: Final = frozenset({"typing.TypeAlias", "typing_extensions.TypeAlias"})
-
-
-def _dotted(expr: cst.BaseExpression, scope: Scope) -> str | None:
-    return dotted_name(expr)
-
-
-def _no_type_params(name: str, scope: Scope) -> TypeVarType | None:
-    return None
 
 
 def _no_facts(scope: cst.CSTNode) -> dict[str, Fact]:

@@ -18,7 +18,7 @@ import libcst as cst
 
 from safelint.analysis.facts.index.summary import ClassSummary, FunctionSummary, ParamSummary
 from safelint.analysis.flow.cfg import NodeKind
-from safelint.analysis.syntax import children, dotted_name, parameters, target_elements, walk
+from safelint.analysis.syntax import children, decorator_names, parameters, target_elements, walk
 from safelint.analysis.types.model import (
     CONTEXT_MANAGER_DECORATORS,
     NEVER,
@@ -211,7 +211,7 @@ class ProjectTypes:
     def _summary_param(self, param: ParamSummary) -> Param:
         declared: Type = UNKNOWN
         if param.declared is not None:
-            declared = self._evaluator.written_out(param.declared)
+            declared = self._evaluator.aliases.written_out(param.declared)
         if isinstance(declared, UnknownType) and param.annotation:
             declared = self.class_instance(param.annotation)
         if param.optional:
@@ -225,7 +225,7 @@ class ProjectTypes:
         if kind == "never":
             return NEVER
         if summary.returns_declared is not None:
-            declared = self._evaluator.written_out(summary.returns_declared)
+            declared = self._evaluator.aliases.written_out(summary.returns_declared)
             if not isinstance(declared, UnknownType):
                 return declared
         if kind == "unannotated" or summary.return_annotation is None:
@@ -304,7 +304,7 @@ def _nested_statements(node: cst.If | cst.Try | cst.With) -> list[cst.CSTNode]:
 
 
 def _is_overload(function: cst.FunctionDef) -> bool:
-    return any((dotted_name(d.decorator) or "").rpartition(".")[2] == "overload" for d in function.decorators)
+    return "overload" in decorator_names(function)
 
 
 def _is_accessor(function: cst.FunctionDef) -> bool:
@@ -316,8 +316,7 @@ def _is_accessor(function: cst.FunctionDef) -> bool:
 
 
 def _self_name(method: cst.FunctionDef) -> str | None:
-    decorators = {(dotted_name(d.decorator) or "").rpartition(".")[2] for d in method.decorators}
-    if decorators & {"staticmethod", "classmethod"}:
+    if decorator_names(method) & {"staticmethod", "classmethod"}:
         return None
     params = parameters(method.params)
     return params[0].name.value if params else None
