@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
-from safelint.analysis.optional.uses import Cause, OptionalUse, Origin, OriginKind, UseKind, optional_uses
+from safelint.analysis.optional.model import Cause, OptionalUse, Origin, OriginKind
+from safelint.analysis.optional.recorder import UseKind
+from safelint.analysis.optional.uses import optional_uses
 from safelint.rule import Option, Rule
 
 if TYPE_CHECKING:

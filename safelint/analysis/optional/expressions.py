@@ -27,13 +27,25 @@ Expression nesting deeper than a bound is not evaluated: the facts are dropped i
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 import libcst as cst
 
-from safelint.analysis.flow.cfg import CFGNode
+from safelint.analysis.optional.conditions import (
+    CONSTANT_NAMES,
+    LINK,
+    LITERALS,
+    condition_keys,
+    is_literal,
+    is_none,
+    literal_members,
+    mentions_none,
+    none_tests,
+    rule_out,
+    tracked_key,
+    with_linked,
+)
 from safelint.analysis.optional.nullness import (
     CONDITION,
     NOT_NONE,
@@ -44,22 +56,21 @@ from safelint.analysis.optional.nullness import (
     condition_key,
     join_facts,
     join_optional,
-    join_states,
     refine,
 )
+from safelint.analysis.optional.recorder import Recorder, UseKind
 from safelint.analysis.syntax import dotted_name, push_children, walk
 
-__all__ = ["ComparisonOracle", "ExpressionEvaluator", "NullnessOracle", "Recorder", "Use", "UseKind"]
+__all__ = ["ComparisonOracle", "ExpressionEvaluator", "NullnessOracle"]
 
 NullnessOracle = Callable[[cst.BaseExpression], "Nullness | None"]
-ComparisonOracle = Callable[[cst.BaseExpression, str], bool]
-"""Whether the comparison method named (``__gt__``) of the expression's value takes None."""
 """What a rule knows about an expression the analysis cannot see through (a call, a
 subscript, an attribute of a call's result): its nullness, or None if nothing is known."""
+ComparisonOracle = Callable[[cst.BaseExpression, str], bool]
+"""Whether the comparison method named (``__gt__``) of the expression's value takes None."""
 
 _MAX_DEPTH = 120
 
-_CONSTANT_NAMES = frozenset({"None", "True", "False", "__debug__"})
 # Builtins that neither rebind names nor reach attributes they are not handed.
 _PURE_CALLS = frozenset(
     {
@@ -109,38 +120,6 @@ _ORDERING: Final[dict[type[cst.BaseCompOp], tuple[str, str]]] = {
 }
 """Each ordering operator's method and its reflection."""
 _MEMBERSHIP = frozenset({cst.In, cst.NotIn})
-_LITERALS = frozenset(
-    {cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Integer, cst.Float, cst.Imaginary}
-)
-
-
-class UseKind(enum.Enum):
-    """How a dereference uses the value; each fails on None."""
-
-    __hash__ = object.__hash__  # members are singletons; Enum's own hash is slow Python
-
-    ATTRIBUTE = "attribute"  # x.y (load, store or delete)
-    SUBSCRIPT = "subscript"  # x[i]
-    CALL = "call"  # x(...)
-    ITERATION = "iteration"  # for _ in x, [... for _ in x], f(*x), [*x], yield from x
-    UNPACKING = "unpacking"  # a, b = x; f(**x); {**x}
-    OPERAND = "operand"  # x + 1, -x, x < y, x += 1
-    MEMBERSHIP = "membership"  # y in x (the container is iterated or hashed into)
-    CONTEXT_MANAGER = "context manager"  # with x: (its __enter__ is looked up)
-
-
-def _is_none(expr: cst.CSTNode) -> bool:
-    return type(expr) is cst.Name and expr.value == "None"
-
-
-def _mentions_none(expr: cst.BaseExpression) -> bool:
-    """Whether an isinstance() class argument could admit None (``NoneType``, ``type(None)``)."""
-    for node in walk(expr):
-        if isinstance(node, cst.Name) and node.value in ("None", "NoneType"):
-            return True
-        if isinstance(node, cst.Attribute) and node.attr.value == "NoneType":
-            return True
-    return False
 
 
 def _operands(expr: cst.BooleanOperation) -> list[cst.BaseExpression]:
@@ -154,75 +133,6 @@ def _operands(expr: cst.BooleanOperation) -> list[cst.BaseExpression]:
     spine.append(current)
     spine.reverse()
     return spine
-
-
-class Use(NamedTuple):
-    """A dereference as recorded: ``node`` uses ``value`` (reading ``key``) by ``kind``."""
-
-    node: cst.CSTNode
-    value: cst.BaseExpression
-    key: str | None
-    kind: UseKind
-    fact: Fact
-    at: CFGNode
-
-
-class Recorder:
-    """Records what rules ask about — the fact at each read of a key, each dereference, the
-    state where each comprehension starts — while the solver evaluates nodes. Only a node's
-    latest evaluation counts: at the fixpoint, that is the one made with its final state
-    (a node whose state changes is always evaluated again), so no second pass is needed."""
-
-    def __init__(self) -> None:
-        self._reads: dict[int, list[tuple[cst.CSTNode, Fact | None]]] = {}
-        self._uses: dict[int, list[Use]] = {}
-        self._entries: dict[int, list[tuple[cst.CSTNode, State]]] = {}
-        self._node: CFGNode | None = None
-        self._current_reads: list[tuple[cst.CSTNode, Fact | None]] = []
-        self._current_uses: list[Use] = []
-
-    def begin(self, node: CFGNode) -> None:
-        """Start a new evaluation of ``node``, replacing what the last one recorded."""
-        self._node = node
-        self._current_reads = self._reads[node.index] = []
-        self._current_uses = self._uses[node.index] = []
-        self._entries.pop(node.index, None)
-
-    def read(self, expr: cst.CSTNode, fact: Fact | None) -> None:
-        self._current_reads.append((expr, fact))
-
-    def use(self, node: cst.CSTNode, value: cst.BaseExpression, key: str | None, kind: UseKind, fact: Fact) -> None:
-        assert self._node is not None
-        self._current_uses.append(Use(node, value, key, kind, fact, self._node))
-
-    def entry(self, scope: cst.CSTNode, state: State) -> None:
-        assert self._node is not None
-        self._entries.setdefault(self._node.index, []).append((scope, state))
-
-    def reads(self) -> dict[cst.CSTNode, Fact | None]:
-        """The fact at each read, joined over the nodes (copies) that evaluate it."""
-        joined: dict[cst.CSTNode, Fact | None] = {}
-        for records in self._reads.values():
-            for expr, fact in records:
-                joined[expr] = join_facts(joined[expr], fact) if expr in joined else fact
-        return joined
-
-    def uses(self) -> dict[tuple[cst.CSTNode, UseKind], list[Use]]:
-        """Every recorded dereference, grouped by the node and kind of use."""
-        grouped: dict[tuple[cst.CSTNode, UseKind], list[Use]] = {}
-        for records in self._uses.values():
-            for use in records:
-                grouped.setdefault((use.node, use.kind), []).append(use)
-        return grouped
-
-    def entries(self) -> dict[cst.CSTNode, State]:
-        """The state where each comprehension starts, joined over its copies."""
-        joined: dict[cst.CSTNode, State] = {}
-        for records in self._entries.values():
-            for scope, state in records:
-                previous = joined.get(scope)
-                joined[scope] = state if previous is None else join_states(previous, state)
-        return joined
 
 
 _Value = tuple["Fact | None", State]
@@ -261,23 +171,11 @@ class ExpressionEvaluator:
 
     # -- keys
 
-    @staticmethod
-    def key(expr: cst.BaseExpression) -> str | None:
-        """The tracked key an expression reads (``m``, ``self.conn``), if it reads one."""
-        if type(expr) is cst.Name:
-            return None if expr.value in _CONSTANT_NAMES else expr.value
-        if type(expr) is not cst.Attribute:
-            return None
-        name = dotted_name(expr)
-        if name is None or name.partition(".")[0] in _CONSTANT_NAMES:
-            return None
-        return name
-
     def subject_key(self, expr: cst.BaseExpression) -> str | None:
         """The key a check or a use applies to: ``(m := f())`` checks ``m``."""
         if type(expr) is cst.NamedExpr:
-            return self.key(expr.target)
-        return self.key(expr)
+            return tracked_key(expr.target)
+        return tracked_key(expr)
 
     def assign(self, target: cst.BaseExpression, fact: Fact | None, state: State, depth: int) -> State:
         """Bind ``target`` (a name, attribute, subscript or unpacking) to a value with ``fact``."""
@@ -287,7 +185,7 @@ class ExpressionEvaluator:
             return bind(state, target.value, fact)
         if type(target) is cst.Attribute or type(target) is cst.Subscript:
             state = self._dereference_base(target, state, depth)
-            key = self.key(target)
+            key = tracked_key(target)
             return state if key is None else bind(state, key, fact)
         if isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
@@ -328,7 +226,7 @@ class ExpressionEvaluator:
         self, node: cst.CSTNode, value: cst.BaseExpression, fact: Fact | None, kind: UseKind, state: State
     ) -> State:
         """A dereference of ``value``: record it, and continue knowing it was not None."""
-        if fact is None or _is_none(value):
+        if fact is None or is_none(value):
             return state
         key = self.subject_key(value)
         if key is not None and fact.nullness is not Nullness.NOT_NONE:
@@ -361,14 +259,14 @@ class ExpressionEvaluator:
         name = expr.value
         if name == "None":
             return Fact(Nullness.NONE, frozenset((expr,))), state
-        if name in _CONSTANT_NAMES:
+        if name in CONSTANT_NAMES:
             return NOT_NONE, state
         return self._read(expr, name, state), state
 
     def _attribute(self, expr: cst.Attribute, state: State, want: bool, depth: int) -> _Value:
         fact, state = self.value(expr.value, state, True, depth + 1)
         state = self._use(expr, expr.value, fact, UseKind.ATTRIBUTE, state)
-        key = self.key(expr)
+        key = tracked_key(expr)
         if key is not None:
             return self._read(expr, key, state), state
         return (self._oracle(expr) if want else None), state
@@ -396,13 +294,13 @@ class ExpressionEvaluator:
         prefixes: list[str] = []
         all_dotted = self.shared_attributes
         if type(func) is cst.Attribute:
-            receiver = self.key(func.value)
+            receiver = tracked_key(func.value)
             if receiver is not None:
                 prefixes.append(receiver + ".")
             elif isinstance(func.value, cst.Call) and dotted_name(func.value.func) == "super":
                 all_dotted = True
         for arg in call.args:
-            reached = self.key(arg.value)
+            reached = tracked_key(arg.value)
             if reached is not None:
                 prefixes.append(reached + ".")
         return self._forget(state, prefixes, all_dotted)
@@ -450,7 +348,7 @@ class ExpressionEvaluator:
             right_fact, state = self.value(operation.right, state, True, depth + 1)
             operator = type(operation.operator)
             # `int | None` is a type; `"%s" % None` formats it.
-            if operator is not cst.BitOr and not (operator is cst.Modulo and type(operation.left) in _LITERALS):
+            if operator is not cst.BitOr and not (operator is cst.Modulo and type(operation.left) in LITERALS):
                 if left is not None:
                     state = self._use(left, left, fact, UseKind.OPERAND, state)
                 state = self._use(operation.right, operation.right, right_fact, UseKind.OPERAND, state)
@@ -583,15 +481,15 @@ class ExpressionEvaluator:
             # `if not is_a: v = getattr(o, n, None)` ... `if is_a: v.z`: every None `v` may
             # hold came from where `is_a` is false, so where it is true `v` is not None.
             false_side, true_side = regions
-            true_state = _rule_out(true_state, false_side, expr)
-            false_state = _rule_out(false_state, true_side, expr)
+            true_state = rule_out(true_state, false_side, expr)
+            false_state = rule_out(false_state, true_side, expr)
         return fact, true_state, false_state
 
     def remember_condition(self, name: str, value: cst.BaseExpression, state: State) -> State:
         """After ``name = <a None test of keys>``, keep the test with the state, so that
         ``if name:`` narrows what it tested. Rebinding the name or a key it tests forgets it
         (see ``nullness.bind``)."""
-        keys = _condition_keys(value)
+        keys = condition_keys(value)
         if not keys or name in keys:
             return state
         remembered = dict(state)
@@ -668,25 +566,25 @@ class ExpressionEvaluator:
         positive = isinstance(operator, (cst.Is, cst.Equal, cst.In))
         subject: cst.BaseExpression | None = None
         if isinstance(operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)):
-            if _is_none(right) or _is_none(left):
-                key = self.subject_key(left if _is_none(right) else right)
+            if is_none(right) or is_none(left):
+                key = self.subject_key(left if is_none(right) else right)
                 if key is None:
                     return NOT_NONE, state, state
-                none = _with_linked(refine(state, key, Nullness.NONE, expr), key, Nullness.NONE, expr)
-                not_none = _with_linked(refine(state, key, Nullness.NOT_NONE, expr), key, Nullness.NOT_NONE, expr)
+                none = with_linked(refine(state, key, Nullness.NONE, expr), key, Nullness.NONE, expr)
+                not_none = with_linked(refine(state, key, Nullness.NOT_NONE, expr), key, Nullness.NOT_NONE, expr)
                 return (NOT_NONE, none, not_none) if positive else (NOT_NONE, not_none, none)
-            linked = _none_tests(left, right)
+            linked = none_tests(left, right)
             if linked is not None and isinstance(operator, (cst.Equal, cst.NotEqual)):
                 # `(a is None) != (b is None)`: where it is false, a is None exactly when b is.
                 same = linked[2] if isinstance(operator, cst.Equal) else not linked[2]
                 link = dict(state)
                 link[condition_key(LINK, sorted(linked[:2]))] = Fact(Nullness.NOT_NONE, frozenset((expr,)))
                 return (NOT_NONE, link, state) if same else (NOT_NONE, state, link)
-            if _is_literal(right):
+            if is_literal(right):
                 subject = left
-            elif _is_literal(left):
+            elif is_literal(left):
                 subject = right
-        elif isinstance(operator, (cst.In, cst.NotIn)) and _literal_members(right):
+        elif isinstance(operator, (cst.In, cst.NotIn)) and literal_members(right):
             subject = left
         key = None if subject is None else self.subject_key(subject)
         if key is None:
@@ -706,7 +604,7 @@ class ExpressionEvaluator:
             return fact, state, state
         name = func.value
         narrows = (
-            (name == "isinstance" and len(args) == 2 and not _mentions_none(args[1].value))
+            (name == "isinstance" and len(args) == 2 and not mentions_none(args[1].value))
             or (name in ("callable", "bool") and len(args) == 1)
             or (name == "hasattr" and len(args) == 2)
             or name in self.predicates
@@ -714,104 +612,6 @@ class ExpressionEvaluator:
         if not narrows:
             return fact, state, state
         return NOT_NONE, refine(state, key, Nullness.NOT_NONE, call), state
-
-
-LINK = "="
-"""The stored-test name of a link: ``?=?a,b`` holds where ``a`` is None exactly when ``b`` is."""
-
-
-def _none_test(expr: cst.BaseExpression) -> tuple[str, bool] | None:
-    """``k is None`` → (k, True); ``k is not None`` → (k, False)."""
-    if not isinstance(expr, cst.Comparison) or len(expr.comparisons) != 1:
-        return None
-    target = expr.comparisons[0]
-    if not isinstance(target.operator, (cst.Is, cst.IsNot)) or not _is_none(target.comparator):
-        return None
-    key = ExpressionEvaluator.key(expr.left)
-    return None if key is None else (key, isinstance(target.operator, cst.Is))
-
-
-def _none_tests(left: cst.BaseExpression, right: cst.BaseExpression) -> tuple[str, str, bool] | None:
-    """Two None tests compared (``(a is None) == (b is None)``): the keys, and whether the tests
-    have the same sense (so that equal results mean equal nullness)."""
-    first, second = _none_test(left), _none_test(right)
-    if first is None or second is None or first[0] == second[0]:
-        return None
-    return first[0], second[0], first[1] == second[1]
-
-
-def _with_linked(state: State | None, key: str, to: Nullness, origin: cst.CSTNode) -> State | None:
-    """``state`` refined for ``key``, and likewise for every key linked to it."""
-    if state is None:
-        return None
-    prefix = f"{CONDITION}{LINK}{CONDITION}"
-    for stored in [k for k in state if k.startswith(prefix)]:
-        keys = stored[len(prefix) :].split(",")
-        if key in keys:
-            for other in keys:
-                if other != key:
-                    refined = refine(state, other, to, origin)
-                    if refined is None:
-                        return None
-                    state = refined
-    return state
-
-
-def _rule_out(state: State | None, region: frozenset[int], test: cst.CSTNode) -> State | None:
-    """``state`` with every key whose Nones all come from ``region`` known not None."""
-    if state is None or not region:
-        return state
-    ruled = [
-        key
-        for key, fact in state.items()
-        if fact.nullness is not Nullness.NOT_NONE and fact.origins and all(id(o) in region for o in fact.origins)
-    ]
-    current: State | None = state
-    for key in ruled:
-        current = refine(current, key, Nullness.NOT_NONE, test) if current is not None else None
-    return current
-
-
-def _condition_keys(expr: cst.BaseExpression) -> list[str] | None:
-    """The keys a pure None test reads (``x is not None``, ``a is None and not b``): names,
-    attribute reads, ``not``, ``and``/``or`` and comparisons with None, nothing that runs code.
-    None for anything else."""
-    keys: list[str] = []
-    stack: list[cst.CSTNode] = [expr]
-    saw_none_test = False
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
-            stack.append(node.expression)
-        elif isinstance(node, cst.BooleanOperation):
-            stack += [node.left, node.right]
-        elif isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
-            target = node.comparisons[0]
-            if not isinstance(target.operator, (cst.Is, cst.IsNot)) or not _is_none(target.comparator):
-                return None
-            saw_none_test = True
-            stack.append(node.left)
-        elif isinstance(node, (cst.Name, cst.Attribute)):
-            key = ExpressionEvaluator.key(node)
-            if key is None:
-                return None
-            keys.append(key)
-        else:
-            return None
-    return sorted(set(keys)) if saw_none_test else None
-
-
-def _is_literal(expr: cst.BaseExpression) -> bool:
-    """A literal that is not None: a string, a number, True or False."""
-    kind = type(expr)
-    return kind in _LITERALS or (kind is cst.Name and expr.value in ("True", "False"))  # type: ignore[attr-defined]
-
-
-def _literal_members(expr: cst.BaseExpression) -> bool:
-    """A tuple, list or set display of literals, none of them None."""
-    if not isinstance(expr, (cst.Tuple, cst.List, cst.Set)) or not expr.elements:
-        return False
-    return all(isinstance(e, cst.Element) and _is_literal(e.value) for e in expr.elements)
 
 
 def _join_all(facts: list[Fact | None]) -> Fact | None:

@@ -37,8 +37,9 @@ import libcst as cst
 
 from safelint.analysis.flow.cfg import CFG, CFGNode, EdgeKind, NodeKind, build_cfg
 from safelint.analysis.flow.dataflow import ForwardAnalysis, Result, solve
-from safelint.analysis.optional.expressions import ComparisonOracle, NullnessOracle, Recorder, Use, UseKind
+from safelint.analysis.optional.expressions import ComparisonOracle, NullnessOracle
 from safelint.analysis.optional.nullness import NOT_NONE, Fact, Nullness, State, join_facts, join_states
+from safelint.analysis.optional.recorder import Recorder, Use, UseKind
 from safelint.analysis.optional.transfer import Evaluator, Outcome, import_names
 from safelint.analysis.syntax import COMPREHENSIONS, ScopeNode, dotted_name, iter_scopes, parameters, target_names, walk
 

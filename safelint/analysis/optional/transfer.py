@@ -15,8 +15,10 @@ from typing import Any, NamedTuple
 import libcst as cst
 
 from safelint.analysis.flow.cfg import CFGNode, NodeKind
-from safelint.analysis.optional.expressions import ExpressionEvaluator, UseKind
+from safelint.analysis.optional.conditions import tracked_key
+from safelint.analysis.optional.expressions import ExpressionEvaluator
 from safelint.analysis.optional.nullness import NOT_NONE, Nullness, State, bind, join_optional, refine
+from safelint.analysis.optional.recorder import UseKind
 from safelint.analysis.syntax import dotted_name, walk
 
 __all__ = ["Evaluator", "Outcome", "import_names"]
@@ -197,7 +199,7 @@ class Evaluator(ExpressionEvaluator):
         fact, evaluated = self.value(stmt.target, state, True, 0)
         evaluated = self._use(stmt.target, stmt.target, fact, UseKind.OPERAND, evaluated)
         evaluated = self.value(stmt.value, evaluated, False, 0)[1]
-        key = self.key(stmt.target)
+        key = tracked_key(stmt.target)
         bound = evaluated if key is None else bind(evaluated, key, None)
         return Outcome(bound, bound, bound, evaluated)
 
@@ -218,7 +220,7 @@ class Evaluator(ExpressionEvaluator):
                 state = bind(state, item.value, None)
             elif isinstance(item, (cst.Attribute, cst.Subscript)):
                 state = self._dereference_base(item, state, 0)
-                key = self.key(item)
+                key = tracked_key(item)
                 state = state if key is None else bind(state, key, None)
         return state
 

@@ -29,23 +29,25 @@ What this adds to the narrowing, all of it for precision (when unsure, stay sile
   already treats the comparison as evidence, so inconsistent checks are still found.
 
 These judgements compare expressions as text within one scope; what runs in between is not
-looked at.
+looked at. The sources that read more than one scope have their own modules — :mod:`fields`
+(Optional fields of ``self``), :mod:`defaults` (unannotated None defaults) and :mod:`regex`
+(literal patterns) — and what a use looks like to the rules is in :mod:`model`.
 """
 
 from __future__ import annotations
 
-import enum
-import importlib
 import re
-import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Final
 
 import libcst as cst
 
-from safelint.analysis.facts.callees import project_class, project_function
+from safelint.analysis.facts.callees import project_function
+from safelint.analysis.optional.defaults import NoneDefaults
+from safelint.analysis.optional.fields import FieldSeed, OptionalFields
+from safelint.analysis.optional.model import Cause, OptionalUse, Origin, OriginKind
 from safelint.analysis.optional.narrowing import (
     DerefEvent,
     Fact,
@@ -54,6 +56,17 @@ from safelint.analysis.optional.narrowing import (
     UseKind,
     optional_parameter_facts,
 )
+from safelint.analysis.optional.regex import (
+    ANCHORED,
+    NO_PATTERNS,
+    PATTERN_METHODS,
+    always_matches,
+    group_literal,
+    literal_patterns,
+    optional_groups,
+    pattern_of,
+    single_calls,
+)
 from safelint.analysis.syntax import (
     COMPREHENSIONS,
     ScopeNode,
@@ -61,7 +74,6 @@ from safelint.analysis.syntax import (
     dotted_name,
     iter_scopes,
     own_nodes,
-    target_names,
     walk,
 )
 from safelint.analysis.types.model import FunctionType, Instance, NoneType, Param, UnknownType
@@ -69,100 +81,12 @@ from safelint.analysis.types.model import FunctionType, Instance, NoneType, Para
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
-__all__ = ["Cause", "OptionalUse", "Origin", "OriginKind", "UseKind", "optional_uses"]
+__all__ = ["optional_uses"]
 
 _SCOPE_TYPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda, *COMPREHENSIONS})
-_COMPREHENSION_TYPES = frozenset(COMPREHENSIONS)
 _TESTS = frozenset({cst.If, cst.While, cst.IfExp, cst.Assert, cst.CompIf})
-_NO_PATTERNS: tuple[dict[str, str], dict[str, str]] = ({}, {})
-_MATCHERS = frozenset({"match", "search", "fullmatch"})
-_PATTERN_METHODS = _MATCHERS | {"group"}
 # Attributes None has itself: `getattr(o, "f", None).__class__` does not fail.
 _NONE_ATTRIBUTES = frozenset(dir(None))
-# Matchers that succeed whenever the pattern can match the empty string at the start.
-_ANCHORED = frozenset({"re.match", "re.search", "re.Pattern.match", "re.Pattern.search"})
-
-
-class Cause(enum.Enum):
-    """What makes a use's None possible, which is what decides the rule that owns it."""
-
-    VALUE = "value"
-    """A call, a parameter, a literal or a comparison."""
-    FIELD = "field"
-    """An Optional field of ``self`` (declared, or set to None in ``__init__``)."""
-    OPTIONAL_GROUP = "optional group"
-    """``m.group(n)`` of a group of a literal pattern that need not take part in the match."""
-
-
-class OriginKind(enum.Enum):
-    """Where a None may come from."""
-
-    CALL = "call"
-    """A call the knowledge base says may return None (``re.match``, ``dict.get``)."""
-    ANNOTATED_CALL = "annotated call"
-    """A call of a project function annotated ``-> T | None``."""
-    RETURNS_NONE = "returns None"
-    """A call that only ever returns None (``-> None``, ``list.sort``), used as a value."""
-    OPTIONAL_GROUP = "optional group"
-    PARAMETER = "parameter"
-    """A parameter annotated Optional."""
-    PARAMETER_DEFAULT = "parameter default"
-    """A parameter annotated, and defaulting to None."""
-    ASSIGNED_NONE = "assigned None"
-    COMPARED_WITH_NONE = "compared with None"
-    FIELD = "field"
-    """A field of ``self`` declared Optional."""
-    FIELD_SET_NONE = "field set to None"
-    """A field of ``self`` set to None in ``__init__`` and to something else elsewhere."""
-
-
-@dataclass(frozen=True)
-class Origin:
-    """One place a None may come from."""
-
-    kind: OriginKind
-    line: int
-    """0 for a field (its None is wherever the object was left that way)."""
-    text: str = ""
-    """The call's code, the parameter's name, or the field as read (``self.conn``)."""
-    callee: str | None = None
-    """The qualified name a call calls (``re.match``)."""
-    group: int | str | None = None
-    """An optional group's number or name."""
-    owner: str | None = None
-    """A field's class."""
-
-
-@dataclass(frozen=True)
-class OptionalUse:
-    """An unguarded use of a value that may be None."""
-
-    node: cst.CSTNode
-    """Where the use is: the Attribute, Subscript or Call; for iteration, unpacking,
-    membership and operators, the value itself."""
-    kind: UseKind
-    cause: Cause
-    subject: str
-    """The code of the value that may be None."""
-    certain: bool
-    """The value is None on every path here, not only on some."""
-    direct: bool
-    """The use is applied to the result of a call that may return None, and that call is the
-    only origin (``re.match(p, s).group(1)``)."""
-    origins: tuple[Origin, ...]
-    """In source order; fields first."""
-    inferred: bool
-    """Only the code itself says the value may be None (a ``None`` literal on some path, a
-    comparison with None left unacted on, a field set to None in ``__init__``), no declared
-    type or API: rules report these only when their ``code-evidence`` option is on."""
-
-
-class _FieldSeed(cst.Name):
-    """The origin of an Optional field of ``self`` in the narrowing's facts."""
-
-
-_PARSER = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
-"""The stdlib's own regular-expression parser (``sre_parse`` before 3.11): no copy of its grammar here."""
 
 
 def optional_uses(ctx: ModuleContext, code_evidence: bool) -> list[OptionalUse]:
@@ -182,13 +106,8 @@ class _Module:
         self.code_evidence = code_evidence
         self.sources: dict[cst.CSTNode, Origin] = {}
         """Calls that may return None, each with its origin (its line filled in when used)."""
-        self.fields: dict[cst.FunctionDef, dict[str, Fact]] = {}
-        self.defaults: dict[cst.FunctionDef, dict[str, Fact]] = {}
         self.tested: dict[ScopeNode, list[cst.Call]] = {}
         """Per scope, the calls its conditions test (``if d.get(k):``)."""
-        self.seeds: dict[_FieldSeed, Origin] = {}
-        self.declared: set[_FieldSeed] = set()
-        """Seeds of fields declared Optional (the others are set to None in ``__init__``)."""
         self.vouched: dict[ScopeNode, set[str]] = {}
         """Per scope, the texts of values some condition passes to a predicate (``ismodule(m)``,
         ``getattr(m, "a", None)``) or checks in an ``if`` whose branch ends in a call that is
@@ -197,7 +116,8 @@ class _Module:
         """Per scope, ``(container, key)`` texts of its ``key in container`` tests: the
         author knows whether ``container.get(key)`` finds something."""
         self.parents: dict[ScopeNode, ScopeNode | None] = dict(iter_scopes(ctx.module))
-        self.class_fields = self._class_fields()
+        self.fields = OptionalFields(ctx, self.parents, code_evidence)
+        self.defaults = NoneDefaults(ctx, self.parents)
 
     def uses(self) -> Iterator[OptionalUse]:
         wanted = [s for s in self.parents if self._has_source(s)]
@@ -230,7 +150,7 @@ class _Module:
     def _has_source(self, scope: ScopeNode) -> bool:
         found = False
         if isinstance(scope, cst.FunctionDef) and (
-            optional_parameter_facts(scope) or self._field_facts(scope) or self._default_facts(scope)
+            optional_parameter_facts(scope) or self.fields.facts(scope) or self.defaults.facts(scope)
         ):
             found = True
         ns = None if isinstance(scope, cst.Module) else scope
@@ -252,9 +172,9 @@ class _Module:
                 if node in passed:
                     continue
                 func = node.func
-                if patterns is None and type(func) is cst.Attribute and func.attr.value in _PATTERN_METHODS:
-                    patterns = _patterns({**self.module_calls, **_single_calls(nodes)})
-                source = self._call_source(node, ns, patterns or _NO_PATTERNS)
+                if patterns is None and type(func) is cst.Attribute and func.attr.value in PATTERN_METHODS:
+                    patterns = literal_patterns({**self.module_calls, **single_calls(nodes)})
+                source = self._call_source(node, ns, patterns or NO_PATTERNS)
                 if source is not None:
                     self.sources[node] = source
                     found = True
@@ -282,7 +202,7 @@ class _Module:
     @cached_property
     def module_calls(self) -> dict[str, cst.Call]:
         """Module names bound once to a call (``PATTERN = re.compile(...)``)."""
-        return _single_calls(list(own_nodes(self.ctx.module)))
+        return single_calls(list(own_nodes(self.ctx.module)))
 
     def _vouch(self, scope: ScopeNode, node: cst.CSTNode, test: cst.BaseExpression) -> None:
         vouched = self.vouched.setdefault(scope, set())
@@ -296,67 +216,6 @@ class _Module:
             elif names and (kind is cst.Name or kind is cst.Attribute):
                 vouched.add(dotted_name(part) or "")  # type: ignore[arg-type]
 
-    def _field_facts(self, func: cst.FunctionDef) -> dict[str, Fact]:
-        """``self.<field>`` as MAYBE on entry to a public method of a class with Optional
-        fields (not ``__init__``, which sets them up, nor static and class methods)."""
-        found = self.fields.get(func)
-        if found is None:
-            found = self.fields[func] = self._seed_fields(func)
-        return found
-
-    def _seed_fields(self, func: cst.FunctionDef) -> dict[str, Fact]:
-        klass = self.parents.get(func)
-        if not isinstance(klass, cst.ClassDef) or klass not in self.class_fields:
-            return {}
-        name = func.name.value
-        if name in ("__init__", "__new__", "__post_init__", "__del__", "setUp"):
-            return {}
-        if name.startswith("_") and not name.endswith("__"):
-            return {}  # a private helper runs where its callers have set the field up
-        if any(_decorator_name(d) in ("staticmethod", "classmethod") for d in func.decorators):
-            return {}
-        params = func.params.posonly_params or func.params.params
-        if not params:
-            return {}
-        me = params[0].name.value
-        facts: dict[str, Fact] = {}
-        entered = _set_on_entry(klass, name)
-        for field, reason in self.class_fields[klass].items():
-            if field in entered:
-                continue  # `__exit__` runs only after `__enter__` set it
-            seed = _FieldSeed(value=field)
-            self.seeds[seed] = Origin(reason, 0, f"{me}.{field}", owner=klass.name.value)
-            if reason is OriginKind.FIELD:
-                self.declared.add(seed)
-            facts[f"{me}.{field}"] = Fact(Nullness.MAYBE, frozenset((seed,)))
-        return facts
-
-    def _class_fields(self) -> dict[ScopeNode, dict[str, OriginKind]]:
-        """Per class, the fields its methods must check and why: declared Optional, or set to
-        None in ``__init__`` and elsewhere to something else *and* tested against None by at
-        least half of the methods reading it — otherwise a field set up by a lifecycle call
-        (``connect()``) is one the class never expects to be None there."""
-        module = self.ctx.module_name[0] or "<module>"
-        found: dict[ScopeNode, dict[str, OriginKind]] = {}
-        for scope, parent in self.parents.items():
-            if not isinstance(scope, cst.ClassDef):
-                continue
-            path = [scope.name.value]
-            while isinstance(parent, cst.ClassDef):
-                path.insert(0, parent.name.value)
-                parent = self.parents[parent]
-            if parent is not None and not isinstance(parent, cst.Module):
-                continue  # a class inside a function is not in the index
-            summary = project_class(self.ctx, ".".join([module, *path]))
-            if summary is None or not (summary.optional_attributes or summary.none_then_set_attributes):
-                continue
-            checked = _checked_fields(scope) if self.code_evidence and summary.none_then_set_attributes else set()
-            reasons = {n: OriginKind.FIELD_SET_NONE for n in summary.none_then_set_attributes if n in checked}
-            reasons.update((n, OriginKind.FIELD) for n in summary.optional_attributes)
-            if reasons:
-                found[scope] = reasons
-        return found
-
     def _call_source(
         self, call: cst.Call, scope: ScopeNode | None, patterns: tuple[dict[str, str], dict[str, str]]
     ) -> Origin | None:
@@ -365,8 +224,8 @@ class _Module:
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value == "group":
             pattern = matches.get(func.value.value)
             if pattern is not None and len(call.args) == 1:
-                group = _literal(call.args[0].value)
-                if group is not None and group in _optional_groups(pattern):
+                group = group_literal(call.args[0].value)
+                if group is not None and group in optional_groups(pattern):
                     return Origin(OriginKind.OPTIONAL_GROUP, 0, self._text(call), group=group)
             return None
         target = self.ctx.types.call_target(call, scope)
@@ -375,7 +234,7 @@ class _Module:
         if self._returns_none(target):
             return Origin(OriginKind.RETURNS_NONE, 0, self._text(call), callee=target)
         optional = self.ctx.knowledge.returns_optional(target, call)
-        if optional and target in _ANCHORED and _always_matches(_pattern_of(call, compiled)):
+        if optional and target in ANCHORED and always_matches(pattern_of(call, compiled)):
             return None  # `re.match(r"\s*", s)` matches every string
         if optional is None:
             summary = project_function(self.ctx, target)
@@ -426,95 +285,9 @@ class _Module:
         if not isinstance(scope, cst.FunctionDef):
             return {}
         facts: dict[str, Fact] = dict(optional_parameter_facts(scope))
-        facts.update(self._default_facts(scope))
-        facts.update(self._field_facts(scope))
+        facts.update(self.defaults.facts(scope))
+        facts.update(self.fields.facts(scope))
         return facts
-
-    def _default_facts(self, func: cst.FunctionDef) -> dict[str, Fact]:
-        """MAYBE for an unannotated parameter defaulting to None that a call in this module
-        leaves out: there the default reaches the body. Without such a call it is most often
-        a sentinel every caller overrides."""
-        found = self.defaults.get(func)
-        if found is None:
-            found = self.defaults[func] = {
-                param.name.value: Fact(Nullness.MAYBE, frozenset((param,)))
-                for param, position in _unannotated_none_defaults(func)
-                if self._left_out(func, param.name.value, position)
-            }
-        return found
-
-    def _default_reaches(self, func: cst.FunctionDef, event: DerefEvent) -> bool:
-        """For a None that only an unannotated default brings: whether it surely reaches the
-        use — a statement of the body itself (under no condition, loop or ``try``) that no
-        earlier statement of the body rebinds the parameter before."""
-        weak = self.defaults.get(func, {})
-        params = [o for o in event.fact.origins if isinstance(o, cst.Param) and o.name.value in weak]
-        if not params or len(params) != len(event.fact.origins):
-            return True
-        body = func.body.body if isinstance(func.body, cst.IndentedBlock) else ()
-        statement: cst.CSTNode | None = event.node
-        while statement is not None and statement not in body:
-            statement = self.ctx.parents.get(statement)
-        if (
-            statement is None
-            or not isinstance(statement, cst.SimpleStatementLine)
-            and not _in_header(statement, event.node, self.ctx.parents)
-        ):
-            return False
-        names = {p.name.value for p in params}
-        for earlier in body[: body.index(statement)]:
-            for node in walk(earlier):
-                if names.intersection(n for t in _assigned(node) for n in target_names(t)):
-                    return False
-        return True
-
-    def _left_out(self, func: cst.FunctionDef, name: str, position: int | None) -> bool:
-        """Whether some call of ``func``'s name in this module passes None for ``name``: leaves
-        it out (neither by keyword nor by enough positional arguments) or passes ``None``."""
-        klass = self.parents.get(func)
-        method = isinstance(klass, cst.ClassDef) and not any(
-            _decorator_name(d) == "staticmethod" for d in func.decorators
-        )
-        called = func.name.value
-        if called.startswith("__"):
-            if called != "__init__" or not isinstance(klass, cst.ClassDef):
-                return False
-            called = klass.name.value  # `Box(...)` calls `Box.__init__`
-        for call in self.calls_by_name.get(called, ()):
-            if any(arg.star for arg in call.args):
-                continue
-            if method and called == func.name.value and not (_self_call(call) and self._inside(call, klass)):
-                continue  # `other.get()` may be any class's `get`: only `self.get()` in its class counts
-            if not method and isinstance(call.func, cst.Attribute):
-                continue  # `obj.f()` of a module function: another callee
-            keyword = next((a for a in call.args if a.keyword is not None and a.keyword.value == name), None)
-            positional = [arg for arg in call.args if arg.keyword is None]
-            index = None if position is None else position - (1 if method else 0)
-            given = (
-                keyword
-                if keyword is not None
-                else (positional[index] if index is not None and index < len(positional) else None)
-            )
-            if given is None or _is_none_literal(given.value):
-                return True  # left out, or None passed as is: `f(None)`
-        return False
-
-    def _inside(self, node: cst.CSTNode, klass: cst.CSTNode | None) -> bool:
-        parent = self.ctx.parents.get(node)
-        while parent is not None and not isinstance(parent, cst.ClassDef):
-            parent = self.ctx.parents.get(parent)
-        return parent is klass
-
-    @cached_property
-    def calls_by_name(self) -> dict[str, list[cst.Call]]:
-        """The module's calls by the last name of their callee (``f(...)``, ``obj.f(...)``)."""
-        calls: dict[str, list[cst.Call]] = {}
-        for node in walk(self.ctx.module):
-            if type(node) is cst.Call:
-                name = callee_name(node.func)
-                if name is not None:
-                    calls.setdefault(name, []).append(node)
-        return calls
 
     # -- events
 
@@ -529,7 +302,7 @@ class _Module:
             return None
         if self._correlated(event) or self._under_unrelated_condition(event):
             return None
-        if isinstance(scope, cst.FunctionDef) and not self._default_reaches(scope, event):
+        if isinstance(scope, cst.FunctionDef) and not self.defaults.reaches(scope, event):
             return None
         if event.kind is UseKind.OPERAND and self._formatted(event):
             return None
@@ -552,13 +325,13 @@ class _Module:
             direct=event.key is None and event.origins == {value} and value in self.sources,
             origins=found,
             inferred=not any(
-                o in self.sources or isinstance(o, cst.Param) or o in self.declared for o in event.origins
+                o in self.sources or isinstance(o, cst.Param) or o in self.fields.declared for o in event.origins
             ),
         )
 
     def _origin(self, node: cst.CSTNode) -> Origin:
-        if isinstance(node, _FieldSeed):
-            return self.seeds[node]
+        if isinstance(node, FieldSeed):
+            return self.fields.seeds[node]
         line = self._line(node)
         if node in self.sources:
             return replace(self.sources[node], line=line)
@@ -649,7 +422,7 @@ class _Module:
         return self.ctx.module.code_for_node(node)
 
     def _line(self, node: cst.CSTNode) -> int:
-        if isinstance(node, _FieldSeed):
+        if isinstance(node, FieldSeed):
             return 0
         try:
             return self.ctx.position(node).start.line
@@ -690,220 +463,6 @@ def _optional_import(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNod
     return False
 
 
-def _checked_fields(klass: cst.ClassDef) -> set[str]:
-    """Fields that most methods using them test (``self.x is None``, ``if self.x:``, ``not
-    self.x``): the class itself says they may be None. A field a class uses unchecked almost
-    everywhere is one it sets up before use (a lifecycle call), not one it expects None in."""
-    readers: dict[str, int] = {}
-    checkers: dict[str, int] = {}
-    for statement in klass.body.body:
-        method = statement
-        if not isinstance(method, cst.FunctionDef) or method.name.value == "__init__":
-            continue
-        read: set[str] = set()
-        checked: set[str] = set()
-        stored: set[cst.CSTNode] = set()
-        for node in walk(method.body):
-            tested: list[cst.BaseExpression] = []
-            if isinstance(node, cst.Assign):
-                stored.update(t.target for t in node.targets)
-            elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
-                stored.add(node.target)
-            elif isinstance(node, cst.Attribute):
-                if isinstance(node.value, cst.Name) and node.value.value == "self" and node not in stored:
-                    read.add(node.attr.value)
-            elif isinstance(node, (cst.If, cst.While, cst.IfExp, cst.Assert)):
-                tested.append(node.test)
-            elif isinstance(node, cst.BooleanOperation):
-                tested += (node.left, node.right)
-            elif isinstance(node, cst.Comparison):
-                tested.append(node.left)
-                tested += (c.comparator for c in node.comparisons)
-            elif isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
-                tested.append(node.expression)
-            for expr in tested:
-                if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
-                    checked.add(expr.attr.value)
-        for name in read:
-            readers[name] = readers.get(name, 0) + 1
-        for name in checked:
-            checkers[name] = checkers.get(name, 0) + 1
-    return {name for name, count in checkers.items() if 2 * count >= readers.get(name, count)}
-
-
-_ENTERS = {"__exit__": "__enter__", "__aexit__": "__aenter__"}
-
-
-def _set_on_entry(klass: cst.ClassDef, method: str) -> set[str]:
-    """For ``__exit__``/``__aexit__``, the fields its ``__enter__``/``__aenter__`` sets to
-    something other than None: the context manager protocol runs exit only after enter."""
-    enter = _ENTERS.get(method)
-    body = klass.body.body if isinstance(klass.body, cst.IndentedBlock) else []
-    function = next((s for s in body if isinstance(s, cst.FunctionDef) and s.name.value == enter), None)
-    if function is None or not (function.params.posonly_params or function.params.params):
-        return set()
-    me = (function.params.posonly_params or function.params.params)[0].name.value
-    fields = set()
-    for node in walk(function.body):
-        if isinstance(node, cst.Assign) and not (isinstance(node.value, cst.Name) and node.value.value == "None"):
-            for target in node.targets:
-                written = target.target
-                if (
-                    isinstance(written, cst.Attribute)
-                    and isinstance(written.value, cst.Name)
-                    and written.value.value == me
-                ):
-                    fields.add(written.attr.value)
-    return fields
-
-
-def _decorator_name(decorator: cst.Decorator) -> str | None:
-    expr = decorator.decorator
-    return expr.value if isinstance(expr, cst.Name) else None
-
-
-def _literal(expr: cst.BaseExpression) -> int | str | None:
-    if isinstance(expr, cst.Integer):
-        return int(expr.value, 0)
-    if isinstance(expr, cst.SimpleString):
-        value = expr.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
-
-
-def _single_calls(nodes: list[cst.CSTNode]) -> dict[str, cst.Call]:
-    """Names bound exactly once among a scope's own nodes, by assignment or walrus, to a call."""
-    bound: dict[str, list[cst.BaseExpression]] = {}
-    for node in nodes:
-        if isinstance(node, cst.Assign):
-            for target in node.targets:
-                for name in target_names(target.target):
-                    bound.setdefault(name, []).append(
-                        node.value if isinstance(target.target, cst.Name) else target.target
-                    )
-        elif isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name):
-            bound.setdefault(node.target.value, []).append(node.value)
-        elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.AsName)):
-            rebound = node.name if isinstance(node, cst.AsName) else node.target
-            for name in target_names(rebound):  # bound another way: never a single binding
-                bound.setdefault(name, []).extend((rebound, rebound))
-    return {name: values[0] for name, values in bound.items() if len(values) == 1 and isinstance(values[0], cst.Call)}
-
-
-def _patterns(calls: Mapping[str, cst.Call]) -> tuple[dict[str, str], dict[str, str]]:
-    """Of names bound once to a call: those holding ``re.compile`` of a literal pattern, and
-    those holding a match of one (``re.match(p, s)``, ``P.search(s)``) — name → pattern."""
-    compiled: dict[str, str] = {}
-    for name, call in calls.items():
-        func = call.func
-        if _is_re(func, "compile") and call.args and isinstance(call.args[0].value, cst.SimpleString):
-            text = call.args[0].value.evaluated_value
-            if isinstance(text, str):
-                compiled[name] = text
-    matches: dict[str, str] = {}
-    for name, call in calls.items():
-        func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value in _MATCHERS:
-            pattern = _pattern_of(call, compiled)
-            if pattern is not None:
-                matches[name] = pattern
-    return compiled, matches
-
-
-def _is_re(func: cst.BaseExpression, name: str) -> bool:
-    return (
-        isinstance(func, cst.Attribute)
-        and isinstance(func.value, cst.Name)
-        and func.value.value == "re"
-        and func.attr.value == name
-    )
-
-
-def _pattern_of(call: cst.Call, patterns: Mapping[str, str]) -> str | None:
-    """The literal pattern a matcher call uses: its first argument (``re.match(p, s)``), or
-    the compiled pattern it is called on (``P.match(s)``, ``P = re.compile(p)``)."""
-    func = call.func
-    if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
-        return None
-    if func.value.value == "re":
-        first = call.args[0].value if call.args else None
-        if isinstance(first, cst.SimpleString) and isinstance(first.evaluated_value, str):
-            return first.evaluated_value
-        return None
-    return patterns.get(func.value.value)
-
-
-def _always_matches(pattern: str | None) -> bool:
-    """Whether ``re.match``/``re.search`` of the pattern succeeds on every string: it can
-    match the empty string and asserts nothing but the start (a run of blanks, ``^(x*)``)."""
-    if pattern is None:
-        return False
-    try:
-        parsed = _PARSER.parse(pattern)
-    except (re.error, RecursionError, OverflowError):
-        return False
-    if parsed.getwidth()[0] != 0:
-        return False
-    stack: list[object] = [parsed]
-    while stack:
-        for op, arg in stack.pop():  # type: ignore[attr-defined]
-            name = str(op)
-            if name in ("ASSERT", "ASSERT_NOT", "GROUPREF", "GROUPREF_EXISTS"):
-                return False
-            if name == "AT" and str(arg) not in ("AT_BEGINNING", "AT_BEGINNING_STRING"):
-                return False
-            if name == "SUBPATTERN":
-                stack.append(arg[-1])
-            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-                stack.append(arg[2])
-            elif name == "BRANCH":
-                stack.extend(arg[1])
-            elif name == "ATOMIC_GROUP":
-                stack.append(arg)
-    return True
-
-
-def _optional_groups(pattern: str) -> frozenset[int | str]:
-    """The groups of a regular expression that may not take part in a match: inside a
-    repeat that may run zero times, or inside one branch of an alternation."""
-    try:
-        compiled = re.compile(pattern)
-    except (re.error, RecursionError, OverflowError):
-        return frozenset()
-    names = {index: name for name, index in compiled.groupindex.items()}
-    optional: set[int | str] = set()
-
-    def visit(items: object, inside: bool) -> None:
-        for op, arg in items:  # type: ignore[attr-defined]
-            name = str(op)
-            if name == "SUBPATTERN":
-                group, sub = arg[0], arg[-1]
-                if group is not None and inside:
-                    optional.add(group)
-                    if group in names:
-                        optional.add(names[group])
-                visit(sub, inside)
-            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-                visit(arg[2], inside or arg[0] == 0)
-            elif name == "BRANCH":
-                for branch in arg[1]:
-                    visit(branch, True)
-            elif name in ("ASSERT", "ASSERT_NOT"):
-                visit(arg[1], inside or name == "ASSERT_NOT")
-            elif name == "ATOMIC_GROUP":
-                visit(arg, inside)
-            elif name == "GROUPREF_EXISTS":
-                visit(arg[1], True)
-                if arg[2] is not None:
-                    visit(arg[2], True)
-
-    try:
-        visit(_PARSER.parse(pattern), False)
-    except (re.error, RecursionError, OverflowError):
-        return frozenset()
-    return frozenset(optional)
-
-
 def _takes_none(params: tuple[Param, ...]) -> bool:
     """The other operand's parameter admits None: None itself, ``object`` or ``Any`` (read as
     Unknown, like no annotation at all: nothing says the call fails)."""
@@ -914,53 +473,3 @@ def _takes_none(params: tuple[Param, ...]) -> bool:
         isinstance(m, (NoneType, UnknownType)) or (isinstance(m, Instance) and m.cls == "builtins.object")
         for m in positional[-1].type.members()
     )
-
-
-def _unannotated_none_defaults(func: cst.FunctionDef) -> Iterator[tuple[cst.Param, int | None]]:
-    """Each unannotated parameter defaulting to None, with its position among the
-    positional parameters (None for keyword-only)."""
-    params = func.params
-    for position, param in enumerate((*params.posonly_params, *params.params)):
-        if param.annotation is None and _is_none_literal(param.default):
-            yield param, position
-    for param in params.kwonly_params:
-        if param.annotation is None and _is_none_literal(param.default):
-            yield param, None
-
-
-def _is_none_literal(expr: cst.BaseExpression | None) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "None"
-
-
-def _self_call(call: cst.Call) -> bool:
-    func = call.func
-    return isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls")
-
-
-def _assigned(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """The targets ``node`` binds, if it is an assignment, a loop or a ``with ... as``."""
-    if isinstance(node, cst.Assign):
-        return [t.target for t in node.targets]
-    if isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.NamedExpr)):
-        return [node.target]
-    if isinstance(node, cst.WithItem) and node.asname is not None:
-        return [node.asname.name]
-    return []
-
-
-def _in_header(statement: cst.CSTNode, node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
-    """Whether ``node`` is in the part of a compound statement that always runs (an ``if``'s
-    or ``while``'s test, a ``for``'s iterable, a ``with``'s items), not in a block."""
-    header: tuple[cst.CSTNode, ...] = ()
-    if isinstance(statement, (cst.If, cst.While)):
-        header = (statement.test,)
-    elif isinstance(statement, cst.For):
-        header = (statement.iter,)
-    elif isinstance(statement, cst.With):
-        header = tuple(statement.items)
-    current: cst.CSTNode | None = node
-    while current is not None and current is not statement:
-        if any(current is h for h in header):
-            return True
-        current = parents.get(current)
-    return False
