@@ -57,10 +57,11 @@ CFG = "CFG builds"
 DATAFLOW = "dataflow solver"
 QUERIES = "knowledge and index queries"
 SL0 = "SL0 rules"
-SL1 = "SL1 rules + local_values, deliberate"
-SL2 = "SL2 rules + optional_uses, narrowing*, nullness"
-SL3 = "SL3 rules + races, threads, locks"
-SL4 = "SL4 rules + ownership*"
+TYPES = "type evaluator (analysis/types)"
+SL1 = "SL1 rules + mustuse, deliberate, guarded, tasks"
+SL2 = "SL2 rules + analysis/optional"
+SL3 = "SL3 rules + analysis/threads"
+SL4 = "SL4 rules + analysis/resources"
 POSITIONS = "positions"
 FINDINGS = "findings: report, resolve, suppressions, sort"
 OUTPUT = "formatting and output"
@@ -77,6 +78,7 @@ PHASES = [
     CFG,
     DATAFLOW,
     QUERIES,
+    TYPES,
     SL0,
     SL1,
     SL2,
@@ -94,7 +96,7 @@ CLAIMING = {
     ("safelint/project.py", "__call__"): CONFIG,
     ("safelint/runner.py", "index_project"): INDEX,
     ("safelint/project.py", "knowledge"): KNOWLEDGE,
-    ("safelint/analysis/knowledge/stubs.py", "read_stub"): STUBS,
+    ("safelint/analysis/facts/knowledge/stubs.py", "read_stub"): STUBS,
     ("safelint/formatters/*", "*"): OUTPUT,
     ("safelint/output.py", "*"): OUTPUT,
 }
@@ -117,25 +119,22 @@ OWNING = {
     ("safelint/context.py", "_line_offset"): POSITIONS,
     ("safelint/context.py", "_height"): POSITIONS,
     ("safelint/context.py", "_top_of"): POSITIONS,
-    ("safelint/analysis/names.py", "*"): NAMES,
-    ("safelint/analysis/cfg.py", "*"): CFG,
-    ("safelint/analysis/cfg_syntax.py", "*"): CFG,
-    ("safelint/analysis/dataflow.py", "*"): DATAFLOW,
-    ("safelint/analysis/knowledge/*", "*"): QUERIES,
-    ("safelint/analysis/index.py", "*"): QUERIES,
-    ("safelint/analysis/callees.py", "*"): QUERIES,
-    ("safelint/analysis/local_values.py", "*"): SL1,
+    ("safelint/analysis/names/*", "*"): NAMES,
+    ("safelint/analysis/syntax.py", "*"): NAMES,
+    ("safelint/analysis/flow/cfg.py", "*"): CFG,
+    ("safelint/analysis/flow/raising.py", "*"): CFG,
+    ("safelint/analysis/flow/dataflow.py", "*"): DATAFLOW,
+    ("safelint/analysis/types/*", "*"): TYPES,
+    ("safelint/analysis/facts/*", "*"): QUERIES,
+    ("safelint/analysis/facts/knowledge/*", "*"): QUERIES,
+    ("safelint/analysis/facts/index/*", "*"): QUERIES,
+    ("safelint/analysis/mustuse/*", "*"): SL1,
     ("safelint/analysis/deliberate.py", "*"): SL1,
-    ("safelint/analysis/optional_uses.py", "*"): SL2,
-    ("safelint/analysis/narrowing.py", "*"): SL2,
-    ("safelint/analysis/narrowing_expressions.py", "*"): SL2,
-    ("safelint/analysis/narrowing_transfer.py", "*"): SL2,
-    ("safelint/analysis/nullness.py", "*"): SL2,
-    ("safelint/analysis/races.py", "*"): SL3,
-    ("safelint/analysis/threads.py", "*"): SL3,
-    ("safelint/analysis/locks.py", "*"): SL3,
-    ("safelint/analysis/ownership.py", "*"): SL4,
-    ("safelint/analysis/ownership_fix.py", "*"): SL4,
+    ("safelint/analysis/guarded.py", "*"): SL1,
+    ("safelint/analysis/tasks/*", "*"): SL1,
+    ("safelint/analysis/optional/*", "*"): SL2,
+    ("safelint/analysis/threads/*", "*"): SL3,
+    ("safelint/analysis/resources/*", "*"): SL4,
 }
 FAMILIES = {"SL0": SL0, "SL1": SL1, "SL2": SL2, "SL3": SL3, "SL4": SL4}
 

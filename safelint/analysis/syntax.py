@@ -406,12 +406,6 @@ def callee_name(func: cst.BaseExpression) -> str | None:
     return None
 
 
-def decorator_name(decorator: cst.Decorator) -> str | None:
-    """The name a decorator is written as, if it is a bare name (``staticmethod``)."""
-    expr = decorator.decorator
-    return expr.value if isinstance(expr, cst.Name) else None
-
-
 def is_generator(function: cst.FunctionDef) -> bool:
     """Whether a def's own body yields (nested defs, lambdas and comprehensions are not its body)."""
     stack: list[cst.CSTNode] = [function.body]

@@ -14,7 +14,7 @@ import libcst as cst
 
 from safelint.analysis.optional.narrowing import DerefEvent
 from safelint.analysis.optional.nullness import Fact, Nullness
-from safelint.analysis.syntax import ScopeNode, callee_name, decorator_name, target_names, walk
+from safelint.analysis.syntax import ScopeNode, callee_name, decorator_names, target_names, walk
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -72,9 +72,7 @@ class NoneDefaults:
         """Whether some call of ``func``'s name in this module passes None for ``name``: leaves
         it out (neither by keyword nor by enough positional arguments) or passes ``None``."""
         klass = self.parents.get(func)
-        method = isinstance(klass, cst.ClassDef) and not any(
-            decorator_name(d) == "staticmethod" for d in func.decorators
-        )
+        method = isinstance(klass, cst.ClassDef) and "staticmethod" not in decorator_names(func)
         called = func.name.value
         if called.startswith("__"):
             if called != "__init__" or not isinstance(klass, cst.ClassDef):

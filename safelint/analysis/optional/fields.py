@@ -13,7 +13,7 @@ import libcst as cst
 from safelint.analysis.facts.callees import project_class
 from safelint.analysis.optional.model import Origin, OriginKind
 from safelint.analysis.optional.nullness import Fact, Nullness
-from safelint.analysis.syntax import ScopeNode, decorator_name, walk
+from safelint.analysis.syntax import ScopeNode, decorator_names, walk
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -55,7 +55,7 @@ class OptionalFields:
             return {}
         if name.startswith("_") and not name.endswith("__"):
             return {}  # a private helper runs where its callers have set the field up
-        if any(decorator_name(d) in ("staticmethod", "classmethod") for d in func.decorators):
+        if decorator_names(func) & {"staticmethod", "classmethod"}:
             return {}
         params = func.params.posonly_params or func.params.params
         if not params:
