@@ -1,40 +1,31 @@
-"""What each node of one function does to the names that own resources: the acquisition
-sites, the uses that release, hand on or only borrow what a name holds, the locks taken and
-released, and the branches that rule a resource out. The ownership dataflow runs on these.
+"""Where one function gets its resources and locks, and the facts each node holds about
+them: the acquisition sites, the names the analysis cannot follow, the tests that say a lock
+is not held, the releases in a ``finally``, and which nodes raise only in theory. What each
+use of a name does is worked out per node in :mod:`effects`; the ownership dataflow runs on
+both.
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from safelint.analysis.facts.apis import (
-    CASTS,
-    CLOSED_WHEN_EXHAUSTED,
-    FD_RELEASERS,
-    GENERIC_RELEASES,
-    MOVING_METHODS,
-    POPEN_RELEASES,
-    TUPLE_ACQUIRERS,
-)
+from safelint.analysis.facts.apis import FD_RELEASERS, GENERIC_RELEASES, POPEN_RELEASES, TUPLE_ACQUIRERS
 from safelint.analysis.flow.cfg import CFG, CFGNode, EdgeKind, NodeKind
 from safelint.analysis.flow.raising import expression_can_raise
 from safelint.analysis.resources.acquisition import (
     Acquisition,
     Effect,
     acquisition,
-    call_effect,
     is_sqlite_connection,
     lock_key,
-    method_effect,
     release_methods,
     started_later,
 )
-from safelint.analysis.syntax import as_scope, bind_target, dotted_name, parameters, preorder, push_children, walk
+from safelint.analysis.syntax import dotted_name, preorder, push_children, walk
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -62,11 +53,6 @@ _QUIET_METHODS = frozenset(
 )
 """Signalling a child (``proc.kill()`` in the documented ``TimeoutExpired`` idiom) and asking
 an event, lock, thread or future about its state do not raise."""
-
-
-class Role(enum.Enum):
-    BORROW = "borrow"  # the root's own value is only looked at (a test, an iterable, a bare expression)
-    MOVE = "move"  # the root's value goes somewhere (assigned, returned)
 
 
 @dataclass
@@ -442,10 +428,6 @@ class FunctionFacts:
         self.by_name.setdefault(name, []).append(site)
         return site
 
-    def _exhausted_by_loop(self, iterable: cst.CSTNode) -> bool:
-        sites = self.by_name.get(iterable.value, ()) if isinstance(iterable, cst.Name) else ()
-        return bool(sites) and all(site.qualname in CLOSED_WHEN_EXHAUSTED for site in sites)
-
     def _local_containers(self) -> set[str]:
         """Names this scope binds to a new list or dict (``jobs = []``, ``procs = {}``),
         and binds nowhere else."""
@@ -546,265 +528,3 @@ class FunctionFacts:
         if found is None:
             found = self._facts[node.index] = NodeFacts()
         return found
-
-    def analyse_node(self, node: CFGNode) -> None:
-        """Fill in the effects, binds and refinements of ``node`` (after the site scan)."""
-        facts = self.facts(node)
-        for root, role in self._roots(node, facts.binds):
-            self._uses(root, role, facts)
-        if node.kind is NodeKind.WITH_EXIT and isinstance(node.ast, cst.WithItem):
-            item = node.ast.item
-            if isinstance(item, cst.Name) and item.value in self.by_name:
-                facts.effects.append((item.value, Effect.RELEASE))
-        if node.kind is NodeKind.TEST:
-            self._refine(node.ast, facts)
-        if node.kind is NodeKind.STMT and isinstance(node.ast, cst.Expr):
-            call = node.ast.value.expression if isinstance(node.ast.value, cst.Await) else node.ast.value
-            if (
-                isinstance(call, cst.Call)
-                and isinstance(call.func, cst.Attribute)
-                and call.func.attr.value == "release"
-            ):
-                key = dotted_name(call.func.value)
-                if key is not None and key in self.lock_sites:
-                    facts.lock_releases.add(key)
-        if node.kind is NodeKind.FOR_NEXT and isinstance(node.stmt, cst.For):
-            self._loop_over_literal(node.stmt, facts)
-
-    def _roots(self, node: CFGNode, binds: set[str]) -> list[tuple[cst.CSTNode, Role]]:
-        ast = node.ast
-        kind = node.kind
-        if kind in (
-            NodeKind.ENTRY,
-            NodeKind.EXIT,
-            NodeKind.RAISE_EXIT,
-            NodeKind.NORETURN,
-            NodeKind.RERAISE,
-            NodeKind.WITH_EXIT,
-        ):
-            return []
-        if kind in (NodeKind.TEST, NodeKind.FOR_ITER, NodeKind.ASSERT):
-            if isinstance(ast, cst.Assert):
-                asserted: list[tuple[cst.CSTNode, Role]] = [(ast.test, Role.BORROW)]
-                return asserted + ([(ast.msg, Role.BORROW)] if ast.msg is not None else [])
-            if kind is NodeKind.FOR_ITER and self._exhausted_by_loop(ast):
-                return [(ast, Role.MOVE)]  # `for line in lines:` closes a FileInput at the end
-            return [(ast, Role.BORROW)]
-        if kind is NodeKind.FOR_NEXT:
-            return [(r, Role.BORROW) for r in bind_target(ast, binds)]
-        if isinstance(ast, cst.WithItem):
-            roots: list[tuple[cst.CSTNode, Role]] = [(ast.item, Role.BORROW)]
-            if ast.asname is not None:
-                roots += [(r, Role.BORROW) for r in bind_target(ast.asname.name, binds)]
-            return roots
-        if isinstance(ast, (cst.ExceptHandler, cst.ExceptStarHandler)):
-            if ast.name is not None:
-                bind_target(ast.name.name, binds)
-            return [(ast.type, Role.BORROW)] if ast.type is not None else []
-        if isinstance(ast, cst.Match):
-            return [(ast.subject, Role.BORROW)]
-        if isinstance(ast, cst.MatchCase):
-            for sub in walk(ast.pattern):
-                if isinstance(sub, cst.MatchAs) and sub.name is not None:
-                    binds.add(sub.name.value)
-                elif isinstance(sub, cst.MatchStar) and sub.name is not None:
-                    binds.add(sub.name.value)
-            return []
-        if isinstance(ast, (cst.FunctionDef, cst.ClassDef)):
-            binds.add(ast.name.value)
-            if isinstance(ast, cst.ClassDef):
-                return [
-                    (e, Role.MOVE)
-                    for e in (*(d.decorator for d in ast.decorators), *(a.value for a in (*ast.bases, *ast.keywords)))
-                ]
-            return [
-                (e, Role.MOVE)
-                for e in (
-                    *(d.decorator for d in ast.decorators),
-                    *(p.default for p in parameters(ast.params) if p.default),
-                )
-            ]
-        if isinstance(ast, cst.Assign):
-            roots = [(ast.value, Role.MOVE)]
-            for target in ast.targets:
-                roots += [(r, Role.BORROW) for r in bind_target(target.target, binds)]
-            return roots
-        if isinstance(ast, cst.AnnAssign):
-            roots = [(r, Role.BORROW) for r in bind_target(ast.target, binds)]
-            return roots + ([(ast.value, Role.MOVE)] if ast.value is not None else [])
-        if isinstance(ast, cst.AugAssign):
-            bind_target(ast.target, binds)
-            return [(ast.target, Role.BORROW), (ast.value, Role.MOVE)]
-        if isinstance(ast, cst.Del):
-            return [(ast.target, Role.MOVE)]
-        if isinstance(ast, cst.Expr):
-            return [(ast.value, Role.BORROW)]
-        if isinstance(ast, (cst.Import, cst.ImportFrom)):
-            names = ast.names
-            if isinstance(names, Iterable) and not isinstance(names, cst.ImportStar):
-                for alias in names:
-                    bound = alias.asname.name if alias.asname is not None else alias.name
-                    if isinstance(bound, cst.Name):
-                        binds.add(bound.value)
-                    elif isinstance(bound, cst.Attribute):
-                        top = dotted_name(bound)
-                        if top:
-                            binds.add(top.split(".", 1)[0])
-            return []
-        return [(ast, Role.MOVE)]
-
-    def _uses(self, root: cst.CSTNode, role: Role, facts: NodeFacts) -> None:
-        """The effect of every read of a tracked name (or lock key) under ``root``."""
-        tracked = self.by_name
-        parents: dict[int, cst.CSTNode] = {}
-        stack: list[cst.CSTNode] = [root]
-        names: list[cst.Name] = []
-        while stack:
-            node = stack.pop()
-            kind = type(node)
-            if kind is cst.Name:
-                if node.value in tracked:  # type: ignore[attr-defined]
-                    names.append(node)  # type: ignore[arg-type]
-                continue
-            if kind is cst.Lambda or kind is cst.FunctionDef or kind is cst.ClassDef:
-                continue
-            if kind is cst.NamedExpr:
-                bind_target(node.target, facts.binds)  # type: ignore[attr-defined]
-                parents[id(node.value)] = node  # type: ignore[attr-defined]
-                stack.append(node.value)  # type: ignore[attr-defined]
-                continue
-            children: list[cst.CSTNode] = []
-            push_children(node, children)
-            for child in children:
-                parents[id(child)] = node
-            stack += children
-        for name in names:
-            facts.effects.append((name.value, self._effect(name, root, role, parents)))
-
-    def _effect(self, name: cst.Name, root: cst.CSTNode, role: Role, parents: dict[int, cst.CSTNode]) -> Effect:
-        sites = self.by_name[name.value]
-        site = sites[0]
-        child: cst.CSTNode = name
-        parent = parents.get(id(child))
-        direct = True  # the value itself, not one of two it may be
-        # A value looked at through `and`/`or`/`x if c else y` goes where the whole goes;
-        # `typing.cast(T, x)` is `x`, and goes where `x` would.
-        while True:
-            if isinstance(parent, (cst.BooleanOperation, cst.IfExp)):
-                if isinstance(parent, cst.IfExp) and parent.test is child:
-                    return Effect.BORROW
-                child, parent, direct = parent, parents.get(id(parent)), False
-            elif isinstance(parent, cst.Arg) and self._is_cast(parents.get(id(parent)), parent):
-                child = parents[id(parent)]
-                parent = parents.get(id(child))
-            else:
-                break
-        if parent is None:
-            return Effect.BORROW if role is Role.BORROW else Effect.MOVE
-        if name.value in self.container_sites:
-            # a container of resources: storing into it keeps them, any other use hands them on
-            stored = isinstance(parent, cst.Subscript) and isinstance(parents.get(id(parent)), cst.AssignTarget)
-            return Effect.BORROW if stored else Effect.MOVE
-        if isinstance(parent, cst.Attribute) and parent.value is child:
-            grand = parents.get(id(parent))
-            method = parent.attr.value
-            if not direct:
-                return Effect.BORROW
-            if isinstance(grand, cst.Call) and grand.func is parent:
-                if site.kind == "resource":
-                    return method_effect(method, grand, site.releases, site.popen)
-                return Effect.BORROW
-            if site.kind == "resource" and (method in site.releases or method in MOVING_METHODS):
-                return Effect.MOVE  # `atexit.register(f.close)`: someone else will call it
-            return Effect.BORROW
-        if isinstance(parent, cst.Arg) and parent.value is child:
-            call = parents.get(id(parent))
-            if isinstance(call, cst.Call):
-                if not direct:
-                    return Effect.MOVE
-                return call_effect(self.ctx, call, parent, site.kind, self.function)
-            return Effect.MOVE
-        if isinstance(
-            parent,
-            (
-                cst.Comparison,
-                cst.ComparisonTarget,
-                cst.UnaryOperation,
-                cst.BinaryOperation,
-                cst.FormattedStringExpression,
-                cst.Subscript,
-                cst.SubscriptElement,
-                cst.Index,
-                cst.Slice,
-            ),
-        ):
-            return Effect.BORROW
-        if isinstance(parent, (cst.CompFor,)) and parent.iter is child:
-            return Effect.BORROW
-        if isinstance(parent, cst.Yield) and self.contextmanager:
-            return Effect.BORROW  # lent to the with block; the generator still owns it
-        if isinstance(parent, cst.Await):
-            return Effect.BORROW
-        return Effect.MOVE
-
-    def _is_cast(self, call: cst.CSTNode | None, arg: cst.Arg) -> bool:
-        """``arg`` is the value of ``typing.cast(T, value)``, which hands back the same object."""
-        if not isinstance(call, cst.Call) or len(call.args) != 2 or call.args[1] is not arg:
-            return False
-        return self.ctx.names.qualified_name(call.func, as_scope(self.function)) in CASTS
-
-    def _refine(self, test: cst.CSTNode, facts: NodeFacts) -> None:
-        """Names the outcome of ``test`` shows are not a live resource: ``if f:`` is false
-        only for None, ``f is sys.stdout`` means it is not the file opened here, and
-        ``f.closed`` means it was closed."""
-        negated = False
-        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            test, negated = test.expression, not negated
-        dead_on: EdgeKind | None = None
-        name: str | None = None
-        if isinstance(test, cst.Name):
-            name, dead_on = test.value, EdgeKind.FALSE
-        elif isinstance(test, cst.Attribute) and isinstance(test.value, cst.Name) and test.attr.value == "closed":
-            name, dead_on = test.value.value, EdgeKind.TRUE
-        elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-            left, comparison = test.left, test.comparisons[0]
-            right = comparison.comparator
-            if not isinstance(left, cst.Name) and isinstance(right, cst.Name):
-                left, right = right, left
-            operator = comparison.operator
-            if isinstance(left, cst.Name) and left.value in self.by_name:
-                name = left.value
-                if isinstance(operator, (cst.Is, cst.Equal)):
-                    dead_on = EdgeKind.TRUE
-                elif isinstance(operator, (cst.IsNot, cst.NotEqual)):
-                    dead_on = EdgeKind.FALSE
-                elif self.by_name[name][0].kind == "fd" and left is test.left:
-                    # `if fd > 2: os.close(fd)`: a descriptor at most 2 is a standard stream
-                    if isinstance(operator, (cst.GreaterThan, cst.GreaterThanEqual)):
-                        dead_on = EdgeKind.FALSE
-                    elif isinstance(operator, (cst.LessThan, cst.LessThanEqual)):
-                        dead_on = EdgeKind.TRUE
-        if name is None or dead_on is None or name not in self.by_name:
-            return
-        if negated:
-            dead_on = EdgeKind.TRUE if dead_on is EdgeKind.FALSE else EdgeKind.FALSE
-        facts.refinements.setdefault(dead_on, set()).add(name)
-
-    def _loop_over_literal(self, loop: cst.For, facts: NodeFacts) -> None:
-        """``for f in (a, b): f.close()`` releases each owned name of the literal."""
-        if not isinstance(loop.iter, (cst.Tuple, cst.List)) or not isinstance(loop.target, cst.Name):
-            return
-        var = loop.target.value
-        releases = False
-        for sub in walk(loop.body):
-            if isinstance(sub, cst.Call):
-                func = sub.func
-                if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == var:
-                    releases = releases or func.attr.value in GENERIC_RELEASES
-                elif dotted_name(func) in FD_RELEASERS and sub.args and isinstance(sub.args[0].value, cst.Name):
-                    releases = releases or sub.args[0].value.value == var
-        if not releases:
-            return
-        for element in loop.iter.elements:
-            if isinstance(element.value, cst.Name) and element.value.value in self.by_name:
-                facts.effects.append((element.value.value, Effect.RELEASE))

@@ -38,6 +38,7 @@ from safelint.analysis.resources.acquisition import (
     Leak,
     LeakKind,
 )
+from safelint.analysis.resources.effects import analyse_node
 from safelint.analysis.resources.facts import FunctionFacts, NodeFacts
 from safelint.analysis.syntax import dotted_name, walk
 
@@ -90,7 +91,7 @@ class _Ownership(ForwardAnalysis[State]):
     def facts(self, node: CFGNode) -> NodeFacts:
         if node.index not in self._prepared:
             self._prepared.add(node.index)
-            self.f.analyse_node(node)
+            analyse_node(self.f, node)
             found = self.f.facts(node)
             if any(effect is Effect.RELEASE_IF_RETURNS for _, effect in found.effects):
                 self.timeouts.add(node.index)
