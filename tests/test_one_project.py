@@ -189,3 +189,30 @@ def test_overloads_in_another_module_choose_the_result(tmp_path: Path) -> None:
     )
     result = check_paths([app], SettingsResolver(tmp_path, Overrides()), RunOptions(jobs=1, use_cache=False))
     assert [(f.line, f.code) for f in result.findings] == [(5, "SL201")]
+
+
+def test_an_overloaded_method_is_judged_by_its_overloads_alone(tmp_path: Path) -> None:
+    """Where another module's function has overloads, the implementation's ``-> X | None``
+    is not what a call gets: ``setdefault(k, [])`` selects the overload without None even
+    when that overload's result is ``Any`` (pymongo's _CaseInsensitiveDictionary)."""
+    from safelint.api import RunOptions, SettingsResolver, check_paths
+    from safelint.config import Overrides
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "store.py").write_text(
+        "from typing import Any, overload\n"
+        "class Store:\n"
+        "    @overload\n    def setdefault(self, key: str, default: None = None) -> Any | None: ...\n"
+        "    @overload\n    def setdefault(self, key: str, default: Any) -> Any: ...\n"
+        "    def setdefault(self, key: str, default: Any | None = None) -> Any | None:\n        return default\n"
+    )
+    app = tmp_path / "pkg" / "app.py"
+    app.write_text(
+        "from pkg.store import Store\n"
+        "def quiet(s: Store) -> None:\n    s.setdefault('k', []).append(1)\n"
+        "def reported(s: Store) -> None:\n    s.setdefault('k').append(1)\n"
+    )
+    result = check_paths([app], SettingsResolver(tmp_path, Overrides()), RunOptions(jobs=1, use_cache=False))
+    assert [(f.line, f.code) for f in result.findings] == [(5, "SL201")]

@@ -79,6 +79,7 @@ from safelint.analysis.syntax import (
 from safelint.analysis.types.model import FunctionType, Instance, NoneType, Param, UnknownType
 
 if TYPE_CHECKING:
+    from safelint.analysis.facts.index.summary import FunctionSummary
     from safelint.context import ModuleContext
 
 __all__ = ["optional_uses"]
@@ -245,14 +246,19 @@ class _Module:
                 and summary.returns_optional
                 and not any(p.optional and not p.has_default for p in summary.params)
                 # The overload these arguments select may rule None out (``current()`` vs
-                # ``current(instance=False)``): the evaluator chooses as a type checker would.
-                and self.ctx.types.type_of(call, scope).may_be_none is not False
+                # ``current(instance=False)``): the evaluator chooses as a type checker would,
+                # and where there are overloads its word is the only one (``setdefault(k, [])``).
+                and self._may_be_none(summary, call, scope)
             )
             if optional:
                 return Origin(OriginKind.ANNOTATED_CALL, 0, self._text(call), callee=target)
         if not optional:
             return None
         return Origin(OriginKind.CALL, 0, self._text(call), callee=target)
+
+    def _may_be_none(self, summary: FunctionSummary, call: cst.Call, scope: ScopeNode | None) -> bool:
+        chosen = self.ctx.types.type_of(call, scope).may_be_none
+        return chosen is True if summary.overloads else chosen is not False
 
     def _returns_none(self, target: str) -> bool:
         """A callee that only ever returns None: a project function annotated ``-> None``
