@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import libcst as cst
 
@@ -76,6 +76,13 @@ class NodeKind(enum.Enum):
     CASE = "case"  # a cst.MatchCase: TRUE the pattern matched (captures bound), FALSE next case
     DEF = "def"  # a FunctionDef/ClassDef statement: decorators, defaults, bases run; name bound
     EXPR = "expr"  # the body of a lambda, or an element a comprehension produces
+
+
+EVALUATES_NOTHING: Final = frozenset(
+    {NodeKind.ENTRY, NodeKind.EXIT, NodeKind.RAISE_EXIT, NodeKind.NORETURN, NodeKind.RERAISE, NodeKind.WITH_EXIT}
+)
+"""Nodes at which none of the code's own syntax is evaluated (a scope's ends, an ``__exit__``,
+a ``finally`` passing an exception on): a use of a name never happens there."""
 
 
 class EdgeKind(enum.Enum):

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from safelint.analysis.flow.cfg import CFG, CFGNode, NodeKind, nested_scopes
+from safelint.analysis.flow.cfg import CFG, EVALUATES_NOTHING, CFGNode, NodeKind, nested_scopes
 from safelint.analysis.flow.dataflow import ForwardAnalysis, solve
 from safelint.analysis.syntax import bind_target, parameters, push_children, walk
 
@@ -173,14 +173,7 @@ def _read_roots(node: CFGNode, binds: set[str]) -> list[cst.CSTNode]:
     """The parts of a graph node's syntax that are evaluated there; names it binds go to ``binds``."""
     ast = node.ast
     kind = node.kind
-    if kind in (
-        NodeKind.ENTRY,
-        NodeKind.EXIT,
-        NodeKind.RAISE_EXIT,
-        NodeKind.NORETURN,
-        NodeKind.RERAISE,
-        NodeKind.WITH_EXIT,
-    ):
+    if kind in EVALUATES_NOTHING:
         return []
     if kind is NodeKind.FOR_NEXT:
         return bind_target(ast, binds)

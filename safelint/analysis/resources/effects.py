@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from safelint.analysis.facts.apis import CASTS, CLOSED_WHEN_EXHAUSTED, FD_RELEASERS, GENERIC_RELEASES, MOVING_METHODS
-from safelint.analysis.flow.cfg import CFGNode, EdgeKind, NodeKind
+from safelint.analysis.flow.cfg import EVALUATES_NOTHING, CFGNode, EdgeKind, NodeKind
 from safelint.analysis.resources.acquisition import Effect, call_effect, method_effect
 from safelint.analysis.syntax import as_scope, bind_target, dotted_name, parameters, push_children, walk
 
@@ -58,14 +58,7 @@ def analyse_node(f: FunctionFacts, node: CFGNode) -> None:
 def _roots(f: FunctionFacts, node: CFGNode, binds: set[str]) -> list[tuple[cst.CSTNode, Role]]:
     ast = node.ast
     kind = node.kind
-    if kind in (
-        NodeKind.ENTRY,
-        NodeKind.EXIT,
-        NodeKind.RAISE_EXIT,
-        NodeKind.NORETURN,
-        NodeKind.RERAISE,
-        NodeKind.WITH_EXIT,
-    ):
+    if kind in EVALUATES_NOTHING:
         return []
     if kind in (NodeKind.TEST, NodeKind.FOR_ITER, NodeKind.ASSERT):
         if isinstance(ast, cst.Assert):
