@@ -312,6 +312,25 @@ def test_class_assignments_and_wrapped_annotations() -> None:
     assert state.annotated_attributes == (("limit", "builtins.int"),)
 
 
+def test_a_field_set_once_from_an_annotated_parameter_has_its_class() -> None:
+    src = """
+    from typing import Optional
+    class Console:
+        def __init__(self, tab_size: int, width: Optional[int], name: str, mode: str, cb):
+            self.tab_size = tab_size
+            self.width = width
+            self.name = name
+            self.mode = mode
+            self.cb = cb
+            if not name:
+                self.name = "x"
+        def reset(self):
+            self.mode = None
+    """
+    console = klass(src, "Console")
+    assert console.annotated_attributes == (("tab_size", "builtins.int"),)
+
+
 def test_a_property_is_its_getter() -> None:
     src = """
     class C:

@@ -353,6 +353,9 @@ class _Summarizer:
         annotated: dict[str, str] = {}
         assigned: dict[str, None] = {}
         overloads: dict[str, list[FunctionSummary]] = {}
+        init_writes: dict[str, list[ast.expr | None]] = {}
+        other_writes: dict[str, list[ast.expr | None]] = {}
+        from_param: dict[str, str] = {}
         for stmt in statements(node.body):
             if isinstance(stmt, _FUNCTION_TYPES):
                 methods[stmt.name] = None
@@ -361,9 +364,13 @@ class _Summarizer:
                 in_init = stmt.name == "__init__"
                 if in_init and not registers_self:
                     registers_self = _hands_self_on(stmt)
+                params = {p.name: p for p in summary.params if p.annotation and not p.optional}
                 for attr, value, annotation, local in writes:
                     if annotation is not None:
                         self._annotated(annotated, optional, attr, annotation)
+                    (init_writes if in_init else other_writes).setdefault(attr, []).append(value)
+                    if in_init and isinstance(value, ast.Name) and value.id in params:
+                        from_param[attr] = params[value.id].annotation or ""
                     if in_init:
                         if is_none(value):
                             none_in_init[attr] = None
@@ -385,6 +392,10 @@ class _Summarizer:
                         assigned[target.id] = None
                         if isinstance(stmt.value, ast.Call):
                             self._class_call(calls, target.id, stmt.value)
+        # ``self.size = size`` with ``size: int``, the field's only write: it has the parameter's class.
+        for attr, head in from_param.items():
+            if len(init_writes[attr]) == 1 and attr not in other_writes:
+                annotated.setdefault(attr, head)
         own = ClassSummary(
             qualname=qualname,
             bases=tuple(filter(None, (self._named(b) for b in node.bases))),

@@ -21,7 +21,7 @@ __all__ = [
     "ReturnKind",
 ]
 
-INDEX_FORMAT: Final = 10
+INDEX_FORMAT: Final = 11
 """Bump when what a summary records changes: it versions the cached summaries and keys the digest."""
 
 ReturnKind = Literal["unannotated", "value", "optional", "none", "never"]
