@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from safelint.analysis.optional.conditions import is_none
 from safelint.analysis.optional.narrowing import DerefEvent
 from safelint.analysis.optional.nullness import Fact, Nullness
 from safelint.analysis.syntax import ScopeNode, callee_name, decorator_names, target_names, walk
@@ -93,7 +94,7 @@ class NoneDefaults:
                 if keyword is not None
                 else (positional[index] if index is not None and index < len(positional) else None)
             )
-            if given is None or _is_none_literal(given.value):
+            if given is None or is_none(given.value):
                 return True  # left out, or None passed as is: `f(None)`
         return False
 
@@ -120,15 +121,11 @@ def _unannotated_none_defaults(func: cst.FunctionDef) -> Iterator[tuple[cst.Para
     positional parameters (None for keyword-only)."""
     params = func.params
     for position, param in enumerate((*params.posonly_params, *params.params)):
-        if param.annotation is None and _is_none_literal(param.default):
+        if param.annotation is None and is_none(param.default):
             yield param, position
     for param in params.kwonly_params:
-        if param.annotation is None and _is_none_literal(param.default):
+        if param.annotation is None and is_none(param.default):
             yield param, None
-
-
-def _is_none_literal(expr: cst.BaseExpression | None) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "None"
 
 
 def _self_call(call: cst.Call) -> bool:

@@ -309,10 +309,7 @@ def _is_overload(function: cst.FunctionDef) -> bool:
 
 def _is_accessor(function: cst.FunctionDef) -> bool:
     """``@x.setter``/``@x.deleter``: the getter stands for the property."""
-    return any(
-        isinstance(d.decorator, cst.Attribute) and d.decorator.attr.value in ("setter", "deleter")
-        for d in function.decorators
-    )
+    return bool(decorator_names(function) & {"setter", "deleter"})
 
 
 def _self_name(method: cst.FunctionDef) -> str | None:
