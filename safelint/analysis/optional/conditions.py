@@ -42,7 +42,7 @@ def tracked_key(expr: cst.BaseExpression) -> str | None:
     return name
 
 
-def is_none(expr: cst.CSTNode | None) -> bool:
+def is_none(expr: cst.CSTNode) -> bool:
     """Whether ``expr`` is the literal ``None``."""
     return type(expr) is cst.Name and expr.value == "None"
 

@@ -121,10 +121,10 @@ def _unannotated_none_defaults(func: cst.FunctionDef) -> Iterator[tuple[cst.Para
     positional parameters (None for keyword-only)."""
     params = func.params
     for position, param in enumerate((*params.posonly_params, *params.params)):
-        if param.annotation is None and is_none(param.default):
+        if param.annotation is None and param.default is not None and is_none(param.default):
             yield param, position
     for param in params.kwonly_params:
-        if param.annotation is None and is_none(param.default):
+        if param.annotation is None and param.default is not None and is_none(param.default):
             yield param, None
 
 
