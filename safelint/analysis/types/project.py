@@ -202,7 +202,7 @@ class ProjectTypes:
         for declared in summary.overloads or (summary,):
             params = declared.params[1:] if bound and declared.params else declared.params
             returns = self._summary_return(declared)
-            is_async = declared.is_async
+            is_async = declared.is_coroutine_function  # an async generator is not awaited
             if wrapper is not None:
                 returns, is_async = context_manager(wrapper, returns), False
             signatures.append(Signature(tuple(self._summary_param(p) for p in params), returns, is_async))
