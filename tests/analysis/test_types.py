@@ -493,3 +493,51 @@ def test_a_field_declared_in_a_base_keeps_its_declared_type() -> None:
     assert type_of(source, "a") == "<module>.T"
     assert type_of(source, "b") == "builtins.int"
     assert type_of(source, "c") == "builtins.int"
+
+
+def test_another_modules_variables_and_inferred_fields_from_the_index(tmp_path: Path) -> None:
+    """Another module's variables and unannotated fields have the types their values give,
+    as the index keeps them; Unknown where the syntax alone cannot tell."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("from pkg.conf import SIZE as SIZE\n")
+    (package / "conf.py").write_text(
+        "import socket\nfrom typing import Final\nSIZE = 128 * 1024\nCODES = {'a': 'b'}\nFAMILY: Final = socket.AF_INET\n"
+        "class Timeout:\n    def __init__(self, t: float) -> None:\n        self.t = t\n        self.conn = None\n"
+        "        self.parts = str(t).split()\n    def connect(self) -> None:\n        self.conn = socket.socket()\n"
+        "    async def wait(self) -> None: ...\n"
+        "DEFAULT = Timeout(5.0)\nLOOP = DEFAULT.wait()\nfrom_elsewhere = DEFAULT.parts[0]\n"
+        "def make():\n    return 1\nMADE = make()\nA = B = None\nclass Color:\n    RED = 'r'\nSHADE = Color.RED\n"
+    )
+    app = package / "app.py"
+    app.write_text(
+        "import pkg\nfrom pkg import conf\nfrom pkg.conf import CODES, Timeout\n"
+        "def f(t: Timeout):\n    a = pkg.SIZE\n    b = CODES['a']\n    c = conf.FAMILY\n    d = conf.DEFAULT\n"
+        "    e = t.conn\n    g = t.parts\n    h = conf.from_elsewhere\n    i = conf.MADE\n    j = conf.A\n"
+        "    k = conf.LOOP\n    m = conf.SHADE\n"
+    )
+    root = tmp_path
+    project = open_project(root, SettingsResolver(root, Overrides(), isolated=True), RunOptions(use_cache=False))
+    text = app.read_text()
+    module = cst.parse_module(text)
+    ctx = ModuleContext("pkg/app.py", text, module, project, app)
+    found = {
+        node.value: (node, scope)
+        for node, scope in walk_scoped(module)
+        if isinstance(node, cst.Name) and len(node.value) == 1 and node.value in "abcdeghijkm"
+    }
+    types = {name: str(ctx.types.type_of(node, scope)) for name, (node, scope) in found.items()}
+    assert types == {
+        "a": "builtins.int",
+        "b": "builtins.str",
+        "c": "socket.AddressFamily",
+        "d": "pkg.conf.Timeout",
+        "e": "None | socket.socket",
+        "g": "Unknown",  # a method call on a local: not the index's to tell
+        "h": "Unknown",
+        "i": "Unknown",  # an unannotated function: a type checker says Any too
+        "j": "None",
+        "k": "typing.Coroutine[Unknown, Unknown, None]",
+        "m": "builtins.str",
+    }

@@ -186,7 +186,12 @@ class TypeEvaluator:
         module, _, name = qualname.rpartition(".")
         if module == self.project.prefix:
             return self._module_variable(name)
-        return UNKNOWN
+        found = self.project.variable(qualname)
+        if isinstance(found, UnknownType) and module:  # ``pkg.mod.Color.RED``, ``pkg.mod.DEFAULT.wait``
+            owner = self._project_value(module)
+            if isinstance(owner, (Instance, ClassObject, TupleType)):
+                return self.member(owner, name)
+        return found
 
     # -- expressions -------------------------------------------------------------------------
 

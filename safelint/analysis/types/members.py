@@ -126,15 +126,19 @@ class ClassMembers:
             return Instance(summary.qualname), True
         declared = dict(summary.annotated_attributes).get(name)
         found = self._evaluator.project.class_instance(declared) if declared is not None else UNKNOWN
+        inferred = [(how, what) for attr, how, what in summary.inferred_attributes if attr == name]
+        class_level = name in summary.class_assignments
+        if isinstance(found, UnknownType) and inferred and (instance or class_level):
+            found = self._evaluator.project.sources_type(inferred)
         if isinstance(found, UnknownType):
             found = self._evaluator.project.attribute_call_type(summary, name)
-        if instance and name in summary.class_assignments:
+        if instance and class_level:
             found = self._descriptor(found, receiver)
         if name in summary.optional_attributes:
             return join((found, NONE)), True
-        if declared is not None or name in summary.class_assignments:
+        if declared is not None or class_level:
             return found, True
-        if name in dict(summary.attribute_calls):
+        if (inferred and instance) or name in dict(summary.attribute_calls):
             return found, False
         return self._nested_class(summary.qualname, name)
 
