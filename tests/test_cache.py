@@ -50,7 +50,7 @@ def test_warm_run_checks_nothing_and_gives_the_same_findings(project: Path, monk
 
 def test_a_changed_file_alone_is_rechecked(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run(project)
-    (project / "b.py").write_text("y = 2\n")
+    (project / "b.py").write_text("x = 2\n")  # the same variable and type: what other modules see is unchanged
     checked = count_checks(monkeypatch)
     run(project)
     assert checked == ["b.py"]

@@ -870,3 +870,91 @@ def test_downlevel_keeps_line_numbers() -> None:
     assert rewritten is not None
     assert rewritten.splitlines()[4] == b"y = 1"
     assert downlevel(b"def (:\n") is None
+
+
+def test_module_variables_keep_where_their_types_come_from() -> None:
+    """What the syntax alone tells of a module variable's value; a name some value of
+    which it cannot tell, or that a def, an import or (undeclared) a function's ``global``
+    rebinds, is left out."""
+    src = """
+    import socket
+    from typing import Final
+    from .conf import Timeout, make
+    SIZE = 128 * 1024
+    HALF = 1 / 2
+    NAME = f"x{SIZE}"
+    CODES = {"a": "b", "c": "d"}
+    MIXED = [1, "a"]
+    PAIR = (1, "a")
+    FAMILY: Final = socket.AF_INET
+    FLAGS: "list[Timeout]" = make()
+    DEFAULT = Timeout(5.0)
+    OTHER = DEFAULT
+    MAYBE = None if SIZE else make()
+    UNKNOWN = make().x
+    TWICE = 1
+    TWICE = "a"
+    LAZY = None
+    CONN: Timeout
+    def init():
+        global LAZY, CONN
+        LAZY = Timeout(1.0)
+        CONN = make()
+    SHADOWED = 1
+    def SHADOWED():
+        pass
+    for LOOPED in range(3):
+        pass
+    """
+    assert summarize(src).variables == (
+        ("SIZE", "type", "builtins.int"),
+        ("HALF", "type", "builtins.float"),
+        ("NAME", "type", "builtins.str"),
+        ("CODES", "type", "builtins.dict[builtins.str, builtins.str]"),
+        ("MIXED", "type", "builtins.list"),
+        ("PAIR", "type", "tuple[builtins.int, builtins.str]"),
+        ("FAMILY", "name", "socket.AF_INET"),
+        ("DEFAULT", "call", "pkg.conf.Timeout"),
+        ("OTHER", "name", "pkg.mod.DEFAULT"),
+        ("MAYBE", "type", "None"),
+        ("MAYBE", "call", "pkg.conf.make"),
+        ("TWICE", "type", "builtins.int"),
+        ("TWICE", "type", "builtins.str"),
+        ("CONN", "type", "pkg.conf.Timeout"),
+        ("FLAGS", "type", "builtins.list[pkg.conf.Timeout]"),
+    )
+
+
+def test_fields_keep_where_their_types_come_from() -> None:
+    """Every value a method gives a field, when the syntax tells each: a constant, a call,
+    an annotated parameter's type (not an Optional one's, which a check may have narrowed;
+    a field set once from one in ``__init__`` is declared by it); one value it cannot tell
+    leaves the field out."""
+    src = """
+    from typing import Optional
+    from .conf import Timeout
+    class Client:
+        LIMIT = 10
+        a, b = 1, 2
+        def __init__(self, size: int, name: Optional[str], label: str, *extra: int):
+            self.size = size
+            self.name = name
+            self.label = label
+            label = label.upper()
+            self.extra = extra
+            self.timeout = Timeout(size)
+            self.conn = None
+            self.count = 0
+            self.parts = label.split()
+        def connect(self) -> None:
+            self.conn = Timeout(1)
+            self.count += 1
+    """
+    client = klass(src, "Client")
+    assert client.inferred_attributes == (
+        ("LIMIT", "type", "builtins.int"),
+        ("timeout", "call", "pkg.conf.Timeout"),
+        ("conn", "type", "None"),
+        ("conn", "call", "pkg.conf.Timeout"),
+    )
+    assert client.annotated_attributes == (("size", "builtins.int"), ("label", "builtins.str"))  # not ``*extra``'s

@@ -377,3 +377,167 @@ def test_long_chains_read_unknown_rather_than_raise() -> None:
     source = f"a0 = 'x'\n{chain}\nz = a199\nw = y{'.m()' * 120}\n"
     assert type_of(source, "z") in ("builtins.str", "Unknown")
     assert type_of(source, "w") == "Unknown"
+
+
+def class_of(source: str, expression: str) -> str | None:
+    """The one class ``ctx.types.class_of`` names for the last ``expression`` in ``source``."""
+    text = textwrap.dedent(source)
+    module = cst.parse_module(text)
+    ctx = ModuleContext("example.py", text, module)
+    node, scope = [
+        (node, scope)
+        for node, scope in walk_scoped(module)
+        if isinstance(node, cst.BaseExpression) and module.code_for_node(node) == expression
+    ][-1]
+    assert isinstance(node, cst.BaseExpression)
+    return ctx.types.class_of(node, scope)
+
+
+def test_a_tuple_of_known_length_is_an_instance_of_tuple() -> None:
+    assert class_of("t = (1, 'a')\nt\n", "t") == "builtins.tuple"
+    assert class_of("def f(c: bool):\n    t = (1, 'a') if c else None\n    t\n", "t") == "builtins.tuple"
+    assert class_of("def f(c: bool, x):\n    t = (1, 'a') if c else x\n    t\n", "t") is None
+
+
+@pytest.mark.parametrize(
+    ("source", "expression", "expected"),
+    [
+        # an attribute no class declares is read through __getattr__, never a dunder
+        ("import ctypes\nlib = ctypes.cdll.LoadLibrary('c')\nf = lib.fdopen\n", "f", "ctypes._NamedFuncPointer"),
+        ("class G:\n    def __getattr__(self, n: str) -> int: ...\nx = G().size\n", "x", "builtins.int"),
+        ("class G:\n    def __getattr__(self, n: str) -> int: ...\nx = G().__len__\n", "x", "Unknown"),
+        (
+            "from typing import Any\nclass G:\n    def __getattr__(self, n: str) -> Any: ...\nx = G().y\n",
+            "x",
+            "Unknown",
+        ),
+        (
+            "from typing import Literal, overload\nclass G:\n    @overload\n"
+            "    def __getattr__(self, n: Literal['size']) -> int: ...\n    @overload\n"
+            "    def __getattr__(self, n: str) -> str: ...\n    def __getattr__(self, n): ...\n"
+            "a = G().size\nb = G().name\n",
+            "a",
+            "builtins.int",
+        ),
+        (
+            "from typing import Literal, overload\nclass G:\n    @overload\n"
+            "    def __getattr__(self, n: Literal['size']) -> int: ...\n    @overload\n"
+            "    def __getattr__(self, n: str) -> str: ...\n    def __getattr__(self, n): ...\n"
+            "a = G().size\nb = G().name\n",
+            "b",
+            "builtins.str",
+        ),
+        (
+            "class G:\n    size = 'x'\n    def __getattr__(self, n: str) -> int: ...\nx = G().size\n",
+            "x",
+            "builtins.str",
+        ),
+        # enum members of stubs, and their name
+        ("import socket\nx = socket.AF_INET\n", "x", "socket.AddressFamily"),
+        ("import socket\nx = socket.AddressFamily.AF_INET6\n", "x", "socket.AddressFamily"),
+        ("import re\nx = re.IGNORECASE\n", "x", "re.RegexFlag"),
+        ("import socket\nx = socket.AF_INET.name\n", "x", "builtins.str"),
+        ("import enum\nclass C(enum.Enum):\n    A = 1\nx = C.A.name\n", "x", "builtins.str"),
+        # what every object and every class has
+        ("class A:\n    def m(self):\n        x = self.__class__\n", "x", "type[<module>.A]"),
+        ("class A:\n    def m(self):\n        x = self.__class__.__name__\n", "x", "builtins.str"),
+        ("class A:\n    pass\nx = A.__qualname__\n", "x", "builtins.str"),
+        ("class A:\n    pass\nx = A().__dict__\n", "x", "builtins.dict[builtins.str, Unknown]"),
+        ("class A:\n    @classmethod\n    def m(cls):\n        x = cls.__new__(cls)\n", "x", "<module>.A"),
+        # a class nested in a class
+        (
+            "import enum\nclass F:\n    class Status(enum.Enum):\n        DONE = 1\nx = F.Status.DONE\n",
+            "x",
+            "<module>.F.Status",
+        ),
+        # an async generator is called for its generator, not awaited
+        (
+            "from typing import AsyncGenerator\nasync def g() -> AsyncGenerator[int, None]:\n    yield 1\nx = g()\n",
+            "x",
+            "typing.AsyncGenerator[builtins.int, None]",
+        ),
+        ("async def g():\n    yield 1\nx = g()\n", "x", "typing.AsyncGenerator[Unknown, Unknown]"),
+        (
+            "from typing import AsyncIterator\nasync def g() -> AsyncIterator[str]:\n    yield ''\n"
+            "async def f():\n    x = await g().__anext__()\n",
+            "x",
+            "builtins.str",
+        ),
+        ("async def g() -> int: ...\nx = g()\n", "x", "typing.Coroutine[Unknown, Unknown, builtins.int]"),
+        # a protocol parameter solved against the argument's class, overloads included
+        ("x = divmod(7.5, 2)\n", "x", "tuple[builtins.float, builtins.float]"),
+        (
+            "from fractions import Fraction\nsize, rest = divmod(Fraction(1, 3) * 7, 1)\n",
+            "size",
+            "builtins.int",
+        ),
+        ("x = round(2.5)\n", "x", "builtins.int"),
+        ("x = round(2.5, 1)\n", "x", "builtins.float"),
+        ("x = abs(-2.5)\n", "x", "builtins.float"),
+        ("def f(v):\n    x = divmod(v, 2)\n", "x", "Unknown"),
+    ],
+)
+def test_members_and_protocols(source: str, expression: str, expected: str) -> None:
+    assert type_of(source, expression) == expected
+
+
+def test_a_field_declared_in_a_base_keeps_its_declared_type() -> None:
+    """A subclass assigning ``self._tx = ...`` does not redefine the base's ``_tx: T``; a
+    field only the subclass assigns is what it assigns."""
+    source = (
+        "class T: ...\nclass Base:\n    _tx: T\n    count = 0\n"
+        "class Sub(Base):\n    def setup(self, make):\n        self._tx = make()\n        self.size = 3\n"
+        "        self.count = 'many'\n"
+        "def f(s: Sub):\n    a = s._tx\n    b = s.size\n    c = s.count\n"
+    )
+    assert type_of(source, "a") == "<module>.T"
+    assert type_of(source, "b") == "builtins.int"
+    assert type_of(source, "c") == "builtins.int"
+
+
+def test_another_modules_variables_and_inferred_fields_from_the_index(tmp_path: Path) -> None:
+    """Another module's variables and unannotated fields have the types their values give,
+    as the index keeps them; Unknown where the syntax alone cannot tell."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("from pkg.conf import SIZE as SIZE\n")
+    (package / "conf.py").write_text(
+        "import socket\nfrom typing import Final\nSIZE = 128 * 1024\nCODES = {'a': 'b'}\nFAMILY: Final = socket.AF_INET\n"
+        "class Timeout:\n    def __init__(self, t: float) -> None:\n        self.t = t\n        self.conn = None\n"
+        "        self.parts = str(t).split()\n    def connect(self) -> None:\n        self.conn = socket.socket()\n"
+        "    async def wait(self) -> None: ...\n"
+        "DEFAULT = Timeout(5.0)\nLOOP = DEFAULT.wait()\nfrom_elsewhere = DEFAULT.parts[0]\n"
+        "def make():\n    return 1\nMADE = make()\nA = B = None\nclass Color:\n    RED = 'r'\nSHADE = Color.RED\n"
+    )
+    app = package / "app.py"
+    app.write_text(
+        "import pkg\nfrom pkg import conf\nfrom pkg.conf import CODES, Timeout\n"
+        "def f(t: Timeout):\n    a = pkg.SIZE\n    b = CODES['a']\n    c = conf.FAMILY\n    d = conf.DEFAULT\n"
+        "    e = t.conn\n    g = t.parts\n    h = conf.from_elsewhere\n    i = conf.MADE\n    j = conf.A\n"
+        "    k = conf.LOOP\n    m = conf.SHADE\n"
+    )
+    root = tmp_path
+    project = open_project(root, SettingsResolver(root, Overrides(), isolated=True), RunOptions(use_cache=False))
+    text = app.read_text()
+    module = cst.parse_module(text)
+    ctx = ModuleContext("pkg/app.py", text, module, project, app)
+    found = {
+        node.value: (node, scope)
+        for node, scope in walk_scoped(module)
+        if isinstance(node, cst.Name) and len(node.value) == 1 and node.value in "abcdeghijkm"
+    }
+    types = {name: str(ctx.types.type_of(node, scope)) for name, (node, scope) in found.items()}
+    assert types == {
+        "a": "builtins.int",
+        "b": "builtins.str",
+        "c": "socket.AddressFamily",
+        "d": "pkg.conf.Timeout",
+        "e": "None | socket.socket",
+        "g": "Unknown",  # a method call on a local: not the index's to tell
+        "h": "Unknown",
+        "i": "Unknown",  # an unannotated function: a type checker says Any too
+        "j": "None",
+        "k": "typing.Coroutine[Unknown, Unknown, None]",
+        "m": "builtins.str",
+    }

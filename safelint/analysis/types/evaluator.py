@@ -65,6 +65,8 @@ _BOOL: Final = Instance("builtins.bool")
 _STR: Final = Instance("builtins.str")
 _BYTES: Final = Instance("builtins.bytes")
 _INT: Final = Instance("builtins.int")
+_GEN: Final = Instance("typing.Generator", (UNKNOWN, UNKNOWN, UNKNOWN))
+_AGEN: Final = Instance("typing.AsyncGenerator", (UNKNOWN, UNKNOWN))
 _MAX_DEPTH: Final = 40
 _OPERATORS: Final = {
     cst.Add: "add",
@@ -184,7 +186,12 @@ class TypeEvaluator:
         module, _, name = qualname.rpartition(".")
         if module == self.project.prefix:
             return self._module_variable(name)
-        return UNKNOWN
+        found = self.project.variable(qualname)
+        if isinstance(found, UnknownType) and module:  # ``pkg.mod.Color.RED``, ``pkg.mod.DEFAULT.wait``
+            owner = self._project_value(module)
+            if isinstance(owner, (Instance, ClassObject, TupleType)):
+                return self.member(owner, name)
+        return found
 
     # -- expressions -------------------------------------------------------------------------
 
@@ -476,16 +483,19 @@ class TypeEvaluator:
             for p in parameters(node.params)
         )
         outer = self._ctx.names.parent(node)
+        generator = is_generator(node)
         if node.returns is not None:
             returns = self.reader.read(node.returns.annotation, outer)
-        elif is_generator(node):
-            returns = Instance("typing.Generator", (UNKNOWN, UNKNOWN, UNKNOWN))
+        elif generator:
+            returns = _AGEN if node.asynchronous is not None else _GEN
         else:
             returns = returns_of(node, lambda e: self.type_of(e, node), falls_off_end(self._ctx, node))
         wrapper = self._context_manager_decorator(node, outer)
         if wrapper is not None:
             return Signature(params, context_manager(wrapper, returns), False)
-        return Signature(params, returns, node.asynchronous is not None)
+        return Signature(
+            params, returns, node.asynchronous is not None and not generator
+        )  # an async generator is not awaited
 
     def _sent(self, scope: Scope) -> Type:
         """What a ``yield`` expression gives: the send type the generator's annotation
@@ -517,6 +527,8 @@ class TypeEvaluator:
             return self.member(receiver.bound, name) if not isinstance(receiver.bound, UnknownType) else UNKNOWN
         if isinstance(receiver, ModuleType):
             return self.qualified_value(f"{receiver.name}.{name}")
+        if isinstance(receiver, Instance) and name == "__class__":  # ``type[Self]``, which the model cannot spell
+            return ClassObject(receiver.cls, receiver.args)
         if isinstance(receiver, (Instance, ClassObject)) and self.project.is_class(receiver.cls):
             return self._members.of(receiver, name)
         return self.library.member(receiver, name)

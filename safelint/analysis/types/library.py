@@ -26,6 +26,7 @@ from safelint.analysis.facts.knowledge.stubs import (
     StubTypeVar,
     StubVariable,
 )
+from safelint.analysis.types.calls import Arg, Relations, call_result
 from safelint.analysis.types.model import (
     NEVER,
     NONE,
@@ -66,6 +67,8 @@ _ALIASES: Final = {
 }
 _WRAPPERS: Final = frozenset({"Annotated", "ClassVar", "Final", "Required", "NotRequired", "ReadOnly", "InitVar"})
 _MAX_DEPTH: Final = 24
+_PROPERTIES: Final = frozenset({"property", "cached_property", "_magic_enum_attr", "DynamicClassAttribute"})
+"""Decorators that make a method read as an attribute (``enum.Enum.name`` is a ``_magic_enum_attr``)."""
 _TYPE_OF: Final = re.compile(r"^\s*(?:builtins\.|typing\.)?(?:type|Type)\[(.+)\]\s*$")
 SELF: Final = "typing.Self"
 """The one name ``Self`` goes by, whichever module a stub imported it from."""
@@ -104,8 +107,11 @@ class Library:
         binding = target.binding
         if isinstance(binding, StubClass):
             return ClassObject(self._linker.public_name(target))
+        if self._is_enum_member(target):
+            assert target.owner is not None
+            return Instance(self._linker.public_name(target.owner))
         if isinstance(binding, StubOverloads):
-            if "property" in binding.signatures[0].decorators:
+            if _PROPERTIES & binding.signatures[0].decorators:
                 return UNKNOWN
             return FunctionType(self._linker.public_name(target), self.signatures(target, None))
         if isinstance(binding, StubVariable) and binding.annotation is not None:
@@ -115,11 +121,24 @@ class Library:
         return UNKNOWN
 
     def _alias_value(self, target: Definition, binding: StubAlias) -> Type:
-        """``x = y`` in a stub: a value alias (``Text = str`` names the class ``str``)."""
+        """``x = y`` in a stub: a value alias (``Text = str`` names the class ``str``,
+        ``AF_INET: Final = AddressFamily.AF_INET`` an enum member)."""
+        node = _parse(binding.expression)
+        named = self._expression(node, target.module, target.owner) if node is not None else None
+        if named is not None and isinstance(named.target, Definition) and self._is_enum_member(named.target):
+            return self._resolved_value(named)
         evaluated = self.annotation(target.module, target.owner, binding.expression)
         if isinstance(evaluated, Instance) and not evaluated.has_literal:
             return ClassObject(evaluated.cls, evaluated.args)
         return UNKNOWN
+
+    def _is_enum_member(self, definition: Definition) -> bool:
+        """A stub enum's ``RED = 1`` (a value without an annotation in an enum class's body)."""
+        owner = definition.owner
+        if owner is None or not isinstance(definition.binding, StubVariable) or definition.binding.annotation:
+            return False
+        enum = self.class_definition("enum.Enum")
+        return enum is not None and enum in self._linker.mro(owner)
 
     # -- classes ---------------------------------------------------------------------------
 
@@ -224,32 +243,38 @@ class Library:
 
     # -- members ---------------------------------------------------------------------------
 
-    def member(self, receiver: Type, name: str) -> Type:
-        """``receiver.name``: a method bound to the receiver, or an attribute's type."""
+    def member(self, receiver: Type, name: str, *, dynamic: bool = True) -> Type:
+        """``receiver.name``: a method bound to the receiver, or an attribute's type. Without
+        ``dynamic``, only what the class and its ancestors declare: no ``__getattr__``, no
+        metaclass (a subclass's own base may still declare the name)."""
         if isinstance(receiver, TupleType):
             receiver = receiver.as_instance()
         if isinstance(receiver, Instance):
-            return self._instance_member(receiver, name)
+            return self._instance_member(receiver, name, dynamic)
         if isinstance(receiver, ClassObject):
-            return self._class_member(receiver, name)
+            return self._class_member(receiver, name, dynamic)
         if isinstance(receiver, ModuleType):
             return self.value(f"{receiver.name}.{name}")
         return UNKNOWN
 
-    def _instance_member(self, receiver: Instance, name: str) -> Type:
+    def _instance_member(self, receiver: Instance, name: str, dynamic: bool = True) -> Type:
         klass = self.class_definition(receiver.cls)
         if klass is None:
             return UNKNOWN
         found = self._linker.class_member(klass, name)
+        if found is None and dynamic and not _is_dunder(name):
+            return self.dynamic_attribute(self._instance_member(receiver, "__getattr__"), name)
         if found is None or not isinstance(found.target, Definition) or found.target.owner is None:
             return UNKNOWN
         definition, owner = found.target, found.target.owner
+        if self._is_enum_member(definition):
+            return Instance(self._linker.public_name(owner))
         mapping = self.mapping(receiver.plain(), owner)
         mapping[SELF] = receiver.plain()
         binding = definition.binding
         if isinstance(binding, StubOverloads):
             decorators = binding.signatures[0].decorators
-            if "property" in decorators or "cached_property" in decorators:
+            if _PROPERTIES & decorators:
                 returns = binding.signatures[0].returns
                 if returns is None:
                     return UNKNOWN
@@ -263,14 +288,24 @@ class Library:
             return ClassObject(self._linker.public_name(definition))
         return UNKNOWN
 
-    def _class_member(self, receiver: ClassObject, name: str) -> Type:
-        klass = self.class_definition(receiver.cls)
-        if klass is None:
+    def dynamic_attribute(self, getattr_method: Type, name: str) -> Type:
+        """An attribute no class in the MRO declares, read through ``__getattr__``
+        (``CDLL.__getattr__`` gives every C function of a library); never a dunder, which
+        Python looks up on the type alone."""
+        if not isinstance(getattr_method, FunctionType) or _is_dunder(name):
             return UNKNOWN
-        found = self._linker.class_member(klass, name)
-        if found is None or not isinstance(found.target, Definition):
+        return call_result(getattr_method, [Arg(literal(name))], Relations())
+
+    def _class_member(self, receiver: ClassObject, name: str, dynamic: bool = True) -> Type:
+        klass = self.class_definition(receiver.cls)
+        found = self._linker.class_member(klass, name) if klass is not None else None
+        if found is None:
+            return self.metaclass_member(name) if dynamic else UNKNOWN
+        if not isinstance(found.target, Definition):
             return UNKNOWN
         definition = found.target
+        if self._is_enum_member(definition) and definition.owner is not None:
+            return Instance(self._linker.public_name(definition.owner))
         binding = definition.binding
         if isinstance(binding, StubOverloads):
             decorators = binding.signatures[0].decorators
@@ -284,6 +319,10 @@ class Library:
         if isinstance(binding, StubClass):
             return ClassObject(self._linker.public_name(definition))
         return UNKNOWN
+
+    def metaclass_member(self, name: str) -> Type:
+        """What a class has as an object of ``type`` (``C.__name__``, ``C.__mro__``)."""
+        return self._instance_member(_TYPE, name)
 
     def signatures(
         self, definition: Definition, receiver: Type | None, *, classmethod: bool = False
@@ -484,12 +523,18 @@ class Library:
 
 
 _ANY_ARGS: Final = Param("args", 2, False, UNKNOWN)
+_TYPE: Final = Instance("builtins.type")
 _ANY_KWARGS: Final = Param("kwargs", 4, False, UNKNOWN)
 
 
 def literal(value: LiteralValue) -> Instance:
     """The literal type of a constant: ``Literal["rb"]`` is an instance of ``str``."""
     return Instance(f"builtins.{type(value).__name__}", (), value, True)
+
+
+def _is_dunder(name: str) -> bool:
+    """Python looks dunders up on the type, never through ``__getattr__``."""
+    return name.startswith("__") and name.endswith("__")
 
 
 def _parse(text: str) -> ast.expr | None:

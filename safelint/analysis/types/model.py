@@ -40,8 +40,9 @@ class Type:
     @property
     def class_name(self) -> str | None:
         """The one class every non-None alternative is an instance of, if there is one."""
-        names = {m.cls for m in self.members() if isinstance(m, Instance)}
-        others = [m for m in self.members() if not isinstance(m, (Instance, NoneType))]
+        members = self.members()
+        names = {m.cls if isinstance(m, Instance) else _TUPLE for m in members if isinstance(m, (Instance, TupleType))}
+        others = [m for m in members if not isinstance(m, (Instance, TupleType, NoneType))]
         if len(names) == 1 and not others:
             return next(iter(names))
         return None
@@ -117,10 +118,13 @@ class TupleType(Type):
         return TupleType(tuple(i.substitute(mapping) for i in self.items))
 
     def as_instance(self) -> Instance:
-        return Instance("builtins.tuple", (join(self.items) if self.items else UNKNOWN,))
+        return Instance(_TUPLE, (join(self.items) if self.items else UNKNOWN,))
 
     def __str__(self) -> str:
         return f"tuple[{', '.join(map(str, self.items))}]"
+
+
+_TUPLE: Final = "builtins.tuple"
 
 
 @dataclass(frozen=True, slots=True)

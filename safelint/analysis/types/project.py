@@ -10,13 +10,13 @@ read from the project index's summaries.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from safelint.analysis.facts.index.summary import ClassSummary, FunctionSummary, ParamSummary
+from safelint.analysis.facts.index.summary import ClassSummary, FunctionSummary, ParamSummary, ValueSource
 from safelint.analysis.flow.cfg import NodeKind
 from safelint.analysis.syntax import children, decorator_names, parameters, target_elements, walk
 from safelint.analysis.types.model import (
@@ -72,6 +72,7 @@ class ProjectTypes:
         self._own_classes: dict[str, cst.ClassDef] | None = None
         self._own_functions: dict[str, cst.FunctionDef] | None = None
         self._classes: dict[str, ClassModel | None] = {}
+        self._variables: dict[str, Type] = {}
 
     # -- what the module defines -------------------------------------------------------------
 
@@ -202,7 +203,7 @@ class ProjectTypes:
         for declared in summary.overloads or (summary,):
             params = declared.params[1:] if bound and declared.params else declared.params
             returns = self._summary_return(declared)
-            is_async = declared.is_async
+            is_async = declared.is_coroutine_function  # an async generator is not awaited
             if wrapper is not None:
                 returns, is_async = context_manager(wrapper, returns), False
             signatures.append(Signature(tuple(self._summary_param(p) for p in params), returns, is_async))
@@ -243,13 +244,39 @@ class ProjectTypes:
     def attribute_call_type(self, summary: ClassSummary, name: str) -> Type:
         """A field another module's ``__init__`` sets to a call's result."""
         callee = dict(summary.attribute_calls).get(name)
-        if callee is None:
-            return UNKNOWN
+        return self._called(callee) if callee is not None else UNKNOWN
+
+    def variable(self, qualname: str) -> Type:
+        """Another module's variable, from the value sources the index keeps of it."""
+        known = self._variables.get(qualname)
+        if known is None:
+            self._variables[qualname] = UNKNOWN  # ``A = b.B`` and ``B = a.A``
+            sources = self._ctx.index.variable(qualname)
+            known = self._variables[qualname] = self.sources_type(sources) if sources else UNKNOWN
+        return known
+
+    def sources_type(self, sources: Iterable[ValueSource]) -> Type:
+        """The join of what each value source (:data:`ValueSource`) gives."""
+        found = []
+        for how, what in sources:
+            if how == "type":
+                found.append(self._evaluator.aliases.written_out(what))
+            elif how == "call":
+                found.append(self._called(what))
+            else:
+                found.append(self._evaluator.qualified_value(what))
+        return join(found)
+
+    def _called(self, callee: str) -> Type:
+        """What calling the qualified ``callee`` gives, whatever its arguments."""
         value = self._evaluator.qualified_value(callee)
         if isinstance(value, ClassObject):
             return value.instance()
         if isinstance(value, FunctionType):
-            return join(s.returns for s in value.signatures)
+            returns = join(s.returns for s in value.signatures)
+            if any(s.is_async for s in value.signatures):
+                return Instance("typing.Coroutine", (UNKNOWN, UNKNOWN, returns))
+            return returns
         return UNKNOWN
 
 

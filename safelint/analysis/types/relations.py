@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from safelint.analysis.facts.knowledge.resolve import Definition
-from safelint.analysis.types.calls import Relations, solve
-from safelint.analysis.types.model import UNKNOWN, FunctionType, Instance, Type, TypeVarType, join
+from safelint.analysis.types.calls import Arg, Relations, select, solve
+from safelint.analysis.types.model import UNKNOWN, FunctionType, Instance, Type, TypeVarType
 
 if TYPE_CHECKING:
     from safelint.analysis.types.evaluator import TypeEvaluator
@@ -72,8 +72,10 @@ class ProjectRelations(Relations):
 
     def _structural(self, instance: Instance, protocol: Definition, params: tuple[str, ...]) -> dict[str, Type]:
         """What a protocol's type variables stand for in a class that implements it without
-        naming it (``list[int]`` as ``SupportsIter[Iterator[int]]``): read from the results of
-        the protocol's methods that take no argument."""
+        naming it (``list[int]`` as ``SupportsIter[Iterator[int]]``, ``float`` as
+        ``SupportsDivMod[float, tuple[float, float]]``): each protocol method is matched with
+        the first overload of the class's method that takes its parameters, and the type
+        variables are read from that overload's parameters and result."""
         library = self._evaluator.library
         mapping: dict[str, Type] = {}
         for name in library.protocol_methods(protocol):
@@ -83,8 +85,14 @@ class ProjectRelations(Relations):
             actual = self._evaluator.member(instance, name)
             if not isinstance(declared, FunctionType) or not isinstance(actual, FunctionType):
                 continue
-            simple = [s for s in declared.signatures if not s.params]
-            results = [s.returns for s in actual.signatures if not s.params]
-            if len(simple) == 1 and results:
-                solve(simple[0].returns, join(results), mapping, self)
+            if len(declared.signatures) != 1:
+                continue
+            wanted = declared.signatures[0]
+            chosen = select(actual.signatures, [Arg(p.type) for p in wanted.params if p.kind < 2], self)
+            if chosen is None:
+                continue
+            signature = chosen[0]
+            for mine, theirs in zip(wanted.params, signature.params):
+                solve(mine.type, theirs.type, mapping, self)
+            solve(wanted.returns, signature.returns, mapping, self)
         return mapping

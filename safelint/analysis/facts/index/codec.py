@@ -93,6 +93,18 @@ def _pairs(value: object) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def _sources(value: object) -> tuple[tuple[str, str, str], ...]:
+    """``(name, how, what)`` triples of value sources."""
+    out = []
+    for item in as_list(value):
+        name, how, what = as_list(item)
+        out.append((as_text(name), as_choice(how, _HOWS), as_text(what)))
+    return tuple(out)
+
+
+_HOWS: Final = ("type", "call", "name")
+
+
 _RETURN_KINDS: Final[tuple[str, ...]] = get_args(ReturnKind)
 _PARAM_KINDS: Final[tuple[str, ...]] = get_args(ParamKind)
 
@@ -115,10 +127,12 @@ def _decode_module(data: Any) -> ModuleSummary:
                 registers_self=as_flag(c.get("registers_self", False)),
                 annotated_attributes=_pairs(c.get("annotated_attributes", [])),
                 class_assignments=_texts(c.get("class_assignments", [])),
+                inferred_attributes=_sources(c.get("inferred_attributes", [])),
             )
             for c in as_list(data["classes"])
         ),
         global_rebound=_texts(data["global_rebound"]),
+        variables=_sources(data.get("variables", [])),
         type_aliases=_pairs(data.get("type_aliases", [])),
         mutable_globals=_pairs(data["mutable_globals"]),
         thread_targets=_texts(data["thread_targets"]),

@@ -11,6 +11,7 @@ import bisect
 import builtins
 import copy
 import dataclasses
+import functools
 import gc
 import os
 import warnings
@@ -38,7 +39,16 @@ from .bindings import (
     statements,
 )
 from .downlevel import downlevel
-from .summary import ClassSummary, FunctionSummary, ModuleSummary, ParamKind, ParamSummary, ReturnKind
+from .summary import (
+    ClassSummary,
+    FunctionSummary,
+    ModuleSummary,
+    ParamKind,
+    ParamSummary,
+    ReturnKind,
+    ValueSource,
+)
+from .values import Qualified, add_sources, no_param, source_triples, value_sources
 
 __all__ = ["build_summary", "is_package_file"]
 
@@ -64,9 +74,10 @@ _BUILTIN_NAMES: Final = frozenset(n for n in dir(builtins) if not n.startswith("
 _FUNCTION_TYPES: Final = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPE_TYPES: Final = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
-_AttrWrite = tuple[str, Union[ast.expr, None], Union[ast.expr, None], Scope]
+_AttrWrite = tuple[str, Union[ast.expr, None], Union[ast.expr, None], Scope, Callable[[str], Union[str, None]]]
 """``self.<attr> = value`` in a method: the attribute, the value (None: annotated only),
-the annotation, and the method's scope (to resolve a callee)."""
+the annotation, the method's scope (to resolve a callee) and its parameters' declared types
+(for ``self.size = size``)."""
 
 
 class _Summarizer:
@@ -253,7 +264,12 @@ class _Summarizer:
             params=params,
             calls=self._calls(node, local, self_name),
         )
-        return summary, [(attr, value, annotation, local) for attr, value, annotation in self_sets]
+        declared = {
+            p.name: p.declared
+            for p in params
+            if p.declared and not p.optional and counts.get(p.name) == 1 and p.kind in _PLAIN_PARAMS
+        }
+        return summary, [(attr, value, annotation, local, declared.get) for attr, value, annotation in self_sets]
 
     def _calls(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, local: Scope, self_name: str | None
@@ -356,6 +372,7 @@ class _Summarizer:
         init_writes: dict[str, list[ast.expr | None]] = {}
         other_writes: dict[str, list[ast.expr | None]] = {}
         from_param: dict[str, str] = {}
+        inferred: dict[str, list[ValueSource] | None] = {}
         for stmt in statements(node.body):
             if isinstance(stmt, _FUNCTION_TYPES):
                 methods[stmt.name] = None
@@ -364,10 +381,15 @@ class _Summarizer:
                 in_init = stmt.name == "__init__"
                 if in_init and not registers_self:
                     registers_self = _hands_self_on(stmt)
-                params = {p.name: p for p in summary.params if p.annotation and not p.optional}
-                for attr, value, annotation, local in writes:
+                params = {
+                    p.name: p for p in summary.params if p.annotation and not p.optional and p.kind in _PLAIN_PARAMS
+                }
+                for attr, value, annotation, local, declared in writes:
                     if annotation is not None:
                         self._annotated(annotated, optional, attr, annotation)
+                    elif value is not None:
+                        sources = value_sources(value, functools.partial(self.qualify, local=local), declared)
+                        add_sources(inferred, attr, sources)
                     (init_writes if in_init else other_writes).setdefault(attr, []).append(value)
                     if in_init and isinstance(value, ast.Name) and value.id in params:
                         from_param[attr] = params[value.id].annotation or ""
@@ -387,9 +409,12 @@ class _Summarizer:
                 if isinstance(stmt.value, ast.Call):
                     self._class_call(calls, stmt.target.id, stmt.value)
             elif isinstance(stmt, ast.Assign):
+                named = all(isinstance(t, ast.Name) for t in stmt.targets)
+                sources = value_sources(stmt.value, self.qualify, no_param) if named else None
                 for target in stmt.targets:
                     if isinstance(target, ast.Name):
                         assigned[target.id] = None
+                        add_sources(inferred, target.id, sources)
                         if isinstance(stmt.value, ast.Call):
                             self._class_call(calls, target.id, stmt.value)
         # ``self.size = size`` with ``size: int``, the field's only write: it has the parameter's class.
@@ -406,6 +431,7 @@ class _Summarizer:
             registers_self=registers_self,
             annotated_attributes=tuple(annotated.items()),
             class_assignments=tuple(assigned),
+            inferred_attributes=source_triples(inferred, annotated),
         )
         return [own, *classes]
 
@@ -440,7 +466,7 @@ class _Summarizer:
     def _written_out(self, annotation: ast.expr) -> str:
         """A type expression with each name replaced by its qualified name (forward
         references too); a name that cannot be qualified is left as written."""
-        return ast.unparse(_Qualified(self.qualify, self._is_typing).visit(copy.deepcopy(annotation)))
+        return ast.unparse(Qualified(self.qualify, self._is_typing).visit(copy.deepcopy(annotation)))
 
     def _constructor(self, value: ast.expr, local: Scope) -> str | None:
         """The callee whose result ``value`` is: a call, or a conditional whose two sides
@@ -466,7 +492,10 @@ class _Summarizer:
         mutable: dict[str, str] = {}
         aliases: dict[str, str] = {}
         overloads: dict[str, list[FunctionSummary]] = {}
+        variables: dict[str, list[ValueSource] | None] = {}
+        declared: dict[str, list[ValueSource] | None] = {}
         for stmt in statements(self.tree.body):
+            self._variable(stmt, variables, declared)
             if isinstance(stmt, _FUNCTION_TYPES):
                 summary, _ = self.function(stmt, f"{self.module}.{stmt.name}", method=False)
                 _add_function(functions, overloads, summary, stmt.name)
@@ -486,6 +515,9 @@ class _Summarizer:
                             mutable.pop(target.id, None)
                         else:
                             mutable.setdefault(target.id, kind)
+        rebound = self._global_rebound() if self.may_global else ()
+        for name in rebound:  # a function's ``global X; X = ...`` may give it any other value than declared
+            variables[name] = None
         return ModuleSummary(
             module=self.module,
             is_package=self.is_package,
@@ -493,12 +525,45 @@ class _Summarizer:
             star_imports=tuple(self.star_imports),
             functions=tuple(functions),
             classes=tuple(classes),
-            global_rebound=self._global_rebound() if self.may_global else (),
+            global_rebound=rebound,
             mutable_globals=tuple(mutable.items()),
+            variables=source_triples({**variables, **declared}, {}),
             type_aliases=tuple(aliases.items()),
             thread_targets=started,
             repeated_thread_targets=repeated,
         )
+
+    def _variable(
+        self,
+        stmt: ast.stmt,
+        variables: dict[str, list[ValueSource] | None],
+        declared: dict[str, list[ValueSource] | None],
+    ) -> None:
+        """What a module-level statement says of the names it binds: an assignment, the
+        sources of its value; an annotation, its type (a bare ``Final``, the value's); any
+        other binding (a def, an import, a loop) leaves the name out, declared or not."""
+        if isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets):
+            sources = value_sources(stmt.value, self.qualify, no_param)
+            for target in stmt.targets:
+                add_sources(variables, target.id, sources)  # type: ignore[attr-defined]
+            return
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            name = stmt.target.id
+            if self._is_typing(stmt.annotation, "TypeAlias"):
+                variables[name] = None
+            elif self._is_typing(stmt.annotation, "Final"):
+                value = stmt.value
+                add_sources(variables, name, value_sources(value, self.qualify, no_param) if value else None)
+            elif declared.get(name, ()) is not None:
+                declared[name] = [("type", self._written_out(stmt.annotation))]
+            return
+        names = (
+            [name for name, _ in import_sites(stmt, self._anchor)]
+            if isinstance(stmt, (ast.Import, ast.ImportFrom))
+            else bound_names(stmt)
+        )
+        for name in names:
+            variables[name] = declared[name] = None
 
     def _thread_targets(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Functions started on threads here, and those started in a loop (or mapped over a
@@ -607,6 +672,10 @@ class _Summarizer:
         return tuple(sorted(found))
 
 
+_PLAIN_PARAMS: Final = frozenset({"positional_only", "positional", "keyword_only"})
+"""Parameters whose declared type is the argument's (not ``*args``' tuple of it)."""
+
+
 def _hands_self_on(init: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Whether ``__init__`` registers the instance (or its release method) with something
     that will release it: ``stack.enter_context(self)``, ``atexit.register(self.close)``,
@@ -684,43 +753,6 @@ def build_summary(path: str | os.PathLike[str], source: bytes, module_name: str)
     finally:
         if collecting:
             gc.enable()
-
-
-class _Qualified(ast.NodeTransformer):
-    """Names and dotted names written out qualified; a ``Literal``'s arguments are values,
-    left alone; a string elsewhere is a forward reference, read as the expression it holds."""
-
-    def __init__(
-        self,
-        qualify: Callable[[ast.expr], str | None],
-        is_typing: Callable[[ast.expr, str], bool],
-    ) -> None:
-        self._qualify = qualify
-        self._is_typing = is_typing
-
-    def visit_Name(self, node: ast.Name) -> ast.expr:
-        return ast.Name(self._qualify(node) or node.id)
-
-    def visit_Attribute(self, node: ast.Attribute) -> ast.expr:
-        qualified = self._qualify(node)
-        return ast.Name(qualified) if qualified is not None else node
-
-    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
-        literal = self._is_typing(node.value, "Literal")
-        node.value = self.visit(node.value)
-        if not literal:
-            node.slice = self.visit(node.slice)
-        return node
-
-    def visit_Constant(self, node: ast.Constant) -> ast.expr:
-        if not isinstance(node.value, str):
-            return node
-        try:
-            inner = ast.parse(node.value.strip(), mode="eval").body
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return node
-        result: ast.expr = self.visit(inner)
-        return result
 
 
 def _parse(source: bytes, path: str | os.PathLike[str]) -> ast.Module | None:

@@ -19,9 +19,10 @@ __all__ = [
     "ParamKind",
     "ParamSummary",
     "ReturnKind",
+    "ValueSource",
 ]
 
-INDEX_FORMAT: Final = 11
+INDEX_FORMAT: Final = 12
 """Bump when what a summary records changes: it versions the cached summaries and keys the digest."""
 
 ReturnKind = Literal["unannotated", "value", "optional", "none", "never"]
@@ -30,6 +31,11 @@ ReturnKind = Literal["unannotated", "value", "optional", "none", "never"]
 ``never`` does not return (``NoReturn``/``Never``)."""
 
 ParamKind = Literal["positional_only", "positional", "var_positional", "keyword_only", "var_keyword"]
+
+ValueSource = tuple[str, str]
+"""Where pass 2 finds a value's type (``values.py``): ``("type", T)``, an instance of the
+written-out type ``T``; ``("call", f)``, what calling the qualified ``f`` returns;
+``("name", q)``, what the qualified name ``q`` denotes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +121,10 @@ class ClassSummary:
     dataclass fields, ``self.x: T`` in a method); the class of an ``X | None`` is ``X``."""
     class_assignments: tuple[str, ...] = ()
     """Names the class body assigns without an annotation (an enum's members)."""
+    inferred_attributes: tuple[tuple[str, str, str], ...] = ()
+    """``(attribute, how, what)`` sources (:data:`ValueSource`) of the fields and class
+    attributes no annotation declares, one per value the class body or a method assigns; a
+    name one of whose values the syntax alone cannot tell is not listed."""
 
     @property
     def defines_close(self) -> bool:
@@ -150,6 +160,10 @@ class ModuleSummary:
     the module), so their own module, and what they call, know they run there."""
     repeated_thread_targets: tuple[str, ...] = ()
     """Those of them started in a loop or a comprehension: they race with themselves."""
+    variables: tuple[tuple[str, str, str], ...] = ()
+    """``(name, how, what)`` sources (:data:`ValueSource`) of the module-level names bound
+    only by assignments: the written-out annotation, else one per value assigned; a name
+    one of whose values the syntax alone cannot tell is not listed."""
     type_aliases: tuple[tuple[str, str], ...] = ()
     """``(name, type expression)`` for module-level aliases (``M = Literal["a", "b"]``,
     ``X: TypeAlias = ...``), every name in the expression written out qualified, so another

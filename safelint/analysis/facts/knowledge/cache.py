@@ -21,7 +21,7 @@ from .build import Table
 from .environment import Typeshed, stdlib_digest_items
 from .stubs import StubModule, Target
 
-SCHEMA = 5
+SCHEMA = 6
 """Bump whenever the records in ``stubs.py``, the table layout or how ``build.py`` chooses
 public names change."""
 _ALLOWED_CLASSES = frozenset(

@@ -287,6 +287,11 @@ class _Reader:
             ):
                 # ``NOTSET: Final = 0``: the type is the constant's (Literal[0], read as int)
                 members[node.target.id] = StubVariable(type(node.value.value).__name__)
+            elif _dotted(node.annotation).rpartition(".")[2] == "Final" and isinstance(
+                node.value, (ast.Name, ast.Attribute)
+            ):
+                # ``AF_INET: Final = AddressFamily.AF_INET``: another name for that value
+                members[node.target.id] = StubAlias(self.text(node.value))
             else:
                 members[node.target.id] = StubVariable(annotation)
         elif isinstance(node, ast.Assign):
