@@ -61,6 +61,7 @@ NOT_CONCURRENT = frozenset(
         "_reinit",
     }
 )
+_CONSTRUCTORS = frozenset({"__init__", "__new__", "__post_init__"})
 _JOINS = frozenset({"join", "shutdown"})
 _SYNCHRONIZED = re.compile(r"synchroni[sz]ed")
 _GUARD_COMMENT = re.compile(r"#\s*guarded[-_ ]by:\s*([\w.]+)", re.I)
@@ -418,8 +419,13 @@ class SharedAccesses:
 
     def _called_outside_threads(self, function: Function) -> bool:
         """Runs on no thread but the starter's, and only before it starts them or after it
-        joins them (``report()`` after the pool's ``with`` block)."""
-        if function.contexts != {MAIN} or not function.callers:
+        joins them (``report()`` after the pool's ``with`` block); or it only helps build
+        its object, on whichever thread builds it."""
+        if not function.callers:
+            return False
+        if self._building(function, set()):
+            return True
+        if function.contexts != {MAIN}:
             return False
         for caller in function.callers:
             if caller.node.name.value in NOT_CONCURRENT:
@@ -434,6 +440,26 @@ class SharedAccesses:
             ]
             if any(window(call) for call in calls):
                 return False
+        return True
+
+    def _building(self, function: Function, seen: set[Function]) -> bool:
+        """Called only as ``self.m()`` from its class's constructor, or from methods so
+        called: like ``__init__``'s own code, it runs before the object is shared."""
+        if function.klass is None or not function.callers or function in seen:
+            return False
+        seen.add(function)
+        for caller in function.callers:
+            me = self_name(caller)
+            if me is None or (caller.node.name.value not in _CONSTRUCTORS and not self._building(caller, seen)):
+                return False
+            for node in self.nodes(caller):
+                if not isinstance(node, cst.Call) or (
+                    isinstance(node.func, cst.Attribute) and dotted_name(node.func.value) == me
+                ):
+                    continue
+                callee = self.model.resolve(node.func, caller)
+                if callee is not None and callee.node.name.value == function.node.name.value:
+                    return False  # `self.store.load()`: another object, perhaps shared
         return True
 
 

@@ -268,7 +268,11 @@ class ThreadModel:
             ):
                 if known is not None:
                     origin, repeated = known
-                    targets.setdefault(function, []).append(Entry(elsewhere, function.node, repeated, origin=origin))
+                    # Reached only from a constructor run on the thread (`WSGIHandler()` runs
+                    # `self.load_middleware()`): its object is not yet shared.
+                    fresh = elsewhere is EntryKind.CALLED_ELSEWHERE and ctx.index.built_on_thread(qualname)
+                    entry = Entry(elsewhere, function.node, repeated, shares_self=not fresh, origin=origin)
+                    targets.setdefault(function, []).append(entry)
         declared = [entry for entries in targets.values() for entry in entries]
         stack: list[tuple[cst.CSTNode, Function | None, bool, cst.CSTNode | None]] = [(ctx.module, None, False, None)]
         kids: list[cst.CSTNode] = []
