@@ -34,7 +34,7 @@ from safelint.analysis.facts.apis import (
     THREADING_SERVERS,
 )
 from safelint.analysis.facts.callees import project_class
-from safelint.analysis.syntax import callee_name, dotted_name, iter_scopes, push_children
+from safelint.analysis.syntax import callee_name, dotted_name, iter_scopes, push_children, without_nested_defs
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -144,6 +144,8 @@ class ThreadModel:
         self.targets: set[Function] = set()
         self._nested: dict[cst.CSTNode, dict[str, Function]] = {}
         self._fields: dict[tuple[cst.ClassDef | None, str], cst.ClassDef | None] = {}
+        self._method_names: set[str] = set()
+        """The names of the module's methods: only ``x.name(...)`` with one of them may call one."""
         self._referenced: set[str] = set()
         """Names and attribute names the module mentions: a private function passed as a
         callback (``atexit.register(_cleanup)``) is run by the code that registered it."""
@@ -184,7 +186,26 @@ class ThreadModel:
             and owner.klass is not None
         ):
             return self._field_method(func.value, func.attr.value, owner)
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and where is not None
+            and func.attr.value in self._method_names
+        ):
+            return self._object_method(func.value, func.attr.value, where)
         return None
+
+    def _object_method(self, receiver: cst.Name, name: str, where: Function) -> Function | None:
+        """``w.run`` where the evaluator knows ``w`` (a local, a parameter) is an instance of
+        a class of this module: that object's method runs wherever ``w.run`` is started."""
+        klass = self._local_class(self.ctx.types.class_of(receiver, where.node))
+        return self.method(klass, name) if klass is not None else None
+
+    def _local_class(self, qualname: str | None) -> cst.ClassDef | None:
+        prefix = f"{self.ctx.module_name[0] or '<module>'}."
+        if qualname is None or not qualname.startswith(prefix):
+            return None
+        return self.classes.get(qualname[len(prefix) :])
 
     def _field_method(self, field: cst.Attribute, name: str, owner: Function) -> Function | None:
         """``self.store.add`` where the evaluator knows ``self.store`` is an instance of a
@@ -192,11 +213,7 @@ class ThreadModel:
         key = (owner.klass, field.attr.value)
         known = self._fields.get(key, False)
         if known is False:
-            klass_name = self.ctx.types.class_of(field, owner.node)
-            prefix = f"{self.ctx.module_name[0] or '<module>'}."
-            local = klass_name[len(prefix) :] if klass_name is not None and klass_name.startswith(prefix) else None
-            known = self.classes.get(local) if local is not None else None
-            self._fields[key] = known
+            known = self._fields[key] = self._local_class(self.ctx.types.class_of(field, owner.node))
         return self.method(known, name) if isinstance(known, cst.ClassDef) else None
 
     def method(self, klass: cst.ClassDef, name: str, depth: int = 0) -> Function | None:
@@ -245,6 +262,8 @@ class ThreadModel:
             if klass is not None:
                 prefix = f"{prefix}{klass.name.value}." if outer is None else prefix
             function = Function(scope, f"{prefix}{scope.name.value}", klass, outer)
+            if klass is not None:
+                self._method_names.add(scope.name.value)
             self.functions[scope] = function
             owners[scope] = function
             self._nested.setdefault(parent, {})[scope.name.value] = function
@@ -274,26 +293,27 @@ class ThreadModel:
                     entry = Entry(elsewhere, function.node, repeated, shares_self=not fresh, origin=origin)
                     targets.setdefault(function, []).append(entry)
         declared = [entry for entries in targets.values() for entry in entries]
-        stack: list[tuple[cst.CSTNode, Function | None, bool, cst.CSTNode | None]] = [(ctx.module, None, False, None)]
+        stack: list[tuple[cst.CSTNode, Function | None, cst.CSTNode | None, cst.CSTNode | None]] = [
+            (ctx.module, None, None, None)
+        ]
         kids: list[cst.CSTNode] = []
         tops: dict[cst.CSTNode, cst.CSTNode | None] = {}
         awaited: set[int] = set()
         while stack:
-            node, where, looping, top = stack.pop()
+            node, where, loop, top = stack.pop()
             if top is None and node is not ctx.module:
                 top = node
             if isinstance(node, cst.Await):
                 awaited.add(id(node.expression))
             elif isinstance(node, cst.Call):
-                found = self._entry_call(node, where, looping)
-                if found is not None:
-                    target, entry = found
-                    entry.awaited = id(node) in awaited and not looping
+                found = self._entry_call(node, where, loop)
+                for target, entry in found:
+                    entry.awaited = id(node) in awaited and loop is None
                     entry.top = top
                     entry.starter = where
                     targets.setdefault(target, []).append(entry)
-                    if where is not None:
-                        where.starts.append(node)
+                if found and where is not None:
+                    where.starts.append(node)
             elif isinstance(node, cst.Name):
                 self._referenced.add(node.value)
             elif isinstance(node, cst.Attribute):
@@ -304,15 +324,15 @@ class ThreadModel:
             kind = type(node)
             inner = self.functions.get(cast(cst.FunctionDef, node)) if kind is cst.FunctionDef else None
             if inner is not None:
-                where, looping = inner, False
+                where, loop = inner, None
                 tops[node] = top
             elif kind in _LOOPS:
-                looping = True
+                loop = node
             kids.clear()
             push_children(node, kids)
             for child in kids:
                 if inner is None or child is not inner.node.name:
-                    stack.append((child, where, looping, top))
+                    stack.append((child, where, loop, top))
         for entry in declared:
             entry.top = tops.get(entry.site)
         for klass in self.classes.values():
@@ -337,15 +357,18 @@ class ThreadModel:
             self.targets.add(target)
             self.entries.extend(entries)
 
-    def _entry_call(self, call: cst.Call, where: Function | None, looping: bool) -> tuple[Function, Entry] | None:
-        """The function this call starts on another thread, if it is an entry site."""
+    def _entry_call(
+        self, call: cst.Call, where: Function | None, loop: cst.CSTNode | None
+    ) -> list[tuple[Function, Entry]]:
+        """The functions this call starts on another thread, if it is an entry site (a table
+        of callbacks, ``pool.submit(handlers[kind])``, may start any of its functions)."""
         ctx = self.ctx
         scope = where.node if where is not None else None
         func = call.func
         method = func.attr.value if isinstance(func, cst.Attribute) else None
         argument: cst.BaseExpression | None = None
         kind = EntryKind.MAIN
-        repeated = looping
+        repeated = loop is not None
         if method in ("submit", "map") and isinstance(func, cst.Attribute) and self._is_pool(func.value, where):
             argument = _positional(call, 0) or _keyword(call, "fn")
             kind = EntryKind.POOL_SUBMIT if method == "submit" else EntryKind.POOL_MAP
@@ -368,16 +391,44 @@ class ThreadModel:
             elif name is not None and self._is_thread_class(func, name):
                 argument, kind = _keyword(call, "target") or _positional(call, 1), EntryKind.THREAD_TARGET
         if argument is None:
-            return None
-        target = self._target(argument, where)
-        return (target, Entry(kind, call, repeated)) if target is not None else None
+            return []
+        if isinstance(argument, cst.Call) and dotted_name(argument.func) in ("functools.partial", "partial"):
+            argument = argument.args[0].value if argument.args else argument
+        if isinstance(argument, cst.Lambda) and isinstance(argument.body, cst.Call):
+            argument = argument.body.func
+        if repeated and _built_each_time(argument, loop):
+            repeated = False  # `w = Worker(); Thread(target=w.run)` in a loop: one object each
+        if isinstance(argument, cst.Subscript):
+            targets = self._table(argument.value, where)
+        else:
+            target = self.resolve(argument, where)
+            targets = [target] if target is not None else []
+        return [(target, Entry(kind, call, repeated)) for target in targets]
 
-    def _target(self, expr: cst.BaseExpression, where: Function | None) -> Function | None:
-        if isinstance(expr, cst.Call) and dotted_name(expr.func) in ("functools.partial", "partial") and expr.args:
-            expr = expr.args[0].value
-        if isinstance(expr, cst.Lambda) and isinstance(expr.body, cst.Call):
-            expr = expr.body.func
-        return self.resolve(expr, where)
+    def _table(self, table: cst.BaseExpression, where: Function | None) -> list[Function]:
+        """The methods a dict literal of callbacks holds, ``handlers = {"a": self.on_a}``
+        in the function or ``self.handlers = {...}`` in a method of its class."""
+        owner = where.method if where is not None else None
+        name = dotted_name(table)
+        if name is None or where is None:
+            return []
+        scopes = [where]
+        if owner is not None and owner.klass is not None and name.startswith("self.") and name.count(".") == 1:
+            scopes = [f for f in self.functions.values() if f.klass is owner.klass]
+        elif "." in name:
+            return []
+        found: list[Function] = []
+        for scope in scopes:
+            for node in without_nested_defs(scope.node.body):
+                if isinstance(node, cst.Assign) and isinstance(node.value, cst.Dict):
+                    if any(dotted_name(t.target) == name for t in node.targets):
+                        for element in node.value.elements:
+                            method = (
+                                self.resolve(element.value, scope) if isinstance(element, cst.DictElement) else None
+                            )
+                            if method is not None and method not in found:
+                                found.append(method)
+        return found
 
     def _is_thread_class(self, func: cst.BaseExpression, name: str) -> bool:
         local = self.classes.get(dotted_name(func) or "")
@@ -493,6 +544,17 @@ def _bound_to_pool(ctx: ModuleContext, name: str, where: Function | None) -> boo
                 return ctx.names.qualified_name(node.value.func, where.node) in THREAD_POOLS
         push_children(node, stack)
     return False
+
+
+def _built_each_time(argument: cst.BaseExpression, loop: cst.CSTNode | None) -> bool:
+    """``w.run`` where ``w`` is assigned inside ``loop``: each start gets its own object."""
+    if loop is None or not isinstance(argument, cst.Attribute) or not isinstance(argument.value, cst.Name):
+        return False
+    name = argument.value.value
+    return any(
+        isinstance(node, cst.Assign) and any(dotted_name(t.target) == name for t in node.targets)
+        for node in without_nested_defs(loop)
+    )
 
 
 def _starts_thread(call: cst.Call) -> bool:
