@@ -428,7 +428,7 @@ class SharedAccesses:
         if function.contexts != {MAIN}:
             return False
         for caller in function.callers:
-            if caller.node.name.value in NOT_CONCURRENT:
+            if caller.node.name.value in NOT_CONCURRENT and not caller.starts:
                 continue
             if not caller.starts:
                 return False
@@ -453,13 +453,15 @@ class SharedAccesses:
             if me is None or (caller.node.name.value not in _CONSTRUCTORS and not self._building(caller, seen)):
                 return False
             for node in self.nodes(caller):
-                if not isinstance(node, cst.Call) or (
-                    isinstance(node.func, cst.Attribute) and dotted_name(node.func.value) == me
-                ):
+                if not isinstance(node, cst.Call):
                     continue
                 callee = self.model.resolve(node.func, caller)
-                if callee is not None and callee.node.name.value == function.node.name.value:
+                if callee is None or callee.node.name.value != function.node.name.value:
+                    continue
+                if not (isinstance(node.func, cst.Attribute) and dotted_name(node.func.value) == me):
                     return False  # `self.store.load()`: another object, perhaps shared
+                if caller.starts and self.windows[caller](node):
+                    return False  # after the constructor started a thread that may use it
         return True
 
 
