@@ -97,9 +97,9 @@ class BaseHandler:
     _view_middleware = None
 
     def load_middleware(self):
-        self._view_middleware = []
+        self._view_middleware = {}
         for name in ("a", "b"):
-            self._view_middleware.append(name)
+            self._view_middleware[name] = len(name)
 
     def get_response(self, request):
         for middleware in self._view_middleware:
@@ -168,12 +168,12 @@ def test_the_same_method_run_on_a_thread_on_a_kept_object_still_races(
 SAME_MODULE = """\
 class Handler:
     def __init__(self):
-        self._middleware = []
+        self._middleware = set()
         self._load()
 
     def _load(self):
         for name in ("a", "b"):
-            self._middleware.append(name)
+            self._middleware.add(name)
 
     def __call__(self, request):
         for middleware in self._middleware:

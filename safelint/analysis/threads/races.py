@@ -292,7 +292,7 @@ class _Finder:
                     kind = RaceKind.LOST_UPDATE if a.kind is Kind.RMW else RaceKind.CHECK_THEN_ACT
                     return Race(kind, a, b, None, overlap, hint)
             return None
-        if a.kind is Kind.MUTATE:
+        if a.kind is Kind.MUTATE and not (a.state.is_list and _appends(a)):
             for b in iterations:
                 overlap = self._overlap(a, b)
                 if overlap is not None and b.function is not a.function:
@@ -498,6 +498,16 @@ def _insertion(a: Access) -> bool:
         isinstance(a.node, cst.Call)
         and isinstance(a.node.func, cst.Attribute)
         and a.node.func.attr.value in _INSERTIONS
+    )
+
+
+def _appends(a: Access) -> bool:
+    """``items.append(x)``, ``items.extend(xs)``: a loop over the list sees the new items or
+    not, and goes on."""
+    return (
+        isinstance(a.node, cst.Call)
+        and isinstance(a.node.func, cst.Attribute)
+        and a.node.func.attr.value in ("append", "extend")
     )
 
 
