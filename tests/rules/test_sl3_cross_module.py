@@ -209,3 +209,58 @@ def test_a_helper_a_thread_also_calls_on_a_shared_object_races(tmp_path: Path, m
     starter += "\n\nHANDLER = Handler()\n"
     found = run_with(tmp_path, monkeypatch, {"handler.py": reloading, "server.py": starter})
     assert [f for f in found if f[0] == "handler.py"] == [("handler.py", 8, "SL305")]
+
+
+VIRTUAL = """\
+class Channel:
+    def queue_bind(self, queue):
+        self._queue_bind(queue)
+
+    def queue_delete(self, queue):
+        self._delete(queue)
+
+    def _queue_bind(self, queue):
+        pass
+
+    def _delete(self, queue):
+        pass
+"""
+
+TRANSPORT = """\
+import threading
+
+from pkg.virtual import Channel as VirtualChannel
+
+
+class Channel(VirtualChannel):
+    _queue_cache = {}
+
+    def __init__(self):
+        self._extender = threading.Thread(target=self._extend, daemon=True)
+        self._extender.start()
+
+    def _queue_bind(self, queue):
+        self._queue_cache[queue] = object()
+
+    def _delete(self, queue):
+        self._queue_cache.pop(queue, None)
+
+    def _extend(self):
+        while True:
+            for queue in self._queue_cache.values():
+                print(queue)
+"""
+
+
+def test_a_hook_a_base_class_calls_from_its_api_runs_beside_a_background_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kombu's GCP transport: the extender thread loops over the queue cache that
+    ``queue_bind`` and ``queue_delete`` (through their private hooks) change."""
+    found = run_with(tmp_path, monkeypatch, {"virtual.py": VIRTUAL, "transport.py": TRANSPORT})
+    assert found == [("transport.py", 14, "SL305")]
+
+
+def test_a_private_method_no_base_class_calls_stays_unknown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    virtual = VIRTUAL.replace("self._queue_bind(queue)", "pass").replace("self._delete(queue)", "pass")
+    assert run_with(tmp_path, monkeypatch, {"virtual.py": virtual, "transport.py": TRANSPORT}) == []

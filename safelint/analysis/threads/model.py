@@ -146,6 +146,7 @@ class ThreadModel:
         self._fields: dict[tuple[cst.ClassDef | None, str], cst.ClassDef | None] = {}
         self._method_names: set[str] = set()
         """The names of the module's methods: only ``x.name(...)`` with one of them may call one."""
+        self._hooks: dict[Function, bool] = {}
         self._referenced: set[str] = set()
         """Names and attribute names the module mentions: a private function passed as a
         callback (``atexit.register(_cleanup)``) is run by the code that registered it."""
@@ -215,6 +216,39 @@ class ThreadModel:
         if known is False:
             known = self._fields[key] = self._local_class(self.ctx.types.class_of(field, owner.node))
         return self.method(known, name) if isinstance(known, cst.ClassDef) else None
+
+    def outside_api(self, function: Function) -> bool:
+        """Whether code outside this module calls ``function`` as its users' API: a public
+        name, or a private method a base class of another module calls as ``self.name()``
+        from one of its public methods (kombu's ``Channel.queue_bind`` runs the transport's
+        ``self._queue_bind``)."""
+        name = function.node.name.value
+        if not private_name(name):
+            return True
+        if function.klass is None or function.callers:
+            return False
+        found = self._hooks.get(function)
+        if found is None:
+            found = self._hooks[function] = self._base_calls(function.klass, f"self.{name}")
+        return found
+
+    def _base_calls(self, klass: cst.ClassDef, call: str) -> bool:
+        ctx = self.ctx
+        todo = [q for b in klass.bases if (q := ctx.names.qualified_name(b.value, None)) is not None]
+        seen: set[str] = set()
+        while todo and len(seen) < 16:
+            qualname = todo.pop()
+            summary = project_class(ctx, qualname) if qualname not in seen else None
+            seen.add(qualname)
+            if summary is None:
+                continue
+            for method in summary.methods:
+                if not private_name(method):
+                    found = ctx.index.function(f"{summary.qualname}.{method}")
+                    if found is not None and call in found.calls:
+                        return True
+            todo.extend(summary.bases)
+        return False
 
     def method(self, klass: cst.ClassDef, name: str, depth: int = 0) -> Function | None:
         """``klass.name``, looked up through the base classes this module defines."""
@@ -497,7 +531,7 @@ class ThreadModel:
             if (
                 function not in entry_functions
                 and not function.callers
-                and (not private_name(name) or name in self._referenced)
+                and (not private_name(name) or name in self._referenced or self.outside_api(function))
             ):
                 function.contexts.add(MAIN)
         changed = True

@@ -27,7 +27,6 @@ from safelint.analysis.threads.model import (
     Function,
     ThreadModel,
     mentions_threads,
-    private_name,
     thread_model,
 )
 from safelint.analysis.threads.state import WRITES, Access, Kind, State, self_name
@@ -396,7 +395,7 @@ class _Finder:
             and target is not None
             and owner is not None
             and owner.klass is target.klass
-            and not private_name(owner.node.name.value)
+            and self.model.outside_api(owner)
             and owner.node.name.value not in NOT_CONCURRENT
             and not any(joins(n) for n in self.shared.nodes(starter))
             and (starter.node.name.value == "__init__" or self._kept_on_self(entry, starter))
