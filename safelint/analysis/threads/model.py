@@ -34,7 +34,13 @@ from safelint.analysis.facts.apis import (
     THREADING_SERVERS,
 )
 from safelint.analysis.facts.callees import project_class
-from safelint.analysis.syntax import callee_name, dotted_name, iter_scopes, push_children, without_nested_defs
+from safelint.analysis.syntax import (
+    callee_name,
+    dotted_name,
+    iter_scopes,
+    push_children,
+    without_nested_defs,
+)
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -493,7 +499,7 @@ class ThreadModel:
                     continue
                 if type(node) is cst.Call:
                     assert isinstance(node, cst.Call)
-                    callee = self.resolve(node.func, function)
+                    callee = None if _on_local(node.func) else self.resolve(node.func, function)
                     if callee is not None:
                         for target in (callee, *self._overrides(callee, node.func)):
                             if target is not function:
@@ -578,6 +584,16 @@ def _bound_to_pool(ctx: ModuleContext, name: str, where: Function | None) -> boo
                 return ctx.names.qualified_name(node.value.func, where.node) in THREAD_POOLS
         push_children(node, stack)
     return False
+
+
+def _on_local(func: cst.BaseExpression) -> bool:
+    """``x.m()`` on a local or a parameter: the object may be one the caller built for itself
+    (``ignorer = Ignorer(); walk(root, ignorer)``), which runs on the caller's thread but
+    is not shared by it. Such calls start entries (``Thread(target=x.m)``) and place code
+    beside a thread; they pass no thread context on."""
+    return (
+        isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value not in ("self", "cls")
+    )
 
 
 def _built_each_time(argument: cst.BaseExpression, loop: cst.CSTNode | None) -> bool:
