@@ -115,11 +115,14 @@ class RaceRule(Rule):
             followed, and only thread starts the index sees (`Thread`/`Timer` targets, `to_thread`,
             `run_in_executor`, `submit`/`map` on a `ThreadPoolExecutor` bound in the module, `run`
             of a `Thread` subclass). Within a module, an object a thread reaches through a field
-            whose class the type evaluator knows (`self.registry.forget()`), a thread body nested
-            in a method, and the locals a nested function run on threads closes over are
-            followed too. An object handed to a thread through a local variable or a parameter,
-            or a callback passed around, is not seen; name such functions in
-            `thread-entry-points`. A lock is recognised by its type or its name (`_lock`, `mutex`,
+            whose class the type evaluator knows (`self.registry.forget()`) or through a local or
+            a parameter it knows (`w = Worker(); Thread(target=w.run)`, `pool.submit(c.crawl)`),
+            a dict literal of callbacks submitted by key (`pool.submit(handlers[kind])`), a
+            thread body nested in a method, and the locals a nested function run on threads
+            closes over are followed too; such an object handed from another module, or a
+            callback passed around otherwise, is not seen: name such functions in
+            `thread-entry-points`. A method only a constructor calls (`self.load()` in
+            `__init__`) builds an object no other thread holds yet, as `__init__` does. A lock is recognised by its type or its name (`_lock`, `mutex`,
             `cond`), and holding *any* lock silences the report. One race is one finding: the
             first unprotected site, with the other sites and the access it meets as related
             locations. Single atomic container steps (`d.pop(k, None)`, `s.add(x)`) are reported

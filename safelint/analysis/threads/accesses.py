@@ -33,6 +33,7 @@ from safelint.analysis.threads.state import (
     State,
     guarded_by_annotation,
     is_container,
+    is_list,
     is_lock_call,
     is_safe_call,
     module_assignments,
@@ -61,6 +62,7 @@ NOT_CONCURRENT = frozenset(
         "_reinit",
     }
 )
+_CONSTRUCTORS = frozenset({"__init__", "__new__", "__post_init__"})
 _JOINS = frozenset({"join", "shutdown"})
 _SYNCHRONIZED = re.compile(r"synchroni[sz]ed")
 _GUARD_COMMENT = re.compile(r"#\s*guarded[-_ ]by:\s*([\w.]+)", re.I)
@@ -223,9 +225,8 @@ class SharedAccesses:
         }
         for name, kind in summary.mutable_globals:
             if name not in safe and not self.locks.is_lock(name):
-                states[f"g:{name}"] = State(
-                    f"g:{name}", name, kind in MUTABLE_CONTAINERS or kind.startswith("builtins."), None, False
-                )
+                container = kind in MUTABLE_CONTAINERS or kind.startswith("builtins.")
+                states[f"g:{name}"] = State(f"g:{name}", name, container, None, False, is_list=kind == "builtins.list")
         for name in summary.global_rebound:
             if name not in safe and f"g:{name}" not in states and not self.locks.is_lock(name):
                 states[f"g:{name}"] = State(f"g:{name}", name, False, None, False)
@@ -247,6 +248,7 @@ class SharedAccesses:
         ctx = self.ctx
         cname = klass.name.value
         class_level: dict[str, bool] = {}
+        lists: dict[str, bool] = {}
         for stmt in klass.body.body:
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -261,6 +263,7 @@ class SharedAccesses:
                     for target in targets:
                         if isinstance(target, cst.Name) and value is not None and is_container(ctx, value):
                             class_level[target.value] = True
+                            lists[target.value] = is_list(ctx, value, None)
         own: dict[str, bool] = {}
         for method in (f for f in self.model.functions.values() if f.klass is klass):
             me = self_name(method)
@@ -277,6 +280,7 @@ class SharedAccesses:
                         ):
                             attr = target.attr.value
                             value = node.value
+                            lists[attr] = lists.get(attr, True) and is_list(ctx, value, method.node)
                             if self.locks.is_lock(f"self.{attr}") or (
                                 isinstance(value, cst.Call) and is_safe_call(ctx, value)
                             ):
@@ -289,10 +293,12 @@ class SharedAccesses:
         for attr, container in own.items():
             if self.locks.is_lock(f"self.{attr}") or f"self.{attr}" in self.locks.known:
                 continue
-            self.states[f"s:{cname}.{attr}"] = State(f"s:{cname}.{attr}", f"self.{attr}", container, klass, True)
+            key = f"s:{cname}.{attr}"
+            self.states[key] = State(key, f"self.{attr}", container, klass, True, is_list=lists.get(attr, False))
         for attr in class_level:
             if attr not in own:
-                self.states[f"c:{cname}.{attr}"] = State(f"c:{cname}.{attr}", f"{cname}.{attr}", True, klass, False)
+                key = f"c:{cname}.{attr}"
+                self.states[key] = State(key, f"{cname}.{attr}", True, klass, False, is_list=lists.get(attr, False))
 
     def _closure_states(self) -> None:
         """The locals a nested function run on other threads shares with the function that
@@ -319,7 +325,8 @@ class SharedAccesses:
                     container = bool(containers) and all(is_container(ctx, v) for v in containers)
                     if container or name in rebound:
                         key = f"l:{scope.qualname}.{name}"
-                        self.states[key] = State(key, name, container, None, False, scope.qualname)
+                        listed = container and all(is_list(ctx, v, scope.node) for v in containers)
+                        self.states[key] = State(key, name, container, None, False, scope.qualname, listed)
                 used -= bound
                 scope = scope.parent
 
@@ -418,11 +425,16 @@ class SharedAccesses:
 
     def _called_outside_threads(self, function: Function) -> bool:
         """Runs on no thread but the starter's, and only before it starts them or after it
-        joins them (``report()`` after the pool's ``with`` block)."""
-        if function.contexts != {MAIN} or not function.callers:
+        joins them (``report()`` after the pool's ``with`` block); or it only helps build
+        its object, on whichever thread builds it."""
+        if not function.callers:
+            return False
+        if self._building(function, set()):
+            return True
+        if function.contexts != {MAIN}:
             return False
         for caller in function.callers:
-            if caller.node.name.value in NOT_CONCURRENT:
+            if caller.node.name.value in NOT_CONCURRENT and not caller.starts:
                 continue
             if not caller.starts:
                 return False
@@ -434,6 +446,28 @@ class SharedAccesses:
             ]
             if any(window(call) for call in calls):
                 return False
+        return True
+
+    def _building(self, function: Function, seen: set[Function]) -> bool:
+        """Called only as ``self.m()`` from its class's constructor, or from methods so
+        called: like ``__init__``'s own code, it runs before the object is shared."""
+        if function.klass is None or not function.callers or function in seen:
+            return False
+        seen.add(function)
+        for caller in function.callers:
+            me = self_name(caller)
+            if me is None or (caller.node.name.value not in _CONSTRUCTORS and not self._building(caller, seen)):
+                return False
+            for node in self.nodes(caller):
+                if not isinstance(node, cst.Call):
+                    continue
+                callee = self.model.resolve(node.func, caller)
+                if callee is None or callee.node.name.value != function.node.name.value:
+                    continue
+                if not (isinstance(node.func, cst.Attribute) and dotted_name(node.func.value) == me):
+                    return False  # `self.store.load()`: another object, perhaps shared
+                if caller.starts and self.windows[caller](node):
+                    return False  # after the constructor started a thread that may use it
         return True
 
 

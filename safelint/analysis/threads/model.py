@@ -34,7 +34,13 @@ from safelint.analysis.facts.apis import (
     THREADING_SERVERS,
 )
 from safelint.analysis.facts.callees import project_class
-from safelint.analysis.syntax import callee_name, dotted_name, iter_scopes, push_children
+from safelint.analysis.syntax import (
+    callee_name,
+    dotted_name,
+    iter_scopes,
+    push_children,
+    without_nested_defs,
+)
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -144,6 +150,9 @@ class ThreadModel:
         self.targets: set[Function] = set()
         self._nested: dict[cst.CSTNode, dict[str, Function]] = {}
         self._fields: dict[tuple[cst.ClassDef | None, str], cst.ClassDef | None] = {}
+        self._method_names: set[str] = set()
+        """The names of the module's methods: only ``x.name(...)`` with one of them may call one."""
+        self._hooks: dict[Function, bool] = {}
         self._referenced: set[str] = set()
         """Names and attribute names the module mentions: a private function passed as a
         callback (``atexit.register(_cleanup)``) is run by the code that registered it."""
@@ -184,7 +193,26 @@ class ThreadModel:
             and owner.klass is not None
         ):
             return self._field_method(func.value, func.attr.value, owner)
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and where is not None
+            and func.attr.value in self._method_names
+        ):
+            return self._object_method(func.value, func.attr.value, where)
         return None
+
+    def _object_method(self, receiver: cst.Name, name: str, where: Function) -> Function | None:
+        """``w.run`` where the evaluator knows ``w`` (a local, a parameter) is an instance of
+        a class of this module: that object's method runs wherever ``w.run`` is started."""
+        klass = self._local_class(self.ctx.types.class_of(receiver, where.node))
+        return self.method(klass, name) if klass is not None else None
+
+    def _local_class(self, qualname: str | None) -> cst.ClassDef | None:
+        prefix = f"{self.ctx.module_name[0] or '<module>'}."
+        if qualname is None or not qualname.startswith(prefix):
+            return None
+        return self.classes.get(qualname[len(prefix) :])
 
     def _field_method(self, field: cst.Attribute, name: str, owner: Function) -> Function | None:
         """``self.store.add`` where the evaluator knows ``self.store`` is an instance of a
@@ -192,12 +220,41 @@ class ThreadModel:
         key = (owner.klass, field.attr.value)
         known = self._fields.get(key, False)
         if known is False:
-            klass_name = self.ctx.types.class_of(field, owner.node)
-            prefix = f"{self.ctx.module_name[0] or '<module>'}."
-            local = klass_name[len(prefix) :] if klass_name is not None and klass_name.startswith(prefix) else None
-            known = self.classes.get(local) if local is not None else None
-            self._fields[key] = known
+            known = self._fields[key] = self._local_class(self.ctx.types.class_of(field, owner.node))
         return self.method(known, name) if isinstance(known, cst.ClassDef) else None
+
+    def outside_api(self, function: Function) -> bool:
+        """Whether code outside this module calls ``function`` as its users' API: a public
+        name, or a private method a base class of another module calls as ``self.name()``
+        from one of its public methods (kombu's ``Channel.queue_bind`` runs the transport's
+        ``self._queue_bind``)."""
+        name = function.node.name.value
+        if not private_name(name):
+            return True
+        if function.klass is None or function.callers:
+            return False
+        found = self._hooks.get(function)
+        if found is None:
+            found = self._hooks[function] = self._base_calls(function.klass, f"self.{name}")
+        return found
+
+    def _base_calls(self, klass: cst.ClassDef, call: str) -> bool:
+        ctx = self.ctx
+        todo = [q for b in klass.bases if (q := ctx.names.qualified_name(b.value, None)) is not None]
+        seen: set[str] = set()
+        while todo and len(seen) < 16:
+            qualname = todo.pop()
+            summary = project_class(ctx, qualname) if qualname not in seen else None
+            seen.add(qualname)
+            if summary is None:
+                continue
+            for method in summary.methods:
+                if not private_name(method):
+                    found = ctx.index.function(f"{summary.qualname}.{method}")
+                    if found is not None and call in found.calls:
+                        return True
+            todo.extend(summary.bases)
+        return False
 
     def method(self, klass: cst.ClassDef, name: str, depth: int = 0) -> Function | None:
         """``klass.name``, looked up through the base classes this module defines."""
@@ -245,6 +302,8 @@ class ThreadModel:
             if klass is not None:
                 prefix = f"{prefix}{klass.name.value}." if outer is None else prefix
             function = Function(scope, f"{prefix}{scope.name.value}", klass, outer)
+            if klass is not None:
+                self._method_names.add(scope.name.value)
             self.functions[scope] = function
             owners[scope] = function
             self._nested.setdefault(parent, {})[scope.name.value] = function
@@ -268,28 +327,33 @@ class ThreadModel:
             ):
                 if known is not None:
                     origin, repeated = known
-                    targets.setdefault(function, []).append(Entry(elsewhere, function.node, repeated, origin=origin))
+                    # Reached only from a constructor run on the thread (`WSGIHandler()` runs
+                    # `self.load_middleware()`): its object is not yet shared.
+                    fresh = elsewhere is EntryKind.CALLED_ELSEWHERE and ctx.index.built_on_thread(qualname)
+                    entry = Entry(elsewhere, function.node, repeated, shares_self=not fresh, origin=origin)
+                    targets.setdefault(function, []).append(entry)
         declared = [entry for entries in targets.values() for entry in entries]
-        stack: list[tuple[cst.CSTNode, Function | None, bool, cst.CSTNode | None]] = [(ctx.module, None, False, None)]
+        stack: list[tuple[cst.CSTNode, Function | None, cst.CSTNode | None, cst.CSTNode | None]] = [
+            (ctx.module, None, None, None)
+        ]
         kids: list[cst.CSTNode] = []
         tops: dict[cst.CSTNode, cst.CSTNode | None] = {}
         awaited: set[int] = set()
         while stack:
-            node, where, looping, top = stack.pop()
+            node, where, loop, top = stack.pop()
             if top is None and node is not ctx.module:
                 top = node
             if isinstance(node, cst.Await):
                 awaited.add(id(node.expression))
             elif isinstance(node, cst.Call):
-                found = self._entry_call(node, where, looping)
-                if found is not None:
-                    target, entry = found
-                    entry.awaited = id(node) in awaited and not looping
+                found = self._entry_call(node, where, loop)
+                for target, entry in found:
+                    entry.awaited = id(node) in awaited and loop is None
                     entry.top = top
                     entry.starter = where
                     targets.setdefault(target, []).append(entry)
-                    if where is not None:
-                        where.starts.append(node)
+                if found and where is not None:
+                    where.starts.append(node)
             elif isinstance(node, cst.Name):
                 self._referenced.add(node.value)
             elif isinstance(node, cst.Attribute):
@@ -300,15 +364,15 @@ class ThreadModel:
             kind = type(node)
             inner = self.functions.get(cast(cst.FunctionDef, node)) if kind is cst.FunctionDef else None
             if inner is not None:
-                where, looping = inner, False
+                where, loop = inner, None
                 tops[node] = top
             elif kind in _LOOPS:
-                looping = True
+                loop = node
             kids.clear()
             push_children(node, kids)
             for child in kids:
                 if inner is None or child is not inner.node.name:
-                    stack.append((child, where, looping, top))
+                    stack.append((child, where, loop, top))
         for entry in declared:
             entry.top = tops.get(entry.site)
         for klass in self.classes.values():
@@ -333,15 +397,18 @@ class ThreadModel:
             self.targets.add(target)
             self.entries.extend(entries)
 
-    def _entry_call(self, call: cst.Call, where: Function | None, looping: bool) -> tuple[Function, Entry] | None:
-        """The function this call starts on another thread, if it is an entry site."""
+    def _entry_call(
+        self, call: cst.Call, where: Function | None, loop: cst.CSTNode | None
+    ) -> list[tuple[Function, Entry]]:
+        """The functions this call starts on another thread, if it is an entry site (a table
+        of callbacks, ``pool.submit(handlers[kind])``, may start any of its functions)."""
         ctx = self.ctx
         scope = where.node if where is not None else None
         func = call.func
         method = func.attr.value if isinstance(func, cst.Attribute) else None
         argument: cst.BaseExpression | None = None
         kind = EntryKind.MAIN
-        repeated = looping
+        repeated = loop is not None
         if method in ("submit", "map") and isinstance(func, cst.Attribute) and self._is_pool(func.value, where):
             argument = _positional(call, 0) or _keyword(call, "fn")
             kind = EntryKind.POOL_SUBMIT if method == "submit" else EntryKind.POOL_MAP
@@ -364,16 +431,44 @@ class ThreadModel:
             elif name is not None and self._is_thread_class(func, name):
                 argument, kind = _keyword(call, "target") or _positional(call, 1), EntryKind.THREAD_TARGET
         if argument is None:
-            return None
-        target = self._target(argument, where)
-        return (target, Entry(kind, call, repeated)) if target is not None else None
+            return []
+        if isinstance(argument, cst.Call) and dotted_name(argument.func) in ("functools.partial", "partial"):
+            argument = argument.args[0].value if argument.args else argument
+        if isinstance(argument, cst.Lambda) and isinstance(argument.body, cst.Call):
+            argument = argument.body.func
+        if repeated and _built_each_time(argument, loop):
+            repeated = False  # `w = Worker(); Thread(target=w.run)` in a loop: one object each
+        if isinstance(argument, cst.Subscript):
+            targets = self._table(argument.value, where)
+        else:
+            target = self.resolve(argument, where)
+            targets = [target] if target is not None else []
+        return [(target, Entry(kind, call, repeated)) for target in targets]
 
-    def _target(self, expr: cst.BaseExpression, where: Function | None) -> Function | None:
-        if isinstance(expr, cst.Call) and dotted_name(expr.func) in ("functools.partial", "partial") and expr.args:
-            expr = expr.args[0].value
-        if isinstance(expr, cst.Lambda) and isinstance(expr.body, cst.Call):
-            expr = expr.body.func
-        return self.resolve(expr, where)
+    def _table(self, table: cst.BaseExpression, where: Function | None) -> list[Function]:
+        """The methods a dict literal of callbacks holds, ``handlers = {"a": self.on_a}``
+        in the function or ``self.handlers = {...}`` in a method of its class."""
+        owner = where.method if where is not None else None
+        name = dotted_name(table)
+        if name is None or where is None:
+            return []
+        scopes = [where]
+        if owner is not None and owner.klass is not None and name.startswith("self.") and name.count(".") == 1:
+            scopes = [f for f in self.functions.values() if f.klass is owner.klass]
+        elif "." in name:
+            return []
+        found: list[Function] = []
+        for scope in scopes:
+            for node in without_nested_defs(scope.node.body):
+                if isinstance(node, cst.Assign) and isinstance(node.value, cst.Dict):
+                    if any(dotted_name(t.target) == name for t in node.targets):
+                        for element in node.value.elements:
+                            method = (
+                                self.resolve(element.value, scope) if isinstance(element, cst.DictElement) else None
+                            )
+                            if method is not None and method not in found:
+                                found.append(method)
+        return found
 
     def _is_thread_class(self, func: cst.BaseExpression, name: str) -> bool:
         local = self.classes.get(dotted_name(func) or "")
@@ -404,7 +499,7 @@ class ThreadModel:
                     continue
                 if type(node) is cst.Call:
                     assert isinstance(node, cst.Call)
-                    callee = self.resolve(node.func, function)
+                    callee = None if _on_local(node.func) else self.resolve(node.func, function)
                     if callee is not None:
                         for target in (callee, *self._overrides(callee, node.func)):
                             if target is not function:
@@ -442,7 +537,7 @@ class ThreadModel:
             if (
                 function not in entry_functions
                 and not function.callers
-                and (not private_name(name) or name in self._referenced)
+                and (not private_name(name) or name in self._referenced or self.outside_api(function))
             ):
                 function.contexts.add(MAIN)
         changed = True
@@ -489,6 +584,27 @@ def _bound_to_pool(ctx: ModuleContext, name: str, where: Function | None) -> boo
                 return ctx.names.qualified_name(node.value.func, where.node) in THREAD_POOLS
         push_children(node, stack)
     return False
+
+
+def _on_local(func: cst.BaseExpression) -> bool:
+    """``x.m()`` on a local or a parameter: the object may be one the caller built for itself
+    (``ignorer = Ignorer(); walk(root, ignorer)``), which runs on the caller's thread but
+    is not shared by it. Such calls start entries (``Thread(target=x.m)``) and place code
+    beside a thread; they pass no thread context on."""
+    return (
+        isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value not in ("self", "cls")
+    )
+
+
+def _built_each_time(argument: cst.BaseExpression, loop: cst.CSTNode | None) -> bool:
+    """``w.run`` where ``w`` is assigned inside ``loop``: each start gets its own object."""
+    if loop is None or not isinstance(argument, cst.Attribute) or not isinstance(argument.value, cst.Name):
+        return False
+    name = argument.value.value
+    return any(
+        isinstance(node, cst.Assign) and any(dotted_name(t.target) == name for t in node.targets)
+        for node in without_nested_defs(loop)
+    )
 
 
 def _starts_thread(call: cst.Call) -> bool:

@@ -27,7 +27,6 @@ from safelint.analysis.threads.model import (
     Function,
     ThreadModel,
     mentions_threads,
-    private_name,
     thread_model,
 )
 from safelint.analysis.threads.state import WRITES, Access, Kind, State, self_name
@@ -292,7 +291,7 @@ class _Finder:
                     kind = RaceKind.LOST_UPDATE if a.kind is Kind.RMW else RaceKind.CHECK_THEN_ACT
                     return Race(kind, a, b, None, overlap, hint)
             return None
-        if a.kind is Kind.MUTATE:
+        if a.kind is Kind.MUTATE and not (a.state.is_list and _appends(a)):
             for b in iterations:
                 overlap = self._overlap(a, b)
                 if overlap is not None and b.function is not a.function:
@@ -396,7 +395,7 @@ class _Finder:
             and target is not None
             and owner is not None
             and owner.klass is target.klass
-            and not private_name(owner.node.name.value)
+            and self.model.outside_api(owner)
             and owner.node.name.value not in NOT_CONCURRENT
             and not any(joins(n) for n in self.shared.nodes(starter))
             and (starter.node.name.value == "__init__" or self._kept_on_self(entry, starter))
@@ -498,6 +497,16 @@ def _insertion(a: Access) -> bool:
         isinstance(a.node, cst.Call)
         and isinstance(a.node.func, cst.Attribute)
         and a.node.func.attr.value in _INSERTIONS
+    )
+
+
+def _appends(a: Access) -> bool:
+    """``items.append(x)``, ``items.extend(xs)``: a loop over the list sees the new items or
+    not, and goes on."""
+    return (
+        isinstance(a.node, cst.Call)
+        and isinstance(a.node.func, cst.Attribute)
+        and a.node.func.attr.value in ("append", "extend")
     )
 
 

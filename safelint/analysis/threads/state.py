@@ -29,6 +29,7 @@ __all__ = [
     "State",
     "guarded_by_annotation",
     "is_container",
+    "is_list",
     "is_lock_call",
     "is_safe_call",
     "module_assignments",
@@ -63,6 +64,9 @@ class State:
     via_self: bool
     scope: str | None = None
     """For a local: the qualified name of the function it belongs to (each call has its own)."""
+    is_list: bool = False
+    """Every value bound to it is a list: an item appended while another thread loops over it
+    is seen or not, and breaks nothing (a dict or a set changed in a loop raises)."""
 
 
 @dataclass(eq=False)
@@ -304,6 +308,15 @@ def is_container(ctx: ModuleContext, value: cst.BaseExpression, scope: cst.CSTNo
             )
         )
     return False
+
+
+def is_list(ctx: ModuleContext, value: cst.BaseExpression | None, scope: cst.CSTNode | None) -> bool:
+    """Whether ``value`` is a list, or None (a field not set up yet is not looped over)."""
+    if value is None or isinstance(value, (cst.List, cst.ListComp)):
+        return True
+    if isinstance(value, cst.Name) and value.value == "None":
+        return True
+    return ctx.types.class_of(value, scope) == "builtins.list"
 
 
 def guarded_by_annotation(annotation: cst.BaseExpression) -> str | None:

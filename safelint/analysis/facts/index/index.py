@@ -186,6 +186,12 @@ class ProjectIndex:
         and whether the function may run on several threads at once."""
         return self._thread_reach().called.get(qualname)
 
+    def built_on_thread(self, qualname: str) -> bool:
+        """Whether the method ``qualname`` is reached from other modules' threads only while
+        its object is being built: ``C()`` on a thread runs ``C.__init__``, which calls
+        ``self.load()``. That object is not yet shared with any other thread."""
+        return qualname in self._thread_reach().building
+
     def starts_threads_in(self, module: str) -> bool:
         """Whether code of another module runs one of ``module``'s functions on a thread."""
         return module in self._thread_reach().modules
@@ -292,6 +298,9 @@ _LOADED_MODULES: Final = 128
 """Unpacked summaries a process keeps: a module's checks touch its own and its imports'.
 On the stdlib, 128 instead of 512 unpacks 4% more often and peaks 16 MB lower."""
 
+_CONSTRUCTORS: Final = frozenset({"__init__", "__new__", "__post_init__"})
+"""Methods that run on an object no other thread holds yet."""
+
 
 class _Loaded:
     """One unpacked summary with its lookup tables."""
@@ -345,6 +354,7 @@ class _ThreadReach:
         self.index = index
         self.started: dict[str, tuple[str, bool]] = {}
         self.called: dict[str, tuple[str, bool]] = {}
+        self.building: set[str] = set()
         self.modules: set[str] = set()
         self._module_of: dict[str, str | None] = {}
         roots: dict[str, bool] = {}
@@ -394,27 +404,41 @@ class _ThreadReach:
         reached_by: dict[str, int] = {}
         repeated_at: set[str] = set()
         callers: dict[str, str] = {}
+        shared: set[str] = set()
+        """Cross-module callees reached at least once on an object other threads may hold."""
         for root, repeated in roots.items():
-            seen = {root}
-            stack = [root]
+            # A name is reached "building" when every call on the way from the last ``C()``
+            # is ``self.m()`` from ``C.__init__`` or from a method so reached.
+            seen = {(root, False)}
+            stack = [(root, False)]
+            counted: set[str] = set()
             while stack:
-                name = stack.pop()
-                reached_by[name] = reached_by.get(name, 0) + 1
+                name, building = stack.pop()
+                if name not in counted:
+                    counted.add(name)
+                    reached_by[name] = reached_by.get(name, 0) + 1
                 if repeated:
                     repeated_at.add(name)
-                for callee in self._callees(name):
+                constructing = building or name.rpartition(".")[2] in _CONSTRUCTORS
+                for callee, via_self in self._callees(name):
+                    fresh = constructing and via_self
                     if self.module_of(callee) != self.module_of(name):
                         callers.setdefault(callee, name)
-                    if callee not in seen:
-                        seen.add(callee)
-                        stack.append(callee)
+                        if not fresh:
+                            shared.add(callee)
+                    if (callee, fresh) not in seen:
+                        seen.add((callee, fresh))
+                        stack.append((callee, fresh))
         for callee, caller in callers.items():
             self.called[callee] = (caller, callee in repeated_at or reached_by.get(callee, 0) > 1)
+            if callee not in shared:
+                self.building.add(callee)
             home = self.module_of(callee)
             assert home is not None
             self.modules.add(home)
 
-    def _callees(self, qualname: str) -> Iterator[str]:
+    def _callees(self, qualname: str) -> Iterator[tuple[str, bool]]:
+        """What ``qualname`` calls, each with whether the call is ``self.m()``."""
         index = self.index
         function = index.function(qualname)
         if function is None:
@@ -435,7 +459,7 @@ class _ThreadReach:
                 if found is None and index.klass(target) is not None:
                     found = index.find_method(target, "__init__")
             if found is not None and self.module_of(found.qualname) is not None:
-                yield found.qualname
+                yield found.qualname, call.startswith("self.") and "." not in call[5:]
 
     def _attribute_class(self, owner: str, attribute: str) -> str | None:
         """The class of ``self.<attribute>`` as the class (or an indexed base) constructs it."""
