@@ -493,10 +493,12 @@ class ModuleNarrowing:
         initial_facts: Callable[[ScopeNode], Mapping[str, Fact | Nullness]] | None = None,
         cfg_of: Callable[[ScopeNode], CFG] | None = None,
         accepts_none: ComparisonOracle | None = None,
+        predicates: frozenset[str] = frozenset(),
     ) -> None:
         """``initial_facts(scope)`` gives each scope's entry facts (default:
         :func:`optional_parameter_facts` for functions); ``cfg_of`` lets a caller share the
-        graphs it already built (default: :func:`build_cfg`)."""
+        graphs it already built (default: :func:`build_cfg`); ``predicates`` names imported
+        functions that rule out None too."""
         self.module = module
         self._oracle = nullness_of
         self._initial_facts = initial_facts if initial_facts is not None else _default_initial_facts
@@ -504,7 +506,7 @@ class ModuleNarrowing:
         self._accepts_none = accepts_none
         self._parents: dict[ScopeNode, ScopeNode | None] = dict(iter_scopes(module))
         self._results: dict[ScopeNode, Narrowing] = {}
-        self._predicates = none_ruling_predicates(module)
+        self._predicates = none_ruling_predicates(module) | predicates
 
     def scopes(self) -> list[ScopeNode]:
         """Every scope of the module, enclosing scopes first."""
