@@ -306,6 +306,19 @@ def test_not_ready_clause_is_reached_only_from_io() -> None:
     assert "s.setblocking(False) -exception-> except BlockingIOError" not in edges(cfg)
 
 
+def test_not_ready_clause_no_statement_reaches_is_reached_by_all() -> None:
+    """The code says something in the body raises BlockingIOError: trust it over the words."""
+    cfg = graph(
+        """
+        try:
+            pump(s)
+        except BlockingIOError:
+            wait()
+        """
+    )
+    assert "pump(s) -exception-> except BlockingIOError" in edges(cfg)
+
+
 @pytest.mark.parametrize("catch_all", ["except:", "except BaseException:", "except (OSError, BaseException):"])
 def test_catch_all_handler_has_no_onward_edge(catch_all: str) -> None:
     cfg = graph(f"try:\n    a()\n{catch_all}\n    pass\nb = 1\n")

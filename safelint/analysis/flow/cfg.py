@@ -317,9 +317,10 @@ class _Loop(_Frame):
 class _Handlers(_Frame):
     """A ``try`` body with ``except`` clauses: exceptions go to the first clause's test that
     can catch them (a clause for the "not ready" errors of non-blocking I/O is passed by a
-    statement that does no I/O)."""
+    statement that does no I/O, unless no statement of the body looks like I/O: then the code
+    knows better than the vocabulary, and every exception reaches it)."""
 
-    __slots__ = ("tests", "handlers")
+    __slots__ = ("tests", "handlers", "passed")
 
     def __init__(
         self,
@@ -330,6 +331,8 @@ class _Handlers(_Frame):
         super().__init__(parent)
         self.tests = tests
         self.handlers = handlers
+        self.passed: _Open = []
+        """The exception edges that passed a "not ready" clause."""
 
     def first_test(self, source: cst.CSTNode | None) -> CFGNode | None:
         """The test an exception raised by evaluating ``source`` goes to first (None: it
@@ -338,6 +341,10 @@ class _Handlers(_Frame):
             if source is None or not catches_only_readiness(handler) or may_raise_readiness(source):
                 return test
         return None
+
+    def unpassed(self) -> list[CFGNode]:
+        """The "not ready" clauses' tests that no exception of the body reached."""
+        return [t for t, h in zip(self.tests, self.handlers) if not t.preds and catches_only_readiness(h)]
 
 
 class _Cleanup(_Frame):
@@ -464,6 +471,8 @@ class _Builder:
                     return
             elif isinstance(frame, _Handlers):
                 test = frame.first_test(source) if kind is Jump.EXCEPTION else None
+                if test is not frame.tests[0] and kind is Jump.EXCEPTION:
+                    frame.passed.extend(edges)
                 if test is not None:
                     self._link(edges, test)
                     return
@@ -630,6 +639,9 @@ class _Builder:
         ]
         body_frame = _Handlers(outer, tests, stmt.handlers) if tests else outer
         exits = self._suite(stmt.body, incoming, body_frame)
+        if isinstance(body_frame, _Handlers) and body_frame.passed:
+            for test in body_frame.unpassed():
+                self._link(body_frame.passed, test)
         if stmt.orelse is not None:
             exits = self._suite(stmt.orelse.body, exits, outer)
         handlers: Sequence[cst.ExceptHandler | cst.ExceptStarHandler] = stmt.handlers
