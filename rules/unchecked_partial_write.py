@@ -4,6 +4,7 @@ import libcst as cst
 
 from safelint.analysis.deliberate import expects_exception, in_test_code
 from safelint.analysis.facts.callees import call_target
+from safelint.analysis.facts.sockets import is_datagram_socket
 from safelint.context import ModuleContext
 from safelint.results import Severity
 from safelint.rule import Option, Rule
@@ -18,7 +19,9 @@ class UncheckedPartialWrite(Rule):
     `os.write(fd, data)` too. Buffered and text
     files, whose `write` takes all the data or raises, are not reported, nor is a write of a
     bytes literal of at most 512 bytes (POSIX's least `PIPE_BUF`: pipes and files take it
-    whole). `sendto` is not reported: datagrams are sent whole or not at all. Test code (a
+    whole). `sendto` is not reported: datagrams are sent whole or not at all; nor is the
+    `send` of a datagram socket (made with `SOCK_DGRAM`, held in an attribute the class only
+    binds so, or sent from a class named for datagrams, such as `UDPTransport`). Test code (a
     `test*` function, a `Test*` class, a `test_*.py` file or a file under `tests/`), which
     writes a few bytes to pipes and files it has just made, is not reported either.
 
@@ -79,6 +82,11 @@ class UncheckedPartialWrite(Rule):
             or not _partial(ctx, target)
             or (target in _OS_WRITES and not self.settings["os-write"])
             or _short_literal(call, target)
+            or (
+                last == "send"
+                and isinstance(call.func, cst.Attribute)
+                and is_datagram_socket(ctx, call.func.value, call)
+            )
             or expects_exception(ctx, node, in_try=False)
             or in_test_code(ctx, node)
         ):

@@ -277,6 +277,48 @@ def test_try_except_dispatch() -> None:
     assert not any(s.startswith("b = 1 -exception") for s in edges(cfg))
 
 
+def test_not_ready_clause_is_reached_only_from_io() -> None:
+    """`except BlockingIOError:` is passed by a statement that does no non-blocking I/O."""
+    cfg = graph(
+        """
+        try:
+            s.setblocking(False)
+            n = s.recv(4)
+            Stream(s)
+            await ready
+        except BlockingIOError:
+            wait()
+        except OSError:
+            fail()
+        try:
+            s.setblocking(False)
+        except (BlockingIOError, ssl.SSLWantReadError):
+            pass
+        """
+    )
+    assert {
+        "s.setblocking(False) -exception-> except OSError",
+        "n = s.recv(4) -exception-> except BlockingIOError",
+        "Stream(s) -exception-> except OSError",
+        "await ready -exception-> except BlockingIOError",
+        "s.setblocking(False) -exception-> RAISE",
+    } <= edges(cfg)
+    assert "s.setblocking(False) -exception-> except BlockingIOError" not in edges(cfg)
+
+
+def test_not_ready_clause_no_statement_reaches_is_reached_by_all() -> None:
+    """The code says something in the body raises BlockingIOError: trust it over the words."""
+    cfg = graph(
+        """
+        try:
+            pump(s)
+        except BlockingIOError:
+            wait()
+        """
+    )
+    assert "pump(s) -exception-> except BlockingIOError" in edges(cfg)
+
+
 @pytest.mark.parametrize("catch_all", ["except:", "except BaseException:", "except (OSError, BaseException):"])
 def test_catch_all_handler_has_no_onward_edge(catch_all: str) -> None:
     cfg = graph(f"try:\n    a()\n{catch_all}\n    pass\nb = 1\n")

@@ -24,7 +24,13 @@ from typing import Final, NamedTuple
 
 import libcst as cst
 
-from safelint.analysis.flow.raising import constant_truth, expression_can_raise, statement_can_raise
+from safelint.analysis.flow.raising import (
+    catches_only_readiness,
+    constant_truth,
+    expression_can_raise,
+    may_raise_readiness,
+    statement_can_raise,
+)
 from safelint.analysis.syntax import (
     Comprehension,
     ScopeNode,
@@ -251,6 +257,8 @@ def build_cfg(
 
 _NORETURN_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit", "os.abort"})
 _SUPPRESSING_MANAGERS = frozenset({"suppress", "raises", "assertRaises", "assertRaisesRegex"})
+_OWN_ERRORS = frozenset({NodeKind.STMT, NodeKind.TEST, NodeKind.ASSERT})
+"""Nodes whose exception edge carries only what their own syntax raises."""
 _CATCH_ALL = frozenset({"BaseException", "builtins.BaseException"})
 
 
@@ -307,19 +315,36 @@ class _Loop(_Frame):
 
 
 class _Handlers(_Frame):
-    """A ``try`` body with ``except`` clauses: exceptions go to the first clause's test."""
+    """A ``try`` body with ``except`` clauses: exceptions go to the first clause's test that
+    can catch them (a clause for the "not ready" errors of non-blocking I/O is passed by a
+    statement that does no I/O, unless no statement of the body looks like I/O: then the code
+    knows better than the vocabulary, and every exception reaches it)."""
 
-    __slots__ = ("dispatch", "handlers")
+    __slots__ = ("tests", "handlers", "passed")
 
     def __init__(
         self,
         parent: _Frame | None,
-        dispatch: CFGNode,
+        tests: list[CFGNode],
         handlers: Sequence[cst.ExceptHandler | cst.ExceptStarHandler],
     ) -> None:
         super().__init__(parent)
-        self.dispatch = dispatch
+        self.tests = tests
         self.handlers = handlers
+        self.passed: _Open = []
+        """The exception edges that passed a "not ready" clause."""
+
+    def first_test(self, source: cst.CSTNode | None) -> CFGNode | None:
+        """The test an exception raised by evaluating ``source`` goes to first (None: it
+        passes every clause); ``source`` None is an exception from elsewhere."""
+        for test, handler in zip(self.tests, self.handlers):
+            if source is None or not catches_only_readiness(handler) or may_raise_readiness(source):
+                return test
+        return None
+
+    def unpassed(self) -> list[CFGNode]:
+        """The "not ready" clauses' tests that no exception of the body reached."""
+        return [t for t, h in zip(self.tests, self.handlers) if not t.preds and catches_only_readiness(h)]
 
 
 class _Cleanup(_Frame):
@@ -427,11 +452,13 @@ class _Builder:
         node = self._add(kind, ast, stmt, frame, can_raise)
         self._link(incoming, node)
         if can_raise:
-            self._jump(Jump.EXCEPTION, [(node, EdgeKind.EXCEPTION)], frame)
+            source = ast if kind in _OWN_ERRORS else None
+            self._jump(Jump.EXCEPTION, [(node, EdgeKind.EXCEPTION)], frame, source)
         return node
 
-    def _jump(self, kind: Jump, edges: _Open, frame: _Frame | None) -> None:
-        """Send ``edges`` out by ``kind`` to the innermost frame that takes it."""
+    def _jump(self, kind: Jump, edges: _Open, frame: _Frame | None, source: cst.CSTNode | None = None) -> None:
+        """Send ``edges`` out by ``kind`` to the innermost frame that takes it (``source``:
+        the code whose evaluation raised, for an exception of its own)."""
         if not edges:
             return
         while frame is not None:
@@ -443,8 +470,11 @@ class _Builder:
                     self._link(edges, frame.head)
                     return
             elif isinstance(frame, _Handlers):
-                if kind is Jump.EXCEPTION:
-                    self._link(edges, frame.dispatch)
+                test = frame.first_test(source) if kind is Jump.EXCEPTION else None
+                if test is not frame.tests[0] and kind is Jump.EXCEPTION:
+                    frame.passed.extend(edges)
+                if test is not None:
+                    self._link(edges, test)
                     return
             elif isinstance(frame, _Cleanup):
                 frame.pending.setdefault(kind, []).extend(edges)
@@ -607,8 +637,11 @@ class _Builder:
             self._add(NodeKind.EXCEPT, h, stmt, outer, h.type is not None and expression_can_raise(h.type))
             for h in stmt.handlers
         ]
-        body_frame = _Handlers(outer, tests[0], stmt.handlers) if tests else outer
+        body_frame = _Handlers(outer, tests, stmt.handlers) if tests else outer
         exits = self._suite(stmt.body, incoming, body_frame)
+        if isinstance(body_frame, _Handlers) and body_frame.passed:
+            for test in body_frame.unpassed():
+                self._link(body_frame.passed, test)
         if stmt.orelse is not None:
             exits = self._suite(stmt.orelse.body, exits, outer)
         handlers: Sequence[cst.ExceptHandler | cst.ExceptStarHandler] = stmt.handlers

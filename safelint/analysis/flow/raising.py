@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.syntax import COMPREHENSIONS, LEAVES, push_children
+from safelint.analysis.syntax import COMPREHENSIONS, LEAVES, callee_name, dotted_name, push_children
 
 # What can raise. Calls, awaits, yields (a generator can be thrown into), subscripts and
 # comprehensions (which iterate) can; names, constants, attribute loads and operators are
@@ -45,6 +45,54 @@ def statement_can_raise(stmt: cst.BaseSmallStatement) -> bool:
     if type(stmt) is cst.Return:
         return stmt.value is not None and expression_can_raise(stmt.value)
     return True  # AugAssign, Del, Import, ImportFrom, Raise, and kinds newer than this code
+
+
+# Which calls raise the errors of non-blocking I/O. `BlockingIOError` (and ssl's "want
+# read/write") means "not ready, try again": only a call that does I/O on a descriptor in
+# non-blocking mode raises it, so a clause that catches nothing else is reached from such a
+# call, never from `sock.setblocking(False)` or a constructor. A call is taken to do I/O
+# when a word of its name (split at `_`) is one of these, which covers the socket, file,
+# ssl and os calls and helpers named for them (`_sock_recv`, `read_some`, `do_handshake`).
+_READINESS_ERRORS = frozenset({"BlockingIOError", "SSLWantReadError", "SSLWantWriteError"})
+_IO_WORDS = frozenset(
+    {
+        "accept", "connect", "flock", "flush", "handshake", "lockf", "pread", "pwrite", "read",
+        "readinto", "readline", "readlines", "readv", "recv", "recvfrom", "recvmsg", "send",
+        "sendall", "sendfile", "sendmsg", "sendto", "splice", "unwrap", "write", "writelines",
+        "writev", "io", "sock", "select", "poll", "receive", "transmit", "copy", "ioctl", "fcntl",
+    }
+)  # fmt: skip
+
+
+def catches_only_readiness(handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    """Whether ``handler`` catches nothing but the "not ready" errors of non-blocking I/O."""
+    caught = handler.type
+    if caught is None:
+        return False
+    types = [e.value for e in caught.elements] if isinstance(caught, cst.Tuple) else [caught]
+    return all((dotted_name(t) or "").rpartition(".")[2] in _READINESS_ERRORS for t in types)
+
+
+def may_raise_readiness(root: cst.CSTNode) -> bool:
+    """Whether evaluating ``root`` may raise a "not ready" error: it raises, awaits or yields
+    (what comes back could be anything), or calls something that does I/O or has no name."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind in _ANY_ERROR:
+            return True
+        if kind is cst.Call:
+            assert isinstance(node, cst.Call)
+            name = callee_name(node.func)
+            if name is None or _IO_WORDS.intersection(name.lower().split("_")):
+                return True
+        if kind is not cst.Lambda and kind not in LEAVES:
+            push_children(node, stack)
+    return False
+
+
+_ANY_ERROR = frozenset({cst.Raise, cst.Await, cst.Yield})
 
 
 def constant_truth(expr: cst.BaseExpression) -> bool | None:

@@ -27,7 +27,7 @@ Expression nesting deeper than a bound is not evaluated: the facts are dropped i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import libcst as cst
@@ -162,6 +162,8 @@ class ExpressionEvaluator:
         self.flag_regions: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
         """For a name bound once, the ids of the nodes that run only where it is false, and
         only where it is true (the bodies of ``if flag:``/``if not flag:`` and their ``else``)."""
+        self.setter_stores: Mapping[str, tuple[str, ...]] = {}
+        """``self.token`` -> ``("self._token",)``: a property setter stores its value there."""
         self.stable = stable
         self.unstable = unstable
         self.recorder = recorder
@@ -186,7 +188,11 @@ class ExpressionEvaluator:
         if type(target) is cst.Attribute or type(target) is cst.Subscript:
             state = self._dereference_base(target, state, depth)
             key = tracked_key(target)
-            return state if key is None else bind(state, key, fact)
+            if key is None:
+                return state
+            for field in self.setter_stores.get(key, ()):
+                state = bind(state, field, fact)
+            return bind(state, key, fact)
         if isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 state = self.assign(element.value, None, state, depth + 1)

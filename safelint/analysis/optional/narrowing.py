@@ -40,6 +40,7 @@ from safelint.analysis.flow.dataflow import ForwardAnalysis, Result, solve
 from safelint.analysis.optional.expressions import ComparisonOracle, NullnessOracle
 from safelint.analysis.optional.nullness import NOT_NONE, Fact, Nullness, State, join_facts, join_states
 from safelint.analysis.optional.recorder import Recorder, Use, UseKind
+from safelint.analysis.optional.setters import method_stores, property_stores
 from safelint.analysis.optional.transfer import Evaluator, Outcome, import_names
 from safelint.analysis.syntax import COMPREHENSIONS, ScopeNode, dotted_name, iter_scopes, parameters, target_names, walk
 
@@ -218,9 +219,11 @@ def analyze_narrowing(
     enclosing: Narrowing | None = None,
     predicates: frozenset[str] = frozenset(),
     accepts_none: ComparisonOracle | None = None,
+    setter_stores: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Narrowing:
     """Narrow None over ``cfg``. ``enclosing`` is the analysis of the scope around a
-    comprehension, whose state at the comprehension seeds this one (ignored otherwise)."""
+    comprehension, whose state at the comprehension seeds this one (ignored otherwise);
+    ``setter_stores`` maps a property to the fields its setter stores (:mod:`setters`)."""
     oracle = nullness_of if nullness_of is not None else _unknown
     bound, declared = _scope_names(cfg)
     stable = bound - declared
@@ -239,6 +242,7 @@ def analyze_narrowing(
     )
     if isinstance(cfg.scope, cst.FunctionDef):
         evaluator.flag_regions = flag_regions(cfg.scope, declared)
+    evaluator.setter_stores = setter_stores or {}
     result = solve(cfg, _Analysis(evaluator, facts))
     evaluator.recorder = None
     return Narrowing(cfg, result, recorder, frozenset(evaluator.stable), shared)
@@ -493,10 +497,12 @@ class ModuleNarrowing:
         initial_facts: Callable[[ScopeNode], Mapping[str, Fact | Nullness]] | None = None,
         cfg_of: Callable[[ScopeNode], CFG] | None = None,
         accepts_none: ComparisonOracle | None = None,
+        predicates: frozenset[str] = frozenset(),
     ) -> None:
         """``initial_facts(scope)`` gives each scope's entry facts (default:
         :func:`optional_parameter_facts` for functions); ``cfg_of`` lets a caller share the
-        graphs it already built (default: :func:`build_cfg`)."""
+        graphs it already built (default: :func:`build_cfg`); ``predicates`` names imported
+        functions that rule out None too."""
         self.module = module
         self._oracle = nullness_of
         self._initial_facts = initial_facts if initial_facts is not None else _default_initial_facts
@@ -504,7 +510,8 @@ class ModuleNarrowing:
         self._accepts_none = accepts_none
         self._parents: dict[ScopeNode, ScopeNode | None] = dict(iter_scopes(module))
         self._results: dict[ScopeNode, Narrowing] = {}
-        self._predicates = none_ruling_predicates(module)
+        self._predicates = none_ruling_predicates(module) | predicates
+        self._setters: dict[cst.ClassDef, dict[str, tuple[str, ...]]] = {}
 
     def scopes(self) -> list[ScopeNode]:
         """Every scope of the module, enclosing scopes first."""
@@ -524,9 +531,18 @@ class ModuleNarrowing:
                 enclosing=enclosing,
                 predicates=self._predicates,
                 accepts_none=self._accepts_none,
+                setter_stores=self._method_stores(scope, parent),
             )
             self._results[scope] = found
         return found
+
+    def _method_stores(self, scope: ScopeNode, parent: ScopeNode | None) -> dict[str, tuple[str, ...]]:
+        if not isinstance(scope, cst.FunctionDef) or not isinstance(parent, cst.ClassDef):
+            return {}
+        stores = self._setters.get(parent)
+        if stores is None:
+            stores = self._setters[parent] = property_stores(parent)
+        return method_stores(scope, stores)
 
     def events(self) -> Iterator[DerefEvent]:
         """The dereference events of every scope."""

@@ -47,6 +47,7 @@ import libcst as cst
 from safelint.analysis.facts.callees import project_function
 from safelint.analysis.optional.defaults import NoneDefaults
 from safelint.analysis.optional.fields import FieldSeed, OptionalFields
+from safelint.analysis.optional.guards import imported_none_guards
 from safelint.analysis.optional.model import Cause, OptionalUse, Origin, OriginKind
 from safelint.analysis.optional.narrowing import (
     DerefEvent,
@@ -135,6 +136,7 @@ class _Module:
             initial_facts=self._initial,
             cfg_of=self.ctx.cfg,
             accepts_none=self._comparison_takes_none,
+            predicates=imported_none_guards(self.ctx),
         )
         for scope in self.parents:
             if scope not in selected:

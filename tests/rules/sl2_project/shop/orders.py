@@ -1,7 +1,7 @@
 from typing import Callable, Optional
 
 from shop import lookup
-from shop.lookup import find_name, find_price, normalize, price
+from shop.lookup import find_name, find_price, is_priced, normalize, price
 
 
 def total(item: str, count: int) -> int:
@@ -38,3 +38,13 @@ def refused_when_missing(sku: str, fallback: Optional[Callable[[], str]]) -> str
         except Exception as error:
             lookup.refuse(f"bad sku: {error}")
     return fallback()
+
+
+def guarded_by_imported_type_is(item: str) -> bool:
+    found = find_price(item)
+    return is_priced(found) and found > 1
+
+
+def guard_of_another_value(item: str, other: object) -> bool:
+    found = find_price(item)
+    return is_priced(other) and found > 1  # expect: SL205
