@@ -104,8 +104,10 @@ class OptionalUseRule(Rule):
             cannot reach the object (aliasing is ignored); a nested function starts with no facts
             about the names it captures (`cb = lambda: m.group()` is missed). A repeated lookup
             (`if d.get(k): d.get(k).x`) counts as checked whenever the scope tests the same call
-            text, and `d.get(k)`/`msg.get_all(k)` whenever it tests `k in d`, whatever runs in
-            between. Precision comes first: a None that only the code itself
+            text, and a keyed lookup (`d.get(k)`, `msg.get_all(k)`, `msg.get_params()`, whose key
+            is the `content-type` header) whenever it tests `k in d`, whatever runs in between,
+            or stores `d[k] = v` before it with no `del`, `pop`, `clear` or rebinding of `d` or
+            `k` in between. Precision comes first: a None that only the code itself
             brings (a `None` literal, a comparison with None, an Optional field) is not reported at a
             use that runs under a condition not about the value (`if done: x.y`), since such code
             usually relies on the condition implying the value is set; a condition repeated as text

@@ -13,6 +13,8 @@ What this adds to the narrowing, all of it for precision (when unsure, stay sile
 
 * a repeated call to a lookup the knowledge base flags (``d.get(k)``, ``r.match(s)``) that the
   scope also tests reads as the value tested: ``if d.get(k): d.get(k).x`` is not reported;
+* a keyed lookup (``d.get(k)``, ``msg.get_params()``) whose key the scope tests (``k in d``)
+  or stores before it (``d[k] = v``) finds something (:mod:`keyed`);
 * ``m.group(n)`` where ``m`` is bound once to a match of a literal pattern in which group ``n``
   is optional (``(a)?``, a branch of ``|``) may be None; a literal pattern that matches every
   string (a run of blanks) makes ``re.match``/``re.search`` no source at all;
@@ -40,7 +42,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -48,6 +50,7 @@ from safelint.analysis.facts.callees import project_function
 from safelint.analysis.optional.defaults import NoneDefaults
 from safelint.analysis.optional.fields import FieldSeed, OptionalFields
 from safelint.analysis.optional.guards import imported_none_guards
+from safelint.analysis.optional.keyed import Position, Stores, key_text, lookup
 from safelint.analysis.optional.model import Cause, OptionalUse, Origin, OriginKind
 from safelint.analysis.optional.narrowing import (
     DerefEvent,
@@ -98,10 +101,6 @@ def optional_uses(ctx: ModuleContext, code_evidence: bool) -> list[OptionalUse]:
     return ctx.memo(("optional uses", code_evidence), lambda: list(_Module(ctx, code_evidence).uses()))
 
 
-# Lookups that find nothing (None) exactly when the key is not ``in`` the container.
-_KEYED_LOOKUPS: Final = frozenset({"get", "get_all"})
-
-
 class _Module:
     def __init__(self, ctx: ModuleContext, code_evidence: bool) -> None:
         self.ctx = ctx
@@ -117,6 +116,8 @@ class _Module:
         self.members: dict[ScopeNode, set[tuple[str, str]]] = {}
         """Per scope, ``(container, key)`` texts of its ``key in container`` tests: the
         author knows whether ``container.get(key)`` finds something."""
+        self.stores: dict[ScopeNode, Stores] = {}
+        """Per scope, made when first asked: its ``container[key] = ...`` stores."""
         self.parents: dict[ScopeNode, ScopeNode | None] = dict(iter_scopes(ctx.module))
         self.fields = OptionalFields(ctx, self.parents, code_evidence)
         self.defaults = NoneDefaults(ctx, self.parents)
@@ -195,7 +196,7 @@ class _Module:
                 tested.append(node.left)
                 for target in node.comparisons:
                     if isinstance(target.operator, (cst.In, cst.NotIn)):
-                        pair = (self._text(target.comparator), self._text(node.left))
+                        pair = (self._text(target.comparator), key_text(node.left, self._text))
                         self.members.setdefault(scope, set()).add(pair)
             elif kind is cst.UnaryOperation and isinstance(node.operator, cst.Not):  # type: ignore[attr-defined]
                 tested.append(node.expression)  # type: ignore[attr-defined]
@@ -303,8 +304,8 @@ class _Module:
         value = event.value
         if event.key is None and value in self.sources and self._text(value) in self._tests_around(scope):
             return None  # `if d.get(k): d.get(k).x` — the lookup was tested
-        if self._membership_tested(scope, value):
-            return None  # `if k not in d: continue` ... `d.get(k).x`
+        if self._key_known(scope, event):
+            return None  # `if k not in d: continue` ... `d.get(k).x`; `d[k] = v` ... `d.get(k).x`
         node = event.node
         if isinstance(node, cst.Attribute) and node.value is value and node.attr.value in _NONE_ATTRIBUTES:
             return None
@@ -408,14 +409,21 @@ class _Module:
             test, truth = test.expression, not truth
         return self._text(test), truth
 
-    def _membership_tested(self, scope: ScopeNode, value: cst.CSTNode) -> bool:
-        """``d.get(k)`` (or ``msg.get_all(k)``) where the scope tests ``k in d``."""
-        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.args):
-            return False
-        if value.func.attr.value not in _KEYED_LOOKUPS or value.args[0].keyword is not None:
-            return False
-        pair = (self._text(value.func.value), self._text(value.args[0].value))
-        return pair in self.members.get(scope, ())
+    def _key_known(self, scope: ScopeNode, event: DerefEvent) -> bool:
+        """Every None comes from a keyed lookup (``d.get(k)``, ``msg.get_all(k)``) whose key
+        the scope tests (``k in d``) or stores before it (``d[k] = v``)."""
+        origins = event.origins or {event.value}
+        for origin in origins:
+            wanted = lookup(origin, self._text)
+            if wanted is None:
+                return False
+            if any(wanted.matches(*pair) for pair in self.members.get(scope, ())):
+                continue
+            if scope not in self.stores:
+                self.stores[scope] = Stores(scope, self._text, self._where)
+            if not self.stores[scope].before(wanted, self._where(origin)[0]):
+                return False
+        return True
 
     def _tests_around(self, scope: ScopeNode) -> set[str]:
         """The texts of the calls tested in ``scope`` and, for a comprehension, around it."""
@@ -428,6 +436,10 @@ class _Module:
 
     def _text(self, node: cst.CSTNode) -> str:
         return self.ctx.module.code_for_node(node)
+
+    def _where(self, node: cst.CSTNode) -> tuple[Position, Position]:
+        where = self.ctx.position(node)
+        return (where.start.line, where.start.column), (where.end.line, where.end.column)
 
     def _line(self, node: cst.CSTNode) -> int:
         if isinstance(node, FieldSeed):
