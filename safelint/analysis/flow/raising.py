@@ -4,6 +4,8 @@ statement to decide its exception edges and which branch of a constant test is n
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 
 from safelint.analysis.syntax import COMPREHENSIONS, LEAVES, callee_name, dotted_name, push_children
@@ -16,17 +18,22 @@ _RAISING_EXPRESSIONS = frozenset({cst.Call, cst.Await, cst.Yield, cst.Subscript,
 _QUIET_STATEMENTS = frozenset({cst.Pass, cst.Global, cst.Nonlocal, cst.Break, cst.Continue, cst.TypeAlias})
 
 
-def expression_can_raise(root: cst.CSTNode) -> bool:
-    """Whether evaluating ``root`` may raise, by the rule above (lambda bodies do not run)."""
+def _evaluates(root: cst.CSTNode, found: Callable[[cst.CSTNode], bool]) -> bool:
+    """Whether evaluating ``root`` reaches a node ``found`` accepts (lambda bodies do not run)."""
     stack = [root]
     while stack:
         node = stack.pop()
-        kind = type(node)
-        if kind in _RAISING_EXPRESSIONS:
+        if found(node):
             return True
+        kind = type(node)
         if kind is not cst.Lambda and kind not in LEAVES:
             push_children(node, stack)
     return False
+
+
+def expression_can_raise(root: cst.CSTNode) -> bool:
+    """Whether evaluating ``root`` may raise, by the rule above."""
+    return _evaluates(root, lambda node: type(node) in _RAISING_EXPRESSIONS)
 
 
 def statement_can_raise(stmt: cst.BaseSmallStatement) -> bool:
@@ -76,20 +83,16 @@ def catches_only_readiness(handler: cst.ExceptHandler | cst.ExceptStarHandler) -
 def may_raise_readiness(root: cst.CSTNode) -> bool:
     """Whether evaluating ``root`` may raise a "not ready" error: it raises, awaits or yields
     (what comes back could be anything), or calls something that does I/O or has no name."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        kind = type(node)
-        if kind in _ANY_ERROR:
-            return True
-        if kind is cst.Call:
-            assert isinstance(node, cst.Call)
-            name = callee_name(node.func)
-            if name is None or _IO_WORDS.intersection(name.lower().split("_")):
-                return True
-        if kind is not cst.Lambda and kind not in LEAVES:
-            push_children(node, stack)
-    return False
+    return _evaluates(root, _may_be_not_ready)
+
+
+def _may_be_not_ready(node: cst.CSTNode) -> bool:
+    if type(node) in _ANY_ERROR:
+        return True
+    if not isinstance(node, cst.Call):
+        return False
+    name = callee_name(node.func)
+    return name is None or bool(_IO_WORDS.intersection(name.lower().split("_")))
 
 
 _ANY_ERROR = frozenset({cst.Raise, cst.Await, cst.Yield})
