@@ -419,6 +419,10 @@ def is_generator(function: cst.FunctionDef) -> bool:
     return False
 
 
+# The decorators that make a def a property's setter or deleter: the getter stands for the property.
+PROPERTY_ACCESSORS: Final = frozenset({"setter", "deleter"})
+
+
 def decorator_names(function: cst.FunctionDef) -> set[str]:
     """The last names of a def's decorators, calls stripped (``property``, ``setter``)."""
     found = set()

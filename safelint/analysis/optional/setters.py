@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.syntax import parameters, walk
+from safelint.analysis.syntax import dotted_name, parameters, walk
 
 __all__ = ["method_stores", "property_stores"]
 
@@ -38,16 +38,9 @@ def method_stores(method: cst.FunctionDef, stores: dict[str, tuple[str, ...]]) -
 
 
 def _is_setter(function: cst.FunctionDef) -> bool:
-    for decorator in function.decorators:
-        found = decorator.decorator
-        if (
-            isinstance(found, cst.Attribute)
-            and found.attr.value == "setter"
-            and isinstance(found.value, cst.Name)
-            and found.value.value == function.name.value
-        ):
-            return True
-    return False
+    """``@token.setter`` on ``def token``."""
+    written = f"{function.name.value}.setter"
+    return any(dotted_name(d.decorator) == written for d in function.decorators)
 
 
 def _stored_value_fields(setter: cst.FunctionDef) -> tuple[str, ...]:

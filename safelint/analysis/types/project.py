@@ -18,7 +18,7 @@ import libcst as cst
 
 from safelint.analysis.facts.index.summary import ClassSummary, FunctionSummary, ParamSummary, ValueSource
 from safelint.analysis.flow.cfg import NodeKind
-from safelint.analysis.syntax import children, decorator_names, parameters, target_elements, walk
+from safelint.analysis.syntax import PROPERTY_ACCESSORS, children, decorator_names, parameters, target_elements, walk
 from safelint.analysis.types.model import (
     CONTEXT_MANAGER_DECORATORS,
     NEVER,
@@ -336,7 +336,7 @@ def _is_overload(function: cst.FunctionDef) -> bool:
 
 def _is_accessor(function: cst.FunctionDef) -> bool:
     """``@x.setter``/``@x.deleter``: the getter stands for the property."""
-    return bool(decorator_names(function) & {"setter", "deleter"})
+    return bool(decorator_names(function) & PROPERTY_ACCESSORS)
 
 
 def _self_name(method: cst.FunctionDef) -> str | None:

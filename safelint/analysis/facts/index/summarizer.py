@@ -25,6 +25,7 @@ from safelint.analysis.facts.apis import (
     THREAD_POOLS,
     THREAD_STARTERS,
 )
+from safelint.analysis.syntax import PROPERTY_ACCESSORS
 from safelint.source import is_nesting_error
 
 from .bindings import (
@@ -57,7 +58,6 @@ __all__ = ["build_summary", "is_package_file"]
 
 _TYPING_MODULES: Final = ("typing", "typing_extensions")
 _NEVER: Final = frozenset({"NoReturn", "Never"})
-_ACCESSORS: Final = frozenset({"setter", "deleter"})
 _TYPE_ALIAS: Final = tuple(t for t in (getattr(ast, "TypeAlias", None),) if t is not None)
 """``type X = ...`` (Python 3.12+); older interpreters read it rewritten as an assignment."""
 _WRAPPERS: Final = frozenset({"Annotated", "ClassVar", "Final"})
@@ -710,7 +710,7 @@ def _add_function(
 ) -> None:
     """An ``@overload`` waits for its implementation, which carries the overloads before it;
     a property's setter and deleter leave the getter to stand for the name."""
-    if any(d.rpartition(".")[2] in _ACCESSORS for d in summary.decorators):
+    if any(d.rpartition(".")[2] in PROPERTY_ACCESSORS for d in summary.decorators):
         return
     if any(d.rpartition(".")[2] == "overload" for d in summary.decorators):
         overloads.setdefault(name, []).append(summary)

@@ -17,6 +17,8 @@ import ast
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from safelint.analysis.syntax import PROPERTY_ACCESSORS
+
 POSITIONAL_ONLY = 0
 POSITIONAL_OR_KEYWORD = 1
 VAR_POSITIONAL = 2
@@ -252,7 +254,7 @@ class _Reader:
         """Record what ``node`` binds (a def, class or assignment) into ``members``."""
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             decorators = frozenset(_decorator_name(d) for d in node.decorator_list)
-            if decorators & {"setter", "deleter"}:
+            if decorators & PROPERTY_ACCESSORS:
                 return
             signature = StubFunction(
                 self._params(node.args),
