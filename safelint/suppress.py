@@ -56,6 +56,10 @@ _NOQA = re.compile(
     r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?(?:\s*--\s*(?P<reason>.*\S))?", re.I
 )
 
+# What every directive above starts with: text without it has none, and is not tokenized
+# ("type:" alone is common in docstrings).
+_MAY_DIRECT = re.compile(r"#\s*(?:safelint:|noqa|type:\s*ignore|pyright:\s*ignore)", re.I)
+
 
 @dataclass
 class Suppression:
@@ -133,7 +137,7 @@ def scan(text: str) -> Comments:
 def parse_suppressions(text: str, *, honour_type_ignores: bool = True) -> list[Suppression]:
     """The file's suppressions; with ``honour_type_ignores``, the type checkers' marks too."""
     markers = ("safelint", "noqa", "NOQA") + (("type:", "pyright:") if honour_type_ignores else ())
-    if not any(marker in text for marker in markers):
+    if not any(marker in text for marker in markers) or not _MAY_DIRECT.search(text):
         return []
     found = scan(text).suppressions
     return found if honour_type_ignores else [s for s in found if not s.from_type_checker]
