@@ -476,9 +476,10 @@ def is_generator(function: cst.FunctionDef) -> bool:
     stack: list[cst.CSTNode] = [function.body]
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Yield):
+        kind = type(node)
+        if kind is cst.Yield:
             return True
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda, *COMPREHENSIONS)):
+        if kind in _SCOPE_CLASSES:
             continue
         push_children(node, stack)
     return False
