@@ -16,7 +16,7 @@ import libcst as cst
 import pathspec
 
 from safelint.analysis.deliberate import is_test_path
-from safelint.analysis.syntax import walk_scoped
+from safelint.analysis.syntax import use_tree, walk_scoped
 from safelint.config import Settings
 from safelint.context import ModuleContext
 from safelint.project import Project
@@ -123,6 +123,7 @@ class Checker:
         dispatch = self._dispatch(ignored, is_test_path(ctx.path))
         if not dispatch:
             return
+        use_tree(ctx.module)  # the rules' analyses walk this module many times over
         broken: set[str] = set()
         too_deep: list[str] = []
         get = dispatch.get

@@ -12,6 +12,7 @@ that are not references (an attribute's ``attr``, a keyword argument's ``keyword
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterator, Mapping
 from typing import Final, Union, cast
 
@@ -95,13 +96,8 @@ _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 _IS_NODE: dict[type, bool] = {}
 
 
-def push_children(node: cst.CSTNode, out: list[cst.CSTNode]) -> None:
-    """Append the meaningful children of ``node`` to ``out``, in field order.
-
-    Walks visit every expression of a file several times, so this avoids what makes a
-    generic walk slow: generators, and ``isinstance`` against libcst's abstract classes
-    (a Python-level ABC check per call) — answers are cached per type.
-    """
+def _compute_children(node: cst.CSTNode, out: list[cst.CSTNode]) -> None:
+    """Append the meaningful children of ``node``, read from its fields (see :func:`push_children`)."""
     cls = type(node)
     fields = _CHILD_FIELDS.get(cls)
     if fields is None:
@@ -128,6 +124,73 @@ def push_children(node: cst.CSTNode, out: list[cst.CSTNode]) -> None:
                 is_node = _IS_NODE[kind] = isinstance(value, cst.CSTNode)
             if is_node:
                 out.append(value)
+
+
+class Tree:
+    """One module's child lists and parents, read from the node fields once.
+
+    Analyses walk the same module dozens of times through ~100 call sites that hold only a
+    node, so the tree is found through :func:`use_tree` rather than passed along. Entries are
+    keyed by ``id``: the tree holds every node it indexes, so an id cannot be reused while it
+    lives, and a node from any other tree simply misses and is read from its fields.
+    """
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        nodes: list[cst.CSTNode] = [module]
+        kids: list[tuple[cst.CSTNode, ...]] = []
+        parent: list[int] = [-1]
+        found: list[cst.CSTNode] = []
+        position = 0
+        while position < len(nodes):
+            found.clear()
+            _compute_children(nodes[position], found)
+            kids.append(tuple(found))
+            nodes += found
+            parent += [position] * len(found)
+            position += 1
+        self._nodes = nodes
+        self._parent = parent
+        self._kids = kids
+        self._at = {id(node): i for i, node in enumerate(nodes)}
+
+    def children_of(self, node: cst.CSTNode) -> tuple[cst.CSTNode, ...] | None:
+        """The node's children, or None when it is not in this tree."""
+        at = self._at.get(id(node))
+        return None if at is None else self._kids[at]
+
+    @functools.cached_property
+    def parents(self) -> dict[cst.CSTNode, cst.CSTNode]:
+        """Each node's parent (the module has none)."""
+        nodes = self._nodes
+        return {nodes[i]: nodes[p] for i, p in enumerate(self._parent) if p >= 0}
+
+
+_current: Tree | None = None
+
+
+def use_tree(module: cst.Module) -> Tree:
+    """The tree of ``module``, built on first use; walks of its nodes read it from now on."""
+    global _current
+    if _current is None or _current.module is not module:
+        _current = Tree(module)
+    return _current
+
+
+def push_children(node: cst.CSTNode, out: list[cst.CSTNode]) -> None:
+    """Append the meaningful children of ``node`` to ``out``, in field order.
+
+    Walks visit every expression of a file several times, so this avoids what makes a
+    generic walk slow: generators, ``isinstance`` against libcst's abstract classes (a
+    Python-level ABC check per call; answers are cached per type), and reading the fields
+    again (the current module's :class:`Tree` holds each node's children).
+    """
+    if _current is not None:
+        kids = _current.children_of(node)
+        if kids is not None:
+            out += kids
+            return
+    _compute_children(node, out)
 
 
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
@@ -164,6 +227,8 @@ def walk_scoped(root: cst.CSTNode, scope: Scope = None) -> Iterator[tuple[cst.CS
 
 def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
     """Each node's parent, for rules that look upward."""
+    if _current is not None and _current.module is root:
+        return _current.parents
     parents: dict[cst.CSTNode, cst.CSTNode] = {}
     kids: list[cst.CSTNode] = []
     for node in walk(root):
@@ -411,9 +476,10 @@ def is_generator(function: cst.FunctionDef) -> bool:
     stack: list[cst.CSTNode] = [function.body]
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Yield):
+        kind = type(node)
+        if kind is cst.Yield:
             return True
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda, *COMPREHENSIONS)):
+        if kind in _SCOPE_CLASSES:
             continue
         push_children(node, stack)
     return False

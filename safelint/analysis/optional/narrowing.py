@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Final, Union, cast
 
 import libcst as cst
 
@@ -387,6 +388,15 @@ def _admits_none(annotation: cst.BaseExpression) -> bool:
     return False
 
 
+# Exact-type sets: the walk below meets every node of a function, and ``isinstance`` against
+# libcst's classes (ABCs) costs a Python-level call for each class that does not match.
+_NESTED_SCOPES: Final = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
+_BINDERS: Final = frozenset({cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr})
+_REBINDERS: Final = frozenset({cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.NamedExpr})
+_LOOPS: Final = frozenset({cst.For, cst.While})  # a for loop is met first as a binder
+_Binder = Union[cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr]
+
+
 def flag_regions(
     function: cst.FunctionDef, declared: frozenset[str]
 ) -> dict[str, tuple[frozenset[int], frozenset[int]]]:
@@ -396,26 +406,28 @@ def flag_regions(
     bindings: dict[str, int] = {p.name.value: 1 for p in parameters(function.params)}
     tests: list[tuple[str, bool, cst.If]] = []
     for node in walk(function.body):
-        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and node is not function:
+        kind = type(node)
+        if kind in _NESTED_SCOPES and node is not function:
             for sub in walk(node):
-                if isinstance(sub, cst.Name):
+                if type(sub) is cst.Name:
                     bindings[sub.value] = 2  # captured: a nested scope may rebind it
-        elif isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr)):
-            for name in target_names(node.target):
+        elif kind in _BINDERS:
+            for name in target_names(cast(_Binder, node).target):
                 bindings[name] = bindings.get(name, 0) + 1
-        elif isinstance(node, cst.AsName) and isinstance(node.name, cst.Name):
-            bindings[node.name.value] = 2
-        elif isinstance(node, (cst.For, cst.While)):
-            for sub in walk(node.body):
-                if isinstance(sub, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
-                    for name in target_names(sub.target):
+        elif kind is cst.AsName and type(cast(cst.AsName, node).name) is cst.Name:
+            bindings[cast(cst.Name, cast(cst.AsName, node).name).value] = 2
+        elif kind in _LOOPS:
+            for sub in walk(cast(cst.While, node).body):
+                if type(sub) in _REBINDERS:
+                    for name in target_names(cast(_Binder, sub).target):
                         bindings[name] = 2  # bound again on every pass
-        elif isinstance(node, cst.If):
-            test, negated = node.test, False
-            while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        elif kind is cst.If:
+            statement = cast(cst.If, node)
+            test, negated = statement.test, False
+            while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
                 test, negated = test.expression, not negated
-            if isinstance(test, cst.Name):
-                tests.append((test.value, negated, node))
+            if type(test) is cst.Name:
+                tests.append((test.value, negated, statement))
     regions: dict[str, tuple[set[int], set[int]]] = {}
     for name, negated, statement in tests:
         if bindings.get(name, 0) != 1 or name in declared:

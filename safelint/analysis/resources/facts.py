@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import libcst as cst
 
@@ -89,7 +89,13 @@ def _captured(scope: cst.CSTNode, module_level: bool) -> set[str]:
     return names - (bound - declared) if module_level else names
 
 
+_BINDING: Final = frozenset({cst.Assign, cst.AnnAssign, cst.For, cst.WithItem, cst.Param})
+"""Exact types, a cheap first test: the nodes :func:`_bound_targets` reads."""
+
+
 def _bound_targets(node: cst.CSTNode) -> list[cst.CSTNode]:
+    if type(node) not in _BINDING:
+        return []
     if isinstance(node, cst.Assign):
         return [t.target for t in node.targets]
     if isinstance(node, (cst.AnnAssign, cst.For)):

@@ -18,7 +18,7 @@ import enum
 import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import libcst as cst
 
@@ -64,7 +64,9 @@ _ADD_ROUTE = frozenset(
     {"add_route", "add_get", "add_post", "add_put", "add_patch", "add_delete", "add_head", "add_api_route"}
 )
 _SERVERS = frozenset({"start_server", "start_unix_server"})
-_LOOPS = (cst.For, cst.While, *COMPREHENSIONS)
+# Exact types: this walk meets every node, and isinstance against libcst's ABCs is slow.
+_LOOPS: Final = frozenset({cst.For, cst.While, *COMPREHENSIONS})
+_DEFS: Final = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
 
 
 class TaskModel:
@@ -119,12 +121,13 @@ class TaskModel:
         kids: list[cst.CSTNode] = []
         while stack:
             node, looping = stack.pop()
-            if isinstance(node, cst.Call):
+            if type(node) is cst.Call:
                 self._call(node, where, looping)
-            if node is not root and isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-                if not isinstance(node, cst.ClassDef) or where is not None:
+            kind = type(node)
+            if node is not root and kind in _DEFS:
+                if kind is not cst.ClassDef or where is not None:
                     continue
-            inner = (looping or isinstance(node, _LOOPS)) and not _ends_loop(node)
+            inner = (looping or kind in _LOOPS) and not _ends_loop(node)
             kids.clear()
             push_children(node, kids)
             stack.extend((kid, inner) for kid in kids)

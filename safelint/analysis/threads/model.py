@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 
 __all__ = ["MAIN", "Entry", "EntryKind", "Function", "ThreadModel", "mentions_threads", "private_name", "thread_model"]
 
-_THREADY = re.compile(r"Thread|threading|_thread\b|Executor|executor|to_thread|GuardedBy|guarded-by")
+_THREADY_WORDS: Final = ("Thread", "threading", "Executor", "executor", "to_thread", "GuardedBy", "guarded-by")
+_THREAD_MODULE = re.compile(r"_thread\b")
 
 _HANDLER_METHODS = re.compile(r"handle|setup|finish|do_[A-Z]+")
 
@@ -59,7 +60,11 @@ start a thread more than once."""
 
 def mentions_threads(text: str) -> bool:
     """The cheap test: a module that never names threads, executors or guards has no race."""
-    return _THREADY.search(text) is not None
+    # Substring tests run at C speed over the text, several times faster than one regex
+    # alternation; the regex is left for the one word that needs a boundary.
+    return any(word in text for word in _THREADY_WORDS) or (
+        "_thread" in text and _THREAD_MODULE.search(text) is not None
+    )
 
 
 class EntryKind(enum.Enum):
@@ -343,9 +348,9 @@ class ThreadModel:
             node, where, loop, top = stack.pop()
             if top is None and node is not ctx.module:
                 top = node
-            if isinstance(node, cst.Await):
+            if type(node) is cst.Await:
                 awaited.add(id(node.expression))
-            elif isinstance(node, cst.Call):
+            elif type(node) is cst.Call:
                 found = self._entry_call(node, where, loop)
                 for target, entry in found:
                     entry.awaited = id(node) in awaited and loop is None
@@ -354,9 +359,9 @@ class ThreadModel:
                     targets.setdefault(target, []).append(entry)
                 if found and where is not None:
                     where.starts.append(node)
-            elif isinstance(node, cst.Name):
+            elif type(node) is cst.Name:
                 self._referenced.add(node.value)
-            elif isinstance(node, cst.Attribute):
+            elif type(node) is cst.Attribute:
                 self._referenced.add(node.attr.value)
             if not servers and _names_threading_server(node):
                 assert isinstance(node, (cst.Name, cst.Attribute))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import libcst as cst
 
@@ -83,6 +83,24 @@ class Access:
     check_then_act: bool = False
 
 
+_DECLARING: Final = frozenset(
+    {
+        cst.Global,
+        cst.Nonlocal,
+        cst.Assign,
+        cst.AugAssign,
+        cst.AnnAssign,
+        cst.For,
+        cst.WithItem,
+        cst.NamedExpr,
+        cst.CompFor,
+        cst.Import,
+        cst.ImportFrom,
+    }
+)
+"""The nodes that bind or declare a name, as exact types: a cheap first test on every node."""
+
+
 class Refs:
     """Which expressions of one function name shared state, and how they use it."""
 
@@ -98,6 +116,8 @@ class Refs:
         bound: set[str] = {p.name.value for p in parameters(function.node.params)}
         self.own = own
         for node in self.own:
+            if type(node) not in _DECLARING:
+                continue
             if isinstance(node, (cst.Global, cst.Nonlocal)):
                 declared.update(n.name.value for n in node.names)
             elif isinstance(
