@@ -71,17 +71,21 @@ class DiscardedPureResult(Rule):
 
     def visit_Expr(self, node: cst.Expr, ctx: ModuleContext) -> None:
         call = node.value
-        if type(call) is not cst.Call:
+        # The syntactic exits first: most statements are left alone for where they stand
+        # (test code, a ``try`` body), and those need not ask the evaluator what they call.
+        if (
+            type(call) is not cst.Call
+            or _only_constants(call)
+            or expects_exception(ctx, node, in_try=True)
+            or in_test_code(ctx, node)
+        ):
             return
         target = call_target(ctx, call)
         if (
             target is None
             or not _is_pure(ctx, target)
-            or _only_constants(call)
             or _effects_in_arguments(call, target)
             or _substitutes_through_callback(call, target)
-            or expects_exception(ctx, node, in_try=True)
-            or in_test_code(ctx, node)
         ):
             return
         short = target.removeprefix("builtins.")
