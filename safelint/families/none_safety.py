@@ -106,8 +106,8 @@ class OptionalUseRule(Rule):
             (`if d.get(k): d.get(k).x`) counts as checked whenever the scope tests the same call
             text, and a keyed lookup (`d.get(k)`, `msg.get_all(k)`, `msg.get_params()`, whose key
             is the `content-type` header) whenever it tests `k in d`, whatever runs in between,
-            or stores `d[k] = v` before it with no `del`, `pop`, `clear` or rebinding of `d` or
-            `k` in between. Precision comes first: a None that only the code itself
+            or stores `d[k] = v` on every path to it (not in one arm of an `if`, nor in a loop
+            that may not run) with no `del`, `pop`, `clear` or rebinding of `d` or `k` on the way. Precision comes first: a None that only the code itself
             brings (a `None` literal, a comparison with None, an Optional field) is not reported at a
             use that runs under a condition not about the value (`if done: x.y`), since such code
             usually relies on the condition implying the value is set; a condition repeated as text

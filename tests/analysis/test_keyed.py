@@ -1,5 +1,5 @@
 """Keyed lookups: which calls are one and what key they read, and which stores put that key
-in before a lookup."""
+in on every path to a lookup."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import textwrap
 
 import libcst as cst
 import pytest
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from safelint.analysis.optional.keyed import Lookup, Stores, lookup
 from safelint.analysis.syntax import walk
+from safelint.context import ModuleContext
 
 
 def _call(source: str) -> tuple[cst.Module, cst.Call]:
@@ -46,19 +46,15 @@ def test_lookup_folds_case_only_for_header_lookups() -> None:
 
 
 def _stored_before_lookup(body: str) -> bool:
-    module = cst.parse_module(textwrap.dedent(body))
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
-
-    def where(node: cst.CSTNode) -> tuple[tuple[int, int], tuple[int, int]]:
-        at = positions[node]
-        return (at.start.line, at.start.column), (at.end.line, at.end.column)
-
+    text = textwrap.dedent(body)
+    module = cst.parse_module(text)
+    ctx = ModuleContext("example.py", text, module)
     function = next(node for node in walk(module) if isinstance(node, cst.FunctionDef))
     calls = [node for node in walk(function) if isinstance(node, cst.Call)]
     wanted = [(call, lookup(call, module.code_for_node)) for call in calls]
     call, found = next((call, found) for call, found in wanted if found is not None)
-    return Stores(function, module.code_for_node, where).before(found, where(call)[0])
+    stores = Stores(function, ctx.cfg(function), ctx.types.scope_bindings(function), module.code_for_node)
+    return stores.reaches(found, call)
 
 
 @pytest.mark.parametrize(
@@ -75,7 +71,19 @@ def _stored_before_lookup(body: str) -> bool:
         ("def f(d, k):\n    d[k] = 1\n    d = {}\n    d.get(k)\n", False),
         ("def f(d, k):\n    d[k] = 1\n    k += 'x'\n    d.get(k)\n", False),
         ("def f(d, k):\n    d = {}\n    d[k] = 1\n    d.get(k)\n", True),
+        # flow: a store in one arm of an if, or in a loop that may not run, does not reach
+        ("def f(d, k, c):\n    if c:\n        d[k] = 1\n    d.get(k)\n", False),
+        ("def f(d, k, c):\n    if c:\n        d[k] = 1\n    else:\n        d[k] = 2\n    d.get(k)\n", True),
+        ("def f(d, k, xs):\n    for x in xs:\n        d[k] = x\n    d.get(k)\n", False),
+        ("def f(d, k, xs):\n    d[k] = 0\n    for x in xs:\n        d.get(k)\n        d.pop(k)\n", False),
+        ("def f(d, k, xs):\n    for x in xs:\n        d[k] = x\n        d.get(k)\n        d.pop(k)\n", True),
+        ("def f(d, ks):\n    d['a'] = 1\n    for k in ks:\n        d[k] = 1\n        d.get(k)\n", True),
+        ("def f(d, ks, k):\n    d[k] = 1\n    for k in ks:\n        d.get(k)\n", False),
+        ("def f(d, k):\n    try:\n        d[k] = g()\n    except E:\n        pass\n    d.get(k)\n", False),
+        ("def f(d, k):\n    d[k] = 1\n    if k:\n        return\n    d.get(k)\n", True),
+        ("def f(o, k):\n    o.d[k] = 1\n    o = g()\n    o.d.get(k)\n", False),
+        ("def f(d, k):\n    d[k] = 1\n    d.pop(k) or d.get(k)\n", False),
     ],
 )
-def test_stores_before(body: str, known: bool) -> None:
+def test_stores_reach(body: str, known: bool) -> None:
     assert _stored_before_lookup(body) is known

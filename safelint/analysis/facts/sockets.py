@@ -2,10 +2,17 @@
 partial writes asks this before it reports a dropped count.
 
 The type evaluator knows a value is a ``socket.socket``, not its kind, so the kind comes from
-where the socket was made: a local bound by ``socket.socket(..., SOCK_DGRAM)`` (or
-``socketpair``/``fromfd`` with it), an attribute the class only ever binds so, or a class
-that names itself for datagrams (``ConnectedUNIXDatagramSocket``, ``UDPTransport``), whose
-author has said what its socket is.
+where the socket was made: a local whose reaching bindings (the scope's ``ScopeBindings``)
+are all ``socket.socket(..., SOCK_DGRAM)`` (or ``socketpair``/``fromfd`` with it), or a field
+the evaluator's class model (through the MRO) only ever binds so.
+
+The one piece of name evidence left is a class that names itself for datagrams
+(``ConnectedUNIXDatagramSocket``, ``UDPTransport``). It is kept, narrowly, for anyio's
+``ConnectedUNIXDatagramSocket``, where no evidence but names exists within reach: the kind
+is a ``socktype`` parameter of ``setup_unix_local_socket``, its caller passes
+``SOCK_DGRAM``, and the socket reaches the class's constructor through the run-time
+backend (``get_async_backend().create_unix_datagram_socket(raw_socket, ...)``) and a
+private field behind a property.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from safelint.analysis.syntax import dotted_name, walk
+from safelint.analysis.syntax import dotted_name
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -34,8 +41,8 @@ def is_datagram_socket(ctx: ModuleContext, receiver: cst.BaseExpression, at: cst
     if isinstance(receiver, cst.Name):
         bindings = ctx.types.scope_bindings(ctx.scope).reaching(receiver.value, at)
         values = [_bound_value(b.node) for b in bindings]
-    elif isinstance(receiver, cst.Attribute) and _is_self(receiver.value) and klass is not None:
-        values = _attribute_values(klass, receiver.attr.value)
+    elif isinstance(receiver, cst.Attribute) and _is_self(receiver.value):
+        values = _field_values(ctx, receiver)
     else:
         return False
     return bool(values) and all(v is not None and _makes_datagram_socket(ctx, v) for v in values)
@@ -66,16 +73,19 @@ def _bound_value(node: cst.CSTNode) -> cst.BaseExpression | None:
     return None
 
 
-def _attribute_values(klass: cst.ClassDef, attr: str) -> list[cst.BaseExpression | None]:
-    """What the class's methods bind ``self.<attr>`` to (None: a binding not understood)."""
-    values: list[cst.BaseExpression | None] = []
-    for node in walk(klass.body):
-        if isinstance(node, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-            for target in targets:
-                if isinstance(target, cst.Attribute) and target.attr.value == attr and _is_self(target.value):
-                    values.append(node.value if isinstance(node, cst.Assign) and len(targets) == 1 else None)
-    return values
+def _field_values(ctx: ModuleContext, field: cst.Attribute) -> list[cst.BaseExpression | None]:
+    """What the evaluator's model of the receiver's class (the first in its MRO that binds
+    the field) binds ``self.<attr>`` to (None: a binding not understood)."""
+    qualname = ctx.types.class_of(field.value, ctx.scope)
+    if qualname is None:
+        return []
+    for model in ctx.types.project.mro(qualname):
+        bound = [] if isinstance(model, str) else model.fields.get(field.attr.value, [])
+        if bound:
+            return [
+                node.value if isinstance(node, cst.Assign) and len(node.targets) == 1 else None for _, node in bound
+            ]
+    return []
 
 
 def _makes_datagram_socket(ctx: ModuleContext, value: cst.BaseExpression) -> bool:

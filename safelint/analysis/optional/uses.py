@@ -14,7 +14,7 @@ What this adds to the narrowing, all of it for precision (when unsure, stay sile
 * a repeated call to a lookup the knowledge base flags (``d.get(k)``, ``r.match(s)``) that the
   scope also tests reads as the value tested: ``if d.get(k): d.get(k).x`` is not reported;
 * a keyed lookup (``d.get(k)``, ``msg.get_params()``) whose key the scope tests (``k in d``)
-  or stores before it (``d[k] = v``) finds something (:mod:`keyed`);
+  or stores on every path to it (``d[k] = v``) finds something (:mod:`keyed`);
 * ``m.group(n)`` where ``m`` is bound once to a match of a literal pattern in which group ``n``
   is optional (``(a)?``, a branch of ``|``) may be None; a literal pattern that matches every
   string (a run of blanks) makes ``re.match``/``re.search`` no source at all;
@@ -50,7 +50,7 @@ from safelint.analysis.facts.callees import project_function
 from safelint.analysis.optional.defaults import NoneDefaults
 from safelint.analysis.optional.fields import FieldSeed, OptionalFields
 from safelint.analysis.optional.guards import imported_none_guards
-from safelint.analysis.optional.keyed import Position, Stores, key_text, lookup
+from safelint.analysis.optional.keyed import Stores, key_text, lookup
 from safelint.analysis.optional.model import Cause, OptionalUse, Origin, OriginKind
 from safelint.analysis.optional.narrowing import (
     DerefEvent,
@@ -74,6 +74,7 @@ from safelint.analysis.optional.regex import (
 from safelint.analysis.syntax import (
     COMPREHENSIONS,
     ScopeNode,
+    as_scope,
     callee_name,
     dotted_name,
     iter_scopes,
@@ -117,7 +118,8 @@ class _Module:
         """Per scope, ``(container, key)`` texts of its ``key in container`` tests: the
         author knows whether ``container.get(key)`` finds something."""
         self.stores: dict[ScopeNode, Stores] = {}
-        """Per scope, made when first asked: its ``container[key] = ...`` stores."""
+        """Per scope, made when first asked: which of its ``container[key] = ...`` stores
+        reach a point on every path."""
         self.parents: dict[ScopeNode, ScopeNode | None] = dict(iter_scopes(ctx.module))
         self.fields = OptionalFields(ctx, self.parents, code_evidence)
         self.defaults = NoneDefaults(ctx, self.parents)
@@ -411,7 +413,7 @@ class _Module:
 
     def _key_known(self, scope: ScopeNode, event: DerefEvent) -> bool:
         """Every None comes from a keyed lookup (``d.get(k)``, ``msg.get_all(k)``) whose key
-        the scope tests (``k in d``) or stores before it (``d[k] = v``)."""
+        the scope tests (``k in d``) or stores on every path to it (``d[k] = v``)."""
         origins = event.origins or {event.value}
         for origin in origins:
             wanted = lookup(origin, self._text)
@@ -419,11 +421,26 @@ class _Module:
                 return False
             if any(wanted.matches(*pair) for pair in self.members.get(scope, ())):
                 continue
-            if scope not in self.stores:
-                self.stores[scope] = Stores(scope, self._text, self._where)
-            if not self.stores[scope].before(wanted, self._where(origin)[0]):
+            if not self._stores(self._scope_of(scope, origin)).reaches(wanted, origin):
                 return False
         return True
+
+    def _scope_of(self, scope: ScopeNode, origin: cst.CSTNode) -> ScopeNode:
+        """The scope whose graph runs ``origin``: a comprehension reads its enclosing
+        scope's values, so a lookup there may run in the scope around it."""
+        parent = self.parents.get(scope)
+        while isinstance(scope, COMPREHENSIONS) and parent is not None:
+            if self.ctx.types.scope_bindings(as_scope(scope)).graph_nodes(origin):
+                break
+            scope, parent = parent, self.parents.get(parent)
+        return scope
+
+    def _stores(self, scope: ScopeNode) -> Stores:
+        found = self.stores.get(scope)
+        if found is None:
+            bindings = self.ctx.types.scope_bindings(as_scope(scope))
+            found = self.stores[scope] = Stores(scope, self.ctx.cfg(scope), bindings, self._text)
+        return found
 
     def _tests_around(self, scope: ScopeNode) -> set[str]:
         """The texts of the calls tested in ``scope`` and, for a comprehension, around it."""
@@ -436,10 +453,6 @@ class _Module:
 
     def _text(self, node: cst.CSTNode) -> str:
         return self.ctx.module.code_for_node(node)
-
-    def _where(self, node: cst.CSTNode) -> tuple[Position, Position]:
-        where = self.ctx.position(node)
-        return (where.start.line, where.start.column), (where.end.line, where.end.column)
 
     def _line(self, node: cst.CSTNode) -> int:
         if isinstance(node, FieldSeed):

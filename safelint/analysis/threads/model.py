@@ -35,6 +35,7 @@ from safelint.analysis.facts.apis import (
 )
 from safelint.analysis.facts.callees import project_class
 from safelint.analysis.syntax import (
+    as_scope,
     callee_name,
     dotted_name,
     iter_scopes,
@@ -452,27 +453,28 @@ class ThreadModel:
 
     def _table(self, table: cst.BaseExpression, where: Function | None) -> list[Function]:
         """The methods a dict literal of callbacks holds, ``handlers = {"a": self.on_a}``
-        in the function or ``self.handlers = {...}`` in a method of its class."""
-        owner = where.method if where is not None else None
-        name = dotted_name(table)
-        if name is None or where is None:
+        reaching the call in the function (the scope's reaching bindings) or
+        ``self.handlers = {...}`` in a method of its class (the evaluator's field model)."""
+        if where is None:
             return []
-        scopes = [where]
-        if owner is not None and owner.klass is not None and name.startswith("self.") and name.count(".") == 1:
-            scopes = [f for f in self.functions.values() if f.klass is owner.klass]
-        elif "." in name:
-            return []
+        values: list[tuple[cst.BaseExpression | None, Function | None]] = []
+        if isinstance(table, cst.Name):
+            reaching = self.ctx.types.scope_bindings(as_scope(where.node)).reaching(table.value, table)
+            values = [(b.node.value, where) for b in reaching if isinstance(b.node, cst.Assign) and b.target is None]
+        elif isinstance(table, cst.Attribute) and isinstance(table.value, cst.Name) and table.value.value == "self":
+            qualname = self.ctx.types.class_of(table.value, where.node)
+            model = self.ctx.types.project.model(qualname) if qualname is not None else None
+            for method, node in model.fields.get(table.attr.value, []) if model is not None else []:
+                if isinstance(node, cst.Assign) and len(node.targets) == 1:
+                    values.append((node.value, self.functions.get(method)))
         found: list[Function] = []
-        for scope in scopes:
-            for node in without_nested_defs(scope.node.body):
-                if isinstance(node, cst.Assign) and isinstance(node.value, cst.Dict):
-                    if any(dotted_name(t.target) == name for t in node.targets):
-                        for element in node.value.elements:
-                            method = (
-                                self.resolve(element.value, scope) if isinstance(element, cst.DictElement) else None
-                            )
-                            if method is not None and method not in found:
-                                found.append(method)
+        for value, scope in values:
+            if not isinstance(value, cst.Dict) or scope is None:
+                continue
+            for element in value.elements:
+                callback = self.resolve(element.value, scope) if isinstance(element, cst.DictElement) else None
+                if callback is not None and callback not in found:
+                    found.append(callback)
         return found
 
     def _is_thread_class(self, func: cst.BaseExpression, name: str) -> bool:

@@ -80,7 +80,7 @@ class ScopeBindings:
         every = self.all.get(name, [])
         if len(every) <= 1:
             return every
-        nodes = self._graph_nodes(at)
+        nodes = self.graph_nodes(at)
         if not nodes:
             return every
         states = self._solve()
@@ -94,7 +94,13 @@ class ScopeBindings:
                     found.append(binding)
         return found or every
 
-    def _graph_nodes(self, at: cst.CSTNode) -> list[CFGNode]:
+    def bound_at(self, node: CFGNode) -> list[Binding]:
+        """The bindings graph node ``node`` makes."""
+        return self._by_node.get(node.index, [])
+
+    def graph_nodes(self, at: cst.CSTNode) -> list[CFGNode]:
+        """The graph nodes (one per copy) where ``at``, or the nearest construct holding it
+        that has a node, is evaluated; none when ``at`` is not in this scope's own graph."""
         node: cst.CSTNode | None = at
         while node is not None and node is not self._scope:
             found = self._cfg.nodes_for(node)
