@@ -71,7 +71,8 @@ class UnmanagedInlineResource(Rule):
     statement. Releasing it on the spot (`open(p).close()`, `Popen(cmd).wait()`) is fine, and
     so is handing it to something that takes it over: returning it, storing it, giving it to
     a constructor (`io.TextIOWrapper(open(p, "rb"))`, `contextlib.closing(...)`), to
-    `ExitStack.enter_context`, or to an unknown callee.
+    `ExitStack.enter_context`, or to an unknown callee. `typing.cast(T, open(p))` is the same
+    object: it counts as whatever happens to the cast (returned: handed on; `.read()`: used).
 
     ## Why is this a bug
     The object is released only when the garbage collector gets to it: immediately on

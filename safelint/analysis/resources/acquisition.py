@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from safelint.analysis.facts.apis import (
+    CASTS,
     FD_BORROWERS,
     FD_FUNCTIONS,
     FD_MODULES,
@@ -35,7 +36,7 @@ from safelint.analysis.facts.apis import (
     TUPLE_ACQUIRERS,
 )
 from safelint.analysis.facts.callees import project_class, project_function
-from safelint.analysis.syntax import dotted_name
+from safelint.analysis.syntax import Scope, dotted_name
 from safelint.analysis.types.model import ClassObject
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ __all__ = [
     "acquisition",
     "call_effect",
     "inline_effect",
+    "is_cast",
     "is_sqlite_connection",
     "lock_key",
     "method_effect",
@@ -318,6 +320,14 @@ def method_effect(method: str, call: cst.Call, releases: frozenset[str], popen: 
     return Effect.BORROW
 
 
+def is_cast(ctx: ModuleContext, call: cst.CSTNode | None, arg: cst.Arg, scope: Scope) -> bool:
+    """``arg`` is the value of ``typing.cast(T, value)``, which hands back the same object:
+    the value goes wherever the cast goes."""
+    if not isinstance(call, cst.Call) or len(call.args) != 2 or call.args[1] is not arg:
+        return False
+    return ctx.names.qualified_name(call.func, scope) in CASTS
+
+
 class InlineUse(enum.Enum):
     """How the result of an acquiring call that is never bound is used, when it is only used."""
 
@@ -351,6 +361,8 @@ def inline_effect(
         return Effect.BORROW, InlineUse.ATTRIBUTE_READ, method
     if isinstance(parent, cst.Arg) and parent.value is call:
         outer = parents.get(parent)
+        if isinstance(outer, cst.Call) and is_cast(ctx, outer, parent, scope):
+            return inline_effect(ctx, outer, kind, releases, popen)
         if isinstance(outer, cst.Call):
             effect = call_effect(ctx, outer, parent, kind, scope)
             if effect is Effect.BORROW:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from safelint.analysis.facts.apis import CASTS, CLOSED_WHEN_EXHAUSTED, FD_RELEASERS, GENERIC_RELEASES, MOVING_METHODS
+from safelint.analysis.facts.apis import CLOSED_WHEN_EXHAUSTED, FD_RELEASERS, GENERIC_RELEASES, MOVING_METHODS
 from safelint.analysis.flow.cfg import EVALUATES_NOTHING, CFGNode, EdgeKind, NodeKind
-from safelint.analysis.resources.acquisition import Effect, call_effect, method_effect
+from safelint.analysis.resources.acquisition import Effect, call_effect, is_cast, method_effect
 from safelint.analysis.syntax import as_scope, bind_target, dotted_name, parameters, push_children, walk
 
 if TYPE_CHECKING:
@@ -173,7 +173,7 @@ def _effect(f: FunctionFacts, name: cst.Name, root: cst.CSTNode, role: Role, par
             if isinstance(parent, cst.IfExp) and parent.test is child:
                 return Effect.BORROW
             child, parent, direct = parent, parents.get(id(parent)), False
-        elif isinstance(parent, cst.Arg) and _is_cast(f, parents.get(id(parent)), parent):
+        elif isinstance(parent, cst.Arg) and is_cast(f.ctx, parents.get(id(parent)), parent, as_scope(f.function)):
             child = parents[id(parent)]
             parent = parents.get(id(child))
         else:
@@ -225,13 +225,6 @@ def _effect(f: FunctionFacts, name: cst.Name, root: cst.CSTNode, role: Role, par
     if isinstance(parent, cst.Await):
         return Effect.BORROW
     return Effect.MOVE
-
-
-def _is_cast(f: FunctionFacts, call: cst.CSTNode | None, arg: cst.Arg) -> bool:
-    """``arg`` is the value of ``typing.cast(T, value)``, which hands back the same object."""
-    if not isinstance(call, cst.Call) or len(call.args) != 2 or call.args[1] is not arg:
-        return False
-    return f.ctx.names.qualified_name(call.func, as_scope(f.function)) in CASTS
 
 
 def _refine(f: FunctionFacts, test: cst.CSTNode, facts: NodeFacts) -> None:
