@@ -18,6 +18,7 @@ __all__ = [
     "ANCHORED",
     "NO_PATTERNS",
     "PATTERN_METHODS",
+    "Text",
     "always_matches",
     "group_literal",
     "literal_patterns",
@@ -26,7 +27,9 @@ __all__ = [
     "single_calls",
 ]
 
-NO_PATTERNS: tuple[dict[str, str], dict[str, str]] = ({}, {})
+Text = str | bytes
+"""A pattern as written: ``r"..."`` or ``rb"..."``."""
+NO_PATTERNS: tuple[dict[str, Text], dict[str, Text]] = ({}, {})
 _MATCHERS = frozenset({"match", "search", "fullmatch"})
 PATTERN_METHODS = _MATCHERS | {"group"}
 # Matchers that succeed whenever the pattern can match the empty string at the start.
@@ -65,17 +68,17 @@ def single_calls(nodes: list[cst.CSTNode]) -> dict[str, cst.Call]:
     return {name: values[0] for name, values in bound.items() if len(values) == 1 and isinstance(values[0], cst.Call)}
 
 
-def literal_patterns(calls: Mapping[str, cst.Call]) -> tuple[dict[str, str], dict[str, str]]:
+def literal_patterns(calls: Mapping[str, cst.Call]) -> tuple[dict[str, Text], dict[str, Text]]:
     """Of names bound once to a call: those holding ``re.compile`` of a literal pattern, and
     those holding a match of one (``re.match(p, s)``, ``P.search(s)``) — name → pattern."""
-    compiled: dict[str, str] = {}
+    compiled: dict[str, Text] = {}
     for name, call in calls.items():
         func = call.func
         if _is_re(func, "compile") and call.args and isinstance(call.args[0].value, cst.SimpleString):
             text = call.args[0].value.evaluated_value
-            if isinstance(text, str):
+            if isinstance(text, (str, bytes)):
                 compiled[name] = text
-    matches: dict[str, str] = {}
+    matches: dict[str, Text] = {}
     for name, call in calls.items():
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in _MATCHERS:
@@ -94,7 +97,7 @@ def _is_re(func: cst.BaseExpression, name: str) -> bool:
     )
 
 
-def pattern_of(call: cst.Call, patterns: Mapping[str, str]) -> str | None:
+def pattern_of(call: cst.Call, patterns: Mapping[str, Text]) -> Text | None:
     """The literal pattern a matcher call uses: its first argument (``re.match(p, s)``), or
     the compiled pattern it is called on (``P.match(s)``, ``P = re.compile(p)``)."""
     func = call.func
@@ -102,43 +105,54 @@ def pattern_of(call: cst.Call, patterns: Mapping[str, str]) -> str | None:
         return None
     if func.value.value == "re":
         first = call.args[0].value if call.args else None
-        if isinstance(first, cst.SimpleString) and isinstance(first.evaluated_value, str):
+        if isinstance(first, cst.SimpleString) and isinstance(first.evaluated_value, (str, bytes)):
             return first.evaluated_value
         return None
     return patterns.get(func.value.value)
 
 
-def always_matches(pattern: str | None) -> bool:
-    """Whether ``re.match``/``re.search`` of the pattern succeeds on every string: it can
-    match the empty string and asserts nothing but the start (a run of blanks, ``^(x*)``)."""
+def always_matches(pattern: Text | None, search: bool) -> bool:
+    """Whether ``re.match``/``re.search`` of the pattern succeeds on every string: it can match
+    the empty string at the start (``\\s*``, ``^(x*)``, ``(?:a\\n){0,2}``), or, for a
+    ``search``, at the end (``\\w+$|$``: a search also tries the end, where ``$`` holds)."""
     if pattern is None:
         return False
     try:
         parsed = _PARSER.parse(pattern)
     except (re.error, RecursionError, OverflowError):
         return False
-    if parsed.getwidth()[0] != 0:
-        return False
-    stack: list[object] = [parsed]
-    while stack:
-        for op, arg in stack.pop():  # type: ignore[attr-defined]
-            name = str(op)
-            if name in ("ASSERT", "ASSERT_NOT", "GROUPREF", "GROUPREF_EXISTS"):
+    return _empty_match(parsed, _AT_START) or (search and _empty_match(parsed, _AT_END))
+
+
+_AT_START = frozenset({"AT_BEGINNING", "AT_BEGINNING_STRING"})
+_AT_END = frozenset({"AT_END", "AT_END_STRING"})
+_REPEATS = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
+
+
+def _empty_match(items: object, anchors: frozenset[str]) -> bool:
+    """Whether a parsed sequence matches the empty string where exactly ``anchors`` hold:
+    every item must (a repeat that may run zero times always does, a branch when one of its
+    alternatives does); text, classes, lookarounds and back-references need more than that."""
+    for op, arg in items:  # type: ignore[attr-defined]
+        name = str(op)
+        if name in _REPEATS:
+            if arg[0] != 0 and not _empty_match(arg[2], anchors):
                 return False
-            if name == "AT" and str(arg) not in ("AT_BEGINNING", "AT_BEGINNING_STRING"):
+        elif name == "SUBPATTERN":
+            if not _empty_match(arg[-1], anchors):
                 return False
-            if name == "SUBPATTERN":
-                stack.append(arg[-1])
-            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-                stack.append(arg[2])
-            elif name == "BRANCH":
-                stack.extend(arg[1])
-            elif name == "ATOMIC_GROUP":
-                stack.append(arg)
+        elif name == "ATOMIC_GROUP":
+            if not _empty_match(arg, anchors):
+                return False
+        elif name == "BRANCH":
+            if not any(_empty_match(alternative, anchors) for alternative in arg[1]):
+                return False
+        elif name != "AT" or str(arg) not in anchors:
+            return False
     return True
 
 
-def optional_groups(pattern: str) -> frozenset[int | str]:
+def optional_groups(pattern: Text) -> frozenset[int | str]:
     """The groups of a regular expression that may not take part in a match: inside a
     repeat that may run zero times, or inside one branch of an alternation."""
     try:
@@ -158,7 +172,7 @@ def optional_groups(pattern: str) -> frozenset[int | str]:
                     if group in names:
                         optional.add(names[group])
                 visit(sub, inside)
-            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            elif name in _REPEATS:
                 visit(arg[2], inside or arg[0] == 0)
             elif name == "BRANCH":
                 for branch in arg[1]:

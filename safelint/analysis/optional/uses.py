@@ -64,6 +64,7 @@ from safelint.analysis.optional.regex import (
     ANCHORED,
     NO_PATTERNS,
     PATTERN_METHODS,
+    Text,
     always_matches,
     group_literal,
     literal_patterns,
@@ -162,7 +163,7 @@ class _Module:
         ns = None if isinstance(scope, cst.Module) else scope
         tested: list[cst.CSTNode] = []
         nodes = list(own_nodes(scope))
-        patterns: tuple[dict[str, str], dict[str, str]] | None = None
+        patterns: tuple[dict[str, Text], dict[str, Text]] | None = None
         # Calls whose value goes straight into another call or is dropped cannot be
         # dereferenced here: resolving them would be most of this function's cost.
         passed: set[cst.CSTNode] = set()
@@ -223,7 +224,7 @@ class _Module:
                 vouched.add(dotted_name(part) or "")  # type: ignore[arg-type]
 
     def _call_source(
-        self, call: cst.Call, scope: ScopeNode | None, patterns: tuple[dict[str, str], dict[str, str]]
+        self, call: cst.Call, scope: ScopeNode | None, patterns: tuple[dict[str, Text], dict[str, Text]]
     ) -> Origin | None:
         compiled, matches = patterns
         func = call.func
@@ -240,7 +241,7 @@ class _Module:
         if self._returns_none(target):
             return Origin(OriginKind.RETURNS_NONE, 0, self._text(call), callee=target)
         optional = self.ctx.knowledge.returns_optional(target, call)
-        if optional and target in ANCHORED and always_matches(pattern_of(call, compiled)):
+        if optional and target in ANCHORED and always_matches(pattern_of(call, compiled), target.endswith("search")):
             return None  # `re.match(r"\s*", s)` matches every string
         if optional is None:
             summary = project_function(self.ctx, target)
