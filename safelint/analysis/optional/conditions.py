@@ -18,6 +18,7 @@ __all__ = [
     "is_none",
     "literal_members",
     "mentions_none",
+    "none_member",
     "none_tests",
     "rule_out",
     "tracked_key",
@@ -146,6 +147,14 @@ def is_literal(expr: cst.BaseExpression) -> bool:
     """A literal that is not None: a string, a number, True or False."""
     kind = type(expr)
     return kind in LITERALS or (kind is cst.Name and expr.value in ("True", "False"))  # type: ignore[attr-defined]
+
+
+def none_member(expr: cst.BaseExpression) -> bool:
+    """A tuple, list or set display with ``None`` among its elements: whatever is not in it is
+    not None (``x not in ("=", None)``)."""
+    if not isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        return False
+    return any(isinstance(e, cst.Element) and is_none(e.value) for e in expr.elements)
 
 
 def literal_members(expr: cst.BaseExpression) -> bool:

@@ -41,6 +41,7 @@ from safelint.analysis.optional.conditions import (
     is_none,
     literal_members,
     mentions_none,
+    none_member,
     none_tests,
     rule_out,
     tracked_key,
@@ -590,6 +591,12 @@ class ExpressionEvaluator:
                 subject = left
             elif is_literal(left):
                 subject = right
+        elif isinstance(operator, (cst.In, cst.NotIn)) and none_member(right):
+            key = self.subject_key(left)
+            if key is None:
+                return NOT_NONE, state, state
+            outside = refine(state, key, Nullness.NOT_NONE, expr)
+            return (NOT_NONE, state, outside) if positive else (NOT_NONE, outside, state)
         elif isinstance(operator, (cst.In, cst.NotIn)) and literal_members(right):
             subject = left
         key = None if subject is None else self.subject_key(subject)
