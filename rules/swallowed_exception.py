@@ -35,7 +35,8 @@ class SwallowedException(Rule):
     `connection_lost`, `__repr__`...), and a helper the module calls only from `except`
     bodies and `finally` blocks, is best effort as a whole, except for data written or
     committed and a lock released there. A bare `except:` that does not re-raise is always
-    reported, whatever its body does: it also swallows `KeyboardInterrupt` and `SystemExit`.
+    reported, whatever its body does: it also swallows `KeyboardInterrupt` and `SystemExit` —
+    except directly in `__del__`, where Python ignores whatever escapes, those two included.
 
     Also left alone: a handler with a comment that gives a reason (on the `except` line, in
     its body, or just above the `try`) — not a `# TODO`, a bare `# ignore`, a tool directive,
@@ -111,7 +112,7 @@ class SwallowedException(Rule):
         if caught is None or in_test_code(ctx, statement):
             return
         if caught == "":
-            if not _reraises(node.body) and not _interrupts_let_through(node, statement):
+            if not _reraises(node.body) and not _interrupts_let_through(node, statement) and not _in_finalizer(ctx):
                 ctx.report(
                     self,
                     node,
@@ -309,3 +310,9 @@ def _followed_by_raise(ctx: ModuleContext, statement: cst.CSTNode) -> bool:
         return False
     following = body[at + 1]
     return isinstance(following, cst.SimpleStatementLine) and isinstance(following.body[0], cst.Raise)
+
+
+def _in_finalizer(ctx: ModuleContext) -> bool:
+    """The handler is in ``__del__`` itself: Python prints and ignores anything that escapes a
+    finalizer, ``KeyboardInterrupt`` included, so a bare ``except:`` there loses nothing."""
+    return isinstance(ctx.scope, cst.FunctionDef) and ctx.scope.name.value == "__del__"
