@@ -5,7 +5,7 @@ import libcst as cst
 from safelint.analysis.resources.fix import with_block_edit
 from safelint.analysis.resources.ownership import Acquisition, LeakKind, function_leaks, line_of
 from safelint.context import ModuleContext
-from safelint.families.resources import describe, manager_statement, release_help, release_verb
+from safelint.families.resources import describe, grammar, manager_statement, release_help, release_verb
 from safelint.results import Applicability, Fix, Severity
 from safelint.rule import Rule
 
@@ -75,9 +75,10 @@ class CloseNotGuaranteed(Rule):
             site = leak.site
             line = line_of(ctx, leak.where)
             raising = f"line {line} can raise" if line else "a statement can raise"
+            verb, them = grammar(leak.others)
             message = (
-                f"{describe(site, leak.others)} is {release_verb(site)} on the normal path only: "
-                f"{raising} first and leave it open"
+                f"{describe(site, leak.others)} {verb} {release_verb(site)} on the normal path only: "
+                f"{raising} first and leave {them} open"
             )
             related = [(leak.where, "this can raise while it is open")] if leak.where is not None else []
             edit = with_block_edit(ctx, site) if manager_statement(ctx, site.type) == "with" else None

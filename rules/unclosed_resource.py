@@ -5,7 +5,7 @@ import libcst as cst
 from safelint.analysis.resources.acquisition import acquisition, is_sqlite_connection
 from safelint.analysis.resources.ownership import LeakKind, function_leaks, line_of
 from safelint.context import ModuleContext
-from safelint.families.resources import describe, release_help, release_verb
+from safelint.families.resources import describe, grammar, release_help, release_verb
 from safelint.results import Severity
 from safelint.rule import Rule
 
@@ -115,8 +115,9 @@ class UnclosedResource(Rule):
             what = describe(site, leak.others)
             line = line_of(ctx, leak.where)
             if leak.kind is LeakKind.UNRELEASED:
-                where = f": the path leaving at line {line} keeps it open" if line else ""
-                message = f"{what} is not {release_verb(site)} on every path{where}"
+                verb, them = grammar(leak.others)
+                where = f": the path leaving at line {line} keeps {them} open" if line else ""
+                message = f"{what} {verb} not {release_verb(site)} on every path{where}"
                 ctx.report(
                     self,
                     site.call,

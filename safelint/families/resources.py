@@ -11,7 +11,7 @@ from safelint.analysis.resources.acquisition import Acquisition
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
-__all__ = ["describe", "manager_statement", "release_help", "release_verb"]
+__all__ = ["describe", "grammar", "manager_statement", "release_help", "release_verb"]
 
 
 def describe(site: Acquisition, others: list[Acquisition] | None = None) -> str:
@@ -22,6 +22,11 @@ def describe(site: Acquisition, others: list[Acquisition] | None = None) -> str:
     if site.popen:
         return f"the child process {names} from `{site.label}(...)`"
     return f"{names} from `{site.label}(...)`"
+
+
+def grammar(others: list[Acquisition] | None) -> tuple[str, str]:
+    """The verb and pronoun for what ``describe`` named: one resource, or several acquired together."""
+    return ("are", "them") if others else ("is", "it")
 
 
 def release_verb(site: Acquisition) -> str:
