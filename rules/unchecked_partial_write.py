@@ -33,6 +33,7 @@ class UncheckedPartialWrite(Rule):
 
     ## Example
     ```python
+    # safelint-config: extend-select = ["SL108"]
     import socket
 
     def greet(host):
@@ -42,6 +43,7 @@ class UncheckedPartialWrite(Rule):
 
     ## Use instead
     ```python
+    # safelint-config: extend-select = ["SL108"]
     import socket
 
     def greet(host):
@@ -56,15 +58,14 @@ class UncheckedPartialWrite(Rule):
       signal; judged on real code (issue 16: django, invoke, requests) 4 of 4 were DEBATABLE
       and none REAL.
 
-    ## Off by default
-    Opt in with `extend-select = ["SL108"]`. Judged on code nobody tuned it on
+    ## Known limits
+    Off by default; opt in with `extend-select = ["SL108"]`. Judged on code nobody tuned it on
     (`bench/fresh_judging.md`: 24 packages, 256k lines), 0 of its 8 findings were REAL (1
     DEBATABLE, 7 FALSE): short protocol messages sent with `send` on a blocking socket, which
     in practice takes them whole. Its precision is below what issue 16 asks of a default rule
     (80% REAL), so it stays available for code that uses non-blocking sockets, where a short
     count is routine.
 
-    ## Known limits
     The receiver's type must be known (a socket created in the function,
     `socket.create_connection(...)`, or a parameter annotated `socket.socket`); a socket held
     in an attribute or passed as an unannotated parameter is not checked. A stream socket's `sendto` (rare) is missed. A call under
