@@ -74,9 +74,9 @@ def literal_patterns(calls: Mapping[str, cst.Call]) -> tuple[dict[str, Text], di
     compiled: dict[str, Text] = {}
     for name, call in calls.items():
         func = call.func
-        if _is_re(func, "compile") and call.args and isinstance(call.args[0].value, cst.SimpleString):
-            text = call.args[0].value.evaluated_value
-            if isinstance(text, (str, bytes)):
+        if _is_re(func, "compile") and call.args and not _flagged(call, 1):
+            text = _literal(call.args[0].value)
+            if text is not None:
                 compiled[name] = text
     matches: dict[str, Text] = {}
     for name, call in calls.items():
@@ -104,11 +104,37 @@ def pattern_of(call: cst.Call, patterns: Mapping[str, Text]) -> Text | None:
     if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
         return None
     if func.value.value == "re":
-        first = call.args[0].value if call.args else None
-        if isinstance(first, cst.SimpleString) and isinstance(first.evaluated_value, (str, bytes)):
-            return first.evaluated_value
-        return None
+        if not call.args or _flagged(call, 2):
+            return None
+        return _literal(call.args[0].value)
     return patterns.get(func.value.value)
+
+
+def _literal(expr: cst.BaseExpression) -> Text | None:
+    if isinstance(expr, cst.SimpleString) and isinstance(expr.evaluated_value, (str, bytes)):
+        return expr.evaluated_value
+    return None
+
+
+def _flagged(call: cst.Call, position: int) -> bool:
+    """Whether the call passes flags that change how the pattern reads (``re.VERBOSE``: its
+    comments and blanks; anything not known): then the pattern is not read at all. Case,
+    dot-all, multi-line and encoding flags change neither its groups nor an empty match."""
+    flags = [
+        a.value
+        for n, a in enumerate(call.args)
+        if (a.keyword is None and n == position) or (a.keyword is not None and a.keyword.value == "flags")
+    ]
+    return any(not _harmless(flag) for flag in flags)
+
+
+_HARMLESS = frozenset({"I", "IGNORECASE", "M", "MULTILINE", "S", "DOTALL", "A", "ASCII", "U", "UNICODE", "L", "LOCALE"})
+
+
+def _harmless(flag: cst.BaseExpression) -> bool:
+    if isinstance(flag, cst.BinaryOperation) and isinstance(flag.operator, cst.BitOr):
+        return _harmless(flag.left) and _harmless(flag.right)
+    return isinstance(flag, cst.Attribute) and _is_re(flag, flag.attr.value) and flag.attr.value in _HARMLESS
 
 
 def always_matches(pattern: Text | None, search: bool) -> bool:
