@@ -74,18 +74,13 @@ def _bound_value(node: cst.CSTNode) -> cst.BaseExpression | None:
 
 
 def _field_values(ctx: ModuleContext, field: cst.Attribute) -> list[cst.BaseExpression | None]:
-    """What the evaluator's model of the receiver's class (the first in its MRO that binds
-    the field) binds ``self.<attr>`` to (None: a binding not understood)."""
+    """What the receiver's class (the evaluator's model, through the MRO) binds
+    ``self.<attr>`` to (None: a binding not understood)."""
     qualname = ctx.types.class_of(field.value, ctx.scope)
     if qualname is None:
         return []
-    for model in ctx.types.project.mro(qualname):
-        bound = [] if isinstance(model, str) else model.fields.get(field.attr.value, [])
-        if bound:
-            return [
-                node.value if isinstance(node, cst.Assign) and len(node.targets) == 1 else None for _, node in bound
-            ]
-    return []
+    bound = ctx.types.project.field_bindings(qualname, field.attr.value)
+    return [node.value if isinstance(node, cst.Assign) and len(node.targets) == 1 else None for _, node in bound]
 
 
 def _makes_datagram_socket(ctx: ModuleContext, value: cst.BaseExpression) -> bool:

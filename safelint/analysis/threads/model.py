@@ -463,8 +463,8 @@ class ThreadModel:
             values = [(b.node.value, where) for b in reaching if isinstance(b.node, cst.Assign) and b.target is None]
         elif isinstance(table, cst.Attribute) and isinstance(table.value, cst.Name) and table.value.value == "self":
             qualname = self.ctx.types.class_of(table.value, where.node)
-            model = self.ctx.types.project.model(qualname) if qualname is not None else None
-            for method, node in model.fields.get(table.attr.value, []) if model is not None else []:
+            bound = self.ctx.types.project.field_bindings(qualname, table.attr.value) if qualname is not None else []
+            for method, node in bound:
                 if isinstance(node, cst.Assign) and len(node.targets) == 1:
                     values.append((node.value, self.functions.get(method)))
         found: list[Function] = []

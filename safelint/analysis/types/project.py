@@ -183,6 +183,15 @@ class ProjectTypes:
             yield model
             stack.extend(reversed(model.bases))
 
+    def field_bindings(self, qualname: str, attr: str) -> list[tuple[cst.FunctionDef, cst.CSTNode]]:
+        """Where ``self.<attr>`` is bound, with the method binding it: in the first class of
+        the MRO that binds it at all (a subclass's bindings hide its bases')."""
+        for model in self.mro(qualname):
+            bound = [] if isinstance(model, str) else model.fields.get(attr, [])
+            if bound:
+                return bound
+        return []
+
     # -- functions --------------------------------------------------------------------------
 
     def function_type(self, qualname: str) -> Type:
