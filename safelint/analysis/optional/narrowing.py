@@ -384,7 +384,7 @@ def _admits_none(annotation: cst.BaseExpression) -> bool:
                 text = expr.evaluated_value
                 if isinstance(text, str):
                     stack.append(cst.parse_expression(text.strip()))
-            except (*UNREADABLE, ValueError, SyntaxError, RecursionError):
+            except UNREADABLE + (ValueError, SyntaxError, RecursionError):
                 pass  # an annotation we cannot read admits nothing
     return False
 

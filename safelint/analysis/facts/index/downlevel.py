@@ -78,6 +78,6 @@ def downlevel(source: bytes) -> bytes | None:
     """``source`` with its newer forms rewritten, or None when libcst cannot read it either."""
     try:
         module = cst.parse_module(source)
-    except (*UNREADABLE, SyntaxError, LookupError, RecursionError, MemoryError, ValueError):
+    except UNREADABLE + (SyntaxError, LookupError, RecursionError, MemoryError, ValueError):
         return None
     return module.visit(_Downlevel()).bytes
