@@ -11,6 +11,7 @@ from safelint.analysis.syntax import dotted_name, walk
 
 __all__ = [
     "CONSTANT_NAMES",
+    "attribute_probe",
     "LINK",
     "LITERALS",
     "condition_keys",
@@ -141,6 +142,21 @@ def condition_keys(expr: cst.BaseExpression) -> list[str] | None:
         else:
             return None
     return sorted(set(keys)) if saw_none_test else None
+
+
+def attribute_probe(expr: cst.BaseExpression) -> str | None:
+    """The key that ``getattr(key, "name", None)`` reads, whose result is truthy only where
+    ``key`` is not None: None has no attribute of that name. Dunder names are left out
+    (``None.__class__`` exists)."""
+    if type(expr) is not cst.Call or type(expr.func) is not cst.Name or expr.func.value != "getattr":
+        return None
+    args = expr.args
+    if len(args) != 3 or any(a.keyword is not None or a.star for a in args) or not is_none(args[2].value):
+        return None
+    name = args[1].value
+    if type(name) is not cst.SimpleString or name.value.strip("'\"").startswith("__"):
+        return None
+    return tracked_key(args[0].value)
 
 
 def is_literal(expr: cst.BaseExpression) -> bool:

@@ -36,6 +36,7 @@ from safelint.analysis.optional.conditions import (
     CONSTANT_NAMES,
     LINK,
     LITERALS,
+    attribute_probe,
     condition_keys,
     is_literal,
     is_none,
@@ -473,6 +474,11 @@ class ExpressionEvaluator:
         if key is None:
             return fact, state, state
         stored = self._stored_condition(key, state) if type(expr) is cst.Name else None
+        probed = None if stored is None else attribute_probe(stored)
+        if probed is not None:
+            # `loader = getattr(spec, "loader", None)` ... `if loader:` means `spec` is not None.
+            true = refine(state, probed, Nullness.NOT_NONE, expr)
+            return fact, None if true is None else refine(true, key, Nullness.NOT_NONE, expr), state
         if stored is not None:
             # `has_x = x is not None` ... `if has_x:` tests what the name holds.
             recorder, self.recorder = self.recorder, None
@@ -496,7 +502,8 @@ class ExpressionEvaluator:
         """After ``name = <a None test of keys>``, keep the test with the state, so that
         ``if name:`` narrows what it tested. Rebinding the name or a key it tests forgets it
         (see ``nullness.bind``)."""
-        keys = condition_keys(value)
+        probed = attribute_probe(value)
+        keys = [probed] if probed is not None else condition_keys(value)
         if not keys or name in keys:
             return state
         remembered = dict(state)
