@@ -19,7 +19,8 @@ _HOW = {
 class OptionalAttributeUse(OptionalUseRule):
     """
     ## What it does
-    Reports a use (attribute, subscript, call, iteration, operand) of `self.x` in a public
+    With the `declared-optionals` option (a declared field is a declaration's None, see
+    SL201), reports a use (attribute, subscript, call, iteration, operand) of `self.x` in a public
     method, where the class declares `x` Optional (a class annotation, a dataclass field,
     `self.x: T | None = ...`) — the "used before it was initialised" bug. A method that
     checks the field (`if self.x is None: return`) or assigns it first is fine, and so is a
@@ -40,6 +41,8 @@ class OptionalAttributeUse(OptionalUseRule):
 
     ## Example
     ```python
+    # safelint-config: [rules.SL2]
+    # safelint-config: declared-optionals = true
     import socket
 
     class Client:
@@ -56,6 +59,8 @@ class OptionalAttributeUse(OptionalUseRule):
 
     ## Use instead
     ```python
+    # safelint-config: [rules.SL2]
+    # safelint-config: declared-optionals = true
     import socket
 
     class Client:

@@ -7,9 +7,10 @@ from safelint.results import Severity
 class OptionalCall(OptionalUseRule):
     """
     ## What it does
-    Reports `x(...)` where `x` may be None on some path to it: a callback parameter
-    annotated `Optional[Callable]`, the result of `getattr(obj, name, None)` bound to a name,
-    and with the `code-evidence` option a handler set to None on some path.
+    Reports `x(...)` where `x` may be None on some path to it (the sources of SL201). Most
+    are declared — a callback parameter annotated `Optional[Callable]`, the result of
+    `getattr(obj, name, None)` bound to a name — and reported with the `declared-optionals`
+    option; with the `code-evidence` option, a handler set to None on some path.
 
     ## Why is this a bug
     `TypeError: 'NoneType' object is not callable`, typically for an optional callback that
@@ -18,6 +19,8 @@ class OptionalCall(OptionalUseRule):
 
     ## Example
     ```python
+    # safelint-config: [rules.SL2]
+    # safelint-config: declared-optionals = true
     from typing import Callable, Optional
 
     def run(job, on_done: Optional[Callable[[object], None]] = None):
@@ -27,6 +30,8 @@ class OptionalCall(OptionalUseRule):
 
     ## Use instead
     ```python
+    # safelint-config: [rules.SL2]
+    # safelint-config: declared-optionals = true
     from typing import Callable, Optional
 
     def run(job, on_done: Optional[Callable[[object], None]] = None):

@@ -23,6 +23,8 @@ class OptionalIterable(OptionalUseRule):
 
     ## Example
     ```python
+    # safelint-config: [rules.SL2]
+    # safelint-config: declared-optionals = true
     import json
 
     def plugins(path):
@@ -33,6 +35,8 @@ class OptionalIterable(OptionalUseRule):
 
     ## Use instead
     ```python
+    # safelint-config: [rules.SL2]
+    # safelint-config: declared-optionals = true
     import json
 
     def plugins(path):

@@ -10,21 +10,27 @@ class OptionalMemberAccess(OptionalUseRule):
     """
     ## What it does
     Reports an attribute access or method call (`x.attr`, `x.method()`), or a `with x:`
-    (which looks up `x.__enter__`), on a value that may be None on some path to it: the result of a call that returns `X | None`
-    (`re.match`, `dict.get(k)`, `os.environ.get`, `shutil.which`, `getattr(o, n, None)`,
-    `next(it, None)`, a project function annotated `-> T | None`), the result of a call that
-    only ever returns None (a function annotated `-> None`, `list.sort()`), a parameter annotated
-    `Optional` (or annotated and defaulting to None), a name the code sets to None and uses
-    on a path where it is None on every way there — and, with the `code-evidence` option,
+    (which looks up `x.__enter__`), on a value that may be None on some path to it. By
+    default the sources are those whose None the machine the program runs on decides — an
+    unset environment variable (`os.environ.get`, `os.getenv`), a program, module or library
+    that is not installed (`shutil.which`, `importlib.util.find_spec`,
+    `ctypes.util.find_library`), `os.cpu_count()` — the result of a call that only ever
+    returns None (a function annotated `-> None`, `list.sort()`), and a name the code sets to
+    None and uses on a path where it is None on every way there. With the `declared-optionals`
+    option, also what a declaration says may be None, as a type checker reads it: the result of
+    a call that returns `X | None` (`re.match`, `dict.get(k)`, `getattr(o, n, None)`,
+    `next(it, None)`, a project function annotated `-> T | None`), a parameter annotated
+    `Optional` (or annotated and defaulting to None), and `m.group(n)` when group `n` is
+    optional in a literal pattern (`(a)?`, one side of `|`). With the `code-evidence` option,
     a name set to None on some path or one the code compares with None and then uses on the
-    path where it was None. It also reports `m.group(n)` used
-    unchecked when group `n` is optional in a literal pattern (`(a)?`, one side of `|`).
+    path where it was None.
 
     The checks the code makes count, as the other SL2 rules count them: `if x:`,
     `x is not None`, an early return, `assert`; a None test kept in a name
     (`has_x = x is not None` ... `if has_x:`); a flag bound once that says which branch set
     the value (`if not is_a: v = getattr(o, n, None) else: v = r` ... `if is_a: v.z`);
-    `(a is None) != (b is None)`, after which `a` and `b` are None together; an implication
+    `(a is None) != (b is None)`, after which `a` and `b` are None together; a name bound to
+    `getattr(x, "attr", None)` and found true, after which `x` is not None; an implication
     stated under `if TYPE_CHECKING: assert ...`; a function of the module annotated
     `-> TypeGuard[...]`/`-> TypeIs[...]` or whose body is `return x is not None`; and a call
     of a project function annotated `-> NoReturn`, which ends the path. A line the
@@ -40,22 +46,22 @@ class OptionalMemberAccess(OptionalUseRule):
 
     ## Example
     ```python
-    import re
+    import os
 
-    def version(text):
-        m = re.match(r"v([0-9]+)", text)
-        return m.group(1)
+    def editor_command(path):
+        editor = os.environ.get("EDITOR")
+        return editor.split() + [path]
     ```
 
     ## Use instead
     ```python
-    import re
+    import os
 
-    def version(text):
-        m = re.match(r"v([0-9]+)", text)
-        if m is None:
-            raise ValueError(f"no version in {text!r}")
-        return m.group(1)
+    def editor_command(path):
+        editor = os.environ.get("EDITOR")
+        if editor is None:
+            raise SystemExit("set EDITOR to the editor to use")
+        return editor.split() + [path]
     ```
 
     """

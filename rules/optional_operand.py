@@ -18,18 +18,18 @@ class OptionalOperand(OptionalUseRule):
 
     ## Example
     ```python
-    from typing import Optional
+    import os
 
-    def deadline(start: float, timeout: Optional[float]) -> float:
-        return start + timeout
+    def pool_size() -> int:
+        return os.cpu_count() * 2
     ```
 
     ## Use instead
     ```python
-    from typing import Optional
+    import os
 
-    def deadline(start: float, timeout: Optional[float]) -> float:
-        return start + (timeout if timeout is not None else 30.0)
+    def pool_size() -> int:
+        return (os.cpu_count() or 1) * 2
     ```
 
     """

@@ -8,8 +8,9 @@ class OptionalSubscript(OptionalUseRule):
     """
     ## What it does
     Reports `x[k]`, `x[k] = v` and `del x[k]` where `x` may be None on some path to it (the
-    sources are those of SL201: calls returning `X | None`, `Optional` parameters, and with
-    the `code-evidence` option names set to None on some path).
+    sources are those of SL201: by default lookups whose None the environment decides,
+    `os.environ.get(k)`; with the `declared-optionals` option calls returning `X | None` and
+    `Optional` parameters; with the `code-evidence` option names set to None on some path).
 
     ## Why is this a bug
     `TypeError: 'NoneType' object is not subscriptable` on the path where a lookup found

@@ -16,15 +16,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 class CrossModuleSample:
-    """A project whose one SL201 is known only through another module (``pkg.store.find`` returns
-    ``str | None``), beside an unrelated finding ``--fix`` can fix (SL102: add ``await``).
+    """A project whose one SL201 is known only through another module (``pkg.store.find`` always
+    returns None), beside an unrelated finding ``--fix`` can fix (SL102: add ``await``).
 
     The finding must be the same however the file is named and from wherever, for each way a
     project can be marked (``layout``): a git work tree, a ``pyproject.toml``, a ``setup.cfg``,
     or nothing at all.
     """
 
-    STORE = "def find(key: str) -> str | None:\n    return None\n"
+    STORE = "def find(key: str) -> None:\n    print(key)\n"
     APP = (
         "import asyncio\n\nfrom pkg import store\n\n\n"
         "def show(key: str) -> str:\n    return store.find(key).lower()\n\n\n"

@@ -15,7 +15,7 @@ from safelint.suppress import scan, suppression_edits
 from safelint.testing import check_source
 
 BEFORE = '''import asyncio
-import re
+import os
 
 
 def f(g, text):
@@ -23,14 +23,14 @@ def f(g, text):
         g()
     except Exception:
         pass
-    m = re.match("x", text).group(0)  # safelint: ignore[SL101] -- on purpose
-    n = re.match("""x
-y""", text).group(0)
-    o = re.match("x",  # the pattern
-        text).group(0)
+    m = os.getenv("x" + text).lower()  # safelint: ignore[SL101] -- on purpose
+    n = os.getenv("""x
+y""" + text).lower()
+    o = os.getenv("x" +  # the variable
+        text).lower()
     p = 1 + \\
-        re.match("y", text).end()
-    q = re.match("x", text).end()  # noqa: E501
+        os.getenv("y" + text).count("a")
+    q = os.getenv("x" + text).count("a")  # noqa: E501
     return m, n, o, p, q
 
 
@@ -38,7 +38,7 @@ async def tick() -> None:
     asyncio.sleep(0.1)  # noqa: SL401
 '''
 AFTER = '''import asyncio
-import re
+import os
 
 
 def f(g, text):
@@ -46,14 +46,14 @@ def f(g, text):
         g()
     except Exception:  # safelint: ignore[SL106]
         pass
-    m = re.match("x", text).group(0)  # safelint: ignore[SL101, SL201] -- on purpose
-    n = re.match("""x
-y""", text).group(0)  # safelint: ignore[SL201]
-    o = re.match("x",  # the pattern  # safelint: ignore[SL201]
-        text).group(0)
+    m = os.getenv("x" + text).lower()  # safelint: ignore[SL101, SL201] -- on purpose
+    n = os.getenv("""x
+y""" + text).lower()  # safelint: ignore[SL201]
+    o = os.getenv("x" +  # the variable  # safelint: ignore[SL201]
+        text).lower()
     p = 1 + \\
-        re.match("y", text).end()  # safelint: ignore[SL201]
-    q = re.match("x", text).end()  # noqa: E501  # safelint: ignore[SL201]
+        os.getenv("y" + text).count("a")  # safelint: ignore[SL201]
+    q = os.getenv("x" + text).count("a")  # noqa: E501  # safelint: ignore[SL201]
     return m, n, o, p, q
 
 
@@ -132,7 +132,7 @@ def test_add_noqa_is_refused_with_what_it_cannot_combine_with(
 
 
 def test_a_suppression_at_the_end_of_a_run_of_lines_applies_to_all_of_them() -> None:
-    code = 'import re\n\n\ndef f(t):\n    return re.match("""x\ny""", t).group(0)  # safelint: ignore[SL201]\n'
+    code = 'import os\n\n\ndef f(t):\n    return os.getenv("""x\ny""" + t).lower()  # safelint: ignore[SL201]\n'
     assert check_source(code) == []
     assert [f.code for f in check_source(code.replace("  # safelint: ignore[SL201]", ""))] == ["SL201"]
     comments = scan("x = 1 + \\\n    2  # a\ny = '''a\nb'''\nz = 3  # c \\\n")

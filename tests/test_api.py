@@ -14,7 +14,7 @@ import pytest
 import safelint
 
 REPO = Path(__file__).resolve().parent.parent
-BUGGY = "import re\n\n\ndef first(s):\n    return re.match(r'\\w+', s).group(0)\n"
+BUGGY = "import os\n\n\ndef home():\n    return os.environ.get('HOME').lower()\n"
 
 
 @pytest.fixture

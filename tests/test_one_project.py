@@ -40,6 +40,8 @@ FIXES: dict[str, Way] = {
     "the file": ("", ("pkg/app.py", "--fix"), False),
     "the file, from its directory": ("pkg", ("app.py", "--fix"), False),
 }
+DECLARED = "[project]\nname = 'p'\n\n[tool.safelint.rules.SL2]\ndeclared-optionals = true\n"
+"""A project that asks SL2 for the Optionals declarations allow, which the index carries across modules."""
 SUBPROCESS_WAYS = ("the project", "the file", "the file, from its directory", "standard input")
 
 
@@ -151,7 +153,7 @@ def test_a_module_in_newer_syntax_still_gives_its_cross_module_facts(tmp_path: P
     from safelint.api import RunOptions, SettingsResolver, check_paths
     from safelint.config import Overrides
 
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "pyproject.toml").write_text(DECLARED)
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")
     (tmp_path / "pkg" / "store.py").write_text(
@@ -170,7 +172,7 @@ def test_overloads_in_another_module_choose_the_result(tmp_path: Path) -> None:
     from safelint.api import RunOptions, SettingsResolver, check_paths
     from safelint.config import Overrides
 
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "pyproject.toml").write_text(DECLARED)
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")
     (tmp_path / "pkg" / "loop.py").write_text(
@@ -198,7 +200,7 @@ def test_an_overloaded_method_is_judged_by_its_overloads_alone(tmp_path: Path) -
     from safelint.api import RunOptions, SettingsResolver, check_paths
     from safelint.config import Overrides
 
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "pyproject.toml").write_text(DECLARED)
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "__init__.py").write_text("")
     (tmp_path / "pkg" / "store.py").write_text(

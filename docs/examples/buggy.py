@@ -2,7 +2,6 @@
 
 import json
 import os
-import re
 import threading
 
 counts = {}
@@ -18,10 +17,6 @@ def save_settings(path, settings):
 
 def home_directory():
     return os.environ.get("HOME").rstrip("/")
-
-
-def first_word(text):
-    return re.match(r"\w+", text).group(0)
 
 
 def read_config(path):

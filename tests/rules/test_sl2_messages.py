@@ -5,6 +5,8 @@ from __future__ import annotations
 from safelint.testing import check_source
 
 MATCH = """\
+# safelint-config: [rules.SL2]
+# safelint-config: declared-optionals = true
 import re
 
 
@@ -24,10 +26,10 @@ def first(items):
 
 def test_message_names_the_source_and_its_line() -> None:
     (finding,) = [f for f in check_source(MATCH) if f.code.startswith("SL2")]
-    assert (finding.code, finding.line, finding.column) == ("SL201", 6, 12)
+    assert (finding.code, finding.line, finding.column) == ("SL201", 8, 12)
     assert finding.message == (
         "`m` may be None here, and `.group` is used on it without a check: "
-        "`re.match(...)` (line 5) returns None when there is no match"
+        "`re.match(...)` (line 7) returns None when there is no match"
     )
     assert finding.help == "check it first: `if m is not None:`"
 
@@ -35,7 +37,7 @@ def test_message_names_the_source_and_its_line() -> None:
 def test_inline_call_suggests_binding_it() -> None:
     (finding,) = check_source('import os\nHOME = os.environ.get("HOME").lower()\n')
     assert finding.code == "SL201"
-    assert finding.message.startswith("`os.environ.get(...)` returns None when the key is missing")
+    assert finding.message.startswith("`os.environ.get(...)` returns None when the variable is not set")
     assert finding.help is not None and "is not None" in finding.help
 
 

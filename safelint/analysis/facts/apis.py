@@ -144,6 +144,26 @@ LOCK_NAME: Final = re.compile(r"(?:^|_)(?:r?lock|mutex|sem|semaphore|cond|condit
 """A name that ends like a lock, for SL404: strict, because a lock taken for something else
 would be a false report of a lock never released."""
 
+# -- None decided by the environment (SL2) -----------------------------------------------------
+
+ENVIRONMENT_LOOKUPS: Final = frozenset(
+    {
+        "os._Environ.get",  # os.environ.get, os.environb.get
+        "os.getenv",
+        "os.getenvb",
+        "shutil.which",
+        "importlib.util.find_spec",
+        "importlib.machinery.PathFinder.find_spec",
+        "ctypes.util.find_library",
+        "os.cpu_count",
+        "os.process_cpu_count",
+    }
+)
+"""Calls whose None the machine the program runs on decides, not the program's own data: an
+unset variable, a module or program not installed, a count the platform cannot tell. No
+invariant of the code can rule that None out, which is why SL2 reports these by default and
+other declared Optionals only with its ``declared-optionals`` option."""
+
 # -- threads (SL3) ------------------------------------------------------------------------------
 
 LOCK_LIKE_NAME: Final = re.compile(
