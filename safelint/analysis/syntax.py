@@ -15,6 +15,7 @@ import bisect
 import dataclasses
 import functools
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Final, Union, cast
 
 import libcst as cst
@@ -131,7 +132,7 @@ class Tree:
     """One module's nodes in pre-order, with each node's children and where its subtree ends.
 
     Analyses walk the same module dozens of times through ~100 call sites that hold only a
-    node, so the tree is found through :func:`use_tree` rather than passed along. A node's
+    node, so the tree is found through :func:`using_tree` rather than passed along. A node's
     subtree is the slice ``nodes[at:end[at]]`` of the pre-order list, so a walk copies a slice
     instead of visiting node by node. Entries are keyed by ``id``: the tree holds every node it
     indexes, so an id cannot be reused while it lives, and a node from any other tree simply
@@ -211,12 +212,17 @@ class Tree:
 _current: Tree | None = None
 
 
-def use_tree(module: cst.Module) -> Tree:
-    """The tree of ``module``, built on first use; walks of its nodes read it from now on."""
+@contextmanager
+def using_tree(module: cst.Module) -> Iterator[Tree]:
+    """Walks of ``module``'s nodes read its :class:`Tree` inside the block; the tree is let go
+    on the way out, with the module (whatever tree was current before is current again)."""
     global _current
-    if _current is None or _current.module is not module:
-        _current = Tree(module)
-    return _current
+    before = _current
+    _current = before if before is not None and before.module is module else Tree(module)
+    try:
+        yield _current
+    finally:
+        _current = before
 
 
 def _position(node: cst.CSTNode) -> tuple[Tree, int] | None:

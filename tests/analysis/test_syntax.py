@@ -7,7 +7,7 @@ from typing import cast
 import libcst as cst
 
 from safelint.analysis import syntax
-from safelint.analysis.syntax import Tree, children, parent_map, use_tree, walk
+from safelint.analysis.syntax import Tree, children, parent_map, using_tree, walk
 
 SOURCE = """\
 import os
@@ -42,14 +42,24 @@ def test_tree_children_and_parents_match_the_fields() -> None:
 
 def test_walks_read_the_current_tree_and_foreign_nodes_fall_back() -> None:
     module = cst.parse_module(SOURCE)
-    tree = use_tree(module)
-    assert use_tree(module) is tree
-    assert parent_map(module) is tree.parents
-    other = cst.parse_module(SOURCE)
-    assert tree.children_of(other.body[0]) is None
-    assert children(other.body[1]) == _fields_children(other.body[1])
-    assert children(module.body[1]) == _fields_children(module.body[1])
-    assert parent_map(other) == {kid: node for node in walk(other) for kid in _fields_children(node)}
+    with using_tree(module) as tree:
+        with using_tree(module) as again:
+            assert again is tree
+        assert parent_map(module) is tree.parents
+        other = cst.parse_module(SOURCE)
+        assert tree.children_of(other.body[0]) is None
+        assert children(other.body[1]) == _fields_children(other.body[1])
+        assert children(module.body[1]) == _fields_children(module.body[1])
+        assert parent_map(other) == {kid: node for node in walk(other) for kid in _fields_children(node)}
+    assert syntax._current is None  # let go with the block: the module can be freed
+
+
+def test_a_nested_tree_gives_the_outer_one_back() -> None:
+    outer, inner = cst.parse_module(SOURCE), cst.parse_module(NESTED)
+    with using_tree(outer) as tree:
+        with using_tree(inner) as nested:
+            assert nested is not tree and nested.module is inner
+        assert parent_map(outer) is tree.parents
 
 
 NESTED = """\
@@ -77,7 +87,11 @@ def test_slice_walks_answer_what_field_walks_answer() -> None:
     """Each walk over the current tree (a slice of its pre-order list) finds what the same
     walk finds reading fields, on an identical module that is not the current tree."""
     current, foreign = cst.parse_module(NESTED), cst.parse_module(NESTED)
-    use_tree(current)
+    with using_tree(current):
+        _compare_walks(current, foreign)
+
+
+def _compare_walks(current: cst.Module, foreign: cst.Module) -> None:
     number, other = _numbering(current), _numbering(foreign)
     pairs = list(zip(syntax._preorder_fields(current), syntax._preorder_fields(foreign)))
 
