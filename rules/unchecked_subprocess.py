@@ -26,6 +26,7 @@ class UncheckedSubprocess(Rule):
 
     ## Example
     ```python
+    # safelint-config: extend-select = ["SL105"]
     import subprocess
 
     def deploy():
@@ -34,6 +35,7 @@ class UncheckedSubprocess(Rule):
 
     ## Use instead
     ```python
+    # safelint-config: extend-select = ["SL105"]
     import subprocess
 
     def deploy():
@@ -44,6 +46,13 @@ class UncheckedSubprocess(Rule):
     None.
 
     ## Known limits
+    Off by default; opt in with `extend-select = ["SL105"]`. Judged on code nobody tuned it on
+    (`bench/fresh_judging.md`, `bench/fresh_judging_2.md`; the evidence is in
+    `bench/default_set.md`), 2 of its 11 findings were REAL (3 DEBATABLE, 6 FALSE): most
+    statuses it saw are of no use to anyone (a pager or the user's own shell command writing
+    to the terminal, a screen cleared, a child just killed), or a failure the next step
+    notices anyway. That is below what a default rule must reach (80% REAL).
+
     Test code (a `test*` function, a `Test*` class, a `test_*.py` file, a file under a `test`
     or `tests` directory) is not reported: a test runs a child to exercise the API, and
     asserts on what it cares about. `check=False` written out is a decision and is not
@@ -59,6 +68,7 @@ class UncheckedSubprocess(Rule):
     name = "unchecked-subprocess"
     severity = Severity.WARNING
     summary = "A child process's exit status is dropped, so a failed command goes unnoticed."
+    enabled_by_default = False
 
     def visit_Expr(self, node: cst.Expr, ctx: ModuleContext) -> None:
         call = node.value

@@ -114,6 +114,11 @@ def decode(data: bytes) -> str:
     return text
 
 
+# What libcst raises on text it cannot read: a syntax error, or a failed internal check on
+# syntax newer than it handles (template strings, PEP 750, concatenated across a line break).
+UNREADABLE: tuple[type[Exception], ...] = (cst.ParserSyntaxError, cst.CSTLogicError)
+
+
 def parse(text: str, guard: bool = True) -> cst.Module:
     """Parse with libcst, behind CPython's parser as a guard against pathological nesting
     (``guard=False`` when CPython's parser already accepted this text, in the index pass)."""
@@ -142,6 +147,12 @@ def parse(text: str, guard: bool = True) -> cst.Module:
                 f"syntax error: {cpython_error.msg}", cpython_error.lineno or 1, cpython_error.offset or 1
             ) from None
         raise SourceError(f"syntax error: {error.message}", error.raw_line, error.raw_column + 1) from None
+    except cst.CSTLogicError:
+        if cpython_error is not None:
+            raise SourceError(
+                f"syntax error: {cpython_error.msg}", cpython_error.lineno or 1, cpython_error.offset or 1
+            ) from None
+        raise SourceError("libcst cannot read this file (syntax it does not handle)") from None
     except RecursionError:
         raise SourceError("the code is nested too deeply to analyse") from None
 

@@ -99,10 +99,10 @@ def test_every_finding_gets_a_suppression_where_it_applies(project: Path, option
 
 def test_bytes_not_edited_are_kept_encoding_and_line_endings(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
-    source = "# -*- coding: latin-1 -*-\r\n# caf\xe9\r\ntry:\r\n    pass\r\nexcept:\r\n    pass\r\n"
+    source = "# -*- coding: latin-1 -*-\r\n# caf\xe9\r\ndef f(g):\r\n    try:\r\n        g()\r\n    except Exception:\r\n        pass\r\n"
     (tmp_path / "l.py").write_bytes(source.encode("latin-1"))
     assert safelint(tmp_path, "--add-noqa").returncode == 0
-    expected = source.replace("except:", "except:  # safelint: ignore[SL106]")
+    expected = source.replace("except Exception:", "except Exception:  # safelint: ignore[SL106]")
     assert (tmp_path / "l.py").read_bytes() == expected.encode("latin-1")
 
 

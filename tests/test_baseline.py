@@ -64,11 +64,11 @@ def test_a_new_bug_is_reported_and_a_fixed_one_is_counted(project: Path) -> None
 
 
 def test_identical_findings_are_told_apart_by_occurrence(project: Path) -> None:
-    (project / "c.py").write_text(("try:\n    pass\nexcept:\n    pass\n\n") * 2)
+    (project / "c.py").write_text(("def f(g):\n    try:\n        g()\n    except Exception:\n        pass\n\n") * 2)
     invoke("--write-baseline", "baseline.json")
-    (project / "c.py").write_text(("try:\n    pass\nexcept:\n    pass\n\n") * 3)
+    (project / "c.py").write_text(("def f(g):\n    try:\n        g()\n    except Exception:\n        pass\n\n") * 3)
     result = invoke("--baseline", "baseline.json", "--format", "json")
-    assert codes_and_lines(result) == [("c.py", "SL106", 13)]
+    assert codes_and_lines(result) == [("c.py", "SL106", 16)]
 
 
 def test_update_baseline_only_removes(project: Path) -> None:

@@ -60,9 +60,9 @@ def test_findings_positions_and_span() -> None:
     src = "def f(g):\n    try:\n        g()\n    except Exception as e:\n        pass\n"
     (finding,) = Checker(Settings(root=Path("."))).check_bytes(src.encode(), "x.py").findings
     assert (finding.line, finding.column, finding.end_line, finding.end_column) == (4, 5, 4, 21)
-    bare = "try:\n    pass\nexcept:\n    pass\n"
+    bare = "def f(g):\n    try:\n        g()\n    except:\n        pass\n"
     (finding,) = Checker(Settings(root=Path("."))).check_bytes(bare.encode(), "x.py").findings
-    assert (finding.line, finding.column, finding.end_line, finding.end_column) == (3, 1, 3, 7)
+    assert (finding.line, finding.column, finding.end_line, finding.end_column) == (4, 5, 4, 11)
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ def test_adversarial_tree_gives_a_clear_result(tmp_path: Path) -> None:
         "empty.py": b"",
         "comments.py": b"# only\n# comments\n",
         "python2.py": b"print 'hello'\n",
+        "tstring.py": b'a = t"{b};" \\\nt""\n',  # libcst's own check fails on it (CSTLogicError)
     }
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
@@ -67,6 +68,7 @@ def test_adversarial_tree_gives_a_clear_result(tmp_path: Path) -> None:
         "badcookie.py",
         "utf16.py",
         "python2.py",
+        "tstring.py",
         "loop.py",
     ):
         assert found[name]["code"] == "SL000", name

@@ -121,3 +121,16 @@ def test_cpython_syntax_warnings_about_checked_code_are_not_printed(tmp_path: Pa
     )
     assert p.returncode == 0, p.stdout
     assert "Warning" not in p.stderr
+
+
+def test_syntax_libcst_cannot_read_is_sl000_not_a_crash() -> None:
+    """Template strings concatenated across a line break fail one of libcst's internal
+    checks (CSTLogicError) instead of raising a syntax error."""
+    with pytest.raises(SourceError):
+        parse('a = t"{b};" \\\nt""\n')
+    assert codes(b'a = t"{b};" \\\nt""\n') == [("SL000", 1)]
+
+
+def test_a_string_annotation_libcst_cannot_read_is_unknown() -> None:
+    source = b"def f(x: 't\"{b};\" t\"\"') -> None:\n    print(x.y)\n"
+    assert codes(source) == []

@@ -26,7 +26,8 @@ from safelint.analysis.facts.knowledge import (
 )
 from safelint.analysis.facts.knowledge.build import Table
 from safelint.analysis.facts.knowledge.environment import Typeshed, stdlib_modules
-from safelint.analysis.facts.knowledge.stubs import StubOverloads, Target, read_stub
+from safelint.analysis.facts.knowledge.resolve import Definition, Linker
+from safelint.analysis.facts.knowledge.stubs import StubModule, StubOverloads, Target, read_stub
 from safelint.store import Store
 
 # Facts are pinned to one target so they do not move with the interpreter running the tests.
@@ -705,3 +706,35 @@ def test_the_current_environment_without_a_subprocess() -> None:
 def test_a_broken_interpreter_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError):
         probe_environment(str(tmp_path / "no-python"))
+
+
+class _Stubs:
+    """A ModuleSource over stub texts, for the linker alone."""
+
+    def __init__(self, texts: dict[str, bytes]) -> None:
+        target = Target((3, 11, 4), "linux")
+        self._modules = {name: read_stub(text, name, False, target) for name, text in texts.items()}
+
+    def module(self, name: str) -> StubModule | None:
+        return self._modules.get(name)
+
+
+def test_a_class_attribute_aliasing_the_module_name_it_shadows_resolves_to_it() -> None:
+    """pytest's ``class Session: Interrupted = Interrupted``: the value is read before the
+    class binds the name, so it is the module's class (this once recursed until the stack ran out)."""
+    linker = Linker(
+        _Stubs(
+            {
+                "m": b"class Interrupted(KeyboardInterrupt): ...\n"
+                b"class Session:\n    Interrupted = Interrupted\n    A = B\n    B = A\n",
+                "builtins": b"class KeyboardInterrupt: ...\n",
+            }
+        ),
+        {},
+    )
+    session = linker.member("m", "Session")
+    assert session is not None and isinstance(session.target, Definition)
+    found = linker.class_member(session.target, "Interrupted")
+    assert found is not None and isinstance(found.target, Definition)
+    assert (found.target.module, found.target.path) == ("m", ("Interrupted",))
+    assert linker.class_member(session.target, "A") is not None  # a cycle of aliases ends

@@ -44,6 +44,7 @@ from safelint.analysis.optional.recorder import Recorder, Use, UseKind
 from safelint.analysis.optional.setters import method_stores, property_stores
 from safelint.analysis.optional.transfer import Evaluator, Outcome, import_names
 from safelint.analysis.syntax import COMPREHENSIONS, ScopeNode, dotted_name, iter_scopes, parameters, target_names, walk
+from safelint.source import UNREADABLE
 
 __all__ = [
     "DerefEvent",
@@ -383,7 +384,7 @@ def _admits_none(annotation: cst.BaseExpression) -> bool:
                 text = expr.evaluated_value
                 if isinstance(text, str):
                     stack.append(cst.parse_expression(text.strip()))
-            except (cst.ParserSyntaxError, ValueError, SyntaxError, RecursionError):
+            except UNREADABLE + (ValueError, SyntaxError, RecursionError):
                 pass  # an annotation we cannot read admits nothing
     return False
 

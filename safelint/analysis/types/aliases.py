@@ -13,6 +13,7 @@ import libcst as cst
 from safelint.analysis.syntax import Scope, dotted_name
 from safelint.analysis.types.annotations import AnnotationReader
 from safelint.analysis.types.model import UNKNOWN, Type, TypeVarType
+from safelint.source import UNREADABLE
 
 if TYPE_CHECKING:
     from safelint.analysis.types.evaluator import TypeEvaluator
@@ -39,7 +40,7 @@ class TypeAliases:
         if known is None:
             try:
                 known = self._written_out.read(cst.parse_expression(text), None)
-            except cst.ParserSyntaxError:
+            except UNREADABLE:
                 known = UNKNOWN
             self._written[text] = known
         return known

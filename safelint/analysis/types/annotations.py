@@ -31,6 +31,7 @@ from safelint.analysis.types.model import (
     TypeVarType,
     join,
 )
+from safelint.source import UNREADABLE
 
 __all__ = ["AnnotationReader"]
 
@@ -86,7 +87,7 @@ class AnnotationReader:
                 return UNKNOWN
             try:
                 parsed = cst.parse_expression(text.strip())
-            except cst.ParserSyntaxError:
+            except UNREADABLE:
                 return UNKNOWN
             return self.read(parsed, scope, depth + 1)
         if isinstance(annotation, cst.Name) and annotation.value == "None":

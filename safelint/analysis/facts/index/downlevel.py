@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from safelint.source import UNREADABLE
+
 
 class _Downlevel(cst.CSTTransformer):
     """What each newer form means to a summary: a type parameter list is dropped (its
@@ -76,6 +78,6 @@ def downlevel(source: bytes) -> bytes | None:
     """``source`` with its newer forms rewritten, or None when libcst cannot read it either."""
     try:
         module = cst.parse_module(source)
-    except (cst.ParserSyntaxError, SyntaxError, LookupError, RecursionError, MemoryError, ValueError):
+    except UNREADABLE + (SyntaxError, LookupError, RecursionError, MemoryError, ValueError):
         return None
     return module.visit(_Downlevel()).bytes

@@ -204,7 +204,10 @@ class Linker:
             return self.member(binding.module, binding.name, depth + 1)
         definition = Definition(module, path, binding, owner)
         if isinstance(binding, StubAlias):
-            target = self._dotted(module, owner, binding.expression, depth + 1)
+            # `X = X` in a class body reads the X around the class (pytest's `Interrupted =
+            # Interrupted`): the name is not bound in the class yet when its value is read.
+            own = owner is not None and binding.expression.split(".")[0] == path[-1]
+            target = self._dotted(module, owner.owner if own and owner else owner, binding.expression, depth + 1)
             if target is not None:
                 return target
         return Resolved(definition)
@@ -219,6 +222,8 @@ class Linker:
 
     def lookup(self, module: str, owner: Definition | None, name: str, depth: int = 0) -> Resolved | None:
         """A bare name in a stub's scope: the enclosing class bodies, the module, builtins."""
+        if depth > _MAX_DEPTH:  # aliases in class bodies that name each other
+            return None
         scope = owner
         while scope is not None:
             binding = _members(scope).get(name)
