@@ -132,5 +132,5 @@ def test_syntax_libcst_cannot_read_is_sl000_not_a_crash() -> None:
 
 
 def test_a_string_annotation_libcst_cannot_read_is_unknown() -> None:
-    source = b"def f(x: 't\"{b};\" t\"\"') -> None:\n    print(x.y)\n"
+    source = b'def f(x: \'t"{b};" t""\') -> None:\n    print(x.y)\n'
     assert codes(source) == []
