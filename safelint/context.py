@@ -110,6 +110,21 @@ class ModuleContext:
         value = memo[key] = compute()
         return value
 
+    def close(self) -> None:
+        """Drop what the file's analyses computed, once its findings are resolved.
+
+        The memos and the evaluator point back at this context, and flow graphs at their own
+        nodes: unlinked here, they are freed by reference counting as the check returns
+        instead of being left for the cyclic collector to trace."""
+        for value in self._memo.values():
+            if type(value) is CFG:
+                value.close()
+        self._memo.clear()
+        evaluator = self.__dict__.get("types")
+        if evaluator is not None:  # its parts hold it and this context
+            vars(evaluator).clear()
+        self.__dict__.clear()
+
     def cfg(self, scope: ScopeNode) -> CFG:
         """The control-flow graph of a scope, built once per file and shared by every family."""
         return self.memo(

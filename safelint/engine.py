@@ -16,7 +16,7 @@ import libcst as cst
 import pathspec
 
 from safelint.analysis.deliberate import is_test_path
-from safelint.analysis.syntax import use_tree, walk_scoped
+from safelint.analysis.syntax import using_tree, walk_scoped
 from safelint.config import Settings
 from safelint.context import ModuleContext
 from safelint.project import Project
@@ -99,12 +99,15 @@ class Checker:
             return self._source_error(display, error, path)
         result = FileResult(display)
         ctx = ModuleContext(display, text, module, self.project, path)
-        self._run_rules(ctx, ignored, result)
-        deep = result.findings  # SL000 for rules the nesting defeated
         try:
-            findings = ctx.resolve()
+            with using_tree(module):  # the rules' analyses walk this module many times over
+                self._run_rules(ctx, ignored, result)
+                findings = ctx.resolve()
         except RecursionError:
             return self._source_error(display, SourceError("the code is nested too deeply to analyse"), path)
+        finally:
+            ctx.close()
+        deep = result.findings  # SL000 for rules the nesting defeated
         findings = [f for f in findings if not any(f.code.startswith(i) for i in ignored)]
         suppressions = parse_suppressions(text, honour_type_ignores=self.settings.honour_type_ignores)
         findings = apply_suppressions(findings, suppressions)
@@ -123,7 +126,6 @@ class Checker:
         dispatch = self._dispatch(ignored, is_test_path(ctx.path))
         if not dispatch:
             return
-        use_tree(ctx.module)  # the rules' analyses walk this module many times over
         broken: set[str] = set()
         too_deep: list[str] = []
         get = dispatch.get

@@ -70,15 +70,21 @@ def _check_one(settings_index: int, path: str, display: str) -> FileResult:
         return checker.check_path(Path(path), display)
 
 
+_YOUNG_LIMIT = 100_000
+"""Objects the young generation may hold after a file before it is collected."""
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """No automatic collection while one file is checked, one of the young generation after.
+    """No automatic collection while one file is checked; one of the young generation after
+    it, once files have left enough behind.
 
-    What a check allocates (the tree, flow graphs, memos) stays alive until the check ends
-    and then dies at once, in cycles only the collector frees. Collections during the check
-    find little to free; they promote it all to the old generation, whose collections then
-    traverse it, and every long-lived object, again and again (a quarter of a run's CPU).
-    Collecting once at the end traverses each object once, while it is still young."""
+    What a check allocates (the tree, flow graphs, memos) stays alive until the check ends.
+    Collections during the check find little to free; they promote it all to the old
+    generation, whose collections then traverse it, and every long-lived object, again and
+    again (a quarter of a run's CPU). The check unlinks its own cycles when it ends
+    (``ModuleContext.close``), so little is left for the collector, which then runs only
+    every few files."""
     if not gc.isenabled():
         yield
         return
@@ -86,7 +92,8 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.collect(0)
+        if gc.get_count()[0] > _YOUNG_LIMIT:
+            gc.collect(0)
         gc.enable()
 
 

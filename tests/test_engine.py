@@ -213,3 +213,25 @@ def test_every_family_shares_one_cfg_per_scope(monkeypatch: pytest.MonkeyPatch) 
     assert {"SL103", "SL201", "SL401"} <= {f.code for f in findings}
     functions = [s for s in built if isinstance(s, cst.FunctionDef)]
     assert len(functions) == 1
+
+
+def test_a_checked_file_leaves_its_analyses_unlinked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check closes its context: the flow graphs and the type evaluator it built are
+    unlinked (freed by reference counting, not left for the cyclic collector)."""
+    seen: list[ModuleContext] = []
+    graphs = []
+    original = ModuleContext.close
+
+    def close(ctx: ModuleContext) -> None:
+        seen.append(ctx)
+        graphs.extend(v for v in ctx._memo.values() if type(v).__name__ == "CFG")
+        evaluator = ctx.__dict__.get("types")
+        original(ctx)
+        assert evaluator is None or not vars(evaluator)
+
+    monkeypatch.setattr(ModuleContext, "close", close)
+    src = "def f(g):\n    with open(g) as h:\n        return h.read()\n"
+    Checker(Settings(root=Path("."))).check_bytes(src.encode(), "x.py")
+    (ctx,) = seen
+    assert graphs and all(not node.succs and not node.preds for cfg in graphs for node in cfg.nodes)
+    assert not ctx.__dict__.get("_memo") and "types" not in ctx.__dict__

@@ -17,15 +17,29 @@ class _Node:
         self.other: _Node | None = None
 
 
-def test_the_collector_is_paused_and_the_cycles_freed_after() -> None:
+def _cycle() -> weakref.ref[_Node]:
+    first, second = _Node(), _Node()
+    first.other, second.other = second, first
+    return weakref.ref(first)
+
+
+def test_the_collector_is_paused_and_the_cycles_freed_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "_YOUNG_LIMIT", -1)
     with runner._collector_paused():
         assert not gc.isenabled()
-        first, second = _Node(), _Node()
-        first.other, second.other = second, first
-        alive = weakref.ref(first)
-        del first, second
+        alive = _cycle()
         assert alive() is not None  # nothing collects during the check
     assert gc.isenabled()
+    assert alive() is None
+
+
+def test_a_few_cycles_wait_for_the_next_collection(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "_YOUNG_LIMIT", 10**9)
+    gc.collect()
+    with runner._collector_paused():
+        alive = _cycle()
+    assert alive() is not None
+    gc.collect()
     assert alive() is None
 
 

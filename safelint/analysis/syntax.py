@@ -11,9 +11,11 @@ that are not references (an attribute's ``attr``, a keyword argument's ``keyword
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Final, Union, cast
 
 import libcst as cst
@@ -127,54 +129,110 @@ def _compute_children(node: cst.CSTNode, out: list[cst.CSTNode]) -> None:
 
 
 class Tree:
-    """One module's child lists and parents, read from the node fields once.
+    """One module's nodes in pre-order, with each node's children and where its subtree ends.
 
     Analyses walk the same module dozens of times through ~100 call sites that hold only a
-    node, so the tree is found through :func:`use_tree` rather than passed along. Entries are
-    keyed by ``id``: the tree holds every node it indexes, so an id cannot be reused while it
-    lives, and a node from any other tree simply misses and is read from its fields.
+    node, so the tree is found through :func:`using_tree` rather than passed along. A node's
+    subtree is the slice ``nodes[at:end[at]]`` of the pre-order list, so a walk copies a slice
+    instead of visiting node by node. Entries are keyed by ``id``: the tree holds every node it
+    indexes, so an id cannot be reused while it lives, and a node from any other tree simply
+    misses and is read from its fields.
     """
 
     def __init__(self, module: cst.Module) -> None:
         self.module = module
-        nodes: list[cst.CSTNode] = [module]
+        nodes: list[cst.CSTNode] = []
         kids: list[tuple[cst.CSTNode, ...]] = []
-        parent: list[int] = [-1]
+        end: list[int] = []
+        # A node is pushed with its position's closing marker under its children: popping
+        # the marker (an int) means the subtree is done.
+        stack: list[cst.CSTNode | int] = [module]
         found: list[cst.CSTNode] = []
-        position = 0
-        while position < len(nodes):
+        pop, push = stack.pop, stack.append
+        while stack:
+            item = pop()
+            if type(item) is int:
+                end[item] = len(nodes)
+                continue
+            position = len(nodes)
+            nodes.append(item)  # type: ignore[arg-type]
+            end.append(0)
             found.clear()
-            _compute_children(nodes[position], found)
+            _compute_children(item, found)  # type: ignore[arg-type]
             kids.append(tuple(found))
-            nodes += found
-            parent += [position] * len(found)
-            position += 1
-        self._nodes = nodes
-        self._parent = parent
+            push(position)
+            found.reverse()
+            stack += found
+        self.nodes = nodes
+        self.end = end
         self._kids = kids
-        self._at = {id(node): i for i, node in enumerate(nodes)}
+        self.at = {id(node): i for i, node in enumerate(nodes)}
 
     def children_of(self, node: cst.CSTNode) -> tuple[cst.CSTNode, ...] | None:
         """The node's children, or None when it is not in this tree."""
-        at = self._at.get(id(node))
+        at = self.at.get(id(node))
         return None if at is None else self._kids[at]
+
+    @functools.cached_property
+    def scope_positions(self) -> list[int]:
+        """Where the scope nodes are in the pre-order list, ascending."""
+        nodes = self.nodes
+        return [i for i, node in enumerate(nodes) if type(node) in _SCOPE_CLASSES]
+
+    @functools.cached_property
+    def def_positions(self) -> list[int]:
+        """Where the functions, classes and lambdas are in the pre-order list, ascending."""
+        nodes = self.nodes
+        return [i for i in self.scope_positions if type(nodes[i]) in _DEFS]
+
+    def outside(self, start: int, stop: int, pruned: list[int], out: list[cst.CSTNode], iters: bool) -> None:
+        """Append ``nodes[start:stop]`` to ``out``, each node at a position in ``pruned`` kept
+        but what is under it left out; with ``iters``, a comprehension's outermost iterable
+        (which runs where the comprehension stands) is taken in, pruned alike."""
+        nodes, end = self.nodes, self.end
+        k = bisect.bisect_left(pruned, start)
+        cursor = start
+        while k < len(pruned) and pruned[k] < stop:
+            position = pruned[k]
+            out += nodes[cursor : position + 1]
+            cursor = end[position]
+            if iters and type(nodes[position]) in _COMPREHENSION_CLASSES:
+                first = self.at[id(nodes[position].for_in.iter)]  # type: ignore[attr-defined]
+                self.outside(first, end[first], pruned, out, iters)
+            k = bisect.bisect_left(pruned, cursor, k + 1)
+        out += nodes[cursor:stop]
 
     @functools.cached_property
     def parents(self) -> dict[cst.CSTNode, cst.CSTNode]:
         """Each node's parent (the module has none)."""
-        nodes = self._nodes
-        return {nodes[i]: nodes[p] for i, p in enumerate(self._parent) if p >= 0}
+        nodes = self.nodes
+        return {kid: nodes[i] for i, each in enumerate(self._kids) for kid in each}
 
 
 _current: Tree | None = None
 
 
-def use_tree(module: cst.Module) -> Tree:
-    """The tree of ``module``, built on first use; walks of its nodes read it from now on."""
+@contextmanager
+def using_tree(module: cst.Module) -> Iterator[Tree]:
+    """Walks of ``module``'s nodes read its :class:`Tree` inside the block; the tree is let go
+    on the way out, with the module (whatever tree was current before is current again)."""
     global _current
-    if _current is None or _current.module is not module:
-        _current = Tree(module)
-    return _current
+    before = _current
+    _current = before if before is not None and before.module is module else Tree(module)
+    try:
+        yield _current
+    finally:
+        _current = before
+
+
+def _position(node: cst.CSTNode) -> tuple[Tree, int] | None:
+    """The current tree and ``node``'s place in its pre-order list, or None when the node is
+    not in that tree."""
+    tree = _current
+    if tree is None:
+        return None
+    at = tree.at.get(id(node))
+    return None if at is None else (tree, at)
 
 
 def push_children(node: cst.CSTNode, out: list[cst.CSTNode]) -> None:
@@ -201,7 +259,16 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
 
 
 def walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """``root`` and everything under it, in no particular order, without recursion."""
+    """``root`` and everything under it, in no particular order, without recursion (in
+    pre-order, a slice of the tree's list, when ``root`` is in the current tree)."""
+    found = _position(root)
+    if found is None:
+        return _walk_fields(root)
+    tree, at = found
+    return iter(tree.nodes[at : tree.end[at]])
+
+
+def _walk_fields(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
     stack = [root]
     while stack:
         node = stack.pop()
@@ -212,6 +279,28 @@ def walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
 def walk_scoped(root: cst.CSTNode, scope: Scope = None) -> Iterator[tuple[cst.CSTNode, Scope]]:
     """Every node under ``root``, pre-order, with the innermost scope (function, lambda,
     class, comprehension) enclosing it; a scope node itself is paired with the scope around it."""
+    found = _position(root)
+    if found is None:
+        yield from _walk_scoped_fields(root, scope)
+        return
+    tree, start = found
+    nodes, end = tree.nodes, tree.end
+    stop = end[start]
+    # The scopes open at the current position, each with where it closes; the first never does.
+    opened: list[tuple[int, Scope]] = [(stop, scope)]
+    closes, current = stop, scope
+    for i in range(start, stop):
+        while i >= closes:
+            opened.pop()
+            closes, current = opened[-1]
+        node = nodes[i]
+        yield node, current
+        if type(node) in _SCOPE_CLASSES:
+            closes, current = end[i], cast(Scope, node)
+            opened.append((closes, current))
+
+
+def _walk_scoped_fields(root: cst.CSTNode, scope: Scope) -> Iterator[tuple[cst.CSTNode, Scope]]:
     stack: list[tuple[cst.CSTNode, Scope]] = [(root, scope)]
     pop, append = stack.pop, stack.append
     kids: list[cst.CSTNode] = []
@@ -350,7 +439,14 @@ def nested_scopes(scope: ScopeNode) -> list[ScopeNode]:
     """The scopes directly inside ``scope`` (functions, classes, lambdas, comprehensions),
     in source order. Each gets its own graph; none is inlined into ``scope``'s."""
     found: list[ScopeNode] = []
-    stack = own_roots(scope)
+    tree = _current
+    roots = own_roots(scope)
+    if tree is not None and all(id(root) in tree.at for root in roots):
+        for root in roots:
+            at = tree.at[id(root)]
+            _scopes_in(tree, at, tree.end[at], found)
+        return found
+    stack = roots
     stack.reverse()
     more: list[cst.CSTNode] = []
     while stack:
@@ -369,6 +465,20 @@ def nested_scopes(scope: ScopeNode) -> list[ScopeNode]:
     return found
 
 
+def _scopes_in(tree: Tree, start: int, stop: int, found: list[ScopeNode]) -> None:
+    """The outermost scopes in ``nodes[start:stop]``, and those in their headers, in source order."""
+    positions, nodes, end = tree.scope_positions, tree.nodes, tree.end
+    k = bisect.bisect_left(positions, start)
+    while k < len(positions) and positions[k] < stop:
+        position = positions[k]
+        node = cast(ScopeNode, nodes[position])
+        found.append(node)
+        for root in header_roots(node):
+            at = tree.at[id(root)]
+            _scopes_in(tree, at, end[at], found)
+        k = bisect.bisect_left(positions, end[position], k + 1)
+
+
 def iter_scopes(root: ScopeNode) -> Iterator[tuple[ScopeNode, ScopeNode | None]]:
     """``root`` and every scope inside it, each with its enclosing scope, parents first."""
     stack: list[tuple[ScopeNode, ScopeNode | None]] = [(root, None)]
@@ -382,12 +492,22 @@ def own_nodes(scope: ScopeNode) -> Iterator[cst.CSTNode]:
     """The nodes that run in ``scope`` itself: nested scopes are skipped (a comprehension's
     outermost iterable, which runs here, excepted), and so are a def's header parts."""
     if isinstance(scope, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-        stack: list[cst.CSTNode] = [scope.body]
+        roots: list[cst.CSTNode] = [scope.body]
     elif isinstance(scope, cst.Module):
-        stack = list(scope.body)
+        roots = list(scope.body)
     else:
-        stack = []
-        push_children(scope, stack)
+        roots = children(scope)
+    tree = _current
+    if tree is not None and all(id(root) in tree.at for root in roots):
+        found: list[cst.CSTNode] = []
+        for root in roots:
+            at = tree.at[id(root)]
+            tree.outside(at, tree.end[at], tree.scope_positions, found, True)
+        return iter(found)
+    return _own_nodes_fields(roots)
+
+
+def _own_nodes_fields(stack: list[cst.CSTNode]) -> Iterator[cst.CSTNode]:
     while stack:
         node = stack.pop()
         yield node
@@ -405,18 +525,31 @@ _COMPREHENSION_CLASSES: Final = frozenset(COMPREHENSIONS)
 def without_nested_defs(root: cst.CSTNode) -> list[cst.CSTNode]:
     """``root`` and what is under it, nested functions, classes and lambdas left out
     (comprehensions are kept: their code runs where they stand)."""
-    found: list[cst.CSTNode] = []
-    stack = [root]
+    found: list[cst.CSTNode] = [root]
+    place = _position(root)
+    if place is not None:
+        tree, at = place
+        tree.outside(at + 1, tree.end[at], tree.def_positions, found, False)
+        return found
+    stack = children(root)
     while stack:
         node = stack.pop()
         found.append(node)
-        if node is root or type(node) not in _DEFS:
+        if type(node) not in _DEFS:
             push_children(node, stack)
     return found
 
 
 def preorder(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """``root`` and everything under it in source order (slower than :func:`walk`)."""
+    """``root`` and everything under it in source order."""
+    place = _position(root)
+    if place is not None:
+        tree, at = place
+        return iter(tree.nodes[at : tree.end[at]])
+    return _preorder_fields(root)
+
+
+def _preorder_fields(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
     stack = [root]
     kids: list[cst.CSTNode] = []
     while stack:
@@ -473,6 +606,12 @@ def callee_name(func: cst.BaseExpression) -> str | None:
 
 def is_generator(function: cst.FunctionDef) -> bool:
     """Whether a def's own body yields (nested defs, lambdas and comprehensions are not its body)."""
+    place = _position(function.body)
+    if place is not None:
+        tree, at = place
+        own: list[cst.CSTNode] = []
+        tree.outside(at, tree.end[at], tree.scope_positions, own, False)
+        return any(type(node) is cst.Yield for node in own)
     stack: list[cst.CSTNode] = [function.body]
     while stack:
         node = stack.pop()

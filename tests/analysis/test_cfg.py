@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import textwrap
 
 import libcst as cst
@@ -724,3 +725,20 @@ def test_big_and_deep_code_builds() -> None:
 def test_constructs_newer_than_the_builder_degrade_to_opaque_steps() -> None:
     cfg = graph("x = {**d for d in ds}\ntype Alias = int\ndef g[T](a: T) -> T: return a\n")
     assert {"x = {**d for d in ds} -normal-> type Alias = int", "type Alias = int -normal-> def g"} <= edges(cfg)
+
+
+def test_a_closed_graph_is_freed_without_the_cyclic_collector() -> None:
+    source = "def f(x):\n    while x:\n        try:\n            x = g(x)\n        finally:\n            h()\n"
+    gc.collect()
+    gc.disable()
+    try:
+        kept = graph(source, scope=1)
+        del kept
+        assert gc.collect() > 0  # left alone, a graph's nodes and edges hold each other
+        closed = graph(source, scope=1)
+        assert any(n.succs for n in closed.nodes)
+        closed.close()
+        del closed
+        assert gc.collect() == 0  # closed, reference counting alone frees it
+    finally:
+        gc.enable()

@@ -102,6 +102,13 @@ def test_async_generators_and_context_managers() -> None:
     def outer():
         def inner(): yield 1
         return inner
+    def after():
+        def inner(): yield 1
+        f = lambda: (yield)
+        yield from inner()
+    def lam():
+        f = lambda: (yield)
+        return f
     @contextlib.contextmanager
     def cm(): yield
     @asynccontextmanager
@@ -112,6 +119,8 @@ def test_async_generators_and_context_managers() -> None:
     assert agen.is_async and agen.is_generator and not agen.is_coroutine_function
     assert function(src, "gen").is_generator
     assert not function(src, "outer").is_generator
+    assert function(src, "after").is_generator  # back in its own body after the nested ones
+    assert not function(src, "lam").is_generator
     assert function(src, "cm").is_context_manager
     assert function(src, "acm").is_context_manager
 
@@ -958,3 +967,20 @@ def test_fields_keep_where_their_types_come_from() -> None:
         ("conn", "call", "pkg.conf.Timeout"),
     )
     assert client.annotated_attributes == (("size", "builtins.int"), ("label", "builtins.str"))  # not ``*extra``'s
+
+
+def test_the_summarizer_walk_reads_every_child_but_contexts_and_operators() -> None:
+    import ast
+
+    from safelint.analysis.facts.index.bindings import push_children
+
+    tree = ast.parse("x = [a + b for a in f(y, *z, k=-1) if not a < 2]\nclass C(B, m=M):\n    def g(s=1): yield")
+    for node in ast.walk(tree):
+        found: list[ast.AST] = []
+        push_children(node, found)
+        expected = [
+            n
+            for n in ast.iter_child_nodes(node)
+            if not isinstance(n, (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop))
+        ]
+        assert found == expected

@@ -168,6 +168,16 @@ class CFG:
         self._index = index
         self._rpo: list[CFGNode] | None = None
 
+    def close(self) -> None:
+        """Unlink the nodes (each edge points back at a node) so that reference counting frees
+        the graph when its file is done, not the cyclic collector; the graph is empty after."""
+        for node in self.nodes:
+            node.succs = []
+            node.preds = []
+            node._frame = None
+        self._index = {}
+        self._rpo = None
+
     def successors(self, node: CFGNode) -> Sequence[Edge]:
         return node.succs
 

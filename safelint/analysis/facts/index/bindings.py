@@ -18,6 +18,7 @@ __all__ = [
     "import_sites",
     "is_none",
     "make_scope",
+    "push_children",
     "self_assignments",
     "statements",
 ]
@@ -34,6 +35,26 @@ _BLOCKS: Final[dict[type, tuple[str, ...]]] = {
     **{t: ("body", "handlers", "orelse", "finalbody") for t in _TRY_TYPES},
     ast.Match: ("cases",),
 }
+
+
+_NOT_CHILDREN: Final = frozenset({"ctx", "op", "ops", "type_comment"})
+"""Fields whose nodes never matter to a walk: a name's load/store context and operators
+(``ast.iter_child_nodes`` yields them all, about one node in four)."""
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def push_children(node: ast.AST, out: list[ast.AST]) -> None:
+    """Append the child nodes of ``node`` to ``out`` in ``ast.iter_child_nodes`` order,
+    contexts and operators left out, without its generators."""
+    fields = _CHILD_FIELDS.get(type(node))
+    if fields is None:
+        fields = _CHILD_FIELDS[type(node)] = tuple(f for f in node._fields if f not in _NOT_CHILDREN)
+    for name in fields:
+        value = getattr(node, name, None)
+        if type(value) is list:
+            out += [item for item in value if isinstance(item, ast.AST)]
+        elif isinstance(value, ast.AST):
+            out.append(value)
 
 
 def statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:

@@ -36,6 +36,7 @@ from .bindings import (
     import_sites,
     is_none,
     make_scope,
+    push_children,
     self_assignments,
     statements,
 )
@@ -72,7 +73,9 @@ _LITERAL_CONTAINERS: Final[dict[type, str]] = {
 }
 _BUILTIN_NAMES: Final = frozenset(n for n in dir(builtins) if not n.startswith("_"))
 _FUNCTION_TYPES: Final = (ast.FunctionDef, ast.AsyncFunctionDef)
-_SCOPE_TYPES: Final = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_NESTED_FUNCTIONS: Final = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_SCOPE_END: Final = ast.AST()
+"""Pushed under a nested function's children: popping it means the walk is back in the body."""
 
 _AttrWrite = tuple[str, Union[ast.expr, None], Union[ast.expr, None], Scope, Callable[[str], Union[str, None]]]
 """``self.<attr> = value`` in a method: the attribute, the value (None: annotated only),
@@ -250,10 +253,11 @@ class _Summarizer:
                 self_sets.extend(self_assignments(stmt, self_name))
         local = make_scope(local_sites)
         kind, head = self.annotation(node.returns)
+        calls, is_generator = self._calls(node, local, self_name)
         summary = FunctionSummary(
             qualname=qualname,
             is_async=isinstance(node, ast.AsyncFunctionDef),
-            is_generator=self._may_yield(node) and _yields(node),
+            is_generator=is_generator,
             is_context_manager=bool(last & {"contextmanager", "asynccontextmanager"}),
             must_use="must_use" in last,
             return_kind=kind,
@@ -262,7 +266,7 @@ class _Summarizer:
             returned_calls=self._returned_calls(returns, local, counts, assigned),
             decorators=decorators,
             params=params,
-            calls=self._calls(node, local, self_name),
+            calls=calls,
         )
         declared = {
             p.name: p.declared
@@ -273,15 +277,27 @@ class _Summarizer:
 
     def _calls(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, local: Scope, self_name: str | None
-    ) -> tuple[str, ...]:
+    ) -> tuple[tuple[str, ...], bool]:
+        """The project functions the body calls (nested functions' calls included) and
+        whether its own body yields, found in one walk."""
         found: dict[str, None] = {}
         top = self.module.partition(".")[0]
+        may_yield, yields, nested = self._may_yield(node), False, 0
         stack: list[ast.AST] = list(node.body)
         while stack:
             item = stack.pop()
+            if item is _SCOPE_END:
+                nested -= 1
+                continue
             if isinstance(item, ast.ClassDef):
                 continue
-            stack.extend(ast.iter_child_nodes(item))
+            if may_yield:
+                if isinstance(item, _NESTED_FUNCTIONS):
+                    stack.append(_SCOPE_END)
+                    nested += 1
+                elif not nested and isinstance(item, (ast.Yield, ast.YieldFrom)):
+                    yields = True
+            push_children(item, stack)
             if not isinstance(item, ast.Call):
                 continue
             dotted = dotted_name(item.func)
@@ -295,7 +311,7 @@ class _Summarizer:
             callee = self.qualify(item.func, local)
             if callee is not None and callee.partition(".")[0] == top:
                 found[callee] = None
-        return tuple(found)
+        return tuple(found), yields
 
     def _may_yield(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         lines = self.yield_lines
@@ -575,6 +591,7 @@ class _Summarizer:
         targets: set[str] = set()
         repeated: set[str] = set()
         stack: list[tuple[ast.AST, bool, tuple[str, str] | None]] = [(self.tree, False, None)]
+        kids: list[ast.AST] = []
         while stack:
             node, looping, owner = stack.pop()
             inner = looping or isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.comprehension))
@@ -589,7 +606,9 @@ class _Summarizer:
                 arguments = [*node.args.posonlyargs, *node.args.args]
                 in_class = owner is not None and owner[0] and not owner[1]
                 owner = (owner[0], arguments[0].arg) if owner is not None and in_class and arguments else ("", "")
-            stack.extend((child, inner, owner) for child in ast.iter_child_nodes(node))
+            kids.clear()
+            push_children(node, kids)
+            stack += [(child, inner, owner) for child in kids]
             if isinstance(node, (ast.Assign, ast.withitem)):
                 value = node.value if isinstance(node, ast.Assign) else node.context_expr
                 bound = node.targets if isinstance(node, ast.Assign) else [node.optional_vars]
@@ -684,24 +703,26 @@ def _hands_self_on(init: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     if not args:
         return False
     me = args[0].arg
-    for stmt in statements(init.body):
-        for node in ast.walk(stmt):
-            if not isinstance(node, ast.Call):
-                continue
-            func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-            if name not in REGISTERING_CALLS:
-                continue
-            for arg in [*node.args, *(k.value for k in node.keywords)]:
-                if isinstance(arg, ast.Name) and arg.id == me:
-                    return True
-                if (
-                    isinstance(arg, ast.Attribute)
-                    and isinstance(arg.value, ast.Name)
-                    and arg.value.id == me
-                    and arg.attr in SELF_RELEASERS
-                ):
-                    return True
+    nodes: list[ast.AST] = list(init.body)
+    while nodes:  # one walk: every node under the body once
+        node = nodes.pop()
+        push_children(node, nodes)
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if name not in REGISTERING_CALLS:
+            continue
+        for arg in [*node.args, *(k.value for k in node.keywords)]:
+            if isinstance(arg, ast.Name) and arg.id == me:
+                return True
+            if (
+                isinstance(arg, ast.Attribute)
+                and isinstance(arg.value, ast.Name)
+                and arg.value.id == me
+                and arg.attr in SELF_RELEASERS
+            ):
+                return True
     return False
 
 
@@ -717,18 +738,6 @@ def _add_function(
         return
     declared = overloads.pop(name, None)
     functions.append(dataclasses.replace(summary, overloads=tuple(declared)) if declared else summary)
-
-
-def _yields(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Whether the function's own body (not nested scopes) contains ``yield``."""
-    stack: list[ast.AST] = list(node.body)
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (ast.Yield, ast.YieldFrom)):
-            return True
-        if not isinstance(item, _SCOPE_TYPES):
-            stack.extend(ast.iter_child_nodes(item))
-    return False
 
 
 def is_package_file(path: str | os.PathLike[str]) -> bool:
