@@ -10,7 +10,7 @@ outside the repository: they are the peers' code). ruff's source distributions d
 files are read from a checkout of astral-sh/ruff named by ``--ruff-source``, and its expected
 sites are what the pinned ruff (a dev dependency) reports on them. Without the checkout the
 ruff rows are skipped. Every fixture is copied to ``DIR/run`` (no folder named ``tests``) and
-checked there with every rule on.
+checked there with every rule and every option that widens a rule on (``EVERYTHING_ON``).
 
 pylint's expected sites are its ``.txt`` files; mypy's are the ``# E:`` comments and ``[out]``
 lines of each ``[case]``, whose main module (and ``[file]`` modules) become one directory.
@@ -321,8 +321,23 @@ def pyright_fixtures(run: Path) -> list[Fixture]:
     return fixtures
 
 
+EVERYTHING_ON = """\
+select = ["SL1", "SL2", "SL3", "SL4", "SL105", "SL108"]
+
+[rules.SL2]
+declared-optionals = true
+
+[rules.SL106]
+bare-except = true
+"""
+"""What the peers' fixtures measure is what the rules can find: every rule and every option that
+widens what they report is on, the ones off by default included."""
+
+
 def safelint(run: Path, python: str | None) -> dict[Path, dict[int, list[str]]]:
-    command = [sys.executable, "-m", "safelint", "check", str(run), "--isolated", "--select", "SL"]
+    config = run.parent / "safelint-everything.toml"
+    config.write_text(EVERYTHING_ON, encoding="utf-8")
+    command = [sys.executable, "-m", "safelint", "check", str(run), "--config", str(config)]
     command += ["--no-cache", "--format", "json", "--exit-zero"]
     if python:
         command += ["--python", python]

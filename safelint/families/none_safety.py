@@ -114,8 +114,8 @@ class OptionalUseRule(Rule):
               says may be None — a stub's or an annotation's `X | None` return (`re.match`,
               `dict.get`, `inspect.currentframe`, a project function `-> T | None`), a parameter or
               field declared Optional, an optional group of a regex — as a type checker would. Off by
-              default: on code nobody tuned safelint on, 0 of the 41 such findings were REAL (11
-              DEBATABLE, 30 FALSE), because mature code rules that None out by invariants the
+              default: on code nobody tuned safelint on, 0 of the 40 such findings were REAL (11
+              DEBATABLE, 29 FALSE), because mature code rules that None out by invariants the
               analysis cannot see (a pattern that always matches the text it is given, a key the
               program put in the dict, a platform fact). Reported always: a None that the machine
               the program runs on decides and no invariant of the code can rule out — an unset
@@ -140,10 +140,12 @@ class OptionalUseRule(Rule):
             Measured precision: judged on code nobody tuned it on (`bench/fresh_judging.md`,
             `bench/fresh_judging_2.md`, `bench/precision_issue16.md`; pooled in
             `bench/default_set.md`), 1 of the family's 43 findings was REAL (12 DEBATABLE, 30
-            FALSE). Of those, the 2 whose None the environment decides are what the family
-            reports by default (1 REAL: `importlib.util.find_spec` on a module name the user
-            typed; 1 DEBATABLE: `os.getenv("path")` on Windows) — too few to measure a precision
-            by. The other 41 (0 REAL) came from declared Optionals and need `declared-optionals`.
+            FALSE). Of those, 3 had a None the environment decides, the sources the family reports
+            by default: 1 REAL (`importlib.util.find_spec` on a module name the user typed), 1
+            DEBATABLE (`os.getenv("path")` on Windows) and 1 FALSE (a truthy
+            `getattr(spec, "loader", None)` tested instead of `spec`, which the analysis has
+            understood since) — too few to measure a precision by. The other 40 (0 REAL) came from
+            declared Optionals and need `declared-optionals`.
             The price is recall: by default `re.match(p, s).group()` on text that may not match, a
             `dict.get` of a key that may be missing and an Optional parameter used unchecked are
             not reported.
