@@ -195,6 +195,12 @@ def _effect(f: FunctionFacts, name: cst.Name, root: cst.CSTNode, role: Role, par
             return Effect.BORROW
         if site.kind == "resource" and (method in site.releases or method in MOVING_METHODS):
             return Effect.MOVE  # `atexit.register(f.close)`: someone else will call it
+        if isinstance(grand, cst.Arg) and grand.value is parent:
+            call = parents.get(id(grand))
+            if isinstance(call, cst.Call):
+                # `tracer.setwriter(err.write)`: a bound method keeps its object alive wherever
+                # the callee keeps it, so it goes where the object itself would go.
+                return call_effect(f.ctx, call, grand, site.kind, f.function)
         return Effect.BORROW
     if isinstance(parent, cst.Arg) and parent.value is child:
         call = parents.get(id(parent))
