@@ -180,6 +180,17 @@ def test_returned_calls() -> None:
         return s
     def shadowed(open):
         return open(p)
+    _loop = None
+    def cached_or_fresh():
+        global _loop
+        if _loop is not None:
+            return _loop
+        _loop = new_loop()
+        return _loop
+    def fresh_or_none(p):
+        if not p:
+            return None
+        return open(p)
     """
     assert function(src, "direct").returned_calls == ("builtins.open",)
     assert function(src, "via_local").returned_calls == ("socket.socket",)
@@ -187,6 +198,8 @@ def test_returned_calls() -> None:
     assert function(src, "reassigned").returned_calls == ()
     assert function(src, "param").returned_calls == ()
     assert function(src, "shadowed").returned_calls == ()
+    assert function(src, "cached_or_fresh").returned_calls == ()
+    assert function(src, "fresh_or_none").returned_calls == ("builtins.open",)
 
 
 def test_overloads_ride_on_their_implementation() -> None:

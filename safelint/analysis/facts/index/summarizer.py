@@ -242,6 +242,10 @@ class _Summarizer:
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 local_sites.extend(import_sites(stmt, self._anchor))
                 continue
+            if isinstance(stmt, (ast.Global, ast.Nonlocal)):
+                for name in stmt.names:
+                    counts[name] = 2  # outlives the call: its one assignment here is not all it holds
+                continue
             for name in bound_names(stmt):
                 local_sites.append((name, None))
                 counts[name] = counts.get(name, 0) + 1
@@ -369,6 +373,10 @@ class _Summarizer:
                 callee = self.qualify(value.func, local)
                 if callee is not None:
                     callees[callee] = None
+            elif not (isinstance(value, ast.Constant) and value.value is None):
+                # `return _loop` (a global, a field, a parameter) hands back something that
+                # outlives the call: the function does not make a fresh value on every path.
+                return ()
         return tuple(callees)
 
     # ----------------------------------------------------------------- classes

@@ -66,7 +66,9 @@ class FunctionSummary:
     """Qualified name of the returned class, with ``Optional``/``Annotated`` unwrapped."""
     returned_calls: tuple[str, ...]
     """Qualified callees of calls the function visibly returns (``return open(p)``, or
-    ``f = open(p) ... return f``): the knowledge base decides which are resources."""
+    ``f = open(p) ... return f``): the knowledge base decides which are resources. Empty when
+    some ``return`` hands back anything else but None (a global, a field): such a function
+    does not make a fresh value each time."""
     decorators: tuple[str, ...]
     """Qualified (else dotted) names of the decorators, calls stripped."""
     params: tuple[ParamSummary, ...]
