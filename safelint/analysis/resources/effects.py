@@ -235,7 +235,7 @@ def _effect(f: FunctionFacts, name: cst.Name, root: cst.CSTNode, role: Role, par
 
 def _refine(f: FunctionFacts, test: cst.CSTNode, facts: NodeFacts) -> None:
     """Names the outcome of ``test`` shows are not a live resource: ``if f:`` is false
-    only for None, ``f is sys.stdout`` means it is not the file opened here, and
+    only for None, ``if opened:`` (a flag set with ``f``) only where ``f`` was not acquired, ``f is sys.stdout`` means it is not the file opened here, and
     ``f.closed`` means it was closed."""
     negated = False
     while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
@@ -243,7 +243,10 @@ def _refine(f: FunctionFacts, test: cst.CSTNode, facts: NodeFacts) -> None:
     dead_on: EdgeKind | None = None
     name: str | None = None
     if isinstance(test, cst.Name):
-        name, dead_on = test.value, EdgeKind.FALSE
+        # `if f:` is false only for None; `if opened:`, a flag set right after each
+        # acquisition of `f`, is false only where `f` was not acquired.
+        name = test.value if test.value in f.by_name else f.resource_flag(test.value)
+        dead_on = EdgeKind.FALSE
     elif isinstance(test, cst.Attribute) and isinstance(test.value, cst.Name) and test.attr.value == "closed":
         name, dead_on = test.value.value, EdgeKind.TRUE
     elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1:

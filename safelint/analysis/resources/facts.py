@@ -138,6 +138,7 @@ class FunctionFacts:
         self._facts: dict[int, NodeFacts] = {}
         self._quiet: dict[int, bool] = {}
         self.released_in_finally: set[str] = set()
+        self._resource_flags: dict[str, str | None] = {}
         self._find_sites()
 
     # -- pre-scan
@@ -299,11 +300,13 @@ class FunctionFacts:
         start = self.offset(since)
         return not any(name in names and self.offset(target) > start for name, target in self._bindings())
 
-    def _flag_only_after_acquires(self, flag: str) -> bool:
-        """Every ``flag = True`` in the function comes right after an ``acquire()``: the flag
-        means "held". Any other binding but ``flag = False``/``None`` breaks that."""
+    def _flag_only_after_acquires(self, flag: str, sites: Sequence[Acquisition] | None = None) -> bool:
+        """Every ``flag = True`` in the function comes right after one of ``sites`` (by
+        default any ``acquire()``): the flag means "held". Any other binding but
+        ``flag = False``/``None`` breaks that."""
         if flag in self.unsure:
             return False
+        calls = {id(site.call) for site in (sites or [s for found in self.lock_sites.values() for s in found])}
         for name, target in self._bindings():
             if name != flag:
                 continue
@@ -314,11 +317,12 @@ class FunctionFacts:
             if isinstance(value, cst.Name) and value.value in ("False", "None"):
                 continue
             line = self.ctx.parents.get(assign)
-            if not (isinstance(value, cst.Name) and value.value == "True" and self._follows_acquire(line)):
+            if not (isinstance(value, cst.Name) and value.value == "True" and self._follows(line, calls)):
                 return False
         return True
 
-    def _follows_acquire(self, line: cst.CSTNode | None) -> bool:
+    def _follows(self, line: cst.CSTNode | None, calls: set[int]) -> bool:
+        """Whether the statement before ``line`` in its block makes one of ``calls``."""
         block = self.ctx.parents.get(line) if line is not None else None
         if not isinstance(block, cst.IndentedBlock):
             return False
@@ -326,12 +330,36 @@ class FunctionFacts:
         at = next(i for i, stmt in enumerate(body) if stmt is line)
         if at == 0:
             return False
-        previous = body[at - 1]
-        return any(
-            isinstance(node, cst.Call)
-            and any(node is site.call for sites in self.lock_sites.values() for site in sites)
-            for node in walk(previous)
-        )
+        return any(isinstance(node, cst.Call) and id(node) in calls for node in walk(body[at - 1]))
+
+    def resource_flag(self, flag: str) -> str | None:
+        """The local resource a local flag says is held (``f = open(p); opened = True`` ...
+        ``if opened: f.close()``): every acquisition of that name is followed at once by
+        ``flag = True``, and the flag is otherwise only set to False or None. Where it is
+        false, nothing of that name is held."""
+        if flag in self._resource_flags:
+            return self._resource_flags[flag]
+        found = None
+        for name, sites in self.by_name.items():
+            if name in self.unsure or any(self._next_flag(site) != flag for site in sites):
+                continue
+            if self._flag_only_after_acquires(flag, sites):
+                found = name
+                break
+        self._resource_flags[flag] = found
+        return found
+
+    def _next_flag(self, site: Acquisition) -> str | None:
+        """The flag the statement right after an acquisition sets to True, if it does."""
+        line = self.ctx.parents.get(site.call)
+        while line is not None and not isinstance(line, cst.SimpleStatementLine):
+            line = self.ctx.parents.get(line)
+        block = self.ctx.parents.get(line) if line is not None else None
+        if line is None or not isinstance(block, cst.IndentedBlock):
+            return None
+        body = list(block.body)
+        at = next(i for i, stmt in enumerate(body) if stmt is line)
+        return _flag_set_true(body[at + 1]) if at + 1 < len(body) else None
 
     def _bindings(self) -> list[tuple[str, cst.CSTNode]]:
         """Every name the function binds, with the target node that binds it."""
