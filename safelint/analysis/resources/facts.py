@@ -266,20 +266,14 @@ class FunctionFacts:
         """What an acquisition depended on, as code and whether negated: the test of the ``if``
         whose body holds it, or a local flag set to True by the next statement. None when
         neither can be trusted."""
-        parents = self.ctx.parents
-        line = parents.get(site.call)
-        while line is not None and not isinstance(line, cst.SimpleStatementLine):
-            line = parents.get(line)
-        block = parents.get(line) if line is not None else None
-        if line is None or not isinstance(block, cst.IndentedBlock):
+        placed = self._placed(site.call)
+        if placed is None:
             return None
-        body = list(block.body)
-        at = next(i for i, stmt in enumerate(body) if stmt is line)
-        if at + 1 < len(body):
-            flag = _flag_set_true(body[at + 1])
-            if flag is not None and self._flag_only_after_acquires(flag):
-                return flag, False
-        owner = parents.get(block)
+        block = placed[0]
+        flag = self._next_flag(site)
+        if flag is not None and self._flag_only_after_acquires(flag):
+            return flag, False
+        owner = self.ctx.parents.get(block)
         if not isinstance(owner, cst.If) or owner.body is not block or not self._stable(owner.test, owner):
             return None
         test, negated = owner.test, False
@@ -323,14 +317,11 @@ class FunctionFacts:
 
     def _follows(self, line: cst.CSTNode | None, calls: set[int]) -> bool:
         """Whether the statement before ``line`` in its block makes one of ``calls``."""
-        block = self.ctx.parents.get(line) if line is not None else None
-        if not isinstance(block, cst.IndentedBlock):
+        placed = self._placed(line) if line is not None else None
+        if placed is None or placed[1] == 0:
             return False
-        body = list(block.body)
-        at = next(i for i, stmt in enumerate(body) if stmt is line)
-        if at == 0:
-            return False
-        return any(isinstance(node, cst.Call) and id(node) in calls for node in walk(body[at - 1]))
+        block, at = placed
+        return any(isinstance(node, cst.Call) and id(node) in calls for node in walk(block.body[at - 1]))
 
     def resource_flag(self, flag: str) -> str | None:
         """The local resource a local flag says is held (``f = open(p); opened = True`` ...
@@ -351,15 +342,22 @@ class FunctionFacts:
 
     def _next_flag(self, site: Acquisition) -> str | None:
         """The flag the statement right after an acquisition sets to True, if it does."""
-        line = self.ctx.parents.get(site.call)
-        while line is not None and not isinstance(line, cst.SimpleStatementLine):
-            line = self.ctx.parents.get(line)
-        block = self.ctx.parents.get(line) if line is not None else None
-        if line is None or not isinstance(block, cst.IndentedBlock):
+        placed = self._placed(site.call)
+        if placed is None or placed[1] + 1 >= len(placed[0].body):
             return None
-        body = list(block.body)
-        at = next(i for i, stmt in enumerate(body) if stmt is line)
-        return _flag_set_true(body[at + 1]) if at + 1 < len(body) else None
+        block, at = placed
+        return _flag_set_true(block.body[at + 1])
+
+    def _placed(self, node: cst.CSTNode) -> tuple[cst.IndentedBlock, int] | None:
+        """The indented block whose statement line holds ``node``, and that line's index in it."""
+        parents = self.ctx.parents
+        line: cst.CSTNode | None = node
+        while line is not None and not isinstance(line, cst.SimpleStatementLine):
+            line = parents.get(line)
+        block = parents.get(line) if line is not None else None
+        if not isinstance(block, cst.IndentedBlock):
+            return None
+        return block, next(i for i, stmt in enumerate(block.body) if stmt is line)
 
     def _bindings(self) -> list[tuple[str, cst.CSTNode]]:
         """Every name the function binds, with the target node that binds it."""
