@@ -46,6 +46,8 @@ def _flag_set_true(statement: cst.BaseStatement) -> str | None:
     return None
 
 
+_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+
 _QUIET_BUILTINS = frozenset({"isinstance", "issubclass", "hasattr", "getattr", "callable", "id", "type", "len", "bool"})
 
 _QUIET_METHODS = frozenset(
@@ -236,47 +238,52 @@ class FunctionFacts:
 
     def _correlate_locks(self) -> None:
         """A test that repeats what an acquire depended on says, on its false side, that the
-        lock is not held: ``if c: lock.acquire()`` ... ``if c: lock.release()``, or a local flag
-        set right after the acquire (``lock.acquire(); held = True`` ... ``if held:``). Only a
-        condition on locals the function does not rebind afterwards, and a flag set nowhere
-        else: ``self._held`` can be changed by any call in between, so it proves nothing."""
-        guards: dict[str, set[tuple[str, bool] | None]] = {}  # lock key -> the guard of each acquisition
+        lock is not held: ``if c: lock.acquire()`` ... ``if c: lock.release()`` (``c`` any
+        condition the acquire is nested under, ``if c: if d: ... else: lock.acquire()``), or a
+        local flag set right after the acquire (``lock.acquire(); held = True`` ... ``if held:``).
+        Only a condition on locals the function does not rebind afterwards, and a flag set
+        nowhere else: ``self._held`` can be changed by any call in between, so it proves nothing.
+        """
+        usable: dict[str, frozenset[tuple[str, bool]]] = {}  # lock key -> what every acquisition depended on
         for key, sites in self.lock_sites.items():
-            guards[key] = {self._guard(site) for site in sites}
-        usable = {
-            key: guard for key, found in guards.items() if len(found) == 1 for guard in found if guard is not None
-        }
+            common = frozenset.intersection(*(self._guards(site) for site in sites))
+            if common:
+                usable[key] = common
         if not usable:
             return
         for node in self.cfg.nodes:
             if node.kind is not NodeKind.TEST or isinstance(node.stmt, cst.While):
                 continue
-            test, negated = node.ast, False
-            while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-                test, negated = test.expression, not negated
-            code = self.ctx.module.code_for_node(test)
-            for key, (guard, guard_negated) in usable.items():
-                if code == guard and all(
-                    self.offset(site.call) < self.offset(node.ast) for site in self.lock_sites[key]
-                ):
-                    edge = EdgeKind.TRUE if negated != guard_negated else EdgeKind.FALSE
-                    self.facts(node).lock_refinements.setdefault(edge, set()).add(key)
+            code, negated = self._condition(node.ast)
+            for key, guards in usable.items():
+                if not all(self.offset(site.call) < self.offset(node.ast) for site in self.lock_sites[key]):
+                    continue
+                for guard, guard_negated in guards:
+                    if code == guard:
+                        edge = EdgeKind.TRUE if negated != guard_negated else EdgeKind.FALSE
+                        self.facts(node).lock_refinements.setdefault(edge, set()).add(key)
 
-    def _guard(self, site: Acquisition) -> tuple[str, bool] | None:
-        """What an acquisition depended on, as code and whether negated: the test of the ``if``
-        whose body holds it, or a local flag set to True by the next statement. None when
-        neither can be trusted."""
-        placed = self._placed(site.call)
-        if placed is None:
-            return None
-        block = placed[0]
+    def _guards(self, site: Acquisition) -> frozenset[tuple[str, bool]]:
+        """What an acquisition depended on, each as code and whether negated: the tests of the
+        ``if`` statements it is nested under (in their body, or negated in their ``else``), and
+        a local flag set to True by the next statement. Only those that can be trusted."""
+        found: set[tuple[str, bool]] = set()
         flag = self._next_flag(site)
         if flag is not None and self._flag_only_after_acquires(flag):
-            return flag, False
-        owner = self.ctx.parents.get(block)
-        if not isinstance(owner, cst.If) or owner.body is not block or not self._stable(owner.test, owner):
-            return None
-        test, negated = owner.test, False
+            found.add((flag, False))
+        parents = self.ctx.parents
+        child: cst.CSTNode = site.call
+        owner = parents.get(child)
+        while owner is not None and owner is not self.function and not isinstance(owner, _SCOPES):
+            if isinstance(owner, cst.If) and child is not owner.test and self._stable(owner.test, owner):
+                code, negated = self._condition(owner.test)
+                found.add((code, negated if child is owner.body else not negated))
+            child, owner = owner, parents.get(owner)
+        return frozenset(found)
+
+    def _condition(self, test: cst.CSTNode) -> tuple[str, bool]:
+        """A test as code without its ``not``s, and whether an odd number of them negate it."""
+        negated = False
         while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             test, negated = test.expression, not negated
         return self.ctx.module.code_for_node(test), negated
