@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from safelint.config import Settings
 from safelint.engine import Checker
 
-CHECKER = Checker(Settings(root=Path("."), extend_select=("SL001",)))
+CHECKER = Checker(Settings(root=Path("."), extend_select=("ALL",)))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
