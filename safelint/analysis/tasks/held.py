@@ -104,6 +104,8 @@ def _point(node: CFGNode) -> cst.CSTNode:
 def _thread_lock_class(ctx: ModuleContext, function: cst.FunctionDef, lock: str) -> tuple[bool, str | None]:
     """Whether the lock blocks a thread, and its class where known (None: its type is
     unknown, and its name made it a lock)."""
+    if lock in _awaited_locks(ctx):
+        return False, None  # `await lock.release()`: its methods are coroutines, an asyncio-style lock
     assigned = _assigned_classes(ctx).get(lock)
     if assigned is not None:
         return _blocks_thread(ctx, assigned), assigned
@@ -149,6 +151,25 @@ def _assigned_classes(ctx: ModuleContext) -> dict[str, str]:
         return found
 
     return ctx.memo(("assigned lock classes",), compute)
+
+
+def _awaited_locks(ctx: ModuleContext) -> frozenset[str]:
+    """Locks whose ``acquire()`` or ``release()`` the module awaits somewhere: they do not
+    block a thread, whatever their name says."""
+
+    def compute() -> frozenset[str]:
+        found: set[str] = set()
+        for node in preorder(ctx.module):
+            if not isinstance(node, cst.Await) or not isinstance(node.expression, cst.Call):
+                continue
+            func = node.expression.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("acquire", "release"):
+                name = dotted_name(func.value)
+                if name is not None:
+                    found.add(name)
+        return frozenset(found)
+
+    return ctx.memo(("awaited locks",), compute)
 
 
 def _find_expression(function: cst.FunctionDef, lock: str) -> cst.BaseExpression | None:
