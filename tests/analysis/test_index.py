@@ -319,6 +319,20 @@ def test_dataclass_fields_and_unpacking() -> None:
     assert not row.defines_close
 
 
+def test_fields_only_init_sets() -> None:
+    src = """
+    class Client:
+        def __init__(self, single):
+            self.single = single
+            self.busy = False
+            self.count = 0
+        def mark(self):
+            self.busy, self.seen = True, True
+            self.count += 1
+    """
+    assert klass(src, "Client").init_only_attributes == ("single",)
+
+
 def test_class_assignments_and_wrapped_annotations() -> None:
     src = """
     import enum

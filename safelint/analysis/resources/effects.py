@@ -235,8 +235,9 @@ def _effect(f: FunctionFacts, name: cst.Name, root: cst.CSTNode, role: Role, par
 
 def _refine(f: FunctionFacts, test: cst.CSTNode, facts: NodeFacts) -> None:
     """Names the outcome of ``test`` shows are not a live resource: ``if f:`` is false
-    only for None, ``if opened:`` (a flag set with ``f``) only where ``f`` was not acquired, ``f is sys.stdout`` means it is not the file opened here, and
-    ``f.closed`` means it was closed."""
+    only for None, ``if opened:`` (a flag set with ``f``) only where ``f`` was not acquired,
+    ``f is sys.stdout`` means it is not the file opened here, and ``f.closed`` means it was
+    closed."""
     negated = False
     while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         test, negated = test.expression, not negated

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final
 import libcst as cst
 
 from safelint.analysis.facts.apis import FD_RELEASERS, GENERIC_RELEASES, POPEN_RELEASES, TUPLE_ACQUIRERS
+from safelint.analysis.facts.callees import project_class
 from safelint.analysis.flow.cfg import CFG, CFGNode, EdgeKind, NodeKind
 from safelint.analysis.flow.raising import expression_can_raise
 from safelint.analysis.resources.acquisition import (
@@ -47,18 +48,6 @@ def _flag_set_true(statement: cst.BaseStatement) -> str | None:
 
 
 _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
-
-
-def _assigned_targets(node: cst.CSTNode) -> list[cst.BaseExpression]:
-    """What a statement node binds or deletes (``a.b = ...``, ``a.b += ...``, ``del a.b``),
-    as written: a tuple of targets is walked by the caller."""
-    if isinstance(node, cst.AssignTarget):
-        return [node.target]
-    if isinstance(node, (cst.AugAssign, cst.AnnAssign)):
-        return [node.target]
-    if isinstance(node, cst.Del):
-        return [node.target]
-    return []
 
 
 _QUIET_BUILTINS = frozenset({"isinstance", "issubclass", "hasattr", "getattr", "callable", "id", "type", "len", "bool"})
@@ -154,7 +143,6 @@ class FunctionFacts:
         self._quiet: dict[int, bool] = {}
         self.released_in_finally: set[str] = set()
         self._resource_flags: dict[str, str | None] = {}
-        self._config_fields: frozenset[str] | None = None
         self._find_sites()
 
     # -- pre-scan
@@ -304,50 +292,32 @@ class FunctionFacts:
 
     def _stable(self, test: cst.BaseExpression, since: cst.CSTNode) -> bool:
         """A test of locals none of which is bound again after ``since``, and of fields of
-        ``self`` that only ``__init__`` sets (configuration: ``self._single_client``); no call,
-        no other use of ``self``."""
+        ``self`` that only ``__init__`` sets (configuration: ``self._single_client``, per the
+        project index); no call, no other use of ``self``."""
         names = set()
         fields = set()
-        seen_self: set[int] = set()
+        receivers: list[cst.Name] = []
         for node in walk(test):
             if isinstance(node, (cst.Call, cst.Await, cst.Subscript, cst.NamedExpr, cst.Lambda)):
                 return False
             if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
                 fields.add(node.attr.value)
-                seen_self.add(id(node.value))
-            elif isinstance(node, cst.Name) and id(node) not in seen_self:
+                receivers.append(node.value)
+            elif isinstance(node, cst.Name) and not any(node is r for r in receivers):
                 names.add(node.value)
         if names & {"self", "cls"} or names & self.unsure:
             return False
-        if fields and not fields <= self._configuration_fields():
+        if fields and not fields <= self._fixed_fields(receivers[0]):
             return False
         start = self.offset(since)
         return not any(name in names and self.offset(target) > start for name, target in self._bindings())
 
-    def _configuration_fields(self) -> frozenset[str]:
-        """Fields of ``self`` that its class sets in ``__init__`` and in no other method: no
-        call made in between can change them."""
-        if self._config_fields is not None:
-            return self._config_fields
-        found: frozenset[str] = frozenset()
-        block = self.ctx.parents.get(self.function)
-        klass = self.ctx.parents.get(block) if block is not None else None
-        if isinstance(self.function, cst.FunctionDef) and isinstance(klass, cst.ClassDef):
-            set_in: dict[str, set[str]] = {}
-            for method in klass.body.body:
-                if not isinstance(method, cst.FunctionDef):
-                    continue
-                for node in walk(method):
-                    for target in (t for found in _assigned_targets(node) for t in walk(found)):
-                        if (
-                            isinstance(target, cst.Attribute)
-                            and isinstance(target.value, cst.Name)
-                            and target.value.value == "self"
-                        ):
-                            set_in.setdefault(target.attr.value, set()).add(method.name.value)
-            found = frozenset(field for field, methods in set_in.items() if methods == {"__init__"})
-        self._config_fields = found
-        return found
+    def _fixed_fields(self, receiver: cst.Name) -> frozenset[str]:
+        """The fields of ``receiver``'s class that only its ``__init__`` sets: no call made in
+        between can change them."""
+        klass = self.ctx.types.class_of(receiver, self.function)
+        summary = project_class(self.ctx, klass) if klass is not None else None
+        return frozenset(summary.init_only_attributes) if summary is not None else frozenset()
 
     def _flag_only_after_acquires(self, flag: str, sites: Sequence[Acquisition] | None = None) -> bool:
         """Every ``flag = True`` in the function comes right after one of ``sites`` (by

@@ -127,6 +127,7 @@ def _decode_module(data: Any) -> ModuleSummary:
                 registers_self=as_flag(c.get("registers_self", False)),
                 annotated_attributes=_pairs(c.get("annotated_attributes", [])),
                 class_assignments=_texts(c.get("class_assignments", [])),
+                init_only_attributes=_texts(c.get("init_only_attributes", [])),
                 inferred_attributes=_sources(c.get("inferred_attributes", [])),
             )
             for c in as_list(data["classes"])

@@ -455,6 +455,7 @@ class _Summarizer:
             registers_self=registers_self,
             annotated_attributes=tuple(annotated.items()),
             class_assignments=tuple(assigned),
+            init_only_attributes=tuple(a for a in init_writes if a not in other_writes),
             inferred_attributes=source_triples(inferred, annotated),
         )
         return [own, *classes]

@@ -22,7 +22,7 @@ __all__ = [
     "ValueSource",
 ]
 
-INDEX_FORMAT: Final = 12
+INDEX_FORMAT: Final = 13
 """Bump when what a summary records changes: it versions the cached summaries and keys the digest."""
 
 ReturnKind = Literal["unannotated", "value", "optional", "none", "never"]
@@ -123,6 +123,9 @@ class ClassSummary:
     dataclass fields, ``self.x: T`` in a method); the class of an ``X | None`` is ``X``."""
     class_assignments: tuple[str, ...] = ()
     """Names the class body assigns without an annotation (an enum's members)."""
+    init_only_attributes: tuple[str, ...] = ()
+    """Fields ``__init__`` sets and no other method does: fixed once the object exists
+    (configuration, ``self._single_client = single``)."""
     inferred_attributes: tuple[tuple[str, str, str], ...] = ()
     """``(attribute, how, what)`` sources (:data:`ValueSource`) of the fields and class
     attributes no annotation declares, one per value the class body or a method assigns; a
