@@ -320,6 +320,61 @@ def test_not_ready_clause_no_statement_reaches_is_reached_by_all() -> None:
     assert "pump(s) -exception-> except BlockingIOError" in edges(cfg)
 
 
+def test_lookup_and_url_clauses_are_not_reached_from_file_io() -> None:
+    """I/O on a file or socket raises OSError or ValueError, never a lookup error nor one of
+    urllib's: `except IndexError:` is reached from the subscript and the other calls."""
+    cfg = graph(
+        """
+        try:
+            name = argv[1]
+            f = open(name)
+            data = f.read()
+            f.close()
+            parse(data)
+        except (IndexError, KeyError):
+            usage()
+        try:
+            page = urlopen(url)
+            body = page.read()
+            page.close()
+        except HTTPError:
+            warn()
+        """
+    )
+    assert {
+        "name = argv[1] -exception-> except (IndexError, KeyError)",
+        "f = open(name) -exception-> except (IndexError, KeyError)",
+        "parse(data) -exception-> except (IndexError, KeyError)",
+        "page = urlopen(url) -exception-> except HTTPError",
+        "body = page.read() -exception-> RAISE",
+    } <= edges(cfg)
+    assert "data = f.read() -exception-> except (IndexError, KeyError)" not in edges(cfg)
+    assert "f.close() -exception-> except (IndexError, KeyError)" not in edges(cfg)
+    assert "page.close() -exception-> except HTTPError" not in edges(cfg)
+
+
+def test_calls_that_cannot_raise_have_no_exception_edge() -> None:
+    """What the caller says cannot raise adds no edge; its arguments still can."""
+    module = cst.parse_module("lock.acquire()\nq.append(now())\nq.append(1)\nlock.release()\n")
+    quiet = {"q.append"}
+    cfg = build_cfg(module, cannot_raise=lambda call: cst.Module([]).code_for_node(call.func) in quiet)
+    assert "q.append(now()) -exception-> RAISE" in edges(cfg)
+    assert "q.append(1) -exception-> RAISE" not in edges(cfg)
+
+
+def test_lookup_clause_no_statement_reaches_is_reached_by_all() -> None:
+    """Only file I/O in the body, yet the code catches KeyError: trust the code."""
+    cfg = graph(
+        """
+        try:
+            f.write(data)
+        except KeyError:
+            pass
+        """
+    )
+    assert "f.write(data) -exception-> except KeyError" in edges(cfg)
+
+
 @pytest.mark.parametrize("catch_all", ["except:", "except BaseException:", "except (OSError, BaseException):"])
 def test_catch_all_handler_has_no_onward_edge(catch_all: str) -> None:
     cfg = graph(f"try:\n    a()\n{catch_all}\n    pass\nb = 1\n")

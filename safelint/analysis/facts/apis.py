@@ -144,6 +144,26 @@ LOCK_NAME: Final = re.compile(r"(?:^|_)(?:r?lock|mutex|sem|semaphore|cond|condit
 """A name that ends like a lock, for SL404: strict, because a lock taken for something else
 would be a false report of a lock never released."""
 
+# -- Calls that cannot raise (the CFG's exception edges) ------------------------------------
+
+QUIET_CALLS: Final = frozenset(
+    {
+        "time.monotonic", "time.monotonic_ns", "time.perf_counter", "time.perf_counter_ns",
+        "time.time", "time.time_ns", "time.process_time", "time.thread_time",
+        "collections.deque.append", "collections.deque.appendleft", "builtins.list.append",
+        "threading.Condition.notify", "threading.Condition.notify_all", "threading.Condition.wait",
+        "threading.Event.set", "builtins.len",
+        "threading.Event.clear", "threading.Event.is_set", "threading.get_ident",
+        "threading.current_thread", "os.getpid",
+    }
+)  # fmt: skip
+"""Calls that do not raise on any argument (an append to a list or deque, reading a clock),
+or only where the code is already wrong (``Condition.notify()`` without its lock held): a
+lock taken before ``q.append(x); cond.notify()`` and released after is always released."""
+QUIET_CALL_NAMES: Final = frozenset(q.rpartition(".")[2] for q in QUIET_CALLS)
+"""Their last names: only a call so named is resolved to ask."""
+
+
 # -- None decided by the environment (SL2) -----------------------------------------------------
 
 ENVIRONMENT_LOOKUPS: Final = frozenset(

@@ -25,10 +25,11 @@ from typing import Final, NamedTuple
 import libcst as cst
 
 from safelint.analysis.flow.raising import (
-    catches_only_readiness,
+    QuietCall,
     constant_truth,
     expression_can_raise,
-    may_raise_readiness,
+    is_selective,
+    may_reach,
     statement_can_raise,
 )
 from safelint.analysis.syntax import (
@@ -247,6 +248,7 @@ def build_cfg(
     *,
     is_noreturn: Callable[[cst.Call], bool] | None = None,
     suppresses: Callable[[cst.WithItem], bool] | None = None,
+    cannot_raise: QuietCall | None = None,
 ) -> CFG:
     """The graph of ``scope``'s own code; nested functions, classes, lambdas and
     comprehensions are separate scopes (see :func:`nested_scopes`).
@@ -255,12 +257,14 @@ def build_cfg(
     expression statement calling one ends its path. ``suppresses`` says which context
     managers may swallow the exception leaving their body (default
     :func:`default_suppresses`): only those get an edge from the exceptional ``__exit__``
-    back to normal flow.
+    back to normal flow. ``cannot_raise`` says which calls cannot raise (default: none), so
+    a statement or test made only of such calls has no exception edge.
     """
     builder = _Builder(
         scope,
         is_noreturn if is_noreturn is not None else default_is_noreturn,
         suppresses if suppresses is not None else default_suppresses,
+        cannot_raise,
     )
     return builder.build()
 
@@ -326,9 +330,10 @@ class _Loop(_Frame):
 
 class _Handlers(_Frame):
     """A ``try`` body with ``except`` clauses: exceptions go to the first clause's test that
-    can catch them (a clause for the "not ready" errors of non-blocking I/O is passed by a
-    statement that does no I/O, unless no statement of the body looks like I/O: then the code
-    knows better than the vocabulary, and every exception reaches it)."""
+    can catch them (a clause that catches only what a few kinds of code raise, such as the
+    "not ready" errors of non-blocking I/O, is passed by a statement of another kind, unless no
+    statement of the body is of that kind: then the code knows better than the vocabulary,
+    and every exception reaches it)."""
 
     __slots__ = ("tests", "handlers", "passed")
 
@@ -342,19 +347,19 @@ class _Handlers(_Frame):
         self.tests = tests
         self.handlers = handlers
         self.passed: _Open = []
-        """The exception edges that passed a "not ready" clause."""
+        """The exception edges that passed a selective clause."""
 
     def first_test(self, source: cst.CSTNode | None) -> CFGNode | None:
         """The test an exception raised by evaluating ``source`` goes to first (None: it
         passes every clause); ``source`` None is an exception from elsewhere."""
         for test, handler in zip(self.tests, self.handlers):
-            if source is None or not catches_only_readiness(handler) or may_raise_readiness(source):
+            if source is None or may_reach(handler, source):
                 return test
         return None
 
     def unpassed(self) -> list[CFGNode]:
-        """The "not ready" clauses' tests that no exception of the body reached."""
-        return [t for t, h in zip(self.tests, self.handlers) if not t.preds and catches_only_readiness(h)]
+        """The selective clauses' tests that no exception of the body reached."""
+        return [t for t, h in zip(self.tests, self.handlers) if not t.preds and is_selective(h)]
 
 
 class _Cleanup(_Frame):
@@ -392,10 +397,12 @@ class _Builder:
         scope: ScopeNode,
         is_noreturn: Callable[[cst.Call], bool],
         suppresses: Callable[[cst.WithItem], bool],
+        cannot_raise: QuietCall | None,
     ) -> None:
         self.scope = scope
         self.is_noreturn = is_noreturn
         self.suppresses = suppresses
+        self.cannot_raise = cannot_raise
         self.nodes: list[CFGNode] = []
         self.index: dict[cst.CSTNode, list[CFGNode]] = {}
         self.copy: Jump | None = None  # which finally copy is being built
@@ -540,7 +547,7 @@ class _Builder:
             node = self._step(NodeKind.STMT, stmt, stmt, incoming, frame, can_raise)
             self._link([(node, _NORMAL)], self.noreturn)
             return []
-        node = self._step(NodeKind.STMT, stmt, stmt, incoming, frame, statement_can_raise(stmt))
+        node = self._step(NodeKind.STMT, stmt, stmt, incoming, frame, statement_can_raise(stmt, self.cannot_raise))
         jump = _JUMPS.get(kind)
         if jump is not None:
             self._jump(jump, [(node, _NORMAL)], frame)
@@ -562,7 +569,7 @@ class _Builder:
         self, expr: cst.BaseExpression, stmt: cst.CSTNode, incoming: _Open, frame: _Frame | None
     ) -> tuple[CFGNode, _Open, _Open]:
         """A branch test: its node, and its TRUE and FALSE outcomes minus any a constant never takes."""
-        node = self._step(NodeKind.TEST, expr, stmt, incoming, frame, expression_can_raise(expr))
+        node = self._step(NodeKind.TEST, expr, stmt, incoming, frame, expression_can_raise(expr, self.cannot_raise))
         truth = constant_truth(expr)
         return (
             node,
