@@ -63,7 +63,8 @@ class LockWithoutRelease(Rule):
     `testing/`) are not checked by this rule: there the bug fails or warns in the test run itself.
     A function that acquires a lock and never releases it is taken to hand the held lock to
     its caller on purpose (an `acquire()`/`lock()` method, `__enter__`), and is not
-    reported. The lock is followed by the name it is reached through: `l = self._lock;
+    reported; so is a method that returns holding a lock of `self` that another method of
+    the class only releases (a semaphore slot that `ack()` gives back). The lock is followed by the name it is reached through: `l = self._lock;
     l.acquire()` paired with `self._lock.release()` is not recognised as a pair.
     """
 

@@ -333,6 +333,20 @@ def test_fields_only_init_sets() -> None:
     assert klass(src, "Client").init_only_attributes == ("single",)
 
 
+def test_methods_that_do_nothing() -> None:
+    src = """
+    class Inline(Executor):
+        def shutdown(self, wait=True):
+            "Nothing runs in the background."
+        def close(self):
+            pass
+        def stub(self): ...
+        def submit(self, fn):
+            return fn()
+    """
+    assert klass(src, "Inline").noop_methods == ("shutdown", "close", "stub")
+
+
 def test_class_assignments_and_wrapped_annotations() -> None:
     src = """
     import enum

@@ -40,6 +40,7 @@ from safelint.analysis.syntax import Scope, dotted_name
 from safelint.analysis.types.model import ClassObject
 
 if TYPE_CHECKING:
+    from safelint.analysis.facts.index.summary import ClassSummary
     from safelint.context import ModuleContext
 
 __all__ = [
@@ -183,7 +184,7 @@ def acquisition(
     if qualname in TUPLE_ACQUIRERS:
         return "tuple", qualname, None
     knowledge = ctx.knowledge
-    if _GETTER.match(qualname.rsplit(".", 1)[-1]) and knowledge.function(qualname) is not None:
+    if _known_getter(ctx, qualname):
         return None  # `asyncio.get_running_loop()`: a getter hands out what someone else owns
     if _wraps_a_stream(call, qualname, owned):
         return None
@@ -213,6 +214,12 @@ def acquisition(
     return _project_resource(ctx, qualname)
 
 
+def _known_getter(ctx: ModuleContext, qualname: str) -> bool:
+    """A library function named as a getter (``asyncio.get_event_loop``): what it returns is
+    someone else's, and so is what a project function returning its result returns."""
+    return bool(_GETTER.match(qualname.rsplit(".", 1)[-1])) and ctx.knowledge.function(qualname) is not None
+
+
 def started_later(ctx: ModuleContext, class_name: str) -> bool:
     """A class whose instances hold their resource from ``start()`` on."""
     facts = ctx.knowledge.class_facts(class_name)
@@ -232,15 +239,23 @@ def _project_resource(ctx: ModuleContext, qualname: str) -> tuple[str, str, str 
         if function.is_generator or function.is_context_manager or not function.returned_calls:
             return None
         for callee in function.returned_calls:
-            if callee in NOT_ACQUIRED or not ctx.knowledge.returns_resource(callee):
+            if callee in NOT_ACQUIRED or _known_getter(ctx, callee) or not ctx.knowledge.returns_resource(callee):
                 return None
         return "resource", qualname, None
     klass = project_class(ctx, qualname)
     if klass is not None:
         for base in klass.bases:
             if ctx.knowledge.is_resource_class(base):
-                return "resource", qualname, base
+                return None if _releases_nothing(ctx, klass, base) else ("resource", qualname, base)
     return None
+
+
+def _releases_nothing(ctx: ModuleContext, klass: ClassSummary, base: str) -> bool:
+    """A subclass that overrides every release method of its resource base with a no-op
+    (tornado's ``DummyExecutor.shutdown``: it runs work inline) holds nothing to release."""
+    facts = ctx.knowledge.class_facts(base)
+    releases = (facts.release_methods if facts is not None else frozenset()) - {"__exit__"}
+    return bool(releases) and releases <= set(klass.noop_methods)
 
 
 def release_methods(ctx: ModuleContext, qualname: str | None, type_name: str | None) -> tuple[frozenset[str], bool]:

@@ -265,7 +265,8 @@ def _leaks(ctx: ModuleContext, function: cst.FunctionDef | cst.Module) -> list[L
             if _OWNED in exit_statuses and _RELEASED in exit_statuses:
                 # Held on one way out, released on another. Held on every normal way out (and
                 # released only on an error path) is a lock handed to the caller on purpose.
-                leaks.append(Leak(site, LeakKind.LOCK_HELD, _exit_statement(result, cfg, site.index)))
+                if not _released_by_sibling(ctx, function, site.name):
+                    leaks.append(Leak(site, LeakKind.LOCK_HELD, _exit_statement(result, cfg, site.index)))
             elif raised:
                 leaks.append(Leak(site, LeakKind.LOCK_EXCEPTION, _first(cfg, raised)))
             continue
@@ -281,6 +282,29 @@ def _leaks(ctx: ModuleContext, function: cst.FunctionDef | cst.Module) -> list[L
         elif raised and exit_statuses == {_RELEASED} and not trusted:
             leaks.append(Leak(site, LeakKind.EXCEPTION, _first(cfg, raised)))
     return _merge(leaks)
+
+
+def _released_by_sibling(ctx: ModuleContext, function: cst.FunctionDef | cst.Module, key: str) -> bool:
+    """``self._slots.acquire()`` here and only ``self._slots.release()`` in another method of
+    the class: what a normal return keeps is handed on (a semaphore counting prefetched messages,
+    which ``ack()`` gives back), as ``__enter__`` hands its lock to ``__exit__``."""
+    if not key.startswith("self.") or isinstance(function, cst.Module):
+        return False
+    klass = ctx.parents.get(ctx.parents.get(function, function))
+    if not isinstance(klass, cst.ClassDef):
+        return False
+    for method in klass.body.body:
+        if isinstance(method, cst.FunctionDef) and method is not function:
+            calls = {
+                node.func.attr.value
+                for node in walk(method)
+                if type(node) is cst.Call
+                and isinstance(node.func, cst.Attribute)
+                and dotted_name(node.func.value) == key
+            }
+            if "release" in calls and "acquire" not in calls:
+                return True
+    return False
 
 
 def _merge(leaks: list[Leak]) -> list[Leak]:

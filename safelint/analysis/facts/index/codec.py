@@ -128,6 +128,7 @@ def _decode_module(data: Any) -> ModuleSummary:
                 annotated_attributes=_pairs(c.get("annotated_attributes", [])),
                 class_assignments=_texts(c.get("class_assignments", [])),
                 init_only_attributes=_texts(c.get("init_only_attributes", [])),
+                noop_methods=_texts(c.get("noop_methods", [])),
                 inferred_attributes=_sources(c.get("inferred_attributes", [])),
             )
             for c in as_list(data["classes"])

@@ -385,6 +385,7 @@ class _Summarizer:
         """The class's summary and its nested classes'; methods go to ``functions``."""
         classes: list[ClassSummary] = []
         methods: dict[str, None] = {}
+        noop: list[str] = []
         calls: dict[str, str] = {}
         optional: dict[str, None] = {}
         none_in_init: dict[str, None] = {}
@@ -400,6 +401,8 @@ class _Summarizer:
         for stmt in statements(node.body):
             if isinstance(stmt, _FUNCTION_TYPES):
                 methods[stmt.name] = None
+                if _does_nothing(stmt):
+                    noop.append(stmt.name)
                 summary, writes = self.function(stmt, f"{qualname}.{stmt.name}", method=True)
                 _add_function(functions, overloads, summary, stmt.name)
                 in_init = stmt.name == "__init__"
@@ -449,6 +452,7 @@ class _Summarizer:
             qualname=qualname,
             bases=tuple(filter(None, (self._named(b) for b in node.bases))),
             methods=tuple(methods),
+            noop_methods=tuple(noop),
             attribute_calls=tuple(calls.items()),
             optional_attributes=tuple(optional),
             none_then_set_attributes=tuple(a for a in none_in_init if a in set_elsewhere),
@@ -702,6 +706,14 @@ class _Summarizer:
 
 _PLAIN_PARAMS: Final = frozenset({"positional_only", "positional", "keyword_only"})
 """Parameters whose declared type is the argument's (not ``*args``' tuple of it)."""
+
+
+def _does_nothing(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether a function's body is only ``pass``, ``...`` or its docstring."""
+    return all(
+        isinstance(stmt, ast.Pass) or isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+        for stmt in function.body
+    )
 
 
 def _hands_self_on(init: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

@@ -22,7 +22,7 @@ __all__ = [
     "ValueSource",
 ]
 
-INDEX_FORMAT: Final = 13
+INDEX_FORMAT: Final = 14
 """Bump when what a summary records changes: it versions the cached summaries and keys the digest."""
 
 ReturnKind = Literal["unannotated", "value", "optional", "none", "never"]
@@ -126,6 +126,9 @@ class ClassSummary:
     init_only_attributes: tuple[str, ...] = ()
     """Fields ``__init__`` sets and no other method does: fixed once the object exists
     (configuration, ``self._single_client = single``)."""
+    noop_methods: tuple[str, ...] = ()
+    """Methods whose body does nothing (``pass``, ``...``, a docstring): an override that
+    turns an inherited ``shutdown()`` into a no-op says there is nothing to release."""
     inferred_attributes: tuple[tuple[str, str, str], ...] = ()
     """``(attribute, how, what)`` sources (:data:`ValueSource`) of the fields and class
     attributes no annotation declares, one per value the class body or a method assigns; a
