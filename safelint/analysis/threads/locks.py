@@ -108,6 +108,11 @@ class LockAnalysis(ForwardAnalysis[Held]):
         self.paired = frozenset(released)
         """The locks this function releases itself: an ``acquire()`` without a matching
         ``release()`` is a semaphore used as a counter, not a lock held."""
+        self.busy_flags = frozenset(_early_exit_flags(scope))
+        """Flags whose test ends the function early (``if self._stopping: return``): set to
+        True under a lock, such a flag admits one thread at a time until it is cleared, and
+        holds like a lock (``with lock: if busy: return; busy = True`` ... ``finally: busy =
+        False``)."""
 
     def initial(self) -> Held:
         return self.entry
@@ -127,7 +132,17 @@ class LockAnalysis(ForwardAnalysis[Held]):
             call = node.ast.value
             if isinstance(call, cst.Call):
                 return self._call(call, state)
+            if self.busy_flags and isinstance(node.ast, cst.Assign) and len(node.ast.targets) == 1:
+                return self._flag(dotted_name(node.ast.targets[0].target), call, state)
         return state
+
+    def _flag(self, flag: str | None, value: cst.BaseExpression, state: Held) -> Held:
+        if flag not in self.busy_flags or not isinstance(value, cst.Name):
+            return state
+        assert flag is not None
+        if value.value == "True" and state - self.busy_flags:
+            return state | {flag}
+        return state - {flag} if value.value == "False" else state
 
     def transfer_edge(self, label: EdgeKind, node: CFGNode, state: Held) -> Held:
         if node.kind is NodeKind.TEST and isinstance(node.ast, cst.BaseExpression):
@@ -154,3 +169,14 @@ class LockAnalysis(ForwardAnalysis[Held]):
             if func.attr.value == "release" and self.locks.is_lock(receiver):
                 return state - {receiver}
         return state
+
+
+def _early_exit_flags(scope: cst.CSTNode) -> Iterable[str]:
+    """The dotted names tested by an ``if`` whose body starts with ``return``."""
+    for node in walk(scope):
+        if isinstance(node, cst.If) and isinstance(node.body, cst.IndentedBlock) and node.body.body:
+            first = node.body.body[0]
+            if isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], cst.Return):
+                name = dotted_name(node.test)
+                if name is not None:
+                    yield name
