@@ -15,7 +15,6 @@ from typing import TypeVar, cast
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from safelint.analysis.facts.apis import QUIET_CALL_NAMES, QUIET_CALLS
 from safelint.analysis.facts.index.index import ProjectIndex
 from safelint.analysis.facts.knowledge import Knowledge
 from safelint.analysis.flow.cfg import CFG, ScopeNode, build_cfg, default_is_noreturn
@@ -129,21 +128,8 @@ class ModuleContext:
     def cfg(self, scope: ScopeNode) -> CFG:
         """The control-flow graph of a scope, built once per file and shared by every family."""
         return self.memo(
-            ("cfg", scope),
-            lambda: build_cfg(
-                scope,
-                is_noreturn=lambda call: self._never_returns(call, scope),
-                cannot_raise=lambda call: self._cannot_raise(call, scope),
-            ),
+            ("cfg", scope), lambda: build_cfg(scope, is_noreturn=lambda call: self._never_returns(call, scope))
         )
-
-    def _cannot_raise(self, call: cst.Call, scope: ScopeNode) -> bool:
-        """A call the knowledge base says does not raise (``time.monotonic()``, ``deque.append``)."""
-        func = call.func
-        name = (
-            func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
-        )
-        return name in QUIET_CALL_NAMES and self.types.call_target(call, scope) in QUIET_CALLS
 
     def _never_returns(self, call: cst.Call, scope: ScopeNode) -> bool:
         """``sys.exit(...)`` and the like, or a project function annotated ``-> NoReturn``

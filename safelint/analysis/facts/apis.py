@@ -144,7 +144,7 @@ LOCK_NAME: Final = re.compile(r"(?:^|_)(?:r?lock|mutex|sem|semaphore|cond|condit
 """A name that ends like a lock, for SL404: strict, because a lock taken for something else
 would be a false report of a lock never released."""
 
-# -- Calls that cannot raise (the CFG's exception edges) ------------------------------------
+# -- Calls that cannot raise (exception paths SL4 follows) -----------------------------------
 
 QUIET_CALLS: Final = frozenset(
     {
@@ -152,7 +152,7 @@ QUIET_CALLS: Final = frozenset(
         "time.time", "time.time_ns", "time.process_time", "time.thread_time",
         "collections.deque.append", "collections.deque.appendleft", "builtins.list.append",
         "threading.Condition.notify", "threading.Condition.notify_all", "threading.Condition.wait",
-        "threading.Event.set", "builtins.len",
+        "threading.Event.set",
         "threading.Event.clear", "threading.Event.is_set", "threading.get_ident",
         "threading.current_thread", "os.getpid",
     }

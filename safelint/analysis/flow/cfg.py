@@ -25,7 +25,6 @@ from typing import Final, NamedTuple
 import libcst as cst
 
 from safelint.analysis.flow.raising import (
-    QuietCall,
     constant_truth,
     expression_can_raise,
     is_selective,
@@ -248,7 +247,6 @@ def build_cfg(
     *,
     is_noreturn: Callable[[cst.Call], bool] | None = None,
     suppresses: Callable[[cst.WithItem], bool] | None = None,
-    cannot_raise: QuietCall | None = None,
 ) -> CFG:
     """The graph of ``scope``'s own code; nested functions, classes, lambdas and
     comprehensions are separate scopes (see :func:`nested_scopes`).
@@ -257,14 +255,12 @@ def build_cfg(
     expression statement calling one ends its path. ``suppresses`` says which context
     managers may swallow the exception leaving their body (default
     :func:`default_suppresses`): only those get an edge from the exceptional ``__exit__``
-    back to normal flow. ``cannot_raise`` says which calls cannot raise (default: none), so
-    a statement or test made only of such calls has no exception edge.
+    back to normal flow.
     """
     builder = _Builder(
         scope,
         is_noreturn if is_noreturn is not None else default_is_noreturn,
         suppresses if suppresses is not None else default_suppresses,
-        cannot_raise,
     )
     return builder.build()
 
@@ -397,12 +393,10 @@ class _Builder:
         scope: ScopeNode,
         is_noreturn: Callable[[cst.Call], bool],
         suppresses: Callable[[cst.WithItem], bool],
-        cannot_raise: QuietCall | None,
     ) -> None:
         self.scope = scope
         self.is_noreturn = is_noreturn
         self.suppresses = suppresses
-        self.cannot_raise = cannot_raise
         self.nodes: list[CFGNode] = []
         self.index: dict[cst.CSTNode, list[CFGNode]] = {}
         self.copy: Jump | None = None  # which finally copy is being built
@@ -547,7 +541,7 @@ class _Builder:
             node = self._step(NodeKind.STMT, stmt, stmt, incoming, frame, can_raise)
             self._link([(node, _NORMAL)], self.noreturn)
             return []
-        node = self._step(NodeKind.STMT, stmt, stmt, incoming, frame, statement_can_raise(stmt, self.cannot_raise))
+        node = self._step(NodeKind.STMT, stmt, stmt, incoming, frame, statement_can_raise(stmt))
         jump = _JUMPS.get(kind)
         if jump is not None:
             self._jump(jump, [(node, _NORMAL)], frame)
@@ -569,7 +563,7 @@ class _Builder:
         self, expr: cst.BaseExpression, stmt: cst.CSTNode, incoming: _Open, frame: _Frame | None
     ) -> tuple[CFGNode, _Open, _Open]:
         """A branch test: its node, and its TRUE and FALSE outcomes minus any a constant never takes."""
-        node = self._step(NodeKind.TEST, expr, stmt, incoming, frame, expression_can_raise(expr, self.cannot_raise))
+        node = self._step(NodeKind.TEST, expr, stmt, incoming, frame, expression_can_raise(expr))
         truth = constant_truth(expr)
         return (
             node,

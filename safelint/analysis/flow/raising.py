@@ -31,37 +31,26 @@ def _evaluates(root: cst.CSTNode, found: Callable[[cst.CSTNode], bool]) -> bool:
     return False
 
 
-QuietCall = Callable[[cst.Call], bool]
-"""Which calls cannot raise (``time.monotonic()``, ``deque.append(x)``): the knowledge of
-the caller, who can resolve a call; their arguments are still evaluated."""
-
-
-def expression_can_raise(root: cst.CSTNode, quiet: QuietCall | None = None) -> bool:
+def expression_can_raise(root: cst.CSTNode) -> bool:
     """Whether evaluating ``root`` may raise, by the rule above."""
-    if quiet is None:
-        return _evaluates(root, lambda node: type(node) in _RAISING_EXPRESSIONS)
-    return _evaluates(
-        root, lambda node: type(node) in _RAISING_EXPRESSIONS and not (type(node) is cst.Call and quiet(node))
-    )
+    return _evaluates(root, lambda node: type(node) in _RAISING_EXPRESSIONS)
 
 
-def statement_can_raise(stmt: cst.BaseSmallStatement, quiet: QuietCall | None = None) -> bool:
+def statement_can_raise(stmt: cst.BaseSmallStatement) -> bool:
     """Whether a small statement may raise: by what it evaluates, or by what it is."""
     kind = type(stmt)
     if kind in _QUIET_STATEMENTS:
         return False
     if type(stmt) is cst.Expr:
-        return expression_can_raise(stmt.value, quiet)
+        return expression_can_raise(stmt.value)
     if type(stmt) is cst.Assign:
-        return expression_can_raise(stmt.value, quiet) or any(
-            expression_can_raise(t.target, quiet) for t in stmt.targets
-        )
+        return expression_can_raise(stmt.value) or any(expression_can_raise(t.target) for t in stmt.targets)
     if type(stmt) is cst.AnnAssign:
         # The annotation of a local is never evaluated; a module's is, but only ever names.
         value = stmt.value
-        return expression_can_raise(stmt.target, quiet) or (value is not None and expression_can_raise(value, quiet))
+        return expression_can_raise(stmt.target) or (value is not None and expression_can_raise(value))
     if type(stmt) is cst.Return:
-        return stmt.value is not None and expression_can_raise(stmt.value, quiet)
+        return stmt.value is not None and expression_can_raise(stmt.value)
     return True  # AugAssign, Del, Import, ImportFrom, Raise, and kinds newer than this code
 
 

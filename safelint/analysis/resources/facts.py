@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Final
 
 import libcst as cst
 
-from safelint.analysis.facts.apis import FD_RELEASERS, GENERIC_RELEASES, POPEN_RELEASES, TUPLE_ACQUIRERS
+from safelint.analysis.facts.apis import (
+    FD_RELEASERS,
+    GENERIC_RELEASES,
+    POPEN_RELEASES,
+    QUIET_CALL_NAMES,
+    QUIET_CALLS,
+    TUPLE_ACQUIRERS,
+)
 from safelint.analysis.facts.callees import project_class
 from safelint.analysis.flow.cfg import CFG, CFGNode, EdgeKind, NodeKind
 from safelint.analysis.flow.raising import expression_can_raise
@@ -565,6 +572,9 @@ class FunctionFacts:
                 if name is not None and (name.startswith("os.path.") or name == "os.fstat"):
                     saw_call = True
                     continue
+                if self._quiet_call(sub):  # type: ignore[arg-type]
+                    saw_call = True
+                    continue
                 if name not in _QUIET_BUILTINS or (name == "getattr" and len(sub.args) != 3):  # type: ignore[attr-defined]
                     return False
                 saw_call = True
@@ -579,6 +589,15 @@ class FunctionFacts:
             ):
                 return False
         return saw_call
+
+    def _quiet_call(self, call: cst.Call) -> bool:
+        """A call the knowledge base says does not raise (``time.monotonic()``,
+        ``deque.append(x)``, ``cond.notify()``), by what the type evaluator says it calls."""
+        func = call.func
+        name = (
+            func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        )
+        return name in QUIET_CALL_NAMES and self.ctx.types.call_target(call, self.function) in QUIET_CALLS
 
     def facts(self, node: CFGNode) -> NodeFacts:
         found = self._facts.get(node.index)
