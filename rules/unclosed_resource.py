@@ -50,7 +50,11 @@ class UnclosedResource(Rule):
     What acquires a resource comes from the knowledge base (a call whose stub returns a class
     with a freeing method, `safelint knowledge NAME` shows it) and from the project index: a
     project function whose every visible `return` hands back a fresh resource, or a project
-    class derived from a resource class.
+    class derived from a resource class. Not acquired: what a library getter returns
+    (`asyncio.get_running_loop()`), or a project function returning it; an instance of a
+    project subclass whose release methods are all no-ops (an executor that runs work
+    inline). An acquisition in the branch `if key == "file":` of a loop over a mapping's
+    `items()` runs once at most (keys are unique), so the loop does not rebind it.
 
     ## Why is this a bug
     Nothing closes a file, socket or connection when the function that opened it is done

@@ -276,7 +276,11 @@ def _leaks(ctx: ModuleContext, function: cst.FunctionDef | cst.Module) -> list[L
         if _OWNED in exit_statuses and not trusted:
             kind = LeakKind.SQLITE_WITH if site.via_with else LeakKind.UNRELEASED
             leaks.append(Leak(site, kind, _exit_statement(result, cfg, site.index)))
-        elif site.index in rebound and not (trusted and f.offset(rebound[site.index].ast) < f.offset(site.call)):
+        elif (
+            site.index in rebound
+            and not (trusted and f.offset(rebound[site.index].ast) < f.offset(site.call))
+            and not _once_per_key(ctx, site.call)
+        ):
             # (a loop that rebinds it in the next round, and a `finally` that releases it)
             leaks.append(Leak(site, LeakKind.REBOUND, rebound[site.index].ast))
         elif raised and exit_statuses == {_RELEASED} and not trusted:
@@ -305,6 +309,47 @@ def _released_by_sibling(ctx: ModuleContext, function: cst.FunctionDef | cst.Mod
             if "release" in calls and "acquire" not in calls:
                 return True
     return False
+
+
+def _once_per_key(ctx: ModuleContext, call: cst.Call) -> bool:
+    """Whether ``call`` sits in the branch ``if key == "file":`` of a loop over a mapping's
+    ``items()`` or ``keys()`` keyed by ``key``: keys are unique, so it runs once at most."""
+    compared: set[str] = set()
+    child: cst.CSTNode = call
+    node = ctx.parents.get(call)
+    while node is not None and not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        if isinstance(node, cst.If) and child is node.body:
+            compared |= _equal_to_literal(node.test)
+        elif isinstance(node, (cst.For, cst.While)) and child is node.body:
+            if not isinstance(node, cst.For) or not compared:
+                return False
+            target = node.target
+            key = target.elements[0].value if isinstance(target, (cst.Tuple, cst.List)) else target
+            iterated = node.iter
+            return (
+                isinstance(key, cst.Name)
+                and key.value in compared
+                and isinstance(iterated, cst.Call)
+                and isinstance(iterated.func, cst.Attribute)
+                and iterated.func.attr.value in ("items", "keys")
+            )
+        child, node = node, ctx.parents.get(node)
+    return False
+
+
+def _equal_to_literal(test: cst.BaseExpression) -> set[str]:
+    """``name`` for a test ``name == "literal"`` (either way round)."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return set()
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Equal):
+        return set()
+    sides = (test.left, target.comparator)
+    literal = (cst.SimpleString, cst.Integer, cst.ConcatenatedString)
+    for name, other in (sides, sides[::-1]):
+        if isinstance(name, cst.Name) and isinstance(other, literal):
+            return {name.value}
+    return set()
 
 
 def _merge(leaks: list[Leak]) -> list[Leak]:
