@@ -16,6 +16,11 @@ class UnlockedCheckThenAct(RaceRule):
     a flag on `self` that records whether *this* thread got a lock
     (`self.locked = self._lock.acquire(False)` … `if self.locked: self._lock.release()`).
 
+    Not reported: a test that a container holds something (`if queue: queue.popleft()`) when
+    the other threads only add to it, which cannot make the test false; and code after a
+    busy flag taken under a lock (`with lock: if self.busy: return; self.busy = True`, then
+    `finally: self.busy = False`), which admits one thread at a time.
+
     ## Why is this a bug
     Between the test and the write another thread can pass the same test: both compute, both
     write, one result (a connection, a cache entry, a registration) is lost or leaks. Rust:

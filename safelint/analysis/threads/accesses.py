@@ -392,14 +392,18 @@ class SharedAccesses:
         elif len(function.contexts - {MAIN}) > 1 or any(c.repeated for c in function.contexts):
             window = _always  # it races with itself before the threads it starts, too
         checked: set[int] = set()
+        present: set[int] = set()
         for node in cfg.nodes:
             if node.kind is NodeKind.TEST and isinstance(node.stmt, cst.If) and node.ast is node.stmt.test:
                 tested = {r.key for r in refs.all_refs(node.ast)}
                 if tested:
+                    presence = _presence_test(node.ast)
                     for inner in without_nested_defs(node.stmt.body):
                         for state, _kind, target in refs.writes(inner):
                             if state.key in tested:
                                 checked.add(id(target))
+                                if presence:
+                                    present.add(id(target))
         found: dict[int, Access] = {}
         for node in cfg.nodes:
             if node.kind not in _ACCESSING:
@@ -419,7 +423,9 @@ class SharedAccesses:
                         and function not in self._fork_hooks
                         and window(target)
                     )
-                    access = Access(state, kind, target, function, held, concurrent, id(target) in checked)
+                    access = Access(
+                        state, kind, target, function, held, concurrent, id(target) in checked, id(target) in present
+                    )
                     found[id(target)] = access
         self.accesses.extend(found.values())
 
@@ -519,3 +525,11 @@ def _window(function: Function, own: list[cst.CSTNode]) -> Callable[[cst.CSTNode
             if inside and min(inside) <= start <= max(inside):
                 end = min(end, max(inside) + 1)
     return lambda node: start <= order.get(id(node), start) < end
+
+
+def _presence_test(test: cst.BaseExpression) -> bool:
+    """``if queue:``, ``if self.pending:`` or ``if len(queue):``: a test that the container
+    holds something."""
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "len":
+        test = test.args[0].value if len(test.args) == 1 else test
+    return isinstance(test, (cst.Name, cst.Attribute))

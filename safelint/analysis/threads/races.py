@@ -284,7 +284,7 @@ class _Finder:
         if a.kind is Kind.RMW or a.check_then_act:
             broad = self._takes_lock(a.state)
             for b in writes:
-                if _same_constant(a, b) or (a.check_then_act and _flags(a, b)):
+                if _same_constant(a, b) or (a.check_then_act and _flags(a, b)) or (a.checks_presence and _insertion(b)):
                     continue
                 overlap = self._overlap(a, b, broad=broad)
                 if overlap is not None:

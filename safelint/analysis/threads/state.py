@@ -81,6 +81,9 @@ class Access:
     held: Held
     concurrent: bool
     check_then_act: bool = False
+    checks_presence: bool = False
+    """The test before it asks that the container hold something (``if queue:``,
+    ``if len(queue):``): another thread that only adds to it cannot make that test false."""
 
 
 _DECLARING: Final = frozenset(
