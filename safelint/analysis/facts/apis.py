@@ -155,11 +155,17 @@ QUIET_CALLS: Final = frozenset(
         "threading.Event.set",
         "threading.Event.clear", "threading.Event.is_set", "threading.get_ident",
         "threading.current_thread", "os.getpid",
+        *(
+            f"{owner}.{level}"
+            for owner in ("logging", "logging.Logger", "logging.LoggerAdapter")
+            for level in ("debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log")
+        ),
     }
 )  # fmt: skip
-"""Calls that do not raise on any argument (an append to a list or deque, reading a clock),
-or only where the code is already wrong (``Condition.notify()`` without its lock held): a
-lock taken before ``q.append(x); cond.notify()`` and released after is always released."""
+"""Calls that do not raise on any argument (an append to a list or deque, reading a clock; a
+logging call, whose handlers report their own errors through ``Handler.handleError``), or
+only where the code is already wrong (``Condition.notify()`` without its lock held): a lock
+taken before ``q.append(x); cond.notify()`` and released after is always released."""
 QUIET_CALL_NAMES: Final = frozenset(q.rpartition(".")[2] for q in QUIET_CALLS)
 """Their last names: only a call so named is resolved to ask."""
 
