@@ -132,15 +132,21 @@ class ModuleContext:
         )
 
     def _never_returns(self, call: cst.Call, scope: ScopeNode) -> bool:
-        """``sys.exit(...)`` and the like, or a project function annotated ``-> NoReturn``
-        (a helper that converts an error and raises it: the path ends there)."""
+        """``sys.exit(...)`` and the like, a library function the knowledge base says never
+        returns (``os.execv``: the process becomes another program), or a project function
+        annotated ``-> NoReturn`` (a helper that converts an error and raises it: the path
+        ends there)."""
         if default_is_noreturn(call):
             return True
         if not isinstance(call.func, (cst.Name, cst.Attribute)):
             return False
         qualname = self.names.qualified_name(call.func, as_scope(scope))
-        function = self.index.function(qualname) if qualname is not None else None
-        return function is not None and function.no_return
+        if qualname is None:
+            return False
+        function = self.index.function(qualname)
+        if function is not None:
+            return function.no_return
+        return "." in qualname and self.knowledge.is_noreturn(qualname)
 
     @cached_property
     def lines(self) -> list[str]:
