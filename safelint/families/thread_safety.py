@@ -155,7 +155,14 @@ class RaceRule(Rule):
             )
 
     def help(self, race: Race) -> str:
-        return f"hold `{race.lock_hint}` around it (`with {race.lock_hint}:`)"
+        if race.lock_hint:
+            return f"hold `{race.lock_hint}` around it (`with {race.lock_hint}:`)"
+        if race.access.state.via_self:
+            return (
+                "no lock guards this object yet: create one in `__init__` (`self._lock = threading.Lock()`) "
+                "and hold it around every access (`with self._lock:`)"
+            )
+        return "no lock guards it yet: create one beside it (`_lock = threading.Lock()`) and hold it around every access"
 
 
 def _related(race: Race, others: list[Race]) -> list[tuple[cst.CSTNode, str]]:

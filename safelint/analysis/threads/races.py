@@ -97,7 +97,7 @@ class Race:
     """The declared guard (``GUARD_VIOLATION``) or the lock the other access holds."""
     overlap: Overlap | None
     lock_hint: str
-    """The lock to hold around it."""
+    """The lock to hold around it ("" when the code has none to offer)."""
     released_early: Access | None = None
     """An access of the same state in the same function under ``lock``: the lock was
     released too early (the keys computed under it, the deletion after it)."""
@@ -463,7 +463,7 @@ class _Finder:
                 return name
             if state.owner is not None and name.startswith("self."):
                 return name
-        return "self._lock" if state.via_self else "_lock"
+        return ""
 
 
 def _released_early(a: Access, accesses: list[Access], lock: str) -> Access | None:
