@@ -54,7 +54,11 @@ class UnclosedResource(Rule):
     (`asyncio.get_running_loop()`), or a project function returning it; an instance of a
     project subclass whose release methods are all no-ops (an executor that runs work
     inline). An acquisition in the branch `if key == "file":` of a loop over a mapping's
-    `items()` runs once at most (keys are unique), so the loop does not rebind it.
+    `items()` runs once at most (keys are unique), so the loop does not rebind it. A
+    resource acquired under a condition (`if IS_MACOS:`) and released under the same
+    condition, on names the function does not rebind in between, is not held on the
+    condition's false side; a path that ends in a call that never returns (`sys.exit`,
+    `os._exit`, `os.execv`: the process becomes another program) leaks nothing.
 
     ## Why is this a bug
     Nothing closes a file, socket or connection when the function that opened it is done

@@ -230,7 +230,7 @@ class FunctionFacts:
                         if site is not None:
                             site.via_with = True
                             self.facts(node).acquires.append(site)
-        self._correlate_locks()
+        self._correlate()
         first_acquire: dict[str, int] = {}
         for site in self.sites:
             if site.kind == "lock":
@@ -245,32 +245,36 @@ class FunctionFacts:
                     if key in first_acquire and self.offset(sub) < first_acquire[key]:
                         self.reacquired.add(key)  # held on entry, released, taken again: the caller's lock
 
-    def _correlate_locks(self) -> None:
-        """A test that repeats what an acquire depended on says, on its false side, that the
-        lock is not held: ``if c: lock.acquire()`` ... ``if c: lock.release()`` (``c`` any
-        condition the acquire is nested under, ``if c: if d: ... else: lock.acquire()``), or a
-        local flag set right after the acquire (``lock.acquire(); held = True`` ... ``if held:``).
-        Only a condition on locals the function does not rebind afterwards, and a flag set
-        nowhere else: ``self._held`` can be changed by any call in between, so it proves nothing.
+    def _correlate(self) -> None:
+        """A test that repeats what an acquisition depended on says, on its false side, that
+        nothing is held: ``if c: lock.acquire()`` ... ``if c: lock.release()``, ``if IS_MACOS:
+        r, w = os.pipe()`` ... ``if IS_MACOS: os.close(w)`` (``c`` any condition the
+        acquisition is nested under, ``if c: if d: ... else: lock.acquire()``), or a local
+        flag set right after a lock's acquire (``lock.acquire(); held = True`` ... ``if
+        held:``). Only a condition on locals the function does not rebind afterwards, and a
+        flag set nowhere else: ``self._held`` can be changed by any call in between, so it
+        proves nothing.
         """
-        usable: dict[str, frozenset[tuple[str, bool]]] = {}  # lock key -> what every acquisition depended on
-        for key, sites in self.lock_sites.items():
-            common = frozenset.intersection(*(self._guards(site) for site in sites))
-            if common:
-                usable[key] = common
+        usable: list[tuple[str, list[Acquisition], bool, frozenset[tuple[str, bool]]]] = []
+        for is_lock, groups in ((True, self.lock_sites), (False, self.by_name)):
+            for key, sites in groups.items():
+                common = frozenset.intersection(*(self._guards(site) for site in sites))
+                if common:
+                    usable.append((key, sites, is_lock, common))
         if not usable:
             return
         for node in self.cfg.nodes:
             if node.kind is not NodeKind.TEST or isinstance(node.stmt, cst.While):
                 continue
             code, negated = self._condition(node.ast)
-            for key, guards in usable.items():
-                if not all(self.offset(site.call) < self.offset(node.ast) for site in self.lock_sites[key]):
+            for key, sites, is_lock, guards in usable:
+                if not all(self.offset(site.call) < self.offset(node.ast) for site in sites):
                     continue
                 for guard, guard_negated in guards:
                     if code == guard:
                         edge = EdgeKind.TRUE if negated != guard_negated else EdgeKind.FALSE
-                        self.facts(node).lock_refinements.setdefault(edge, set()).add(key)
+                        facts = self.facts(node)
+                        (facts.lock_refinements if is_lock else facts.refinements).setdefault(edge, set()).add(key)
 
     def _guards(self, site: Acquisition) -> frozenset[tuple[str, bool]]:
         """What an acquisition depended on, each as code and whether negated: the tests of the
