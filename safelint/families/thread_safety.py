@@ -162,7 +162,9 @@ class RaceRule(Rule):
                 "no lock guards this object yet: create one in `__init__` (`self._lock = threading.Lock()`) "
                 "and hold it around every access (`with self._lock:`)"
             )
-        return "no lock guards it yet: create one beside it (`_lock = threading.Lock()`) and hold it around every access"
+        return (
+            "no lock guards it yet: create one beside it (`_lock = threading.Lock()`) and hold it around every access"
+        )
 
 
 def _related(race: Race, others: list[Race]) -> list[tuple[cst.CSTNode, str]]:

@@ -59,6 +59,18 @@ _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 
 _QUIET_BUILTINS = frozenset({"isinstance", "issubclass", "hasattr", "getattr", "callable", "id", "type", "len", "bool"})
 
+_RAISING_SYNTAX = frozenset(
+    {cst.Subscript, cst.Await, cst.Yield, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp}
+)
+"""What raises in an expression besides a call (a lookup, an iteration, what an await brings)."""
+_RAISING_STATEMENTS = frozenset(
+    {cst.Raise, cst.Assert, cst.For, cst.While, cst.With, cst.Try, cst.TryStar, cst.Del, cst.AugAssign, cst.Import}
+    | {cst.ImportFrom, cst.Match, cst.Lambda, cst.FunctionDef, cst.ClassDef}
+)
+"""Statements that raise, or that make a body too much to call quiet."""
+_QUIET_DEPTH = 2
+"""How deep a chain of project functions is followed to find them quiet."""
+
 _QUIET_METHODS = frozenset(
     {"kill", "terminate", "send_signal", "poll", "is_set", "locked", "is_alive", "done", "cancelled"}
 )
@@ -565,43 +577,58 @@ class FunctionFacts:
             return False
         if isinstance(ast, (cst.Raise, cst.Del, cst.AugAssign, cst.Import, cst.ImportFrom)):
             return False
+        return self._quiet_code(ast, self.function, 0) is True
+
+    def _quiet_code(self, root: cst.CSTNode, scope: cst.CSTNode, depth: int) -> bool | None:
+        """Whether ``root`` evaluates without raising: its calls all quiet, nothing else
+        that raises (None: nothing in it can raise, not even a quiet call)."""
         saw_call = False
-        for sub in walk(ast):
+        for sub in walk(root):
             kind = type(sub)
             if kind is cst.Call:
-                name = dotted_name(sub.func)  # type: ignore[attr-defined]
-                if name is not None and "." in name and name.rsplit(".", 1)[1] in _QUIET_METHODS:
-                    saw_call = True
-                    continue
-                if name is not None and (name.startswith("os.path.") or name == "os.fstat"):
-                    saw_call = True
-                    continue
-                if self._quiet_call(sub):  # type: ignore[arg-type]
-                    saw_call = True
-                    continue
-                if name not in _QUIET_BUILTINS or (name == "getattr" and len(sub.args) != 3):  # type: ignore[attr-defined]
+                if not self._call_is_quiet(sub, scope, depth):  # type: ignore[arg-type]
                     return False
                 saw_call = True
-            elif kind in (
-                cst.Subscript,
-                cst.Await,
-                cst.Yield,
-                cst.ListComp,
-                cst.SetComp,
-                cst.DictComp,
-                cst.GeneratorExp,
-            ):
+            elif kind in _RAISING_SYNTAX:
                 return False
-        return saw_call
+        return True if saw_call else None
 
-    def _quiet_call(self, call: cst.Call) -> bool:
-        """A call the knowledge base says does not raise (``time.monotonic()``,
-        ``deque.append(x)``, ``cond.notify()``), by what the type evaluator says it calls."""
+    def _call_is_quiet(self, call: cst.Call, scope: cst.CSTNode, depth: int) -> bool:
+        name = dotted_name(call.func)
+        if name is not None and "." in name and name.rsplit(".", 1)[1] in _QUIET_METHODS:
+            return True
+        if name is not None and (name.startswith("os.path.") or name == "os.fstat"):
+            return True
+        if name in _QUIET_BUILTINS:
+            return name != "getattr" or len(call.args) == 3
         func = call.func
-        name = (
+        last = (
             func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
         )
-        return name in QUIET_CALL_NAMES and self.ctx.types.call_target(call, self.function) in QUIET_CALLS
+        if last is None:
+            return False
+        target = self.ctx.types.call_target(call, scope)
+        if target is None:
+            return False
+        if last in QUIET_CALL_NAMES and target in QUIET_CALLS:
+            return True  # the knowledge base says it does not raise: `time.monotonic()`, `dq.append(x)`
+        return depth < _QUIET_DEPTH and self._function_is_quiet(target, depth + 1)
+
+    def _function_is_quiet(self, qualname: str, depth: int) -> bool:
+        """A function of this module whose body cannot raise: only quiet calls, and no
+        subscript, loop, ``with`` or ``raise`` (sh's ``Logger.debug``, which formats a
+        message and hands it to ``logging``)."""
+        function = self.ctx.types.project.own_function(qualname)
+        if function is None:
+            return False
+
+        def compute() -> bool:
+            body = function.body
+            return not any(type(node) in _RAISING_STATEMENTS for node in walk(body)) and (
+                self._quiet_code(body, function, depth) is not False
+            )
+
+        return self.ctx.memo(("quiet function", function), compute)
 
     def facts(self, node: CFGNode) -> NodeFacts:
         found = self._facts.get(node.index)
