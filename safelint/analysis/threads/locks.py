@@ -40,6 +40,8 @@ class LockNames:
 
     def __init__(self, known_locks: Iterable[str]) -> None:
         self.known = set(known_locks)
+        self.entered_async: set[str] = set()
+        """Locks some ``async with`` takes: asyncio locks, which a plain ``with`` cannot take."""
         self.helpers: dict[str, Held] = {}
         self.acquirers: dict[str, Held] = {}
         self.releasers: dict[str, Held] = {}
@@ -98,10 +100,12 @@ class LockAnalysis(ForwardAnalysis[Held]):
         self.locks = locks
         self.entry = entry
         acquired, released = acquire_release(locks, scope)
-        self.pinned = frozenset(released - acquired)
+        self.pinned = frozenset(released - acquired - _forced_releases(locks, scope))
         self.entry = entry | self.pinned
         """A function that releases a lock it never takes runs with it held
-        (``set_and_release`` after ``acquire_and_get``)."""
+        (``set_and_release`` after ``acquire_and_get``); not one that only forces a release
+        it lets fail (``try: lock.release() except RuntimeError: pass`` in a teardown),
+        which says it may not hold the lock."""
         for node in walk(scope):
             if isinstance(node, cst.Call):
                 released |= locks.releasers.get(dotted_name(node.func) or "", frozenset())
@@ -124,7 +128,10 @@ class LockAnalysis(ForwardAnalysis[Held]):
         kind = node.kind
         if kind is NodeKind.WITH_ENTER:
             assert isinstance(node.ast, cst.WithItem)
-            return state | self.locks.entered(node.ast)
+            entered = self.locks.entered(node.ast)
+            if entered and isinstance(node.stmt, cst.With) and node.stmt.asynchronous is not None:
+                self.locks.entered_async |= entered
+            return state | entered
         if kind is NodeKind.WITH_EXIT:
             assert isinstance(node.ast, cst.WithItem)
             return state - (self.locks.entered(node.ast) - self.pinned)
@@ -180,3 +187,19 @@ def _early_exit_flags(scope: cst.CSTNode) -> Iterable[str]:
                 name = dotted_name(node.test)
                 if name is not None:
                     yield name
+
+
+def _forced_releases(locks: LockNames, scope: cst.CSTNode) -> set[str]:
+    """The locks every ``release()`` of which in ``scope`` sits in a ``try`` with handlers."""
+    guarded: set[int] = set()
+    for node in walk(scope):
+        if isinstance(node, (cst.Try, cst.TryStar)) and node.handlers:
+            guarded.update(id(sub) for sub in walk(node.body) if isinstance(sub, cst.Call))
+    forced: set[str] = set()
+    unforced: set[str] = set()
+    for node in walk(scope):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "release":
+            name = dotted_name(node.func.value)
+            if name is not None and locks.is_lock(name):
+                (forced if id(node) in guarded else unforced).add(name)
+    return forced - unforced
