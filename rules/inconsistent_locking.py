@@ -18,7 +18,11 @@ class InconsistentLocking(RaceRule):
     cleared by the release method of the thread that set it under the lock in its acquire
     method. A change made after the lock is released, in a function that used the same state
     under it (the keys to delete computed under the lock, the deletion after it), is worded
-    as a lock released too early.
+    as a lock released too early. A teardown that forces a release and lets it fail
+    (`try: lock.release() except RuntimeError: pass`) does not hold the lock. An asyncio lock
+    (taken with `async with`) orders coroutines only: a coroutine's step that does not await
+    is not reported against it, and a thread's write is, with a help that says the lock
+    cannot order threads.
 
     ## Why is this a bug
     The lock protects nothing if one writer skips it: the unlocked write interleaves with the

@@ -155,6 +155,11 @@ class RaceRule(Rule):
             )
 
     def help(self, race: Race) -> str:
+        if race.hint_is_async:
+            return (
+                f"`{race.lock_hint}` is an asyncio lock, which orders coroutines, not threads: hand the change "
+                "to the event loop (`loop.call_soon_threadsafe`), or guard the state with a `threading.Lock`"
+            )
         if race.lock_hint:
             return f"hold `{race.lock_hint}` around it (`with {race.lock_hint}:`)"
         if race.access.state.via_self:

@@ -98,6 +98,8 @@ class Race:
     overlap: Overlap | None
     lock_hint: str
     """The lock to hold around it ("" when the code has none to offer)."""
+    hint_is_async: bool = False
+    """The code takes that lock with ``async with`` (an asyncio lock)."""
     released_early: Access | None = None
     """An access of the same state in the same function under ``lock``: the lock was
     released too early (the keys computed under it, the deletion after it)."""
@@ -134,7 +136,10 @@ class _Finder:
         if not self.model.threaded and not shared.guards and not shared.locked_somewhere():
             return []
         shared.collect()
-        return flags + self._judge()
+        entered_async = shared.locks.entered_async
+        return flags + [
+            replace(race, hint_is_async=True) if race.lock_hint in entered_async else race for race in self._judge()
+        ]
 
     def _held_flags(self) -> list[Race]:
         """``self.locked = self._lock.acquire(False)`` (or ``= True`` after ``acquire()``) and
@@ -262,8 +267,14 @@ class _Finder:
         accesses: list[Access],
     ) -> Race | None:
         guards = self._entry_guards()
+        # An asyncio lock (taken with `async with`) orders coroutines on one loop, and a
+        # coroutine's step that does not await cannot be interrupted by them.
+        loop_locks = self.shared.locks.entered_async if a.function.node.asynchronous is not None else set()
         for b, lock in [
-            (b, lock) for b in locked for lock in sorted(b.held) if _owns(a.state, lock) and lock not in guards
+            (b, lock)
+            for b in locked
+            for lock in sorted(b.held)
+            if _owns(a.state, lock) and lock not in guards and lock not in loop_locks
         ]:
             # RacerD's rule (the lock declares the class shared) for lost updates; a plain
             # write needs a visible thread too, or a setup or test hook would be reported.
