@@ -46,6 +46,7 @@ def test_every_help_compiles(fixture: Path) -> None:
 
 HELPS = """import asyncio
 import http.client
+import sqlite3
 import threading
 
 
@@ -81,13 +82,20 @@ def thread_locked(lock: threading.Lock, work):
     lock.acquire()
     work()
     lock.release()
+
+
+def counted(path):
+    db = sqlite3.connect(path)
+    return db.execute("select 1").fetchone()
 """
 
 
 def test_with_only_for_context_managers() -> None:
     helps = {f.line: f.help or "" for f in check_source(HELPS)}
-    assert helps[18].startswith("use `with open(...) as a:`")
-    assert "with" not in helps[19] and "`loop.close()` in the `finally`" in helps[19]
-    assert "with" not in helps[20] and "`conn.close()` in the `finally`" in helps[20]
-    assert helps[29].startswith("use `async with lock:`")
-    assert helps[35].startswith("use `with lock:`")
+    assert helps[19].startswith("use `with open(...) as a:`")
+    assert "with" not in helps[20] and "`loop.close()` in the `finally`" in helps[20]
+    assert "with" not in helps[21] and "`conn.close()` in the `finally`" in helps[21]
+    assert helps[30].startswith("use `async with lock:`")
+    assert helps[36].startswith("use `with lock:`")
+    # A connection's own `with` commits and leaves it open: the help closes it.
+    assert helps[42].startswith("use `with contextlib.closing(sqlite3.connect(...)) as db:`")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from safelint.analysis.facts.callees import project_class
-from safelint.analysis.resources.acquisition import Acquisition
+from safelint.analysis.resources.acquisition import Acquisition, is_sqlite_connection
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -70,4 +70,7 @@ def release_help(ctx: ModuleContext, site: Acquisition) -> str:
     statement = manager_statement(ctx, site.type)
     if statement is None:
         return finally_help
+    if is_sqlite_connection(site.qualname):
+        # A connection's `with` ends the transaction and leaves the connection open.
+        return f"use `with contextlib.closing({site.label}(...)) as {site.name}:`, or {finally_help}"
     return f"use `{statement} {site.label}(...) as {site.name}:`, or {finally_help}"
