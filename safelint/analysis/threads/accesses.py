@@ -241,9 +241,13 @@ class SharedAccesses:
         return found or build_summary(self.ctx.path, self.ctx.text.encode("utf-8"), name or "<module>")
 
     def _class_states(self, klass: cst.ClassDef) -> None:
-        """A class defining ``acquire`` and ``release`` implements a lock: its fields are
-        guarded by its own protocol, not by the locks it uses inside."""
+        """A class defining ``acquire`` and ``release`` (or ``acquire_write_lock`` and
+        ``release_write_lock``) implements a lock: its fields are guarded by its own
+        protocol (an owner check, a count of entries), not by the locks it uses inside."""
         if self.model.method(klass, "acquire") is not None and self.model.method(klass, "release") is not None:
+            return
+        names = {m.name.value for m in klass.body.body if isinstance(m, cst.FunctionDef)}
+        if any(n.startswith("acquire_") and "release" + n[len("acquire") :] in names for n in names):
             return
         ctx = self.ctx
         cname = klass.name.value
