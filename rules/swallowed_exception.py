@@ -6,7 +6,7 @@ import libcst as cst
 
 from safelint.analysis.deliberate import in_test_code
 from safelint.analysis.guarded import Loss, called_only_while_failing, is_teardown_function, lost_work
-from safelint.analysis.syntax import callee_name, dotted_name
+from safelint.analysis.syntax import callee_name, dotted_name, walk
 from safelint.context import ModuleContext
 from safelint.results import Severity
 from safelint.rule import Option, Rule
@@ -34,7 +34,9 @@ class SwallowedException(Rule):
     kind cannot be told. A teardown function (`close`, `_close_socket`, `__exit__`, `__del__`,
     `connection_lost`, `__repr__`...), and a helper the module calls only from `except`
     bodies and `finally` blocks, is best effort as a whole, except for data written or
-    committed and a lock released there. A bare `except:` is judged as `except BaseException:`
+    committed and a lock released there; but a teardown other than a `release`/`__exit__`
+    method that releases a lock it never takes releases it by force, to free the threads
+    waiting on it, and a lock not held is the case it expects. A bare `except:` is judged as `except BaseException:`
     is; with the `bare-except` option, one that does not re-raise is reported whatever its
     body does, since it also swallows `KeyboardInterrupt` and `SystemExit` (except directly in
     `__del__`, where Python ignores whatever escapes, those two included).
@@ -142,6 +144,8 @@ class SwallowedException(Rule):
             is_teardown_function(ctx.scope.name.value) or called_only_while_failing(ctx, ctx.scope)
         )
         if in_teardown and lost.loss not in (Loss.DATA, Loss.LOCK_RELEASE):
+            return
+        if in_teardown and lost.loss is Loss.LOCK_RELEASE and _forces_release(ctx.scope, lost.what):
             return
         star = "*" if isinstance(node, cst.ExceptStarHandler) else ""
         what = f"`except{star} {caught}`" if caught else "a bare `except:`"
@@ -323,3 +327,24 @@ def _in_finalizer(ctx: ModuleContext) -> bool:
     """The handler is in ``__del__`` itself: Python prints and ignores anything that escapes a
     finalizer, ``KeyboardInterrupt`` included, so a bare ``except:`` there loses nothing."""
     return isinstance(ctx.scope, cst.FunctionDef) and ctx.scope.name.value == "__del__"
+
+
+_HANDS_BACK = re.compile(r"release|unlock|__a?exit__", re.I)
+"""Methods that give back a lock their counterpart took (``release``, ``__exit__``): a wrong
+release there is a logic error, and what its swallowing hides."""
+
+
+def _forces_release(scope: cst.CSTNode | None, release: str) -> bool:
+    """A teardown (``close``, ``_cleanup``) that releases a lock it never takes, and is not
+    the counterpart of an acquire: it releases by force, to free the threads waiting on the
+    lock, and a lock not held is the expected case (rpyc's ``Connection._cleanup``)."""
+    if not isinstance(scope, cst.FunctionDef) or _HANDS_BACK.search(scope.name.value):
+        return False
+    lock = release.rsplit(".", 1)[0]
+    for node in walk(scope):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            if node.func.attr.value == "acquire" and dotted_name(node.func.value) == lock:
+                return False
+        elif isinstance(node, cst.WithItem) and dotted_name(node.item) == lock:
+            return False
+    return True
