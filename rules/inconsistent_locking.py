@@ -18,7 +18,9 @@ class InconsistentLocking(RaceRule):
     cleared by the release method of the thread that set it under the lock in its acquire
     method. A change made after the lock is released, in a function that used the same state
     under it (the keys to delete computed under the lock, the deletion after it), is worded
-    as a lock released too early. A teardown that forces a release and lets it fail
+    as a lock released too early; so is a value the function updated under the lock and
+    returns or tests after the release (`with lock: n[k] = n.get(k, 0) + 1`, then
+    `return n[k]`), when a visible thread runs it beside another writer. A teardown that forces a release and lets it fail
     (`try: lock.release() except RuntimeError: pass`) does not hold the lock. An asyncio lock
     (taken with `async with`) orders coroutines only: a coroutine's step that does not await
     is not reported against it, and a thread's write is, with a help that says the lock

@@ -235,12 +235,35 @@ class _Finder:
                         a, accesses, hint
                     )
                 else:
-                    race = None
+                    race = self._read_after_release(a, accesses, locked_writes, hint)
                 if race is not None:
                     if race.lock is not None and race.kind is RaceKind.INCONSISTENT_LOCKING:
                         race = replace(race, released_early=_released_early(a, accesses, race.lock))
                     out.append(race)
         return out
+
+    def _read_after_release(self, a: Access, accesses: list[Access], locked: list[Access], hint: str) -> Race | None:
+        """``with lock: n[k] = n.get(k, 0) + 1`` then ``return n[k]``: a function that updates
+        the state under the lock and returns or tests it after the release acts on a value
+        another thread may have changed in between (two workers both see the final count)."""
+        if not _decides(self.ctx, a.node):
+            return None
+        read = self.ctx.position(a.node).start
+        for b in accesses:
+            if b.function is not a.function or b.kind is not Kind.RMW or not b.held:
+                continue
+            written = self.ctx.position(b.node).start
+            if (written.line, written.column) >= (read.line, read.column):
+                continue
+            for lock in sorted(b.held):
+                if not _owns(a.state, lock):
+                    continue
+                for c in locked:
+                    if lock in c.held:
+                        overlap = self._overlap(a, c, broad=True)
+                        if overlap is not None:
+                            return Race(RaceKind.INCONSISTENT_LOCKING, a, c, lock, overlap, hint, released_early=b)
+        return None
 
     def _iterated_outside_lock(self, a: Access, locked: list[Access], hint: str) -> Race | None:
         """A loop over a container that other code changes in place under its owner's lock:
@@ -475,6 +498,19 @@ class _Finder:
             if state.owner is not None and name.startswith("self."):
                 return name
         return ""
+
+
+def _decides(ctx: ModuleContext, node: cst.CSTNode) -> bool:
+    """Whether the value read at ``node`` is returned or tested: what the function does next
+    depends on it."""
+    child, parent = node, ctx.parents.get(node)
+    while parent is not None and not isinstance(parent, cst.BaseStatement):
+        if isinstance(parent, cst.Return):
+            return True
+        if isinstance(parent, (cst.If, cst.While)) and child is parent.test:
+            return True
+        child, parent = parent, ctx.parents.get(parent)
+    return isinstance(parent, (cst.If, cst.While)) and child is parent.test
 
 
 def _released_early(a: Access, accesses: list[Access], lock: str) -> Access | None:
