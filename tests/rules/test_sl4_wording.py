@@ -53,3 +53,19 @@ def test_several_resources_take_the_plural() -> None:
 
 def test_one_resource_takes_the_singular() -> None:
     assert any(m.startswith("`f` from `open(...)` is closed on the normal path only") for m in messages("SL402"))
+
+
+def test_the_line_blamed_is_one_that_can_fail() -> None:
+    """Setting a socket option cannot fail on a socket just made: SL402 blames `bind()`."""
+    from safelint.testing import check_source
+
+    source = (
+        "import socket\n"
+        "def bind_any():\n"
+        "    sock = socket.socket()\n"
+        "    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+        "    sock.bind(('127.0.0.1', 0))\n"
+        "    sock.close()\n"
+    )
+    [finding] = [f for f in check_source(source) if f.code == "SL402"]
+    assert "line 5 can raise first" in finding.message

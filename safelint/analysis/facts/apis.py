@@ -155,6 +155,7 @@ QUIET_CALLS: Final = frozenset(
         "threading.Event.set",
         "threading.Event.clear", "threading.Event.is_set", "threading.get_ident",
         "threading.current_thread", "os.getpid",
+        "socket.socket.setsockopt", "socket.socket.settimeout", "socket.socket.setblocking",
         *(
             f"{owner}.{level}"
             for owner in ("logging", "logging.Logger", "logging.LoggerAdapter")
@@ -164,8 +165,10 @@ QUIET_CALLS: Final = frozenset(
 )  # fmt: skip
 """Calls that do not raise on any argument (an append to a list or deque, reading a clock; a
 logging call, whose handlers report their own errors through ``Handler.handleError``), or
-only where the code is already wrong (``Condition.notify()`` without its lock held): a lock
-taken before ``q.append(x); cond.notify()`` and released after is always released."""
+only where the code is already wrong (``Condition.notify()`` without its lock held, a socket
+option the platform lacks set on a socket just made): a lock taken before ``q.append(x);
+cond.notify()`` and released after is always released, and a leak on the exception path is
+blamed on ``bind()``, not on the ``setsockopt()`` before it."""
 QUIET_CALL_NAMES: Final = frozenset(q.rpartition(".")[2] for q in QUIET_CALLS)
 """Their last names: only a call so named is resolved to ask."""
 
