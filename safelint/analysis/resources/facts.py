@@ -628,7 +628,7 @@ class FunctionFacts:
                 self._quiet_code(body, function, depth) is not False
             )
 
-        return self.ctx.memo(("quiet function", function), compute)
+        return self.ctx.memo(("quiet function", function, depth), compute)
 
     def facts(self, node: CFGNode) -> NodeFacts:
         found = self._facts.get(node.index)
