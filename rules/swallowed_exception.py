@@ -7,6 +7,7 @@ import libcst as cst
 from safelint.analysis.deliberate import in_test_code
 from safelint.analysis.guarded import Loss, called_only_while_failing, is_teardown_function, lost_work
 from safelint.analysis.syntax import callee_name, dotted_name, walk
+from safelint.analysis.threads.locks import LockNames, acquire_release
 from safelint.context import ModuleContext
 from safelint.results import Severity
 from safelint.rule import Option, Rule
@@ -341,10 +342,7 @@ def _forces_release(scope: cst.CSTNode | None, release: str) -> bool:
     if not isinstance(scope, cst.FunctionDef) or _HANDS_BACK.search(scope.name.value):
         return False
     lock = release.rsplit(".", 1)[0]
-    for node in walk(scope):
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-            if node.func.attr.value == "acquire" and dotted_name(node.func.value) == lock:
-                return False
-        elif isinstance(node, cst.WithItem) and dotted_name(node.item) == lock:
-            return False
-    return True
+    acquired, _ = acquire_release(LockNames((lock,)), scope)
+    return lock not in acquired and not any(
+        isinstance(n, cst.WithItem) and dotted_name(n.item) == lock for n in walk(scope)
+    )

@@ -41,6 +41,7 @@ from safelint.analysis.resources.acquisition import (
 from safelint.analysis.resources.effects import analyse_node
 from safelint.analysis.resources.facts import FunctionFacts, NodeFacts
 from safelint.analysis.syntax import dotted_name, walk
+from safelint.analysis.threads.locks import LockNames, acquire_release
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -297,16 +298,11 @@ def _released_by_sibling(ctx: ModuleContext, function: cst.FunctionDef | cst.Mod
     klass = ctx.parents.get(ctx.parents.get(function, function))
     if not isinstance(klass, cst.ClassDef):
         return False
+    lock = LockNames((key,))
     for method in klass.body.body:
         if isinstance(method, cst.FunctionDef) and method is not function:
-            calls = {
-                node.func.attr.value
-                for node in walk(method)
-                if type(node) is cst.Call
-                and isinstance(node.func, cst.Attribute)
-                and dotted_name(node.func.value) == key
-            }
-            if "release" in calls and "acquire" not in calls:
+            acquired, released = acquire_release(lock, method)
+            if key in released and key not in acquired:
                 return True
     return False
 
