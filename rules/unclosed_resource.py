@@ -30,7 +30,9 @@ class UnclosedResource(Rule):
 
     Released: `close()`, `shutdown()`, `cleanup()`, `release()`, `__exit__`, a `with` block,
     `os.close(fd)`; a child process is released when it is reaped (`wait()`, `communicate()`,
-    `poll()`, `with`: `kill()` or `terminate()` alone leave a zombie). Handed on (nothing
+    `poll()`, `with`: `kill()` or `terminate()` alone leave a zombie); an asyncio child
+    process is reaped by the event loop once it exits, so `wait()`, `communicate()`,
+    `kill()` and `terminate()` all release it. Handed on (nothing
     reported): returned, yielded, stored on an attribute, in a container or a global,
     assigned to another name, passed to a function or constructor that may keep it
     (`ExitStack.enter_context`, `closing`, an unknown callee, `os.fdopen(fd)`), captured

@@ -99,3 +99,18 @@ def test_with_only_for_context_managers() -> None:
     assert helps[36].startswith("use `with lock:`")
     # A connection's own `with` commits and leaves it open: the help closes it.
     assert helps[42].startswith("use `with contextlib.closing(sqlite3.connect(...)) as db:`")
+
+
+def test_asyncio_child_process_is_awaited_not_closed() -> None:
+    source = (
+        "import asyncio\n"
+        "async def run(path, flag):\n"
+        "    proc = await asyncio.create_subprocess_exec(path)\n"
+        "    if flag:\n"
+        "        return None\n"
+        "    await proc.wait()\n"
+    )
+    (finding,) = check_source(source)
+    assert finding.help is not None
+    assert "`await proc.wait()`" in finding.help
+    assert "close" not in finding.help and "with proc" not in finding.help and "with asyncio" not in finding.help

@@ -60,6 +60,11 @@ def release_help(ctx: ModuleContext, site: Acquisition) -> str:
     """How to release it on every path: a ``with`` only for a context manager, else ``try``/``finally``."""
     if site.kind == "fd":
         return f"close it with `os.close({site.name})` in a `finally`, or hand it to `os.fdopen` and use `with`"
+    if site.popen and "__exit__" not in site.releases:
+        return (
+            f"reap it with `await {site.name}.wait()` or `await {site.name}.communicate()` on every path "
+            f"(in a `finally`, `{site.name}.kill()` first if it may still run)"
+        )
     if site.popen:
         return (
             f"use `with {site.label}(...) as {site.name}:`, or reap it with `{site.name}.wait()`/`communicate()` "

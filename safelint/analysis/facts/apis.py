@@ -87,6 +87,13 @@ GENERIC_RELEASES: Final = frozenset(
 POPEN_RELEASES: Final = frozenset({"wait", "communicate", "poll", "__exit__"})
 """A child process is released when it is reaped; ``kill()``/``terminate()`` alone are not enough."""
 
+ASYNC_CHILD_RELEASES: Final = frozenset({"wait", "communicate", "kill", "terminate"})
+"""An asyncio child process is reaped by the event loop's child watcher once it exits, and its
+pipe transport closes with it: waiting for it, reading it to the end, or ending it all do. It
+has no ``close()`` and is no context manager."""
+
+ASYNC_CHILD_CLASS: Final = "asyncio.subprocess.Process"
+
 MOVING_METHODS: Final = frozenset({"detach", "pop_all"})
 """Methods that hand what the object holds to someone else."""
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from safelint.analysis.facts.apis import (
+    ASYNC_CHILD_CLASS,
+    ASYNC_CHILD_RELEASES,
     CASTS,
     FD_BORROWERS,
     FD_FUNCTIONS,
@@ -264,6 +266,8 @@ def release_methods(ctx: ModuleContext, qualname: str | None, type_name: str | N
     popen = qualname == "subprocess.Popen" or (facts is not None and "subprocess.Popen" in facts.ancestors)
     if popen:
         return POPEN_RELEASES, True
+    if type_name == ASYNC_CHILD_CLASS or (facts is not None and ASYNC_CHILD_CLASS in facts.ancestors):
+        return ASYNC_CHILD_RELEASES, True
     if facts is None or not facts.release_methods:
         return GENERIC_RELEASES, False
     return facts.release_methods | {"close", "__exit__"}, False
