@@ -64,8 +64,14 @@ class LockWithoutRelease(Rule):
     A function that acquires a lock and never releases it is taken to hand the held lock to
     its caller on purpose (an `acquire()`/`lock()` method, `__enter__`), and is not
     reported; so is a method that returns holding a lock of `self` that another method of
-    the class only releases (a semaphore slot that `ack()` gives back). The lock is followed by the name it is reached through: `l = self._lock;
-    l.acquire()` paired with `self._lock.release()` is not recognised as a pair.
+    the class only releases (a semaphore slot that `ack()` gives back). A held lock handed
+    on is no longer this function's to release: passed to a callee that may keep it (a
+    condition variable's `waiters.append(wait_lock)`, released by the notifying thread),
+    stored, its bound `release` given away (`Result(..., sem.release)`), or released by a
+    nested function or lambda made here (a shutdown hook). The lock is followed by the name
+    it is reached through: `l = self._lock; l.acquire()` paired with `self._lock.release()`
+    is not recognised as a pair, and a name rebound while the lock is held (a loop taking
+    the current semaphore each round) is followed no further.
     """
 
     code = "SL404"

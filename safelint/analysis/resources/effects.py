@@ -53,6 +53,51 @@ def analyse_node(f: FunctionFacts, node: CFGNode) -> None:
                 facts.lock_releases.add(key)
     if node.kind is NodeKind.FOR_NEXT and isinstance(node.stmt, cst.For):
         _loop_over_literal(f, node.stmt, facts)
+    if f.lock_sites:
+        _lock_handoffs(f, node, facts)
+
+
+def _lock_handoffs(f: FunctionFacts, node: CFGNode, facts: NodeFacts) -> None:
+    """Held locks this node hands to whoever will release them: passed to a callee that may
+    keep them (a condition variable's ``waiters.append(wait_lock)``, released by the notifying
+    thread), stored, their bound ``release`` given away (``Result(..., sem.release)``), or
+    released by a function or lambda made here (a shutdown hook installed next)."""
+    ast = node.ast
+    if isinstance(ast, cst.FunctionDef) and node.kind is NodeKind.DEF:
+        facts.lock_moves |= _released_inside(f, ast)
+    for root, _ in _roots(f, node, set()):
+        for sub in walk(root):
+            kind = type(sub)
+            if isinstance(sub, cst.Lambda):
+                facts.lock_moves |= _released_inside(f, sub)
+            elif kind is cst.Name or kind is cst.Attribute:
+                key = dotted_name(sub)  # type: ignore[arg-type]
+                if key is not None and key in f.lock_sites and _lock_handed_on(f, sub):
+                    facts.lock_moves.add(key)
+
+
+def _released_inside(f: FunctionFacts, scope: cst.FunctionDef | cst.Lambda) -> set[str]:
+    found: set[str] = set()
+    for sub in walk(scope):
+        if isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute) and sub.func.attr.value == "release":
+            key = dotted_name(sub.func.value)
+            if key is not None and key in f.lock_sites:
+                found.add(key)
+    return found
+
+
+def _lock_handed_on(f: FunctionFacts, expr: cst.CSTNode) -> bool:
+    parents = f.ctx.parents
+    parent = parents.get(expr)
+    if isinstance(parent, cst.Attribute) and parent.value is expr:
+        grand = parents.get(parent)
+        return parent.attr.value == "release" and not (isinstance(grand, cst.Call) and grand.func is parent)
+    if isinstance(parent, cst.Arg) and parent.value is expr:
+        call = parents.get(parent)
+        return isinstance(call, cst.Call) and call_effect(f.ctx, call, parent, "lock", f.function) is Effect.MOVE
+    if isinstance(parent, (cst.Assign, cst.AnnAssign)):
+        return parent.value is expr
+    return isinstance(parent, (cst.Element, cst.DictElement, cst.Return, cst.Yield))
 
 
 def _roots(f: FunctionFacts, node: CFGNode, binds: set[str]) -> list[tuple[cst.CSTNode, Role]]:
@@ -228,8 +273,6 @@ def _effect(f: FunctionFacts, name: cst.Name, root: cst.CSTNode, role: Role, par
         return Effect.BORROW
     if isinstance(parent, cst.Yield) and f.contextmanager:
         return Effect.BORROW  # lent to the with block; the generator still owns it
-    if isinstance(parent, cst.Await):
-        return Effect.BORROW
     return Effect.MOVE
 
 

@@ -85,6 +85,7 @@ class NodeFacts:
     acquires: list[Acquisition] = field(default_factory=list)
     lock_acquires: list[Acquisition] = field(default_factory=list)
     lock_releases: set[str] = field(default_factory=set)
+    lock_moves: set[str] = field(default_factory=set)  # lock keys handed to someone who releases them
     conditional_lock: tuple[Acquisition, EdgeKind] | None = None
     refinements: dict[EdgeKind, set[str]] = field(default_factory=dict)  # names not a live resource on that edge
     lock_refinements: dict[EdgeKind, set[str]] = field(default_factory=dict)  # lock keys not held on that edge

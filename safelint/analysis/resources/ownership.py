@@ -107,7 +107,7 @@ class _Ownership(ForwardAnalysis[State]):
 
     def _apply(self, node: CFGNode, state: State, raised: bool) -> State:
         facts = self.facts(node)
-        if not facts.effects and not facts.lock_releases:
+        if not facts.effects and not facts.lock_releases and not facts.lock_moves:
             return state
         changes: dict[int, int] = {}
         for name, effect in facts.effects:
@@ -120,6 +120,9 @@ class _Ownership(ForwardAnalysis[State]):
         for key in facts.lock_releases:
             for site in self.f.lock_sites.get(key, ()):
                 changes[site.index] = _RELEASED
+        for key in facts.lock_moves:
+            for site in self.f.lock_sites.get(key, ()):
+                changes[site.index] = _MOVED
         if not changes:
             return state
         return frozenset((s, changes.get(s, status), origin if s not in changes else -1) for s, status, origin in state)
@@ -133,6 +136,14 @@ class _Ownership(ForwardAnalysis[State]):
         facts = self.facts(node)
         if facts.binds:
             dropped = {site.index for name in facts.binds for site in self.f.by_name.get(name, ())}
+            # A lock is followed by the name it is reached through: rebound, that name no
+            # longer reaches it (a re-check loop taking a fresh semaphore each round).
+            dropped |= {
+                site.index
+                for key, sites in self.f.lock_sites.items()
+                if key.split(".", 1)[0] in facts.binds
+                for site in sites
+            }
             if dropped:
                 state = frozenset(fact for fact in state if fact[0] not in dropped)
         for site in facts.acquires:
