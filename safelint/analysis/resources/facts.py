@@ -78,6 +78,10 @@ _QUIET_METHODS = frozenset(
 an event, lock, thread or future about its state do not raise."""
 
 
+_PLAIN_CONTAINERS: Final = frozenset({"builtins.list", "builtins.tuple", "builtins.frozenset"})
+"""Containers whose iteration cannot fail (a dict or set changed by the loop's body raises)."""
+
+
 @dataclass
 class NodeFacts:
     effects: list[tuple[str, Effect]] = field(default_factory=list)
@@ -574,11 +578,21 @@ class FunctionFacts:
             return not expression_can_raise(ast.item)
         if node.kind is NodeKind.ASSERT and isinstance(ast, cst.Assert):
             ast = ast.test
+        elif node.kind in (NodeKind.FOR_ITER, NodeKind.FOR_NEXT) and isinstance(node.stmt, cst.For):
+            return self._plain_iteration(node.stmt)
         elif node.kind not in (NodeKind.STMT, NodeKind.TEST):
             return False
         if isinstance(ast, (cst.Raise, cst.Del, cst.AugAssign, cst.Import, cst.ImportFrom)):
             return False
         return self._quiet_code(ast, self.function, 0) is True
+
+    def _plain_iteration(self, loop: cst.For) -> bool:
+        """``for fd in fds:`` over a list or tuple into one name: taking its next item raises nothing."""
+        return (
+            isinstance(loop.target, cst.Name)
+            and isinstance(loop.iter, cst.Name)
+            and self.ctx.types.class_of(loop.iter, self.function) in _PLAIN_CONTAINERS
+        )
 
     def _quiet_code(self, root: cst.CSTNode, scope: cst.CSTNode, depth: int) -> bool | None:
         """Whether ``root`` evaluates without raising: its calls all quiet, nothing else
@@ -611,6 +625,8 @@ class FunctionFacts:
         target = self.ctx.types.call_target(call, scope)
         if target is None:
             return False
+        if target in FD_RELEASERS:
+            return True  # `os.close` frees the descriptor even when it reports an error
         if last in QUIET_CALL_NAMES and target in QUIET_CALLS:
             return True  # the knowledge base says it does not raise: `time.monotonic()`, `dq.append(x)`
         return depth < _QUIET_DEPTH and self._function_is_quiet(target, depth + 1)
