@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from safelint.analysis.facts.apis import CLOSED_WHEN_EXHAUSTED, TUPLE_ACQUIRERS
+from safelint.analysis.facts.apis import CLOSED_WHEN_EXHAUSTED, SERVES_UNTIL_EXIT, TUPLE_ACQUIRERS
 from safelint.analysis.resources.acquisition import Effect, InlineUse, acquisition, inline_effect, release_methods
 from safelint.analysis.syntax import callee_name, dotted_name
 from safelint.analysis.types.model import ClassObject
@@ -15,6 +15,12 @@ _FIRST_NAMES = frozenset(
     {
         "open",
         "urlopen",
+        "HTTPServer",
+        "ThreadingHTTPServer",
+        "TCPServer",
+        "ThreadingTCPServer",
+        "UDPServer",
+        "ThreadingUDPServer",
         "Popen",
         "connect",
         "socket",
@@ -112,7 +118,9 @@ class UnmanagedInlineResource(Rule):
     A resource passed straight to a function or method the knowledge base does not know is
     taken as handed on and is not reported, and so is one given to a method of another
     object (`files.append(open(p))`). `os.scandir` and `fileinput.input` are not reported
-    when iterated inline: iterating to the end closes them. Calls are recognised by the
+    when iterated inline: iterating to the end closes them, nor is a server whose
+    `serve_forever()` is called inline: nothing can shut it down, so it lives as long as
+    its process. Calls are recognised by the
     name they are made through (or the class an alias stands for: `from tarfile import
     TarFile as TF`, `Archive = tarfile.TarFile`), so a project function returning a resource
     is reported only when the knowledge base or the project index knows it does.
@@ -156,6 +164,8 @@ class UnmanagedInlineResource(Rule):
             return
         if outcome[1] is InlineUse.ITERATED and qualname in CLOSED_WHEN_EXHAUSTED:
             return
+        if outcome[1] is InlineUse.METHOD_CALLED and outcome[2] in SERVES_UNTIL_EXIT:
+            return  # `HTTPServer(...).serve_forever()`: released with the process it serves in
         if popen and isinstance(parent, cst.Expr):
             return  # a child started and left to run (a browser, a viewer) is deliberate
         what = f"{_how_used(outcome[1], outcome[2])}, and only the garbage collector closes it"

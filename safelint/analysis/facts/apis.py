@@ -94,6 +94,10 @@ has no ``close()`` and is no context manager."""
 
 ASYNC_CHILD_CLASS: Final = "asyncio.subprocess.Process"
 
+SERVES_UNTIL_EXIT: Final = frozenset({"serve_forever"})
+"""Methods that run until the process ends when nothing else holds the object: no one can
+call ``shutdown()`` on an anonymous server, so it lives exactly as long as its process."""
+
 MOVING_METHODS: Final = frozenset({"detach", "pop_all"})
 """Methods that hand what the object holds to someone else."""
 
