@@ -37,3 +37,21 @@ def test_help_says_to_create_a_lock_when_there_is_none() -> None:
         "no lock guards this object yet: create one in `__init__` (`self._lock = threading.Lock()`) "
         "and hold it around every access (`with self._lock:`)"
     )
+
+
+def test_help_does_not_borrow_another_class_lock() -> None:
+    other = textwrap.dedent(
+        """
+        class Stats:
+            def __init__(self):
+                self._stats_lock = threading.Lock()
+
+            def add(self):
+                with self._stats_lock:
+                    pass
+        """
+    )
+    findings = [f for f in check_source(textwrap.dedent(_COUNTER.format(lock="")) + other) if f.code == "SL301"]
+    assert len(findings) == 1
+    assert "_stats_lock" not in (findings[0].help or "")
+    assert (findings[0].help or "").startswith("no lock guards this object yet")

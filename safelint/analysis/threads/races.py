@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from safelint.analysis.syntax import dotted_name, without_nested_defs
+from safelint.analysis.syntax import dotted_name, walk, without_nested_defs
 from safelint.analysis.threads.accesses import NOT_CONCURRENT, SharedAccesses, joins
 from safelint.analysis.threads.model import (
     MAIN,
@@ -495,9 +495,22 @@ class _Finder:
         for name in sorted(self.shared.locks.known):
             if state.owner is None and "." not in name:
                 return name
-            if state.owner is not None and name.startswith("self."):
+            if state.owner is not None and name.startswith("self.") and _mentions_field(state.owner, name):
                 return name
         return ""
+
+
+def _mentions_field(owner: cst.ClassDef, lock: str) -> bool:
+    """Whether the class reaches ``self.<field>`` of the lock anywhere: another class's lock
+    of the module (``Stats._stats_lock``) is no lock of this one."""
+    field = lock.split(".")[1]
+    return any(
+        isinstance(node, cst.Attribute)
+        and node.attr.value == field
+        and isinstance(node.value, cst.Name)
+        and node.value.value == "self"
+        for node in walk(owner)
+    )
 
 
 def _decides(ctx: ModuleContext, node: cst.CSTNode) -> bool:
