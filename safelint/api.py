@@ -22,7 +22,16 @@ from safelint.cache import ResultCache
 from safelint.config import ConfigError, Overrides, Settings
 from safelint.discovery import SourceFile, discover, display_path
 from safelint.engine import Checker
-from safelint.fixes import allowed, apply_edits, apply_fixes, fix_file, fix_notes, parses, read_for_rewrite
+from safelint.fixes import (
+    allowed,
+    apply_edits,
+    apply_fixes,
+    fix_file,
+    fix_notes,
+    fixable_note,
+    parses,
+    read_for_rewrite,
+)
 from safelint.gitdiff import changed_since
 from safelint.output import plural, write_atomically
 from safelint.project import CACHE_DIR_NAME, Project, SettingsResolver, find_root, knowledge
@@ -205,7 +214,9 @@ def follow_up(result: RunResult, resolver: SettingsResolver, options: RunOptions
     if options.add_noqa:
         add_suppressions(result, resolver)
         return result
-    result.notes.extend(fix_notes(result, options.diff, options.show_fixes, options.unsafe_fixes))
+    result.notes.extend(fix_notes(result, options.diff, options.show_fixes))
+    if not options.diff:
+        result.hints.extend(fixable_note(result.findings, options.unsafe_fixes))
     return result
 
 

@@ -148,8 +148,8 @@ def fix_file(checker: Checker, path: Path, display: str, findings: list[Finding]
     return outcome if outcome.applied else None
 
 
-def fix_notes(result: RunResult, preview: bool, show: bool, unsafe: bool) -> list[str]:
-    """Summary lines about fixes: what was (or would be) applied, and what ``--fix`` could still do."""
+def fix_notes(result: RunResult, preview: bool, show: bool) -> list[str]:
+    """Summary lines about fixes: what was (or would be) applied."""
     notes = []
     count = sum(len(f.applied) for f in result.fixes)
     if count:
@@ -160,8 +160,6 @@ def fix_notes(result: RunResult, preview: bool, show: bool, unsafe: bool) -> lis
             for finding in outcome.applied:
                 assert finding.fix is not None
                 notes.append(f"  {finding.path}:{finding.line}:{finding.column}: {finding.code} {finding.fix.message}")
-    if not preview:
-        notes.extend(fixable_note(result.findings, unsafe))
     return notes
 
 

@@ -45,6 +45,8 @@ class Presentation:
             self._notes(result, stdout=False)
             return EXIT_FINDINGS if result.fixes and not self.exit_zero else EXIT_CLEAN
         if self.notes_only:
+            if self.output_format in _SUMMARISING:
+                result.notes.extend(result.hints)
             self._notes(result, stdout=self.output_format in _SUMMARISING)
             return exit_code(result, True, self.fail_on)
         coloured = self.coloured()

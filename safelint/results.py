@@ -157,7 +157,9 @@ def _with_newlines(lines: list[str]) -> list[str]:
 class RunResult:
     """Everything formatters render. ``files`` and ``enabled_rules`` let SARIF and JUnit list what
     was checked (not only what was found); ``sources`` keeps text that is not on disk (stdin);
-    ``notes`` are summary sentences about findings hidden (baseline, ``--new-since``) or fixed.
+    ``notes`` are summary sentences about findings hidden (baseline, ``--new-since``) or fixed;
+    ``hints`` say what ``--fix`` could still do, which only the text formats show (as ruff's do):
+    a JSON or SARIF run's stderr is no place for them.
 
     ``projects`` holds the project each file was checked with, by its shown path, so that
     ``--fix`` re-checks a fixed file with the same index; ``fixes`` is what ``--fix`` did.
@@ -172,6 +174,7 @@ class RunResult:
     enabled_rules: list[str] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
     projects: dict[str, Project] = field(default_factory=dict)
     fixes: list[FileFix] = field(default_factory=list)
 

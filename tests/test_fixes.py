@@ -1,5 +1,6 @@
 """--fix, --unsafe-fixes and --diff with a test-only rule that carries fixes."""
 
+import json
 import os
 import subprocess
 import sys
@@ -124,3 +125,12 @@ def test_lines_end_only_where_python_ends_them() -> None:
 
     assert _offsets("a\x0cb\nc") == [0, 4, 5]
     assert _offsets("a\r\nb\rc\n") == [0, 3, 5, 7]
+
+
+def test_fix_hints_only_in_text_output(project: Path) -> None:
+    """What `--fix` could do is said in the text summary; a JSON run's stderr stays empty."""
+    text = invoke()
+    assert "[*] 1 fixable with the `--fix` option (1 hidden fix" in text.stdout
+    machine = invoke("--format", "json")
+    assert machine.exit_code == 1 and machine.stderr == ""
+    assert json.loads(machine.stdout)

@@ -71,7 +71,7 @@ def _diagnostic(f: Finding, lines: dict[int, str], style: Styler, unsafe_fixes: 
 
 def summary(result: RunResult, style: Styler = lambda s, **kw: s) -> str:
     """The closing line, then the run's notes (findings a baseline or ``--new-since`` hid, fixes)."""
-    return "\n".join([_totals(result, style), *result.notes])
+    return "\n".join([_totals(result, style), *result.notes, *result.hints])
 
 
 def _totals(result: RunResult, style: Styler) -> str:
