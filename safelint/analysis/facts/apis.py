@@ -183,6 +183,21 @@ blamed on ``bind()``, not on the ``setsockopt()`` before it."""
 QUIET_CALL_NAMES: Final = frozenset(q.rpartition(".")[2] for q in QUIET_CALLS)
 """Their last names: only a call so named is resolved to ask."""
 
+QUIET_ITERATION: Final = frozenset({"builtins.list", "builtins.tuple", "builtins.frozenset"})
+"""Containers whose iteration cannot fail (a dict or set changed by the loop's body raises)."""
+
+QUIET_BUILTINS: Final = frozenset(
+    {"isinstance", "issubclass", "hasattr", "getattr", "callable", "id", "type", "len", "bool"}
+)
+"""Builtins that do not raise on what code passes them (``getattr`` only with a default)."""
+
+QUIET_METHOD_NAMES: Final = frozenset(
+    {"kill", "terminate", "send_signal", "poll", "is_set", "locked", "is_alive", "done", "cancelled"}
+)
+"""Methods quiet on whatever receiver, so matched by name alone: signalling a child
+(``proc.kill()`` in the documented ``TimeoutExpired`` idiom) and asking an event, lock,
+thread or future about its state."""
+
 
 # -- None decided by the environment (SL2) -----------------------------------------------------
 

@@ -17,8 +17,11 @@ from safelint.analysis.facts.apis import (
     FD_RELEASERS,
     GENERIC_RELEASES,
     POPEN_RELEASES,
+    QUIET_BUILTINS,
     QUIET_CALL_NAMES,
     QUIET_CALLS,
+    QUIET_ITERATION,
+    QUIET_METHOD_NAMES,
     TUPLE_ACQUIRERS,
 )
 from safelint.analysis.facts.callees import project_class
@@ -57,8 +60,6 @@ def _flag_set_true(statement: cst.BaseStatement) -> str | None:
 _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 
 
-_QUIET_BUILTINS = frozenset({"isinstance", "issubclass", "hasattr", "getattr", "callable", "id", "type", "len", "bool"})
-
 _RAISING_SYNTAX = frozenset(
     {cst.Subscript, cst.Await, cst.Yield, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp}
 )
@@ -70,16 +71,6 @@ _RAISING_STATEMENTS = frozenset(
 """Statements that raise, or that make a body too much to call quiet."""
 _QUIET_DEPTH = 2
 """How deep a chain of project functions is followed to find them quiet."""
-
-_QUIET_METHODS = frozenset(
-    {"kill", "terminate", "send_signal", "poll", "is_set", "locked", "is_alive", "done", "cancelled"}
-)
-"""Signalling a child (``proc.kill()`` in the documented ``TimeoutExpired`` idiom) and asking
-an event, lock, thread or future about its state do not raise."""
-
-
-_PLAIN_CONTAINERS: Final = frozenset({"builtins.list", "builtins.tuple", "builtins.frozenset"})
-"""Containers whose iteration cannot fail (a dict or set changed by the loop's body raises)."""
 
 
 @dataclass
@@ -591,7 +582,7 @@ class FunctionFacts:
         return (
             isinstance(loop.target, cst.Name)
             and isinstance(loop.iter, cst.Name)
-            and self.ctx.types.class_of(loop.iter, self.function) in _PLAIN_CONTAINERS
+            and self.ctx.types.class_of(loop.iter, self.function) in QUIET_ITERATION
         )
 
     def _quiet_code(self, root: cst.CSTNode, scope: cst.CSTNode, depth: int) -> bool | None:
@@ -610,11 +601,11 @@ class FunctionFacts:
 
     def _call_is_quiet(self, call: cst.Call, scope: cst.CSTNode, depth: int) -> bool:
         name = dotted_name(call.func)
-        if name is not None and "." in name and name.rsplit(".", 1)[1] in _QUIET_METHODS:
+        if name is not None and "." in name and name.rsplit(".", 1)[1] in QUIET_METHOD_NAMES:
             return True
         if name is not None and (name.startswith("os.path.") or name == "os.fstat"):
             return True
-        if name in _QUIET_BUILTINS:
+        if name in QUIET_BUILTINS:
             return name != "getattr" or len(call.args) == 3
         func = call.func
         last = (
