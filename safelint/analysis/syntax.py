@@ -328,6 +328,17 @@ def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
     return parents
 
 
+def enclosing(
+    node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]
+) -> Iterator[tuple[cst.CSTNode, cst.CSTNode]]:
+    """``(child, parent)`` from ``node`` outwards, up to (not into) the function, lambda or
+    class it belongs to: the branches, loops and expressions a node sits in."""
+    child, parent = node, parents.get(node)
+    while parent is not None and not isinstance(parent, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        yield child, parent
+        child, parent = parent, parents.get(parent)
+
+
 def dotted_name(expr: cst.BaseExpression) -> str | None:
     """The dotted source text of a plain name or attribute chain (``a.b.c``), else None."""
     parts: list[str] = []

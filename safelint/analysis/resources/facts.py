@@ -36,7 +36,7 @@ from safelint.analysis.resources.acquisition import (
     release_methods,
     started_later,
 )
-from safelint.analysis.syntax import dotted_name, preorder, push_children, walk
+from safelint.analysis.syntax import dotted_name, enclosing, preorder, push_children, walk
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -55,9 +55,6 @@ def _flag_set_true(statement: cst.BaseStatement) -> str | None:
     if isinstance(target, cst.Name) and isinstance(value, cst.Name) and value.value == "True":
         return target.value
     return None
-
-
-_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 
 
 _RAISING_SYNTAX = frozenset(
@@ -292,14 +289,10 @@ class FunctionFacts:
         flag = self._next_flag(site)
         if flag is not None and self._flag_only_after_acquires(flag):
             found.add((flag, False))
-        parents = self.ctx.parents
-        child: cst.CSTNode = site.call
-        owner = parents.get(child)
-        while owner is not None and owner is not self.function and not isinstance(owner, _SCOPES):
+        for child, owner in enclosing(site.call, self.ctx.parents):
             if isinstance(owner, cst.If) and child is not owner.test and self._stable(owner.test, owner):
                 code, negated = self._condition(owner.test)
                 found.add((code, negated if child is owner.body else not negated))
-            child, owner = owner, parents.get(owner)
         return frozenset(found)
 
     def _condition(self, test: cst.CSTNode) -> tuple[str, bool]:

@@ -40,7 +40,7 @@ from safelint.analysis.resources.acquisition import (
 )
 from safelint.analysis.resources.effects import analyse_node
 from safelint.analysis.resources.facts import FunctionFacts, NodeFacts
-from safelint.analysis.syntax import dotted_name, walk
+from safelint.analysis.syntax import dotted_name, enclosing, walk
 from safelint.analysis.threads.locks import LockNames, acquire_release
 
 if TYPE_CHECKING:
@@ -322,9 +322,7 @@ def _once_per_key(ctx: ModuleContext, call: cst.Call) -> bool:
     """Whether ``call`` sits in the branch ``if key == "file":`` of a loop over a mapping's
     ``items()`` or ``keys()`` keyed by ``key``: keys are unique, so it runs once at most."""
     compared: set[str] = set()
-    child: cst.CSTNode = call
-    node = ctx.parents.get(call)
-    while node is not None and not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+    for child, node in enclosing(call, ctx.parents):
         if isinstance(node, cst.If) and child is node.body:
             compared |= _equal_to_literal(node.test)
         elif isinstance(node, (cst.For, cst.While)) and child is node.body:
@@ -340,7 +338,6 @@ def _once_per_key(ctx: ModuleContext, call: cst.Call) -> bool:
                 and isinstance(iterated.func, cst.Attribute)
                 and iterated.func.attr.value in ("items", "keys")
             )
-        child, node = node, ctx.parents.get(node)
     return False
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from safelint.analysis.syntax import dotted_name, walk, without_nested_defs
+from safelint.analysis.syntax import dotted_name, enclosing, walk, without_nested_defs
 from safelint.analysis.threads.accesses import NOT_CONCURRENT, SharedAccesses, joins
 from safelint.analysis.threads.model import (
     MAIN,
@@ -516,14 +516,12 @@ def _mentions_field(owner: cst.ClassDef, lock: str) -> bool:
 def _decides(ctx: ModuleContext, node: cst.CSTNode) -> bool:
     """Whether the value read at ``node`` is returned or tested: what the function does next
     depends on it."""
-    child, parent = node, ctx.parents.get(node)
-    while parent is not None and not isinstance(parent, cst.BaseStatement):
-        if isinstance(parent, cst.Return):
+    for child, parent in enclosing(node, ctx.parents):
+        if isinstance(parent, cst.Return) or isinstance(parent, (cst.If, cst.While)) and child is parent.test:
             return True
-        if isinstance(parent, (cst.If, cst.While)) and child is parent.test:
-            return True
-        child, parent = parent, ctx.parents.get(parent)
-    return isinstance(parent, (cst.If, cst.While)) and child is parent.test
+        if isinstance(parent, cst.BaseStatement):
+            return False
+    return False
 
 
 def _released_early(a: Access, accesses: list[Access], lock: str) -> Access | None:
