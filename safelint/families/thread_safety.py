@@ -47,6 +47,7 @@ _HOW = {
     EntryKind.DECLARED: "declared a thread entry point",
     EntryKind.STARTED_ELSEWHERE: "started on a thread in `{}`",
     EntryKind.CALLED_ELSEWHERE: "called from `{}` on a thread",
+    EntryKind.WRAPPER: "given to a helper that starts it on a thread",
 }
 
 PARTICIPLE = {
@@ -117,8 +118,10 @@ class RaceRule(Rule):
             of a `Thread` subclass). Within a module, an object a thread reaches through a field
             whose class the type evaluator knows (`self.registry.forget()`) or through a local or
             a parameter it knows (`w = Worker(); Thread(target=w.run)`, `pool.submit(c.crawl)`),
-            a dict literal of callbacks submitted by key (`pool.submit(handlers[kind])`), a
-            thread body nested in a method, and the locals a nested function run on threads
+            a dict literal of callbacks submitted by key (`pool.submit(handlers[kind])`), what is
+            given to a helper of the module that starts its parameter on a thread (`def spawn(fn):
+            Thread(target=fn).start()`; one level, not a helper of a helper), a thread body nested
+            in a method, and the locals a nested function run on threads
             closes over are followed too; such an object handed from another module, or a
             callback passed around otherwise, is not seen: name such functions in
             `thread-entry-points`. A method only a constructor calls (`self.load()` in

@@ -89,6 +89,9 @@ class EntryKind(enum.Enum):
     """Another module starts it on a thread (``origin`` says which)."""
     CALLED_ELSEWHERE = "called elsewhere"
     """Another module's thread code calls it (``origin`` says which function)."""
+    WRAPPER = "thread-starting helper"
+    """Given to a function of the module that starts its parameter on a thread
+    (``def spawn(fn): Thread(target=fn, daemon=True).start()``)."""
 
 
 @dataclass(eq=False)
@@ -159,6 +162,8 @@ class ThreadModel:
         self._method_names: set[str] = set()
         """The names of the module's methods: only ``x.name(...)`` with one of them may call one."""
         self._hooks: dict[Function, bool] = {}
+        self._wrappers: dict[Function, tuple[int | None, str]] = {}
+        """Functions that start a parameter on a thread: the parameter's position and name."""
         self._referenced: set[str] = set()
         """Names and attribute names the module mentions: a private function passed as a
         callback (``atexit.register(_cleanup)``) is run by the code that registered it."""
@@ -345,6 +350,7 @@ class ThreadModel:
         kids: list[cst.CSTNode] = []
         tops: dict[cst.CSTNode, cst.CSTNode | None] = {}
         awaited: set[int] = set()
+        pending: list[tuple[cst.Call, Function, cst.CSTNode | None, cst.CSTNode | None]] = []
         while stack:
             node, where, loop, top = stack.pop()
             if top is None and node is not ctx.module:
@@ -353,6 +359,8 @@ class ThreadModel:
                 awaited.add(id(node.expression))
             elif type(node) is cst.Call:
                 found = self._entry_call(node, where, loop)
+                if not found and where is not None:
+                    pending.append((node, where, loop, top))
                 for target, entry in found:
                     entry.awaited = id(node) in awaited and loop is None
                     entry.top = top
@@ -379,6 +387,11 @@ class ThreadModel:
             for child in kids:
                 if inner is None or child is not inner.node.name:
                     stack.append((child, where, loop, top))
+        for call, where, loop, top in pending if self._wrappers else ():
+            for target, entry in self._wrapped_start(call, where, loop):
+                entry.top, entry.starter = top, where
+                targets.setdefault(target, []).append(entry)
+                where.starts.append(call)
         for entry in declared:
             entry.top = tops.get(entry.site)
         for klass in self.classes.values():
@@ -438,6 +451,8 @@ class ThreadModel:
                 argument, kind = _keyword(call, "target") or _positional(call, 1), EntryKind.THREAD_TARGET
         if argument is None:
             return []
+        if isinstance(argument, cst.Name) and where is not None and kind is not EntryKind.MAIN:
+            self._note_wrapper(where, argument.value)
         if isinstance(argument, cst.Call) and dotted_name(argument.func) in ("functools.partial", "partial"):
             argument = argument.args[0].value if argument.args else argument
         if isinstance(argument, cst.Lambda) and isinstance(argument.body, cst.Call):
@@ -450,6 +465,37 @@ class ThreadModel:
             target = self.resolve(argument, where)
             targets = [target] if target is not None else []
         return [(target, Entry(kind, call, repeated)) for target in targets]
+
+    def _note_wrapper(self, function: Function, name: str) -> None:
+        """``function`` starts its parameter ``name`` on a thread: what callers pass there runs on one."""
+        params = function.node.params
+        positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+        if name in positional:
+            self._wrappers[function] = (positional.index(name), name)
+        elif any(p.name.value == name for p in params.kwonly_params):
+            self._wrappers[function] = (None, name)
+
+    def _wrapped_start(self, call: cst.Call, where: Function, loop: cst.CSTNode | None) -> list[tuple[Function, Entry]]:
+        """``spawn(self.work)``, where ``spawn`` is a function of the module that starts its
+        parameter on a thread (one level: a helper of a helper is not followed)."""
+        helper = self.resolve(call.func, where)
+        found = self._wrappers.get(helper) if helper is not None else None
+        if found is None or helper is None:
+            return []
+        position, name = found
+        argument = _keyword(call, name)
+        if argument is None and position is not None:
+            bound = helper.klass is not None and isinstance(call.func, cst.Attribute)
+            argument = _positional(call, position - 1 if bound else position)
+        if argument is None:
+            return []
+        if isinstance(argument, cst.Call) and dotted_name(argument.func) in ("functools.partial", "partial"):
+            argument = argument.args[0].value if argument.args else argument
+        target = self.resolve(argument, where)
+        if target is None:
+            return []
+        repeated = loop is not None and not _built_each_time(argument, loop)
+        return [(target, Entry(EntryKind.WRAPPER, call, repeated))]
 
     def _table(self, table: cst.BaseExpression, where: Function | None) -> list[Function]:
         """The methods a dict literal of callbacks holds, ``handlers = {"a": self.on_a}``
