@@ -119,9 +119,10 @@ class RaceRule(Rule):
             whose class the type evaluator knows (`self.registry.forget()`) or through a local or
             a parameter it knows (`w = Worker(); Thread(target=w.run)`, `pool.submit(c.crawl)`),
             a dict literal of callbacks submitted by key (`pool.submit(handlers[kind])`), what is
-            given to a helper of the module that starts its parameter on a thread (`def spawn(fn):
-            Thread(target=fn).start()`; one level, not a helper of a helper), a thread body nested
-            in a method, and the locals a nested function run on threads
+            given to a helper that starts its parameter on a thread (`def spawn(fn):
+            Thread(target=fn).start()`, in this module or, per the index, another, called by name
+            or through a field that holds it; one level, not a helper of a helper), a thread body
+            nested in a method, and the locals a nested function run on threads
             closes over are followed too; such an object handed from another module, or a
             callback passed around otherwise, is not seen: name such functions in
             `thread-entry-points`. A method only a constructor calls (`self.load()` in

@@ -1025,3 +1025,30 @@ def test_the_summarizer_walk_reads_every_child_but_contexts_and_operators() -> N
             if not isinstance(n, (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop))
         ]
         assert found == expected
+
+
+def test_a_function_that_starts_its_parameter_on_a_thread() -> None:
+    src = """
+    import threading
+    from threading import Thread, Timer
+
+    def spawn(fn, *args):
+        Thread(target=fn, args=args).start()
+
+    def positional(group, callback):
+        threading.Thread(None, callback).start()
+
+    def later(delay, *, job):
+        Timer(delay, job).start()
+
+    def now(fn):
+        return fn()
+
+    def fixed(fn):
+        threading.Thread(target=print).start()
+    """
+    found = {f.qualname.rsplit(".", 1)[1]: f.starts_parameter for f in summarize(src).functions}
+    assert found == {"spawn": "fn", "positional": "callback", "later": "job", "now": None, "fixed": None}
+    packed = codec.pack(summarize(src))
+    assert set(packed.thread_helpers) == {"spawn", "positional", "later"}
+    assert summary_from_json(summary_to_json(summarize(src))).functions[0].starts_parameter == "fn"

@@ -264,3 +264,61 @@ def test_a_hook_a_base_class_calls_from_its_api_runs_beside_a_background_thread(
 def test_a_private_method_no_base_class_calls_stays_unknown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     virtual = VIRTUAL.replace("self._queue_bind(queue)", "pass").replace("self._delete(queue)", "pass")
     assert run_with(tmp_path, monkeypatch, {"virtual.py": virtual, "transport.py": TRANSPORT}) == []
+
+
+SPAWN = """\
+import threading
+
+
+def default_create_thread(callback):
+    thread = threading.Thread(None, callback)
+    thread.daemon = True
+    thread.start()
+    return thread
+
+
+def call_now(callback):
+    return callback()
+"""
+
+CLIENT = """\
+from pkg import utils
+
+
+class Client:
+    def __init__(self):
+        self.sent = 0
+        self.pumped = 0
+        self.ticks = 0
+        self.create_thread_fc = utils.default_create_thread
+
+    def start(self):
+        utils.default_create_thread(self._loop)
+        utils.default_create_thread(self._loop)
+
+    def start_via_field(self):
+        for _ in range(2):
+            self.create_thread_fc(self._pump)
+
+    def start_inline(self):
+        utils.call_now(self._tick)
+        utils.call_now(self._tick)
+
+    def _loop(self):
+        self.sent += 1
+
+    def _pump(self):
+        self.pumped += 1
+
+    def _tick(self):
+        self.ticks += 1
+"""
+
+
+def test_a_helper_of_another_module_that_starts_its_parameter_starts_a_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``utils.default_create_thread(self._loop)``, called by name or through a field that
+    holds it, starts ``_loop`` on a thread; ``utils.call_now`` only calls what it is given."""
+    found = run_with(tmp_path, monkeypatch, {"utils.py": SPAWN, "client.py": CLIENT})
+    assert found == [("client.py", 24, "SL301"), ("client.py", 27, "SL301")]

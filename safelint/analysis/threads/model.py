@@ -387,7 +387,8 @@ class ThreadModel:
             for child in kids:
                 if inner is None or child is not inner.node.name:
                     stack.append((child, where, loop, top))
-        for call, where, loop, top in pending if self._wrappers else ():
+        helpers_elsewhere = any(name in ctx.text for name in ctx.index.thread_helper_names)
+        for call, where, loop, top in pending if self._wrappers or helpers_elsewhere else ():
             for target, entry in self._wrapped_start(call, where, loop):
                 entry.top, entry.starter = top, where
                 targets.setdefault(target, []).append(entry)
@@ -479,13 +480,16 @@ class ThreadModel:
         """``spawn(self.work)``, where ``spawn`` is a function of the module that starts its
         parameter on a thread (one level: a helper of a helper is not followed)."""
         helper = self.resolve(call.func, where)
-        found = self._wrappers.get(helper) if helper is not None else None
-        if found is None or helper is None:
+        if helper is not None:
+            found = self._wrappers.get(helper)
+            bound = helper.klass is not None and isinstance(call.func, cst.Attribute)
+        else:
+            found, bound = self._helper_elsewhere(call, where), False
+        if found is None:
             return []
         position, name = found
         argument = _keyword(call, name)
         if argument is None and position is not None:
-            bound = helper.klass is not None and isinstance(call.func, cst.Attribute)
             argument = _positional(call, position - 1 if bound else position)
         if argument is None:
             return []
@@ -496,6 +500,20 @@ class ThreadModel:
             return []
         repeated = loop is not None and not _built_each_time(argument, loop)
         return [(target, Entry(EntryKind.WRAPPER, call, repeated))]
+
+    def _helper_elsewhere(self, call: cst.Call, where: Function) -> tuple[int | None, str] | None:
+        """A project function of another module that starts a parameter on a thread, called
+        by name or through a field that holds it (``self.create_thread = spawn``), per the
+        index: the parameter's position as this call counts it, and its name."""
+        qualname = self.ctx.types.call_target(call, where.node)
+        summary = self.ctx.index.function(qualname) if qualname is not None else None
+        if summary is None or summary.starts_parameter is None:
+            return None
+        name = summary.starts_parameter
+        positional = [p.name for p in summary.params if p.kind in ("positional_only", "positional")]
+        if positional[:1] in (["self"], ["cls"]) and isinstance(call.func, cst.Attribute):
+            positional = positional[1:]
+        return (positional.index(name) if name in positional else None), name
 
     def _table(self, table: cst.BaseExpression, where: Function | None) -> list[Function]:
         """The methods a dict literal of callbacks holds, ``handlers = {"a": self.on_a}``

@@ -63,6 +63,7 @@ def pack(summary: ModuleSummary, text: bytes | None = None) -> PackedSummary:
         repeated_thread_targets=summary.repeated_thread_targets,
         returning_names=tuple({f.qualname.rpartition(".")[2]: None for f in summary.functions if f.returned_calls}),
         class_bases=tuple((c.qualname, c.bases) for c in summary.classes if c.bases),
+        thread_helpers=tuple({f.qualname.rpartition(".")[2]: None for f in summary.functions if f.starts_parameter}),
     )
 
 
@@ -168,6 +169,7 @@ def _decode_function(f: Any) -> FunctionSummary:
         ),
         overloads=tuple(_decode_function(o) for o in as_list(f.get("overloads", []))),
         returns_declared=as_text_or_none(f.get("returns_declared")),
+        starts_parameter=as_text_or_none(f.get("starts_parameter")),
     )
 
 

@@ -125,6 +125,8 @@ class ProjectIndex:
         """Last components of the functions that return a call's value (``make_conn``)."""
         self.derived_class_names: set[str] = set()
         """Last components of the classes with explicit bases."""
+        self.thread_helper_names: set[str] = set()
+        """Last components of the functions that start a parameter on a thread (``spawn``)."""
         for item in summaries:
             packed = item if isinstance(item, PackedSummary) else pack(item)
             if packed.module in self._packed:
@@ -133,6 +135,7 @@ class ProjectIndex:
             if packed.thread_targets:
                 self._thread_starts.append((packed.module, packed.thread_targets, packed.repeated_thread_targets))
             self.returning_names.update(packed.returning_names)
+            self.thread_helper_names.update(packed.thread_helpers)
             for qualname, bases in packed.class_bases:
                 self._class_bases.setdefault(qualname, bases)
                 self.derived_class_names.add(qualname.rpartition(".")[2])

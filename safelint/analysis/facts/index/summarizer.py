@@ -257,7 +257,7 @@ class _Summarizer:
                 self_sets.extend(self_assignments(stmt, self_name))
         local = make_scope(local_sites)
         kind, head = self.annotation(node.returns)
-        calls, is_generator = self._calls(node, local, self_name)
+        calls, is_generator, started = self._calls(node, local, self_name)
         summary = FunctionSummary(
             qualname=qualname,
             is_async=isinstance(node, ast.AsyncFunctionDef),
@@ -271,6 +271,7 @@ class _Summarizer:
             decorators=decorators,
             params=params,
             calls=calls,
+            starts_parameter=started,
         )
         declared = {
             p.name: p.declared
@@ -281,10 +282,13 @@ class _Summarizer:
 
     def _calls(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, local: Scope, self_name: str | None
-    ) -> tuple[tuple[str, ...], bool]:
-        """The project functions the body calls (nested functions' calls included) and
-        whether its own body yields, found in one walk."""
+    ) -> tuple[tuple[str, ...], bool, str | None]:
+        """The project functions the body calls (nested functions' calls included), whether
+        its own body yields, and the parameter it starts on a thread, found in one walk."""
         found: dict[str, None] = {}
+        started: str | None = None
+        arguments = node.args
+        names = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
         top = self.module.partition(".")[0]
         may_yield, yields, nested = self._may_yield(node), False, 0
         stack: list[ast.AST] = list(node.body)
@@ -315,7 +319,9 @@ class _Summarizer:
             callee = self.qualify(item.func, local)
             if callee is not None and callee.partition(".")[0] == top:
                 found[callee] = None
-        return tuple(found), yields
+            elif callee in THREAD_STARTERS and started is None:
+                started = _started_parameter(item, THREAD_STARTERS[callee], names)
+        return tuple(found), yields, started
 
     def _may_yield(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         lines = self.yield_lines
@@ -801,3 +807,14 @@ def _parse(source: bytes, path: str | os.PathLike[str]) -> ast.Module | None:
                 return ast.parse(rewritten, filename=os.fspath(path))
             except SyntaxError:
                 return None
+
+
+def _started_parameter(call: ast.Call, starter: tuple[str, int | None], names: set[str]) -> str | None:
+    """The parameter a thread-starting call runs (``Thread(target=fn)``, ``Thread(None, fn)``)."""
+    keyword, position = starter
+    if position is None:
+        position = 1  # `Thread(group, target)`
+    argument = next((k.value for k in call.keywords if k.arg == keyword), None)
+    if argument is None and len(call.args) > position:
+        argument = call.args[position]
+    return argument.id if isinstance(argument, ast.Name) and argument.id in names else None

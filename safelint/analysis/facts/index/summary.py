@@ -22,7 +22,7 @@ __all__ = [
     "ValueSource",
 ]
 
-INDEX_FORMAT: Final = 14
+INDEX_FORMAT: Final = 15
 """Bump when what a summary records changes: it versions the cached summaries and keys the digest."""
 
 ReturnKind = Literal["unannotated", "value", "optional", "none", "never"]
@@ -81,6 +81,9 @@ class FunctionSummary:
     is the first one its arguments match, as a type checker chooses."""
     returns_declared: str | None = None
     """The whole return annotation, written out qualified like a parameter's ``declared``."""
+    starts_parameter: str | None = None
+    """The parameter the function starts on a thread (``def spawn(fn): Thread(target=fn)``):
+    what a caller passes there runs on one."""
 
     @property
     def returns_optional(self) -> bool:
@@ -195,3 +198,5 @@ class PackedSummary:
     repeated_thread_targets: tuple[str, ...]
     returning_names: tuple[str, ...]
     class_bases: tuple[tuple[str, tuple[str, ...]], ...]
+    thread_helpers: tuple[str, ...] = ()
+    """Last components of the functions that start a parameter on a thread (``spawn``)."""
