@@ -18,11 +18,16 @@ from safelint.analysis.syntax import callee_name, walk
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
 
-__all__ = ["dead_by_constant", "expects_exception", "in_test_code", "is_test_path"]
+__all__ = ["dead_by_constant", "expects_exception", "in_test_code", "is_test_path", "said_unlocked_on_purpose"]
 
 _RAISES_MANAGERS = frozenset(
     {"raises", "assertRaises", "assertRaisesRegex", "assertWarns", "assertWarnsRegex", "warns", "suppress"}
 )
+_ON_PURPOSE = r"(?:deliberate|intentional|on purpose|purposely|by design|benign|harmless)"
+_UNLOCKED = r"(?:outside|without|not under|no need for|needs no|doesn't need|does not need)\b[^.;]{0,40}?lock"
+_SAID_UNLOCKED = re.compile(rf"{_ON_PURPOSE}[^.;]{{0,60}}?{_UNLOCKED}|{_UNLOCKED}[^.;]{{0,60}}?{_ON_PURPOSE}", re.I)
+_COMMENT_LINES = 12
+"""How far above an access its comment may start."""
 _TEST_FILE = re.compile(r"(^|[\\/])((test_[^\\/]*|[^\\/]*_test|conftest)\.py$|(tests?|testing)[\\/])")
 
 
@@ -115,3 +120,22 @@ def _module_bool_constants(module: cst.Module) -> dict[str, bool]:
                 if isinstance(target, cst.Name) and isinstance(value, cst.Name) and value.value in ("True", "False"):
                     values[target.value] = value.value == "True"
     return {name: value for name, value in values.items() if counts.get(name) == 1}
+
+
+def said_unlocked_on_purpose(ctx: ModuleContext, node: cst.CSTNode) -> bool:
+    """Whether the comment on ``node``'s first line, or the nearest comment block in the few
+    lines above it (within its function), says the access is made without the lock on purpose ("Deliberately outside
+    _shard_state_lock: an advisory hint ... single atomic set operations"): the maintainers
+    have weighed that race already."""
+    lines = ctx.text.splitlines()
+    first = ctx.position(node).start.line - 1
+    if not 0 <= first < len(lines):
+        return False
+    said = [lines[first].partition("#")[2]]
+    for above in range(first - 1, max(first - _COMMENT_LINES, 0) - 1, -1):
+        line = lines[above].lstrip()
+        if line.startswith("#"):
+            said.append(line[1:])
+        elif len(said) > 1 or line.startswith(("def ", "async def ", "class ")):
+            break  # the nearest comment block above, and no further
+    return _SAID_UNLOCKED.search(" ".join(reversed(said))) is not None

@@ -132,7 +132,10 @@ class RaceRule(Rule):
             locations. Single atomic container steps (`d.pop(k, None)`, `s.add(x)`) are reported
             only against several steps under the lock, a loop, or a lock released too early; a
             field only ever set to constants is a flag, not a race; a lock tried without blocking
-            whose failure raises guards entry, not data.
+            whose failure raises guards entry, not data. A field whose unlocked access carries a
+            comment (on its line or in the nearest comment block above) saying it is made without
+            the lock on purpose (`# Deliberately outside _lock: an advisory hint`) is the
+            maintainers' decision and is not reported.
             """
         ),
     }

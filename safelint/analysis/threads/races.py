@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from safelint.analysis.deliberate import said_unlocked_on_purpose
 from safelint.analysis.syntax import dotted_name, enclosing, walk, without_nested_defs
 from safelint.analysis.threads.accesses import NOT_CONCURRENT, SharedAccesses, joins
 from safelint.analysis.threads.model import (
@@ -125,6 +126,7 @@ class _Finder:
         self._entry_order = {entry: i for i, entry in enumerate(model.entries)}
         self._locking: dict[cst.ClassDef, bool] = {}
         self._guard_locks: frozenset[str] | None = None
+        self._purposes: dict[str, bool] = {}
 
     def find(self) -> list[Race]:
         shared = self.shared
@@ -236,11 +238,21 @@ class _Finder:
                     )
                 else:
                     race = self._read_after_release(a, accesses, locked_writes, hint)
-                if race is not None:
+                if race is not None and not self._on_purpose(key, accesses):
                     if race.lock is not None and race.kind is RaceKind.INCONSISTENT_LOCKING:
                         race = replace(race, released_early=_released_early(a, accesses, race.lock))
                     out.append(race)
         return out
+
+    def _on_purpose(self, key: str, accesses: list[Access]) -> bool:
+        """Whether a comment at one of the state's unlocked accesses says it is made without
+        the lock on purpose: the maintainers' word covers the field, not only that line."""
+        found = self._purposes.get(key)
+        if found is None:
+            found = self._purposes[key] = any(
+                not a.held and said_unlocked_on_purpose(self.ctx, a.node) for a in accesses
+            )
+        return found
 
     def _read_after_release(self, a: Access, accesses: list[Access], locked: list[Access], hint: str) -> Race | None:
         """``with lock: n[k] = n.get(k, 0) + 1`` then ``return n[k]``: a function that updates
