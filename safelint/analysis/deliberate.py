@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from safelint.analysis.syntax import callee_name, walk
+from safelint.analysis.syntax import callee_name, enclosing, walk
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -35,15 +35,11 @@ def expects_exception(ctx: ModuleContext, statement: cst.CSTNode, *, in_try: boo
     """Whether ``statement`` runs under ``with pytest.raises(...)``/``assertRaises(...)``/
     ``suppress(...)`` — or, with ``in_try``, in a ``try`` body with handlers — in its own
     function."""
-    parents = ctx.parents
-    child: cst.CSTNode = statement
-    parent = parents.get(child)
-    while parent is not None and not isinstance(parent, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+    for child, parent in enclosing(statement, ctx.parents):
         if in_try and isinstance(parent, (cst.Try, cst.TryStar)) and parent.handlers and child is parent.body:
             return True
         if isinstance(parent, cst.With) and child is parent.body and any(_raises_manager(i.item) for i in parent.items):
             return True
-        child, parent = parent, parents.get(parent)
     return False
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from safelint.analysis.syntax import callee_name, dotted_name, parameters
+from safelint.analysis.syntax import callee_name, dotted_name, enclosing, parameters
 
 if TYPE_CHECKING:
     from safelint.context import ModuleContext
@@ -107,13 +107,10 @@ def _calls_by_name(module: cst.Module) -> dict[str, list[cst.Call]]:
 
 
 def _while_failing(ctx: ModuleContext, call: cst.CSTNode) -> bool:
-    parents = ctx.parents
-    node = parents.get(call)
-    while node is not None and not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-        if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally)):
-            return True
-        node = parents.get(node)
-    return False
+    return any(
+        isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally))
+        for _, node in enclosing(call, ctx.parents)
+    )
 
 
 def lost_work(ctx: ModuleContext, body: cst.BaseSuite, scope: cst.CSTNode | None) -> LostWork | None:

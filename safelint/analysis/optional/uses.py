@@ -78,6 +78,7 @@ from safelint.analysis.syntax import (
     as_scope,
     callee_name,
     dotted_name,
+    enclosing,
     iter_scopes,
     own_nodes,
     walk,
@@ -398,14 +399,11 @@ class _Module:
 
     def _conditions(self, node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> Iterator[tuple[str, bool]]:
         """The conditions that hold where ``node`` runs, innermost first, as (text, truth)."""
-        child = node
-        parent = parents.get(child)
-        while parent is not None and not isinstance(parent, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        for child, parent in enclosing(node, parents):
             if isinstance(parent, (cst.If, cst.IfExp)) and child is not parent.test:
                 yield self._condition(parent.test, child is parent.body)
             elif isinstance(parent, cst.BooleanOperation) and child is parent.right:
                 yield self._condition(parent.left, isinstance(parent.operator, cst.And))
-            child, parent = parent, parents.get(parent)
 
     def _condition(self, test: cst.BaseExpression, truth: bool) -> tuple[str, bool]:
         while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
@@ -485,15 +483,13 @@ def _ends_in_call(body: cst.BaseSuite) -> bool:
 
 def _optional_import(node: cst.CSTNode, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> bool:
     """Whether ``node`` sits in an ``except ImportError`` (or ``ModuleNotFoundError``) handler."""
-    parent = parents.get(node)
-    while parent is not None and not isinstance(parent, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+    for _, parent in enclosing(node, parents):
         if isinstance(parent, cst.ExceptHandler) and parent.type is not None:
             caught = parent.type.elements if isinstance(parent.type, cst.Tuple) else [parent.type]
             for item in caught:
                 expr = item.value if isinstance(item, cst.BaseElement) else item
                 if isinstance(expr, cst.Name) and expr.value in ("ImportError", "ModuleNotFoundError"):
                     return True
-        parent = parents.get(parent)
     return False
 
 
