@@ -100,7 +100,8 @@ class LockAnalysis(ForwardAnalysis[Held]):
         self.locks = locks
         self.entry = entry
         acquired, released = acquire_release(locks, scope)
-        self.pinned = frozenset(released - acquired - _forced_releases(locks, scope))
+        unpaired = released - acquired
+        self.pinned = frozenset(unpaired - _forced_releases(locks, scope) if unpaired else ())
         self.entry = entry | self.pinned
         """A function that releases a lock it never takes runs with it held
         (``set_and_release`` after ``acquire_and_get``); not one that only forces a release
