@@ -35,7 +35,8 @@ class UnclosedResource(Rule):
     `kill()` and `terminate()` all release it. Handed on (nothing
     reported): returned, yielded, stored on an attribute, in a container or a global,
     assigned to another name, passed to a function or constructor that may keep it
-    (`ExitStack.enter_context`, `closing`, an unknown callee, `os.fdopen(fd)`), captured
+    (`ExitStack.enter_context`, `closing`, an unknown callee, `os.fdopen(fd)`), made a
+    standard stream (`os.dup2(fd, 0)`: a daemon's `/dev/null`), captured
     by a nested function. Passing it to a library function that only uses it
     (`json.load(f)`, `print(..., file=f)`, `shutil.copyfileobj`) is not handing it on.
 

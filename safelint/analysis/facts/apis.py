@@ -21,6 +21,13 @@ FD_MODULES: Final = frozenset({"os", "posix", "nt", "fcntl", "termios", "tty", "
 
 FD_RELEASERS: Final = frozenset({"os.close", "posix.close", "nt.close"})
 
+FD_STREAM_SETTERS: Final = frozenset({"os.dup2", "posix.dup2", "nt.dup2"})
+"""``os.dup2(fd, 0)`` makes what ``fd`` opened a standard stream (a daemon's ``/dev/null``, a
+log file): the descriptor is handed to that stream (a ``dup2`` that fails aborts the
+daemon's start-up, which is no path to clean up on). When the stream
+was closed first, ``fd`` *is* the stream and closing it would close stdin; otherwise one stray
+descriptor stays beside it for the process's life, which no maintainer counts as a leak."""
+
 FD_BORROWERS: Final = frozenset({"mmap.mmap", "socket.fromfd"})
 """Constructors that duplicate a descriptor instead of taking it."""
 

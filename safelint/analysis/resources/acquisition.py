@@ -25,6 +25,7 @@ from safelint.analysis.facts.apis import (
     FD_FUNCTIONS,
     FD_MODULES,
     FD_RELEASERS,
+    FD_STREAM_SETTERS,
     GENERIC_RELEASES,
     INDEPENDENT_METHODS,
     LOCK_NAME,
@@ -309,6 +310,8 @@ def call_effect(ctx: ModuleContext, call: cst.Call, arg: cst.Arg, kind: str, sco
     if kind == "fd":
         if qualname in FD_RELEASERS:
             return Effect.RELEASE
+        if qualname in FD_STREAM_SETTERS and call.args and call.args[0] is arg:
+            return Effect.MOVE
         if qualname in FD_BORROWERS or (qualname.split(".", 1)[0] in FD_MODULES and qualname not in OWNERSHIP_TAKERS):
             return Effect.BORROW
         return Effect.MOVE  # a descriptor given to anything else may be kept there
